@@ -1,0 +1,189 @@
+"""Local Sphinx extension of the Gatebook (loaded through ``_config.yml``).
+
+What it does, and why:
+
+1. **Static explorables.** It sets ``GATEBOOK_STATIC_HTML=1`` in the build
+   process's environment before any notebook runs. The Jupyter kernels that
+   myst-nb starts inherit it, so ``gatebook.explorable`` publishes
+   self-contained HTML (precomputed frames) instead of live widgets, which
+   would be inert on a static page.
+2. **No nbclient stall.** It replaces
+   ``nbclient.output_widget.OutputWidget.sync_state`` with a no-op. The
+   original sends a message on the shell socket while another coroutine polls
+   it; the reply is then only noticed at the cell timeout (nbclient issue
+   #312). Widget state is still recorded without it.
+3. **Offline MathJax.** It copies the needed part of MathJax 3 from the
+   ``mathjax`` Python package (installed by ``django-static-mathjax``) into a
+   staging folder next to the HTML output, adds that folder to
+   ``html_static_path`` (not the book's own ``_static/``, whose scripts
+   Jupyter Book would inject into every page) and points ``mathjax_path`` at
+   the local ``tex-mml-chtml.js``.
+4. **One repository URL.** It exposes ``repository.url`` from ``_config.yml``
+   to the pages as the MyST substitutions ``{{ repository_url }}`` and
+   ``{{ repository_link }}``.
+5. **Optional JupyterHub button.** ``GATEBOOK_JUPYTERHUB_URL`` (environment)
+   fills ``launch_buttons.jupyterhub_url`` when the config leaves it empty.
+6. **No dormant CDN loaders.** sphinx-thebe (always loaded by Jupyter Book)
+   puts an inline script holding an ``unpkg.com`` URL, and its loader, on
+   every page. Thebe is off in this book, so both are dropped.
+7. **Offline check.** After an HTML build it scans every page for a
+   ``script``, ``link``, ``img`` (and similar) element whose source points off
+   the site, and warns for each, so ``-W`` turns such a page into a failed
+   build.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+STATIC_ENV_VAR = "GATEBOOK_STATIC_HTML"
+VENDOR_DIRNAME = ".gatebook_vendor"
+MATHJAX_ENTRY = "tex-mml-chtml.js"
+# Parts of MathJax's es5 tree that tex-mml-chtml.js may load at run time:
+# TeX extensions (autoload), CHTML fonts, the menu and accessibility add-ons.
+MATHJAX_PARTS = ("input/tex/extensions", "output/chtml", "ui", "a11y", "adaptors")
+
+
+def patch_nbclient_output_widget() -> bool:
+    """Make nbclient's Output-widget mimic skip its state sync (see module doc).
+
+    Returns True if the patch was applied (nbclient importable), else False.
+    """
+    try:
+        from nbclient import output_widget
+    except ImportError:  # pragma: no cover - nbclient comes with myst-nb
+        return False
+
+    def sync_state(self) -> None:  # noqa: ARG001 - same signature as the original
+        return None
+
+    sync_state.__doc__ = "No-op (Gatebook): avoids the nbclient#312 stall."
+    output_widget.OutputWidget.sync_state = sync_state
+    return True
+
+
+def find_mathjax_es5() -> Path:
+    """Folder of the MathJax 3 ``es5`` build shipped by the ``mathjax`` package."""
+    try:
+        import mathjax
+    except ImportError as err:
+        raise RuntimeError(
+            "The book serves MathJax locally from the `mathjax` Python package "
+            "(pip install django-static-mathjax, pinned in requirements.txt)."
+        ) from err
+    es5 = Path(mathjax.__file__).resolve().parent / "static" / "mathjax" / "es5"
+    if not (es5 / MATHJAX_ENTRY).is_file():
+        raise RuntimeError(f"MathJax entry point not found at {es5 / MATHJAX_ENTRY}")
+    return es5
+
+
+def stage_mathjax(target: Path) -> Path:
+    """Copy the MathJax files the book needs into ``target/mathjax``."""
+    es5 = find_mathjax_es5()
+    dest = target / "mathjax"
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(es5 / MATHJAX_ENTRY, dest / MATHJAX_ENTRY)
+    for part in MATHJAX_PARTS:
+        if (es5 / part).is_dir():
+            shutil.copytree(es5 / part, dest / part, dirs_exist_ok=True)
+    licence = es5.parent / "LICENSE"
+    if licence.is_file():
+        shutil.copy2(licence, dest / "LICENSE")
+    return dest
+
+
+def on_config_inited(app: Sphinx, config: Config) -> None:
+    # 3. local MathJax
+    vendor = Path(app.outdir).resolve().parent / VENDOR_DIRNAME
+    stage_mathjax(vendor)
+    static_path = list(config.html_static_path or [])
+    if str(vendor) not in static_path:
+        static_path.append(str(vendor))
+    config.html_static_path = static_path
+    config.mathjax_path = f"mathjax/{MATHJAX_ENTRY}"
+
+    theme = dict(config.html_theme_options or {})
+    # 4. repository URL as substitutions
+    repo_url = str(theme.get("repository_url", "")).rstrip("/")
+    subs = dict(config.myst_substitutions or {})
+    if repo_url:
+        subs.setdefault("repository_url", repo_url)
+        subs.setdefault("repository_link", f"[{repo_url}]({repo_url})")
+    config.myst_substitutions = subs
+
+    # 5. JupyterHub button from the environment
+    hub = os.environ.get("GATEBOOK_JUPYTERHUB_URL", "").strip()
+    launch = dict(theme.get("launch_buttons") or {})
+    if hub and not launch.get("jupyterhub_url"):
+        launch["jupyterhub_url"] = hub
+        theme["launch_buttons"] = launch
+        config.html_theme_options = theme
+
+
+_OFFSITE = re.compile(
+    r"<(script|link|img|iframe|source|video|audio|embed|object)\b[^>]*?"
+    r"\b(src|href|data)\s*=\s*[\"']?\s*((?:https?:)?//[^\"'\s>]+)",
+    re.IGNORECASE,
+)
+# <link> relations that never load anything while the page is shown.
+_HARMLESS_LINK_RELS = re.compile(r"\brel\s*=\s*[\"']?(canonical|alternate|author|license)\b", re.I)
+
+
+def offsite_references(html_text: str) -> list[str]:
+    """Off-site URLs that a page would *load* (script, stylesheet, image...)."""
+    found = []
+    for match in _OFFSITE.finditer(html_text):
+        tag = match.group(0)
+        if match.group(1).lower() == "link" and _HARMLESS_LINK_RELS.search(tag):
+            continue
+        found.append(match.group(3))
+    return found
+
+
+def drop_thebe_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Remove sphinx-thebe's scripts from a page when thebe is not enabled."""
+    launch = (app.config.html_theme_options or {}).get("launch_buttons") or {}
+    if launch.get("thebe") or "script_files" not in context:
+        return
+
+    def is_thebe(script) -> bool:
+        filename = str(getattr(script, "filename", script) or "")
+        body = str((getattr(script, "attributes", None) or {}).get("body", ""))
+        return filename.endswith("sphinx-thebe.js") or "THEBE_JS_URL" in body or "thebe@" in filename
+
+    context["script_files"] = [s for s in context["script_files"] if not is_thebe(s)]
+
+
+def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    for page in sorted(outdir.rglob("*.html")):
+        urls = offsite_references(page.read_text(encoding="utf-8", errors="replace"))
+        for url in sorted(set(urls)):
+            logger.warning(
+                "page %s loads %s from off the site; the book must work offline",
+                page.relative_to(outdir),
+                url,
+                type="gatebook",
+                subtype="offsite",
+            )
+
+
+def setup(app: Sphinx) -> dict:
+    # 1. and 2. must happen before the first notebook executes.
+    os.environ[STATIC_ENV_VAR] = "1"
+    patch_nbclient_output_widget()
+    app.connect("config-inited", on_config_inited, priority=900)
+    app.connect("html-page-context", drop_thebe_scripts, priority=900)
+    app.connect("build-finished", on_build_finished)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

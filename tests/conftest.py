@@ -1,0 +1,41 @@
+"""Shared pytest setup for the Gatebook tests.
+
+- Registers the markers ``book`` (builds the Jupyter Book; slow) and
+  ``browser`` (drives a real Chromium through Playwright). Skip both with
+  ``pytest -m "not book"``.
+- Uses the non-interactive Agg backend for matplotlib.
+- Applies the nbclient ``OutputWidget.sync_state`` no-op patch (the same one as
+  the book build, from ``_ext/gatebook_sphinx.py``) so that notebooks run by
+  nbmake in this process cannot stall on nbclient issue #312. nbmake only
+  loads conftest files above a notebook, so collect ``tests/`` in the same run
+  as the notebooks (``pytest tests chapters --nbmake``) or the patch is not
+  applied.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load_book_extension():
+    spec = importlib.util.spec_from_file_location("gatebook_sphinx", ROOT / "_ext" / "gatebook_sphinx.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+try:
+    _load_book_extension().patch_nbclient_output_widget()
+except ImportError:  # pragma: no cover - sphinx missing: nothing to build or patch
+    pass
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "book: builds the Jupyter Book (slow); deselect with -m 'not book'")
+    config.addinivalue_line("markers", "browser: checks the built site in a real Chromium (needs Playwright)")

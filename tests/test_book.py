@@ -1,0 +1,446 @@
+"""Tests of the built book: the build gate, the static HTML and a real browser.
+
+The book is built once per session with the same command as
+``scripts/build-book.sh`` (``jupyter-book build . -W -n --keep-going``), into a
+temporary folder (``--path-output``), so a build running in the working tree is
+not disturbed. Set ``GATEBOOK_BUILT_HTML=/path/to/_build/html`` to test an
+existing build instead (e.g. in CI, right after ``scripts/build-book.sh``).
+
+Markers: ``book`` (everything that needs the build) and ``browser`` (Chromium
+through Playwright). ``pytest -m "not book"`` skips both quickly.
+
+The browser tests need Playwright (pip) and a Chromium binary. They look for
+``$GATEBOOK_CHROMIUM``, then ``/usr/bin/chromium`` and similar names on PATH.
+Without one they are skipped locally and fail when ``CI`` is set.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTER1 = "chapters/01_random_networks"
+BUILD_ARGS = ["build", ".", "-W", "-n", "--keep-going"]
+LOG_TAIL = 80
+
+_spec = importlib.util.spec_from_file_location("gatebook_sphinx", ROOT / "_ext" / "gatebook_sphinx.py")
+gatebook_sphinx = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(gatebook_sphinx)
+
+
+# ---------------------------------------------------------------- helpers
+def book_config() -> dict:
+    return yaml.safe_load((ROOT / "_config.yml").read_text())
+
+
+def toc_files() -> list[str]:
+    """Every document named in _toc.yml (root first), without suffix."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return [re.sub(r"\.(md|ipynb)$", "", f) for f in files]
+
+
+def chapter_notebooks() -> list[Path]:
+    return [ROOT / f"{f}.ipynb" for f in toc_files() if (ROOT / f"{f}.ipynb").exists()]
+
+
+def jupyter_book_executable() -> str:
+    """The ``jupyter-book`` script of this Python environment."""
+    beside = Path(sys.executable).parent / "jupyter-book"
+    found = str(beside) if beside.is_file() else shutil.which("jupyter-book")
+    if not found:
+        pytest.fail("jupyter-book is not installed in this environment (pip install -r requirements.txt)")
+    return found
+
+
+def run_build(source: Path, output: Path, timeout: float = 1800) -> subprocess.CompletedProcess:
+    """Run the gated Jupyter Book build of ``source`` with output under ``output``."""
+    env = dict(os.environ)
+    # The kernels import the working tree's gatebook, installed or not.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
+    env.pop("GATEBOOK_STATIC_HTML", None)  # the book's extension sets it
+    return subprocess.run(
+        [jupyter_book_executable(), *BUILD_ARGS, "--path-output", str(output)],
+        cwd=source,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def log_tail(proc: subprocess.CompletedProcess) -> str:
+    lines = (proc.stdout + proc.stderr).splitlines()
+    return "\n".join(lines[-LOG_TAIL:])
+
+
+def html_pages(html_dir: Path) -> list[Path]:
+    return sorted(html_dir.rglob("*.html"))
+
+
+def strip_data_uris(text: str) -> str:
+    return re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+", "data:", text)
+
+
+# ---------------------------------------------------------------- fixtures
+@pytest.fixture(scope="session")
+def built_html(tmp_path_factory) -> Path:
+    existing = os.environ.get("GATEBOOK_BUILT_HTML")
+    if existing:
+        html = Path(existing).resolve()
+        if not (html / "index.html").is_file():
+            pytest.fail(f"GATEBOOK_BUILT_HTML={existing} has no index.html")
+        return html
+    missing = [f for f in toc_files() if not any((ROOT / f"{f}{s}").exists() for s in (".md", ".ipynb"))]
+    if missing:
+        pytest.fail(f"_toc.yml names files that do not exist: {missing}")
+    out = tmp_path_factory.mktemp("book")
+    start = time.perf_counter()
+    proc = run_build(ROOT, out)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        pytest.fail(f"book build failed (exit {proc.returncode}) after {seconds:.0f} s:\n{log_tail(proc)}")
+    html = out / "_build" / "html"
+    if not (html / "index.html").is_file():
+        pytest.fail(f"the build exited 0 but wrote no {html / 'index.html'}:\n{log_tail(proc)}")
+    print(f"\nbook built in {seconds:.1f} s into {out}")
+    return html
+
+
+# ------------------------------------------------------- no build needed
+def test_config_and_toc_are_consistent():
+    config = book_config()
+    assert config["execute"]["execute_notebooks"] == "force"
+    assert config["execute"]["raise_on_error"] is True
+    assert config["repository"]["url"].startswith("https://github.com/")
+    assert config["sphinx"]["config"]["nb_ipywidgets_js"] == {}
+    files = toc_files()
+    assert files[0] == "intro" and CHAPTER1 in files
+    for page in ["notation", "instructors", "bibliography", "parts/learning", "parts/dynamics", "parts/synthesis"]:
+        assert page in files and (ROOT / f"{page}.md").is_file()
+
+
+def test_install_cells_point_at_the_configured_repository():
+    url = book_config()["repository"]["url"].rstrip("/")
+    for path in chapter_notebooks():
+        nb = json.loads(path.read_text())
+        installs = [
+            "".join(c["source"]) for c in nb["cells"]
+            if c["cell_type"] == "code" and "pip install" in "".join(c["source"])
+        ]
+        assert installs, f"{path.name}: no install cell (see CONTRIBUTING.md)"
+        for source in installs:
+            assert f"git+{url}" in source, f"{path.name}: install cell does not use {url}"
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                assert not cell.get("outputs"), f"{path.name}: notebooks are stored without outputs"
+
+
+def test_offsite_detector():
+    page = (
+        '<script src="https://cdn.example.org/x.js"></script>'
+        '<link rel="stylesheet" href="//fonts.googleapis.com/css">'
+        '<link rel="canonical" href="https://gatebook.org/intro.html">'
+        '<img src="data:image/png;base64,AAAA//BB"><a href="https://github.com/x">repo</a>'
+        '<script src="_static/mathjax/tex-mml-chtml.js"></script>'
+    )
+    assert gatebook_sphinx.offsite_references(page) == ["https://cdn.example.org/x.js", "//fonts.googleapis.com/css"]
+
+
+# ---------------------------------------------------------- the build gate
+def _mini_book(tmp: Path, pages: dict[str, str]) -> Path:
+    src = tmp / "src"
+    src.mkdir()
+    for name in ["_config.yml", "references.bib"]:
+        shutil.copy(ROOT / name, src / name)
+    shutil.copytree(ROOT / "_ext", src / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
+    for name, text in pages.items():
+        (src / name).write_text(text)
+    chapters = "\n".join(f"  - file: {Path(n).stem}" for n in pages if n != "intro.md")
+    toc = "format: jb-book\nroot: intro\n" + (f"chapters:\n{chapters}\n" if chapters else "")
+    (src / "_toc.yml").write_text(toc)
+    return src
+
+
+def _notebook(source: str) -> str:
+    return json.dumps({
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": "# Broken"},
+            {"cell_type": "code", "metadata": {}, "source": source, "outputs": [], "execution_count": None},
+        ],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    })
+
+
+@pytest.mark.book
+@pytest.mark.parametrize(
+    ("pages", "should_pass"),
+    [
+        pytest.param({"intro.md": "# Intro\n\nMath $x$.\n", "fine.ipynb": _notebook("1 + 1")}, True, id="control"),
+        pytest.param({"intro.md": "# Intro\n\nSee {doc}`no_such_page`.\n"}, False, id="broken-reference"),
+        pytest.param({"intro.md": "# Intro\n", "broken.ipynb": _notebook("1 / 0")}, False, id="failing-cell"),
+    ],
+)
+def test_build_gate(tmp_path, pages, should_pass):
+    """The gated build passes a sound mini book and fails on each kind of error."""
+    src = _mini_book(tmp_path, pages)
+    proc = run_build(src, tmp_path / "out", timeout=600)
+    if should_pass:
+        assert proc.returncode == 0, f"the control book failed to build:\n{log_tail(proc)}"
+        assert (tmp_path / "out" / "_build" / "html" / "fine.html").is_file()
+    else:
+        assert proc.returncode != 0, f"the gated build passed a broken book:\n{log_tail(proc)}"
+        expected = "no_such_page" if "intro.md" in pages and "no_such_page" in pages["intro.md"] else "ZeroDivisionError"
+        assert expected in proc.stdout + proc.stderr
+
+
+# ------------------------------------------------------ static HTML checks
+@pytest.mark.book
+def test_every_toc_page_is_built(built_html):
+    for doc in toc_files():
+        assert (built_html / f"{doc}.html").is_file(), doc
+    assert (built_html / "index.html").is_file()
+
+
+@pytest.mark.book
+def test_nothing_is_loaded_from_off_the_site(built_html):
+    offenders = {}
+    for page in html_pages(built_html):
+        text = page.read_text(encoding="utf-8", errors="replace")
+        urls = gatebook_sphinx.offsite_references(text)
+        words = re.findall(r"cdn\.|unpkg|jsdelivr|googleapis|cdnjs", strip_data_uris(text), re.I)
+        if urls or words:
+            offenders[str(page.relative_to(built_html))] = urls + words
+    assert not offenders, f"pages that would load from the internet: {offenders}"
+    assert (built_html / "_static" / "mathjax" / "tex-mml-chtml.js").is_file()
+    assert any((built_html / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+
+
+@pytest.mark.book
+def test_chapter_has_download_and_launch_buttons(built_html):
+    config = book_config()
+    url = config["repository"]["url"].rstrip("/")
+    branch = config["repository"]["branch"]
+    org_repo = urlparse(url).path.strip("/")
+    page = (built_html / f"{CHAPTER1}.html").read_text()
+    assert f'href="../_sources/{CHAPTER1}.ipynb"' in page
+    nb = json.loads((built_html / "_sources" / f"{CHAPTER1}.ipynb").read_text())
+    assert nb["cells"], "downloadable notebook is empty"
+    colab = f"https://colab.research.google.com/github/{org_repo}/blob/{branch}/{CHAPTER1}.ipynb"
+    assert colab in page
+    assert f'href="{url}"' in page  # repository button
+    assert "mybinder.org" not in page
+
+
+@pytest.mark.book
+def test_chapter_explorable_is_static_html(built_html):
+    page = (built_html / f"{CHAPTER1}.html").read_text()
+    assert 'class="gatebook-explorable"' in page
+    assert "application/vnd.jupyter.widget-view+json" not in page, "a live widget leaked into the page"
+    assert "application/vnd.jupyter.widget-state+json" not in page
+
+
+# ---------------------------------------------------------- real browser
+def _find_chromium() -> str | None:
+    candidates = [os.environ.get("GATEBOOK_CHROMIUM", ""), "/usr/bin/chromium"]
+    candidates += [shutil.which(n) or "" for n in ("chromium", "chromium-browser", "google-chrome")]
+    return next((c for c in candidates if c and os.path.isfile(c) and os.access(c, os.X_OK)), None)
+
+
+def _unavailable(reason: str):
+    message = (
+        f"{reason}. Browser tests need Playwright (pip install playwright) and Chromium: "
+        "`sudo apt-get install chromium` on Debian/Ubuntu, or set GATEBOOK_CHROMIUM=/path/to/chrome."
+    )
+    if os.environ.get("CI"):
+        pytest.fail(message + " (CI is set: the browser tests must run.)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright is not installed")
+    executable = _find_chromium()
+    if executable is None:
+        _unavailable("No Chromium found")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=executable,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def http_root(built_html):
+    handler = functools.partial(_QuietHandler, directory=str(built_html))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class Visit:
+    """One page in a fresh browser context that refuses to leave the machine."""
+
+    def __init__(self, browser, base: str):
+        self.base = base
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+        self.page = self.context.new_page()
+        self.requests: list[str] = []
+        self.blocked: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.context.route("**/*", self._route)
+
+    def _route(self, route):
+        url = route.request.url
+        parsed = urlparse(url)
+        local = parsed.scheme in ("file", "data", "blob") or parsed.hostname == "127.0.0.1"
+        if local:
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+    def open(self, doc: str):
+        self.page.goto(f"{self.base}/{doc}.html", wait_until="load")
+        return self.page
+
+    def wait_for_math(self, timeout: float = 30_000) -> int:
+        self.page.wait_for_function("document.querySelectorAll('mjx-container').length > 0", timeout=timeout)
+        return self.page.locator("mjx-container").count()
+
+    def check_offline(self):
+        offsite = [u for u in self.requests if urlparse(u).scheme not in ("file", "data", "blob")
+                   and urlparse(u).hostname != "127.0.0.1"]
+        assert not self.blocked and not offsite, f"requests left the machine: {self.blocked or offsite}"
+        assert not self.errors, f"JavaScript errors: {self.errors}"
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture(params=["http", "file"])
+def visit(request, browser, built_html):
+    base = request.getfixturevalue("http_root") if request.param == "http" else built_html.as_uri()
+    v = Visit(browser, base)
+    yield v
+    v.close()
+
+
+@pytest.mark.book
+@pytest.mark.browser
+def test_intro_renders_math_offline(visit):
+    visit.open("intro")
+    assert visit.wait_for_math() > 0
+    # MathJax's fonts came from the book, not from the internet
+    assert any("/_static/mathjax/" in u for u in visit.requests)
+    visit.check_offline()
+
+
+@pytest.mark.book
+@pytest.mark.browser
+def test_chapter_math_figures_and_explorable(visit):
+    page = visit.open(CHAPTER1)
+    assert visit.wait_for_math() > 0
+    images = page.evaluate(
+        "Array.from(document.querySelectorAll('main img, article img'))"
+        ".map(i => [i.complete, i.naturalWidth, i.src.slice(0, 40)])"
+    )
+    assert images, "no figures on the chapter page"
+    assert all(complete and width > 0 for complete, width, _ in images), images
+
+    explorable = page.locator(".gatebook-explorable").first
+    explorable.scroll_into_view_if_needed()
+    slider = explorable.locator("input[type=range]").first
+    img = explorable.locator("img").first
+    before_src = img.get_attribute("src")
+    before_key = explorable.get_attribute("data-current")
+    lo, hi, value = (int(slider.get_attribute(a)) for a in ("min", "max", "value"))
+    assert hi > lo, "the first parameter of the first explorable has a single value"
+    target = lo if value != lo else hi
+    slider.evaluate(
+        "(el, v) => { el.value = String(v); el.dispatchEvent(new Event('input', {bubbles: true})); }", target
+    )
+    assert img.get_attribute("src") != before_src, "moving the slider did not change the figure"
+    assert explorable.get_attribute("data-current") != before_key
+    width = img.evaluate("i => i.naturalWidth")
+    assert width > 0
+    # keyboard works too
+    slider.focus()
+    page.keyboard.press("ArrowRight" if target == lo else "ArrowLeft")
+    assert int(slider.input_value()) != target
+    visit.check_offline()
+
+
+@pytest.mark.book
+@pytest.mark.browser
+@pytest.mark.parametrize("doc", ["instructors", CHAPTER1])
+def test_solution_dropdown_opens(visit, doc):
+    page = visit.open(doc)
+    solutions = page.locator("div.solution")
+    if doc == CHAPTER1 and solutions.count() == 0:
+        pytest.skip("chapter 1 has no solution blocks yet")
+    solution = solutions.first
+    button = solution.locator("button.toggle-button").first
+    button.wait_for(state="visible", timeout=10_000)
+    body = solution.locator("section, .admonition-body, p").last
+    assert "toggle-hidden" in (solution.get_attribute("class") or "") or not body.is_visible()
+    button.click()
+    page.wait_for_function(
+        "el => !el.classList.contains('toggle-hidden')", arg=solution.element_handle(), timeout=5_000
+    )
+    assert body.is_visible()
+    visit.check_offline()
+
+
+@pytest.mark.book
+@pytest.mark.browser
+def test_offline_guard_catches_external_requests(visit):
+    """The request guard used above really sees (and stops) off-site requests."""
+    page = visit.open("intro")
+    page.evaluate("() => { const i = new Image(); i.src = 'https://example.org/pixel.png'; }")
+    page.wait_for_timeout(500)
+    assert any("example.org" in u for u in visit.blocked)
+    with pytest.raises(AssertionError, match="left the machine"):
+        visit.check_offline()

@@ -1,0 +1,35 @@
+"""Gatebook: how gates in recurrent neural networks shape their dynamics and their learning.
+
+The package behind the executable book. Chapters import it; the science lives here,
+tested. The common data path is parameters → model → simulate or solve → measure → figure.
+"""
+
+from .correlations import autocorrelation, decay_time
+from .dynamical_system import DynamicalSystem, jacobian, jacobian_trace, jvp, vector_field
+from .lyapunov import LyapunovResult, lyapunov_from_separation, lyapunov_spectrum, max_lyapunov
+from .random_network import RandomRateNetwork
+from .simulate import Trajectory, simulate
+from .sweeps import Sweep, correlation_time_sweep, max_lyapunov_sweep, sweep
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DynamicalSystem",
+    "LyapunovResult",
+    "RandomRateNetwork",
+    "Sweep",
+    "Trajectory",
+    "autocorrelation",
+    "correlation_time_sweep",
+    "decay_time",
+    "jacobian",
+    "jacobian_trace",
+    "jvp",
+    "lyapunov_from_separation",
+    "lyapunov_spectrum",
+    "max_lyapunov",
+    "max_lyapunov_sweep",
+    "simulate",
+    "sweep",
+    "vector_field",
+]

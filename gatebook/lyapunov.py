@@ -1,0 +1,384 @@
+r"""Lyapunov exponents by the QR (Benettin) method (chapter 1, reused in chapters 6–11).
+
+A perturbation :math:`\delta x` of a trajectory evolves by the tangent dynamics
+:math:`\dot{\delta x} = \mathcal J(x(t))\,\delta x`. The Lyapunov exponents are the mean
+exponential growth rates of :math:`k` generic, mutually orthogonal perturbations:
+
+.. math::
+
+    \lambda_i = \lim_{T\to\infty}\frac1T \sum_{j} \ln R^{(j)}_{ii},
+    \qquad Q^{(j)}R^{(j)} = \text{tangent vectors after the } j\text{-th interval},
+
+where the tangent vectors are re-orthonormalised by a QR factorisation every
+``reorth_every`` steps (before their growth rates differ by more than round-off can
+resolve). The tangent vectors are advanced with the exact linearisation of the same
+Euler/RK4 map that advances the state, using matrix-free Jacobian-vector products.
+
+Two built-in checks: the sum of all exponents equals the time average of
+:math:`\operatorname{tr}\mathcal J` (Liouville), and :math:`\lambda_1` agrees with the
+growth rate of the separation of two nearby trajectories
+(:func:`lyapunov_from_separation`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validation import (
+    as_generator,
+    check_choice,
+    check_nonnegative_float,
+    check_positive_float,
+    check_positive_int,
+    check_state,
+)
+from .dynamical_system import _check_model, jacobian_trace
+from .integrators import STEPPERS, TANGENT_STEPPERS
+from .progress import progress_bar
+from .simulate import number_of_steps
+
+__all__ = ["LyapunovResult", "lyapunov_spectrum", "max_lyapunov", "lyapunov_from_separation"]
+
+
+@dataclass
+class LyapunovResult:
+    r"""Lyapunov exponents with the diagnostics needed to trust them.
+
+    Attributes
+    ----------
+    exponents : ndarray, shape (k,)
+        Estimated exponents, largest first (units: 1 / model time).
+    stderr : ndarray, shape (k,)
+        Standard error of each exponent from ``n_blocks`` consecutive blocks of the
+        measurement window.
+    block_exponents : ndarray, shape (n_blocks, k)
+        The estimate from each block (their spread is the convergence diagnostic).
+    times : ndarray, shape (n_intervals,)
+        Times (since the end of the transient) at which the running estimate is recorded.
+    running : ndarray, shape (n_intervals, k)
+        Running estimate of the exponents: how they converge.
+    mean_trace : float
+        Time average of :math:`\operatorname{tr}\mathcal J` over the measurement window
+        (equals ``exponents.sum()`` when ``k`` is the full dimension).
+    max_log_growth_ratio : float
+        Largest :math:`\ln(R_{11}/R_{kk})` over one re-orthonormalisation interval. Keep it
+        well below :math:`\ln(10^{6})\approx 14` in float64, or shorten ``reorth_every``.
+    dt, reorth_every, t_transient, t_measure, method
+        The settings used.
+    final_state : ndarray, shape (dim,)
+    final_vectors : ndarray, shape (dim, k)
+        Orthonormal tangent vectors at the end (covariant directions are not computed).
+    """
+
+    exponents: np.ndarray
+    stderr: np.ndarray
+    block_exponents: np.ndarray
+    times: np.ndarray
+    running: np.ndarray
+    mean_trace: float
+    max_log_growth_ratio: float
+    dt: float
+    reorth_every: int
+    t_transient: float
+    t_measure: float
+    method: str
+    final_state: np.ndarray
+    final_vectors: np.ndarray
+
+    @property
+    def maximum(self) -> float:
+        """The largest exponent :math:`\\lambda_1`."""
+        return float(self.exponents[0])
+
+    def is_converged(self, tol: float) -> bool:
+        """True when every exponent's standard error is at most ``tol``."""
+        return bool(np.all(self.stderr <= tol))
+
+    def __str__(self) -> str:
+        k = len(self.exponents)
+        head = ", ".join(f"{e:+.4f}±{s:.4f}" for e, s in zip(self.exponents[:5], self.stderr[:5]))
+        more = ", …" if k > 5 else ""
+        return (
+            f"Lyapunov exponents (k={k}, T={self.t_measure:g}, dt={self.dt:g}, {self.method}, "
+            f"QR every {self.reorth_every} steps): [{head}{more}]"
+        )
+
+
+def _block_statistics(log_r: np.ndarray, interval: float, n_blocks: int):
+    n = log_r.shape[0]
+    n_blocks = min(n_blocks, n)
+    usable = (n // n_blocks) * n_blocks
+    blocks = log_r[:usable].reshape(n_blocks, -1, log_r.shape[1]).sum(axis=1) / (interval * (usable // n_blocks))
+    if n_blocks > 1:
+        stderr = blocks.std(axis=0, ddof=1) / np.sqrt(n_blocks)
+    else:
+        stderr = np.full(log_r.shape[1], np.inf)
+    return blocks, stderr
+
+
+def _orthonormalise(Q: np.ndarray):
+    """QR with a positive diagonal; returns (Q, log|diag R|)."""
+    if Q.shape[1] == 1:
+        norm = np.linalg.norm(Q[:, 0])
+        return Q / norm, np.array([np.log(norm)])
+    q, r = np.linalg.qr(Q)
+    diag = np.diagonal(r)
+    signs = np.where(diag < 0, -1.0, 1.0)
+    return q * signs, np.log(np.abs(diag))
+
+
+def lyapunov_spectrum(
+    model,
+    k: int,
+    *,
+    dt: float = 0.1,
+    t_transient: float = 50.0,
+    t_measure: float = 200.0,
+    reorth_every: int | None = None,
+    method: str = "rk4",
+    x0=None,
+    seed=None,
+    n_blocks: int = 10,
+    progress: bool = False,
+) -> LyapunovResult:
+    r"""The ``k`` largest Lyapunov exponents of ``model`` by the QR method.
+
+    Parameters
+    ----------
+    model : DynamicalSystem
+        E.g. :class:`gatebook.RandomRateNetwork`.
+    k : int
+        Number of exponents (``1 <= k <= model.dim``).
+    dt : float
+        Time step of the Euler/RK4 map whose exponents are computed.
+    t_transient : float
+        Time discarded first (``>= 0``); the state relaxes onto the attractor and the
+        tangent vectors align with the leading directions.
+    t_measure : float
+        Averaging window (``> 0``). Error bars shrink like :math:`T^{-1/2}`.
+    reorth_every : int, optional
+        Steps between QR re-orthonormalisations. Default: every step for ``k = 1``, every
+        10 steps otherwise. Check :attr:`LyapunovResult.max_log_growth_ratio`.
+    method : {"rk4", "euler"}
+    x0 : array_like, shape (dim,), optional
+        Initial state; drawn from ``seed`` (standard normal) when omitted.
+    seed : int, numpy.random.Generator or None
+        Draws ``x0`` (if needed) and the initial tangent vectors.
+    n_blocks : int
+        Blocks of the measurement window used for the standard error.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    LyapunovResult
+
+    Notes
+    -----
+    Cost per step: one product of the couplings with ``k + 1`` stacked vectors per
+    Runge–Kutta stage, plus one QR of a ``dim x k`` matrix every ``reorth_every`` steps.
+    Taught in chapter 1; used for the gated network in chapters 7–10.
+
+    Examples
+    --------
+    >>> import gatebook
+    >>> net = gatebook.RandomRateNetwork(N=200, g=2.0, seed=0)
+    >>> res = gatebook.lyapunov_spectrum(net, k=5, t_transient=20, t_measure=100, seed=1)
+    >>> bool(res.exponents[0] > 0)
+    True
+    """
+    _check_model(model)
+    k = check_positive_int(k, "k")
+    if k > model.dim:
+        raise ValueError(f"k must be at most the state dimension {model.dim}, got {k}")
+    dt = check_positive_float(dt, "dt")
+    t_transient = check_nonnegative_float(t_transient, "t_transient")
+    t_measure = check_positive_float(t_measure, "t_measure")
+    n_measure = number_of_steps(t_measure, dt)
+    method = check_choice(method, "method", TANGENT_STEPPERS)
+    n_blocks = check_positive_int(n_blocks, "n_blocks")
+    if reorth_every is None:
+        reorth_every = 1 if k == 1 else 10
+    m = check_positive_int(reorth_every, "reorth_every")
+    n_intervals = n_measure // m
+    if n_intervals < 2:
+        raise ValueError(
+            f"t_measure ({t_measure}) must span at least two re-orthonormalisation intervals "
+            f"(reorth_every * dt = {m * dt})"
+        )
+
+    rng = as_generator(seed)
+    if x0 is None:
+        x = rng.standard_normal(model.dim)
+    else:
+        x = check_state(x0, model.dim, "x0", allow_batch=False).astype(np.float64)
+    Q, _ = _orthonormalise(rng.standard_normal((model.dim, k)))
+    tangent_step = TANGENT_STEPPERS[method]
+    state_step = STEPPERS[method]
+
+    n_transient = int(round(t_transient / dt))
+    total = n_transient + n_intervals * m
+    t = 0.0
+    with progress_bar(total=total, desc="Lyapunov (QR)", enabled=progress) as bar:
+        # Transient: the state relaxes first; the tangent vectors align during its last part.
+        n_state_only = n_transient // 2
+        for _ in range(n_state_only):
+            x = state_step(model, x, t, dt)
+            t += dt
+        for n in range(n_transient - n_state_only):
+            x, Q = tangent_step(model, x, Q, t, dt)
+            t += dt
+            if (n + 1) % m == 0:
+                Q, _ = _orthonormalise(Q)
+        Q, _ = _orthonormalise(Q)
+        bar.update(n_transient)
+        if not np.isfinite(x).all():
+            raise FloatingPointError("the trajectory diverged during the transient; reduce dt")
+
+        log_r = np.empty((n_intervals, k))
+        trace_sum = 0.0
+        for j in range(n_intervals):
+            for _ in range(m):
+                trace_sum += jacobian_trace(model, x, t)
+                x, Q = tangent_step(model, x, Q, t, dt)
+                t += dt
+            Q, log_r[j] = _orthonormalise(Q)
+            if j % 16 == 15:
+                bar.update(16 * m)
+    if not (np.isfinite(x).all() and np.isfinite(log_r).all()):
+        raise FloatingPointError("the trajectory or its tangent vectors diverged; reduce dt or reorth_every")
+
+    interval = m * dt
+    exponents = log_r.sum(axis=0) / (n_intervals * interval)
+    blocks, stderr = _block_statistics(log_r, interval, n_blocks)
+    counts = np.arange(1, n_intervals + 1)[:, None]
+    running = np.cumsum(log_r, axis=0) / (counts * interval)
+    return LyapunovResult(
+        exponents=exponents,
+        stderr=stderr,
+        block_exponents=blocks,
+        times=interval * counts[:, 0],
+        running=running,
+        mean_trace=trace_sum / (n_intervals * m),
+        max_log_growth_ratio=float(np.max(log_r[:, 0] - log_r[:, -1])) if k > 1 else 0.0,
+        dt=dt,
+        reorth_every=m,
+        t_transient=t_transient,
+        t_measure=n_intervals * interval,
+        method=method,
+        final_state=x,
+        final_vectors=Q,
+    )
+
+
+def max_lyapunov(
+    model,
+    *,
+    dt: float = 0.1,
+    t_transient: float = 50.0,
+    t_measure: float = 200.0,
+    method: str = "rk4",
+    x0=None,
+    seed=None,
+    n_blocks: int = 10,
+    progress: bool = False,
+) -> LyapunovResult:
+    r"""Largest Lyapunov exponent :math:`\lambda_{\max}` (one tangent vector, normalised every step).
+
+    Same as :func:`lyapunov_spectrum` with ``k=1``; the state and the tangent vector share
+    one matrix product per stage, so it costs little more than a plain simulation.
+    ``result.maximum`` is :math:`\lambda_{\max}` and ``result.stderr[0]`` its error bar.
+    """
+    return lyapunov_spectrum(
+        model,
+        1,
+        dt=dt,
+        t_transient=t_transient,
+        t_measure=t_measure,
+        reorth_every=1,
+        method=method,
+        x0=x0,
+        seed=seed,
+        n_blocks=n_blocks,
+        progress=progress,
+    )
+
+
+def lyapunov_from_separation(
+    model,
+    *,
+    dt: float = 0.1,
+    t_transient: float = 50.0,
+    t_measure: float = 200.0,
+    separation: float = 1e-8,
+    renormalise_every: float = 1.0,
+    method: str = "rk4",
+    x0=None,
+    seed=None,
+    n_blocks: int = 10,
+) -> LyapunovResult:
+    r"""Largest exponent from two nearby trajectories, an estimator independent of the Jacobian.
+
+    A copy of the state displaced by :math:`d_0 = \text{separation}\cdot\lVert x\rVert` is
+    evolved beside it (the two form one batch); every ``renormalise_every`` time units the
+    growth :math:`\ln(d/d_0)` is recorded and the displacement is rescaled back to
+    :math:`d_0` along its current direction:
+
+    .. math:: \lambda_1 \approx \frac{1}{T}\sum_j \ln\frac{d_j}{d_0}.
+
+    Returns a :class:`LyapunovResult` with ``k = 1`` (``mean_trace`` is NaN: not measured).
+    """
+    _check_model(model)
+    dt = check_positive_float(dt, "dt")
+    t_transient = check_nonnegative_float(t_transient, "t_transient")
+    n_measure = number_of_steps(check_positive_float(t_measure, "t_measure"), dt)
+    separation = check_positive_float(separation, "separation")
+    renormalise_every = check_positive_float(renormalise_every, "renormalise_every")
+    m = max(1, int(round(renormalise_every / dt)))
+    method = check_choice(method, "method", STEPPERS)
+    n_blocks = check_positive_int(n_blocks, "n_blocks")
+    n_intervals = n_measure // m
+    if n_intervals < 2:
+        raise ValueError("t_measure must span at least two renormalisation intervals")
+    rng = as_generator(seed)
+    x = rng.standard_normal(model.dim) if x0 is None else check_state(x0, model.dim, "x0", allow_batch=False)
+    step = STEPPERS[method]
+    t = 0.0
+    for _ in range(int(round(t_transient / dt))):
+        x = step(model, x, t, dt)
+        t += dt
+    d0 = separation * max(np.linalg.norm(x), 1.0)
+    direction = rng.standard_normal(model.dim)
+    pair = np.stack([x, x + d0 * direction / np.linalg.norm(direction)])
+    log_growth = np.empty((n_intervals, 1))
+    for j in range(n_intervals):
+        for _ in range(m):
+            pair = step(model, pair, t, dt)
+            t += dt
+        delta = pair[1] - pair[0]
+        d = np.linalg.norm(delta)
+        if not np.isfinite(d) or d == 0.0:
+            raise FloatingPointError("the separation became zero or non-finite; change separation or dt")
+        log_growth[j, 0] = np.log(d / d0)
+        pair[1] = pair[0] + delta * (d0 / d)
+    interval = m * dt
+    blocks, stderr = _block_statistics(log_growth, interval, n_blocks)
+    counts = np.arange(1, n_intervals + 1)[:, None]
+    return LyapunovResult(
+        exponents=log_growth.sum(axis=0) / (n_intervals * interval),
+        stderr=stderr,
+        block_exponents=blocks,
+        times=interval * counts[:, 0],
+        running=np.cumsum(log_growth, axis=0) / (counts * interval),
+        mean_trace=float("nan"),
+        max_log_growth_ratio=0.0,
+        dt=dt,
+        reorth_every=m,
+        t_transient=t_transient,
+        t_measure=n_intervals * interval,
+        method=method,
+        final_state=pair[0],
+        final_vectors=(delta / d)[:, None],
+    )

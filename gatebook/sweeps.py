@@ -1,0 +1,118 @@
+r"""Measure a quantity over a grid of parameter values and seeds, with a progress bar.
+
+One data path for every chapter: ``make_model(value, seed)`` builds a model,
+a measurement turns it into numbers, and the sweep collects them into an array of shape
+``(n_seeds, n_values)`` ready for a figure. Chapter 1 sweeps the coupling gain :math:`g`
+to locate the edge of chaos (:math:`\lambda_{\max}=0`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .correlations import autocorrelation, decay_time
+from .lyapunov import max_lyapunov
+from .progress import progress_bar
+from .simulate import simulate
+
+__all__ = ["Sweep", "sweep", "max_lyapunov_sweep", "correlation_time_sweep"]
+
+
+@dataclass
+class Sweep:
+    """Values of one measurement over a parameter grid and several seeds.
+
+    Attributes
+    ----------
+    name : str
+        What was measured (used as an axis label).
+    parameter : str
+        The swept parameter's name.
+    values : ndarray, shape (n_values,)
+    seeds : tuple of int
+    data : ndarray, shape (n_seeds, n_values)
+    label : str
+        Legend entry for figures (e.g. ``"N=400"``).
+    """
+
+    name: str
+    parameter: str
+    values: np.ndarray
+    seeds: tuple
+    data: np.ndarray
+    label: str = ""
+
+    @property
+    def mean(self) -> np.ndarray:
+        """Mean over seeds (NaN entries ignored)."""
+        return np.nanmean(self.data, axis=0)
+
+    @property
+    def sem(self) -> np.ndarray:
+        """Standard error of the mean over seeds (zero for a single seed)."""
+        n = np.sum(np.isfinite(self.data), axis=0)
+        if self.data.shape[0] < 2:
+            return np.zeros(self.data.shape[1])
+        return np.nanstd(self.data, axis=0, ddof=1) / np.sqrt(np.maximum(n, 1))
+
+
+def sweep(measure, values, seeds=(0,), *, name="value", parameter="parameter", label="", progress=True) -> Sweep:
+    """Evaluate ``measure(value, seed) -> float`` on every ``(seed, value)`` pair."""
+    if not callable(measure):
+        raise TypeError("measure must be a callable measure(value, seed) -> float")
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError("values must be a non-empty 1-D sequence of numbers")
+    seeds = tuple(seeds)
+    if len(seeds) == 0:
+        raise ValueError("seeds must contain at least one seed")
+    data = np.empty((len(seeds), values.size))
+    pairs = [(i, j) for i in range(len(seeds)) for j in range(values.size)]
+    for i, j in progress_bar(pairs, desc=f"{name} vs {parameter}", enabled=progress):
+        data[i, j] = measure(float(values[j]), seeds[i])
+    return Sweep(name=name, parameter=parameter, values=values, seeds=seeds, data=data, label=label)
+
+
+def max_lyapunov_sweep(make_model, values, seeds=(0,), *, parameter="g", label="", progress=True, **lyapunov_options) -> Sweep:
+    r""":math:`\lambda_{\max}` of ``make_model(value, seed)`` over values and seeds.
+
+    ``lyapunov_options`` go to :func:`gatebook.max_lyapunov` (``dt``, ``t_transient``,
+    ``t_measure``, ``method``); each run uses its seed for the initial state too.
+
+    Examples
+    --------
+    >>> import gatebook
+    >>> s = gatebook.max_lyapunov_sweep(
+    ...     lambda g, seed: gatebook.RandomRateNetwork(100, g, seed=seed),
+    ...     [0.5, 2.0], seeds=(0,), t_transient=20, t_measure=60, progress=False)
+    >>> bool(s.data[0, 0] < 0 < s.data[0, 1])
+    True
+    """
+
+    def measure(value, seed):
+        return max_lyapunov(make_model(value, seed), seed=seed, **lyapunov_options).maximum
+
+    return sweep(measure, values, seeds, name=r"$\lambda_{\max}$", parameter=parameter, label=label, progress=progress)
+
+
+def correlation_time_sweep(
+    make_model, values, seeds=(0,), *, dt=0.1, t_transient=100.0, t_measure=400.0,
+    parameter="g", label="", progress=True,
+) -> Sweep:
+    r"""Decay time of the population autocorrelation (to :math:`1/e`) over values and seeds.
+
+    Entries are NaN where the activity decays to rest (no fluctuations to correlate).
+    """
+
+    def measure(value, seed):
+        model = make_model(value, seed)
+        traj = simulate(model, t_transient + t_measure, dt, seed=seed)
+        keep = traj.times >= t_transient
+        if np.std(traj.states[keep]) < 1e-6:
+            return float("nan")
+        lags, C = autocorrelation(traj.states[keep], dt, max_lag=int(keep.sum() // 4))
+        return decay_time(lags, C)
+
+    return sweep(measure, values, seeds, name="correlation time", parameter=parameter, label=label, progress=progress)

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Build the Gatebook website into _build/html, from a fresh clone on a fresh machine.
+#
+#   bash scripts/build-book.sh
+#
+# 1. creates .venv with python3.11 if it does not exist;
+# 2. installs the pinned environment (requirements.txt) and gatebook itself (pip install -e .);
+# 3. runs every chapter and builds the site with warnings as errors:
+#      jupyter-book build . -W -n --keep-going --all
+#    A failing cell, a broken reference or a page that would load anything from the
+#    internet makes the build, and this script, exit non-zero.
+#
+# Safe to run again: an existing .venv is reused and pip skips what is installed.
+# Environment: PYTHON (default python3.11) picks the interpreter for a new venv;
+# GATEBOOK_SKIP_INSTALL=1 skips step 2; GATEBOOK_JUPYTERHUB_URL adds a JupyterHub
+# launch button (see instructors.md).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+PYTHON="${PYTHON:-python3.11}"
+VENV="$ROOT/.venv"
+
+if [[ ! -x "$VENV/bin/python" ]]; then
+    if ! command -v "$PYTHON" >/dev/null 2>&1; then
+        echo "error: $PYTHON not found; install Python 3.11 or set PYTHON=/path/to/python3.11" >&2
+        exit 1
+    fi
+    echo "==> creating $VENV with $PYTHON"
+    "$PYTHON" -m venv "$VENV"
+fi
+# shellcheck disable=SC1091
+source "$VENV/bin/activate"
+
+if [[ "${GATEBOOK_SKIP_INSTALL:-0}" != "1" ]]; then
+    echo "==> installing the pinned environment"
+    python -m pip install --quiet --upgrade pip
+    python -m pip install --quiet -r requirements.txt
+    python -m pip install --quiet -e .
+fi
+
+echo "==> building the book (every notebook is executed)"
+start=$(date +%s)
+status=0
+jupyter-book build . -W -n --keep-going --all || status=$?
+elapsed=$(( $(date +%s) - start ))
+
+if [[ $status -ne 0 ]]; then
+    echo "==> BUILD FAILED after ${elapsed} s (exit $status); see the messages above" >&2
+    exit "$status"
+fi
+echo "==> built in ${elapsed} s: $ROOT/_build/html/index.html"

@@ -1,0 +1,717 @@
+#!/usr/bin/env python
+"""Gatebook performance benchmarks: one command, one table.
+
+    python benchmarks/run.py [--quick] [--only NAME ...] [--json PATH] [--book]
+
+Every in-process figure is a *ratio* against a baseline timed in the same process,
+interleaved with it (baseline and candidate alternate, in alternating order) and
+repeated; the figure reported is the median of the per-pair ratios, next to the median
+absolute times for context. The machine these run on is shared and noisy, so absolute
+times are only context -- except for the two user-experience goals (chapter execution
+time, widget latency, book build time), which are absolute by nature and reported as such.
+
+BLAS threads are pinned (``--threads``, default 1) through the environment *before*
+numpy is imported, so both sides of every in-process ratio run with the same thread
+settings. Notebook kernels and the book build run with the caller's original
+environment (what a reader or the CI would have), identically for both sides of their
+ratio. See benchmarks/README.md for what each benchmark measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(BENCH_DIR)
+CHAPTER1 = os.path.join(REPO, "chapters", "01_random_networks.ipynb")
+DEFAULT_JSON = os.path.join(BENCH_DIR, "results", "latest.json")
+NAMES = ("sim_matvec", "maxlyap_sim", "spectrum_dense", "chapter1", "widget", "book")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Gatebook benchmarks (ratios against in-process baselines).",
+        epilog="Benchmarks: " + ", ".join(NAMES) + ". 'book' runs only with --book or --only book.",
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke check in < 60 s")
+    parser.add_argument("--only", nargs="+", metavar="NAME", choices=NAMES, help="run only these benchmarks")
+    parser.add_argument("--json", metavar="PATH", default=DEFAULT_JSON, help=f"where to write results (default {DEFAULT_JSON})")
+    parser.add_argument("--book", action="store_true", help="also time a full book build from a fresh clone (minutes)")
+    parser.add_argument("--repeats", type=int, default=None, help="timed repeats per measurement (default 3; min 3)")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS threads for in-process benchmarks (default 1)")
+    parser.add_argument("--strict", action="store_true", help="exit with status 1 if any benchmark misses its target")
+    args = parser.parse_args(argv)
+    if args.repeats is None:
+        args.repeats = 3
+    if args.repeats < 3:
+        parser.error("--repeats must be at least 3 (medians of >= 3 repeats)")
+    if args.threads < 1:
+        parser.error("--threads must be >= 1")
+    return args
+
+
+ARGS = parse_args() if __name__ == "__main__" else None
+
+# The caller's environment, before pinning: given to notebook kernels and the book build.
+ORIGINAL_ENV = dict(os.environ)
+_threads = str(ARGS.threads if ARGS is not None else 1)
+for _var in THREAD_VARS:
+    os.environ[_var] = _threads
+os.environ.setdefault("MPLBACKEND", "Agg")
+if REPO not in sys.path:
+    sys.path.insert(0, REPO)
+
+import gc  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import shutil  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import gatebook  # noqa: E402
+from gatebook.simulate import number_of_steps  # noqa: E402
+
+# --------------------------------------------------------------------------- timing
+
+
+def timed(fn):
+    """Wall time of one call of ``fn`` (after a garbage collection), and its result."""
+    gc.collect()
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
+
+
+def paired(candidate, baseline, repeats):
+    """Time ``candidate`` and ``baseline`` alternately, ``repeats`` pairs.
+
+    The order inside a pair alternates (CB, BC, CB, ...) so slow drifts of the machine
+    hit both sides equally. Returns the median per-pair ratio candidate/baseline, the
+    median time of each side, and all samples.
+    """
+    cand, base = [], []
+    for i in range(repeats):
+        if i % 2 == 0:
+            tc, _ = timed(candidate)
+            tb, _ = timed(baseline)
+        else:
+            tb, _ = timed(baseline)
+            tc, _ = timed(candidate)
+        cand.append(tc)
+        base.append(tb)
+    ratios = [c / b for c, b in zip(cand, base)]
+    return {
+        "ratio": statistics.median(ratios),
+        "ratio_of_medians": statistics.median(cand) / statistics.median(base),
+        "ratios": ratios,
+        "candidate_s": statistics.median(cand),
+        "baseline_s": statistics.median(base),
+        "candidate_samples_s": cand,
+        "baseline_samples_s": base,
+    }
+
+
+def median_time(fn, repeats):
+    return statistics.median(timed(fn)[0] for _ in range(repeats))
+
+
+def result(name, *, value, target, unit, op="<=", times=None, details=None, note=""):
+    """One row of the table. ``target`` None means informational (no pass/fail)."""
+    if value is None or target is None:
+        passed = None
+    elif op == "<=":
+        passed = bool(value <= target)
+    else:
+        passed = bool(value >= target)
+    return {
+        "name": name,
+        "status": "INFO" if passed is None else ("PASS" if passed else "FAIL"),
+        "value": value,
+        "unit": unit,
+        "target": target,
+        "op": op,
+        "passed": passed,
+        "times_s": times or {},
+        "details": details or {},
+        "note": note,
+    }
+
+
+def skipped(name, reason):
+    return {"name": name, "status": "SKIP", "value": None, "unit": "", "target": None, "op": "",
+            "passed": None, "times_s": {}, "details": {}, "note": reason}
+
+
+# ------------------------------------------------------ 1. simulation vs bare mat-vecs
+
+
+def bench_sim_matvec(cfg):
+    """simulate(..., method="euler") against the bare mat-vecs it needs."""
+    N, t_max, dt, every = cfg["N"], cfg["t_max"], 0.1, 100
+    n_steps = number_of_steps(t_max, dt)
+    net = gatebook.RandomRateNetwork(N=N, g=1.5, seed=0)
+    x0 = net.initial_state(seed=1)
+    rows = []
+    for dtype in (np.float64, np.float32):
+        W = net._W(dtype)  # the model's own weight matrix in this dtype
+        v = np.random.default_rng(2).standard_normal(N).astype(dtype)
+
+        def bare(W=W, v=v):
+            for _ in range(n_steps):
+                y = W @ v  # noqa: F841 - the work being timed
+            return None
+
+        def sim(dtype=dtype):
+            return gatebook.simulate(net, t_max=t_max, dt=dt, x0=x0, method="euler",
+                                     record_every=every, dtype=dtype)
+
+        # Warm up both paths (BLAS kernels, page faults, the dtype's weight cache).
+        for _ in range(min(200, n_steps)):
+            W @ v
+        gatebook.simulate(net, t_max=20 * dt, dt=dt, x0=x0, method="euler", dtype=dtype)
+        m = paired(sim, bare, cfg["repeats"])
+        name = f"sim_matvec[{np.dtype(dtype).name}]"
+        rows.append(result(
+            name, value=m["ratio"], target=1.3, unit="x",
+            times={"simulate": m["candidate_s"], "bare matvecs": m["baseline_s"]},
+            details={**m, "N": N, "n_steps": n_steps, "dtype": np.dtype(dtype).name,
+                     "per_step_overhead_us": 1e6 * (m["candidate_s"] - m["baseline_s"]) / n_steps},
+            note=f"N={N}, {n_steps} Euler steps vs {n_steps} bare W@v",
+        ))
+    return rows
+
+
+# --------------------------------------------------------- 2. max_lyapunov vs simulate
+
+
+def bench_maxlyap_sim(cfg):
+    N, dt, t_tr, t_me = cfg["N"], 0.1, cfg["t_transient"], cfg["t_measure"]
+    net = gatebook.RandomRateNetwork(N=N, g=2.0, seed=0)
+    x0 = net.initial_state(seed=1)
+    n_lyap = int(round(t_tr / dt)) + number_of_steps(t_me, dt)  # k=1: reorth_every=1
+    t_sim = n_lyap * dt
+    n_sim = number_of_steps(t_sim, dt)
+    assert n_sim == n_lyap, (n_sim, n_lyap)
+
+    def lyap(t_tr=t_tr, t_me=t_me):
+        return gatebook.max_lyapunov(net, dt=dt, t_transient=t_tr, t_measure=t_me, method="rk4", x0=x0, seed=3)
+
+    def sim(t_sim=t_sim):
+        return gatebook.simulate(net, t_max=t_sim, dt=dt, x0=x0, method="rk4")
+
+    gatebook.max_lyapunov(net, dt=dt, t_transient=2.0, t_measure=2.0, method="rk4", x0=x0, seed=3)
+    gatebook.simulate(net, t_max=4.0, dt=dt, x0=x0, method="rk4")
+    m = paired(lyap, sim, cfg["repeats"])
+    return [result(
+        "maxlyap_sim", value=m["ratio"], target=2.0, unit="x",
+        times={"max_lyapunov": m["candidate_s"], "simulate": m["baseline_s"]},
+        details={**m, "N": N, "n_steps": n_lyap, "t_transient": t_tr, "t_measure": t_me},
+        note=f"N={N}, rk4 dt={dt}, {n_lyap} steps each",
+    )]
+
+
+# ------------------------------------------------ 3. lyapunov_spectrum vs dense Jacobian
+
+
+def _qr_positive(Q):
+    """QR with a positive diagonal of R: (orthonormal Q, log|diag R|)."""
+    q, r = np.linalg.qr(Q)
+    d = np.diagonal(r)
+    return q * np.where(d < 0, -1.0, 1.0), np.log(np.abs(d))
+
+
+def dense_jacobian_spectrum(net, k, *, dt, t_transient, t_measure, reorth_every, method, x0, seed):
+    """The library's QR (Benettin) algorithm, step for step, with dense Jacobians.
+
+    Same state map, same transient split (first half state only, second half with
+    tangent vectors, re-orthonormalised every ``reorth_every`` steps, then once more),
+    same initial tangent vectors (drawn from ``seed`` exactly as the library does when
+    ``x0`` is given), same measurement window. The only difference: every Euler/RK4
+    stage builds ``net.jacobian(x)`` (N x N) and multiplies it with the tangent vectors.
+    """
+    rng = np.random.default_rng(seed)
+    x = np.array(x0, dtype=np.float64, copy=True)
+    Q, _ = _qr_positive(rng.standard_normal((net.N, k)))
+    F = net.vector_field
+    Jac = net.jacobian
+    h = dt / 2.0
+
+    if method == "rk4":
+        def state_step(x):
+            k1 = F(x)
+            k2 = F(x + h * k1)
+            k3 = F(x + h * k2)
+            k4 = F(x + dt * k3)
+            return x + (dt / 6.0) * (k1 + 2.0 * (k2 + k3) + k4)
+
+        def tangent_step(x, Q):
+            k1, K1 = F(x), Jac(x) @ Q
+            x2, Q2 = x + h * k1, Q + h * K1
+            k2, K2 = F(x2), Jac(x2) @ Q2
+            x3, Q3 = x + h * k2, Q + h * K2
+            k3, K3 = F(x3), Jac(x3) @ Q3
+            x4, Q4 = x + dt * k3, Q + dt * K3
+            k4, K4 = F(x4), Jac(x4) @ Q4
+            s = dt / 6.0
+            return x + s * (k1 + 2.0 * (k2 + k3) + k4), Q + s * (K1 + 2.0 * (K2 + K3) + K4)
+    else:
+        def state_step(x):
+            return x + dt * F(x)
+
+        def tangent_step(x, Q):
+            return x + dt * F(x), Q + dt * (Jac(x) @ Q)
+
+    m = reorth_every
+    n_transient = int(round(t_transient / dt))
+    n_intervals = number_of_steps(t_measure, dt) // m
+    n_state_only = n_transient // 2
+    for _ in range(n_state_only):
+        x = state_step(x)
+    for n in range(n_transient - n_state_only):
+        x, Q = tangent_step(x, Q)
+        if (n + 1) % m == 0:
+            Q, _ = _qr_positive(Q)
+    Q, _ = _qr_positive(Q)
+    log_r = np.empty((n_intervals, k))
+    trace_sum = 0.0
+    for j in range(n_intervals):
+        for _ in range(m):
+            trace_sum += net.jacobian_trace(x)
+            x, Q = tangent_step(x, Q)
+        Q, log_r[j] = _qr_positive(Q)
+    return log_r.sum(axis=0) / (n_intervals * m * dt), trace_sum / (n_intervals * m)
+
+
+def bench_spectrum_dense(cfg):
+    N, k, dt, m = cfg["N"], cfg["k"], 0.1, 10
+    t_tr, t_me = cfg["t_transient"], cfg["t_measure"]
+    net = gatebook.RandomRateNetwork(N=N, g=2.0, seed=0)
+    x0 = net.initial_state(seed=1)
+    opts = dict(dt=dt, t_transient=t_tr, t_measure=t_me, reorth_every=m, method="rk4", x0=x0, seed=7)
+
+    def lib():
+        return gatebook.lyapunov_spectrum(net, k, **opts)
+
+    def dense():
+        return dense_jacobian_spectrum(net, k, **opts)
+
+    # Warm up (and compare the results: the two must compute the same exponents).
+    lib_res = lib()
+    dense_exp, dense_trace = dense()
+    max_diff = float(np.max(np.abs(lib_res.exponents - dense_exp)))
+    trace_diff = abs(lib_res.mean_trace - dense_trace)
+    t = paired(lib, dense, cfg["repeats"])
+    speedup = 1.0 / t["ratio"]
+
+    # Where the time goes: the kernels of one Runge-Kutta stage, timed in isolation.
+    rng = np.random.default_rng(5)
+    Q, _ = _qr_positive(rng.standard_normal((N, k)))
+    x = lib_res.final_state
+    W = net._W(np.float64)
+    stacked = np.empty((N, k + 1))
+    Jx = net.jacobian(x)
+    reps = cfg["kernel_reps"]
+
+    def loop(fn):
+        def run():
+            for _ in range(reps):
+                fn()
+        return run
+
+    kernels = {
+        "lib_stage: vector_field_and_jvp(x, Q)": loop(lambda: net.vector_field_and_jvp(x, Q)),
+        "lib GEMM W @ [N x (k+1)]": loop(lambda: W @ stacked),
+        "dense build net.jacobian(x)": loop(lambda: net.jacobian(x)),
+        "dense GEMM J @ Q [N x k]": loop(lambda: Jx @ Q),
+        "vector_field(x) (gemv)": loop(lambda: net.vector_field(x)),
+        "QR of N x k (per reorth)": loop(lambda: _qr_positive(Q)),
+    }
+    for fn in kernels.values():
+        fn()
+    breakdown_ms = {}
+    for _ in range(cfg["repeats"]):  # interleaved rounds
+        for name, fn in kernels.items():
+            breakdown_ms.setdefault(name, []).append(1e3 * timed(fn)[0] / reps)
+    breakdown_ms = {name: statistics.median(v) for name, v in breakdown_ms.items()}
+    stages = 4
+    per_step_lib = stages * breakdown_ms["lib_stage: vector_field_and_jvp(x, Q)"] + breakdown_ms["QR of N x k (per reorth)"] / m
+    per_step_dense = stages * (breakdown_ms["dense build net.jacobian(x)"] + breakdown_ms["dense GEMM J @ Q [N x k]"]
+                               + breakdown_ms["vector_field(x) (gemv)"]) + breakdown_ms["QR of N x k (per reorth)"] / m
+    n_tangent_steps = int(round(t_tr / dt)) - int(round(t_tr / dt)) // 2 + (number_of_steps(t_me, dt) // m) * m
+    return [result(
+        "spectrum_dense", value=speedup, target=2.0, op=">=", unit="x faster",
+        times={"lyapunov_spectrum": t["candidate_s"], "dense baseline": t["baseline_s"]},
+        details={**t, "speedup": speedup, "max_abs_diff_exponents": max_diff, "mean_trace_diff": trace_diff,
+                 "lambda_max": float(lib_res.exponents[0]), "N": N, "k": k, "reorth_every": m,
+                 "t_transient": t_tr, "t_measure": t_me, "tangent_steps": n_tangent_steps,
+                 "kernel_ms": breakdown_ms, "model_ms_per_step": {"library": per_step_lib, "dense": per_step_dense}},
+        note=f"N={N}, k={k}, rk4; max|dλ|={max_diff:.1e}",
+    )]
+
+
+# ------------------------------------------------------------ 4. chapter 1 execution
+
+
+def kernel_env(static: bool):
+    """The kernel's environment: the caller's (threads not pinned), gatebook importable."""
+    env = dict(ORIGINAL_ENV)
+    env["PYTHONPATH"] = REPO + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.pop("GATEBOOK_STATIC_HTML", None)
+    if static:
+        env["GATEBOOK_STATIC_HTML"] = "1"
+    env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    return env
+
+
+def execute_notebook(nb, cwd, env, timeout):
+    """Execute ``nb`` on a fresh kernel with nbclient; wall time including kernel start."""
+    from nbclient import NotebookClient
+
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": cwd}})
+    start = time.perf_counter()
+    client.execute(env=env, cwd=cwd)
+    return time.perf_counter() - start
+
+
+def bench_chapter1(cfg):
+    import nbformat
+
+    cwd = os.path.dirname(CHAPTER1)
+    trivial = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import gatebook")])
+    trivial.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    have_chapter = os.path.exists(CHAPTER1)
+    rows = []
+    if not have_chapter or cfg["quick"]:
+        # Still exercise the nbclient path once, so the machinery is smoke-tested.
+        t_triv = execute_notebook(nbformat.from_dict(trivial), cwd if os.path.isdir(cwd) else REPO,
+                                  kernel_env(True), timeout=120)
+        reason = ("chapters/01_random_networks.ipynb not found (not written yet)" if not have_chapter
+                  else "chapter not executed in --quick mode")
+        row = skipped("chapter1", f"{reason}; trivial notebook (kernel start + import gatebook) took {t_triv:.2f} s")
+        row["times_s"] = {"trivial notebook": t_triv}
+        return [row]
+
+    samples = {"trivial": [], "static": [], "live": []}
+    errors = {}
+    for i in range(cfg["repeats"]):
+        order = ["trivial", "static", "live"] if i % 2 == 0 else ["live", "static", "trivial"]
+        for which in order:
+            if which == "trivial":
+                nb, env = nbformat.from_dict(trivial), kernel_env(True)
+            else:
+                nb, env = nbformat.read(CHAPTER1, as_version=4), kernel_env(which == "static")
+            try:
+                samples[which].append(execute_notebook(nb, cwd, env, timeout=600))
+            except Exception as err:  # a failing cell: report it, don't abort the table
+                errors[which] = f"{type(err).__name__}: {str(err)[-600:]}"
+    med = {k: statistics.median(v) for k, v in samples.items() if v}
+    for mode, label in (("static", "GATEBOOK_STATIC_HTML=1, as the book build"), ("live", "live widgets, as a reader")):
+        name = f"chapter1[{mode}]"
+        if mode not in med:
+            row = skipped(name, f"chapter failed to execute: {errors.get(mode)}")
+            row["status"] = "FAIL"
+            row["passed"] = False
+            rows.append(row)
+            continue
+        ratio = med[mode] / med["trivial"] if "trivial" in med else None
+        rows.append(result(
+            name, value=med[mode], target=60.0, unit="s",
+            times={"chapter": med[mode], "trivial notebook": med.get("trivial")},
+            details={"samples_s": samples[mode], "trivial_samples_s": samples["trivial"],
+                     "ratio_to_trivial": ratio, "errors": errors},
+            note=f"{label}; {ratio:.1f}x a trivial notebook" if ratio else label,
+        ))
+    return rows
+
+
+# --------------------------------------------------------------- 5. widget callback
+
+
+def _chapter_explorable_call():
+    """Find ``explorable(<plot_fn>, g=[...], seed=[...], ...)`` in chapter 1's code cells.
+
+    Returns (plot_fn_name, fixed_kwargs, grid, options) or None. Grid values are
+    evaluated with numpy available as ``np``; nothing else of the chapter is run.
+    """
+    import ast
+
+    import nbformat
+
+    if not os.path.exists(CHAPTER1):
+        return None
+    nb = nbformat.read(CHAPTER1, as_version=4)
+    source = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return None
+    ns = {"np": np, "numpy": np}
+
+    def value(node):
+        return eval(compile(ast.Expression(node), "<chapter>", "eval"), ns)  # noqa: S307 - our own chapter
+
+    def dotted(node):
+        return ast.unparse(node)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and dotted(node.func).split(".")[-1] == "explorable" and node.args:
+            fn = node.args[0]
+            fixed = {}
+            if isinstance(fn, ast.Call) and dotted(fn.func).split(".")[-1] == "partial" and fn.args:
+                fixed = {kw.arg: value(kw.value) for kw in fn.keywords if kw.arg}
+                fn = fn.args[0]
+            options, grid = {}, {}
+            for kw in node.keywords:
+                if kw.arg in ("labels", "defaults", "dpi", "mode"):
+                    options[kw.arg] = value(kw.value)
+                elif kw.arg:
+                    grid[kw.arg] = list(value(kw.value))
+            return dotted(fn), fixed, grid, options
+    return None
+
+
+def bench_widget(cfg):
+    import importlib
+    import itertools
+
+    try:
+        explore = importlib.import_module("gatebook.explore")
+    except ImportError as err:
+        return [skipped("widget", f"gatebook.explore not importable yet ({err})")]
+    try:
+        plots = importlib.import_module("gatebook.plots")
+    except ImportError as err:
+        return [skipped("widget", f"gatebook.plots not written yet ({err}); needs plots.network_explorer")]
+    plot_fn = getattr(plots, "network_explorer", None)
+    if plot_fn is None:
+        return [skipped("widget", "gatebook.plots.network_explorer not defined yet")]
+    make = getattr(gatebook, "explorable", None) or explore.explorable
+
+    found = None
+    try:
+        found = _chapter_explorable_call()
+    except Exception as err:  # a grid we cannot evaluate: fall back, say so
+        found = None
+        print(f"  (could not read chapter 1's explorable call: {err}; using a default grid)")
+    fixed, options, source = {}, {}, "default grid (chapter 1 or its explorable call not found)"
+    grid = {"g": [0.5, 0.8, 1.0, 1.2, 1.5, 2.0, 3.0], "seed": [0, 1, 2]}
+    if found is not None:
+        fn_name, fixed, grid, options = found
+        source = f"chapter 1: {fn_name}, grid {grid}, fixed {fixed}, options {options}"
+    options = {k: v for k, v in options.items() if k in ("labels", "defaults", "dpi")}
+    fn = (lambda **p: plot_fn(**fixed, **p)) if fixed else plot_fn
+
+    # One live explorable, as in the chapter; its construction renders the default frame.
+    t_build, ex = timed(lambda: make(fn, mode="live", **options, **grid))
+    widget_note = ""
+    try:
+        ex.widget()  # so each update also sets the slider values and the Image widget
+    except Exception as err:
+        widget_note = f"; no ipywidgets outside a kernel ({type(err).__name__}): timed update() alone"
+    shown = tuple(ex.values[n] for n in ex.names)
+    combos = [c for c in itertools.product(*(ex.grid[n] for n in ex.names)) if c != shown]
+    # Spread the samples over the grid (not just the first rows of it).
+    pick = np.unique(np.linspace(0, len(combos) - 1, min(cfg["widget_samples"], len(combos))).round().astype(int))
+    samples = []
+    for i in pick:
+        params = dict(zip(ex.names, combos[i]))
+        t, png = timed(lambda: ex.update(**params))  # every combination is new: uncached
+        assert isinstance(png, bytes) and png[:8] == b"\x89PNG\r\n\x1a\n"
+        samples.append(t)
+    if not samples:
+        return [skipped("widget", "the grid has a single combination: nothing to update")]
+    p50 = float(np.percentile(samples, 50))
+    p90 = float(np.percentile(samples, 90))
+    return [result(
+        "widget_p50", value=p50, target=0.150, unit="s",
+        times={"p50": p50, "p90": p90, "construction + first render": t_build},
+        details={"samples_s": samples, "p90_s": p90, "n": len(samples), "source": source},
+        note=f"{len(samples)} uncached Explorable.update() calls, p90 {1e3 * p90:.0f} ms{widget_note}",
+    )]
+
+
+# ----------------------------------------------------------------- 6. book build
+
+
+def bench_book(cfg):
+    jb = shutil.which("jupyter-book", path=os.path.dirname(sys.executable) + os.pathsep + ORIGINAL_ENV.get("PATH", ""))
+    if jb is None:
+        return [skipped("book", "jupyter-book not found next to this Python")]
+    tmp = tempfile.mkdtemp(prefix="gatebook-book-")
+    try:
+        clone = os.path.join(tmp, "gatebook")
+        subprocess.run(["git", "clone", "--quiet", REPO, clone], check=True)
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=clone, capture_output=True, text=True).stdout.strip()
+        env = dict(ORIGINAL_ENV)
+        env["PYTHONPATH"] = clone  # the clone's gatebook, not the working tree's
+        env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+        start = time.perf_counter()
+        proc = subprocess.run([jb, "build", ".", "-W", "-n", "--keep-going", "--all"], cwd=clone, env=env,
+                              capture_output=True, text=True, timeout=cfg["book_timeout"])
+        elapsed = time.perf_counter() - start
+    except subprocess.TimeoutExpired:
+        return [result("book", value=None, target=300.0, unit="s",
+                       note=f"timed out after {cfg['book_timeout']} s")]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    tail = (proc.stdout + proc.stderr).strip().splitlines()[-15:]
+    row = result("book", value=elapsed, target=300.0, unit="s", times={"build": elapsed},
+                 details={"returncode": proc.returncode, "commit": head, "output_tail": tail},
+                 note=f"fresh clone of {head}; exit status {proc.returncode}")
+    if proc.returncode != 0:
+        row["status"], row["passed"] = "FAIL", False
+        row["note"] += " (build failed: see details.output_tail)"
+    return [row]
+
+
+# ----------------------------------------------------------------------- driver
+
+
+def configs(quick: bool, repeats: int):
+    if quick:
+        return {
+            "sim_matvec": {"N": 300, "t_max": 100.0},
+            "maxlyap_sim": {"N": 300, "t_transient": 4.0, "t_measure": 16.0},
+            "spectrum_dense": {"N": 300, "k": 30, "t_transient": 1.0, "t_measure": 3.0, "kernel_reps": 20},
+            "chapter1": {},
+            "widget": {"widget_samples": 4},
+            "book": {"book_timeout": 1800},
+        }
+    return {
+        "sim_matvec": {"N": 1000, "t_max": 1000.0},
+        "maxlyap_sim": {"N": 1000, "t_transient": 20.0, "t_measure": 80.0},
+        "spectrum_dense": {"N": 1000, "k": 100, "t_transient": 2.0, "t_measure": 6.0, "kernel_reps": 40},
+        "chapter1": {},
+        "widget": {"widget_samples": 20},
+        "book": {"book_timeout": 1800},
+    }
+
+
+RUNNERS = {
+    "sim_matvec": bench_sim_matvec,
+    "maxlyap_sim": bench_maxlyap_sim,
+    "spectrum_dense": bench_spectrum_dense,
+    "chapter1": bench_chapter1,
+    "widget": bench_widget,
+    "book": bench_book,
+}
+
+
+def fmt_value(row):
+    v = row["value"]
+    if v is None:
+        return "-"
+    if row["unit"] == "s":
+        return f"{1e3 * v:.0f} ms" if v < 1 else f"{v:.1f} s"
+    return f"{v:.2f}{row['unit'] if row['unit'] == 'x' else ' ' + row['unit']}"
+
+
+def fmt_target(row):
+    t = row["target"]
+    if t is None:
+        return "-"
+    if row["unit"] == "s":
+        return f"{row['op']} {1e3 * t:.0f} ms" if t < 1 else f"{row['op']} {t:.0f} s"
+    return f"{row['op']} {t:g}x"
+
+
+def fmt_times(row):
+    parts = []
+    for k, v in row["times_s"].items():
+        if v is None:
+            continue
+        parts.append(f"{k} {1e3 * v:.0f} ms" if v < 1 else f"{k} {v:.2f} s")
+    return ", ".join(parts)
+
+
+def print_table(rows):
+    headers = ("benchmark", "measured", "target", "", "absolute times (medians)")
+    table = [(r["name"], fmt_value(r), fmt_target(r), r["status"], fmt_times(r)) for r in rows]
+    widths = [max(len(h), *(len(t[i]) for t in table)) for i, h in enumerate(headers[:4])]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers[:4], widths)) + "  " + headers[4]
+    print(line)
+    print("-" * len(line))
+    for t, r in zip(table, rows):
+        print("  ".join(c.ljust(w) for c, w in zip(t[:4], widths)) + "  " + t[4])
+        if r["note"]:
+            print(" " * (widths[0] + 2) + "↳ " + r["note"])
+
+
+def metadata(args):
+    def git(*cmd):
+        try:
+            return subprocess.run(["git", *cmd], cwd=REPO, capture_output=True, text=True, timeout=20).stdout.strip()
+        except Exception:
+            return ""
+
+    return {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "quick": args.quick,
+        "repeats": args.repeats,
+        "blas_threads_in_process": args.threads,
+        "thread_env": {v: os.environ.get(v) for v in THREAD_VARS},
+        "kernel_thread_env": {v: ORIGINAL_ENV.get(v) for v in THREAD_VARS},
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "loadavg_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
+        "git_commit": git("rev-parse", "HEAD"),
+        "git_dirty": bool(git("status", "--porcelain")),
+    }
+
+
+def main(args):
+    names = list(args.only) if args.only else [n for n in NAMES if n != "book" or args.book]
+    meta = metadata(args)
+    print(f"Gatebook benchmarks ({'quick' if args.quick else 'full'}; {args.repeats} repeats; "
+          f"BLAS threads pinned to {args.threads} in-process; load {meta['loadavg_start']})")
+    cfgs = configs(args.quick, args.repeats)
+    rows = []
+    total_start = time.perf_counter()
+    for name in names:
+        cfg = {**cfgs[name], "repeats": args.repeats, "quick": args.quick}
+        print(f"- {name} ...", flush=True)
+        start = time.perf_counter()
+        try:
+            new = RUNNERS[name](cfg)
+        except Exception as err:
+            traceback.print_exc()
+            new = [skipped(name, f"error: {type(err).__name__}: {err}")]
+            new[0]["status"] = "ERROR"
+        for r in new:
+            r["benchmark_wall_s"] = time.perf_counter() - start
+            if args.quick and r["status"] in ("PASS", "FAIL"):
+                # Shrunk sizes: the targets are for the full sizes, so this is only indicative.
+                r["indicative"] = True
+                r["status"] = f"({r['status']})"
+            print(f"    {r['name']}: {fmt_value(r)} (target {fmt_target(r)}) {r['status']}", flush=True)
+        rows.extend(new)
+    meta["total_wall_s"] = time.perf_counter() - total_start
+    meta["loadavg_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
+    print()
+    print_table(rows)
+    if args.quick:
+        print("\n(PASS)/(FAIL): --quick shrinks the sizes; the targets hold for the full sizes only.")
+    print(f"\ntotal {meta['total_wall_s']:.1f} s; load average at end {meta['loadavg_end']}")
+    out = os.path.abspath(args.json)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
+        json.dump({"meta": meta, "results": rows}, f, indent=2, default=float)
+    print(f"results written to {out}")
+    failed = any(r["status"] in ("FAIL", "ERROR", "(FAIL)") for r in rows)
+    return 1 if (failed and args.strict) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(ARGS))

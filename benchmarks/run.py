@@ -382,6 +382,22 @@ def execute_notebook(nb, cwd, env, timeout):
     return time.perf_counter() - start
 
 
+def slowest_cells(nb, n=5):
+    """The ``n`` slowest code cells of an executed notebook (from nbclient's timing metadata)."""
+    from datetime import datetime
+
+    out = []
+    for i, cell in enumerate(nb.cells):
+        timing = cell.get("metadata", {}).get("execution", {})
+        begin, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+        if cell.cell_type == "code" and begin and end:
+            seconds = (datetime.fromisoformat(end.replace("Z", "+00:00"))
+                       - datetime.fromisoformat(begin.replace("Z", "+00:00"))).total_seconds()
+            first = next((ln for ln in cell.source.splitlines() if ln.strip()), "")
+            out.append({"cell": i, "seconds": seconds, "first_line": first[:70]})
+    return sorted(out, key=lambda c: -c["seconds"])[:n]
+
+
 def bench_chapter1(cfg):
     import nbformat
 
@@ -401,7 +417,7 @@ def bench_chapter1(cfg):
         return [row]
 
     samples = {"trivial": [], "static": [], "live": []}
-    errors = {}
+    errors, cells = {}, {}
     for i in range(cfg["repeats"]):
         order = ["trivial", "static", "live"] if i % 2 == 0 else ["live", "static", "trivial"]
         for which in order:
@@ -411,6 +427,8 @@ def bench_chapter1(cfg):
                 nb, env = nbformat.read(CHAPTER1, as_version=4), kernel_env(which == "static")
             try:
                 samples[which].append(execute_notebook(nb, cwd, env, timeout=600))
+                if which != "trivial":
+                    cells.setdefault(which, []).append(slowest_cells(nb))
             except Exception as err:  # a failing cell: report it, don't abort the table
                 errors[which] = f"{type(err).__name__}: {str(err)[-600:]}"
     med = {k: statistics.median(v) for k, v in samples.items() if v}
@@ -427,8 +445,10 @@ def bench_chapter1(cfg):
             name, value=med[mode], target=60.0, unit="s",
             times={"chapter": med[mode], "trivial notebook": med.get("trivial")},
             details={"samples_s": samples[mode], "trivial_samples_s": samples["trivial"],
-                     "ratio_to_trivial": ratio, "errors": errors},
-            note=f"{label}; {ratio:.1f}x a trivial notebook" if ratio else label,
+                     "ratio_to_trivial": ratio, "errors": errors, "slowest_cells": cells.get(mode)},
+            note=(f"{label}; {ratio:.1f}x a trivial notebook" if ratio else label)
+            + ("; slowest cells (last run): " + ", ".join(
+                f"#{c['cell']} {c['seconds']:.1f} s" for c in cells[mode][-1][:3]) if cells.get(mode) else ""),
         ))
     return rows
 

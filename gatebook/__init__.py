@@ -4,8 +4,11 @@ The package behind the executable book. Chapters import it; the science lives he
 tested. The common data path is parameters → model → simulate or solve → measure → figure.
 """
 
+from . import exercises, plots
 from .correlations import autocorrelation, decay_time
 from .dynamical_system import DynamicalSystem, jacobian, jacobian_trace, jvp, vector_field
+from .explore import Explorable, explorable
+from .integrators import global_error
 from .lyapunov import LyapunovResult, lyapunov_from_separation, lyapunov_spectrum, max_lyapunov
 from .random_network import RandomRateNetwork
 from .simulate import Trajectory, simulate
@@ -15,6 +18,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DynamicalSystem",
+    "Explorable",
     "LyapunovResult",
     "RandomRateNetwork",
     "Sweep",
@@ -22,6 +26,9 @@ __all__ = [
     "autocorrelation",
     "correlation_time_sweep",
     "decay_time",
+    "exercises",
+    "explorable",
+    "global_error",
     "jacobian",
     "jacobian_trace",
     "jvp",
@@ -29,6 +36,7 @@ __all__ = [
     "lyapunov_spectrum",
     "max_lyapunov",
     "max_lyapunov_sweep",
+    "plots",
     "simulate",
     "sweep",
     "vector_field",

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._linalg import orthonormalise
 from ._validation import (
     as_generator,
     check_choice,
@@ -118,15 +119,7 @@ def _block_statistics(log_r: np.ndarray, interval: float, n_blocks: int):
     return blocks, stderr
 
 
-def _orthonormalise(Q: np.ndarray):
-    """QR with a positive diagonal; returns (Q, log|diag R|)."""
-    if Q.shape[1] == 1:
-        norm = np.linalg.norm(Q[:, 0])
-        return Q / norm, np.array([np.log(norm)])
-    q, r = np.linalg.qr(Q)
-    diag = np.diagonal(r)
-    signs = np.where(diag < 0, -1.0, 1.0)
-    return q * signs, np.log(np.abs(diag))
+_orthonormalise = orthonormalise
 
 
 def lyapunov_spectrum(

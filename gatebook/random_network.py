@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._linalg import rows_times_transpose
 from ._validation import (
     as_generator,
     check_finite_float,
@@ -94,6 +95,24 @@ class RandomRateNetwork:
         net._set_couplings(J.copy())
         return net
 
+    @classmethod
+    def family(cls, N: int, tau: float = 1.0):
+        """A factory ``(g, seed) -> RandomRateNetwork(N, g, tau, seed)`` for parameter sweeps.
+
+        Examples
+        --------
+        >>> make = RandomRateNetwork.family(100)
+        >>> make(1.5, 0).g
+        1.5
+        """
+        N = check_positive_int(N, "N")
+        tau = check_positive_float(tau, "tau")
+
+        def make(g, seed):
+            return cls(N, g, tau=tau, seed=seed)
+
+        return make
+
     def _set_couplings(self, J: np.ndarray) -> None:
         self.couplings = J
         self.weights = self.g * J
@@ -129,8 +148,11 @@ class RandomRateNetwork:
     # -- the protocol ------------------------------------------------------------------
     def vector_field(self, x: np.ndarray, t: float = 0.0) -> np.ndarray:
         r""":math:`F(x) = \tau^{-1}[-x + gJ\tanh(x)]`, batched over leading axes of ``x``."""
-        W = self._W(x.dtype)
-        return (np.tanh(x) @ W.T - x) / self.tau
+        out = rows_times_transpose(np.tanh(x), self._W(x.dtype))
+        out -= x
+        if self.tau != 1.0:
+            out /= self.tau
+        return out
 
     def jacobian(self, x: np.ndarray, t: float = 0.0) -> np.ndarray:
         r"""Dense :math:`\tau^{-1}[-\mathbb 1 + gJ\,\mathrm D(1-\tanh^2 x)]`."""
@@ -144,22 +166,33 @@ class RandomRateNetwork:
         r""":math:`\mathcal J(x)V = \tau^{-1}[-V + gJ(\phi'(x)\odot V)]` without forming :math:`\mathcal J`."""
         W = self._W(x.dtype)
         dphi = 1.0 - np.tanh(x) ** 2
-        scaled = dphi * V if V.ndim == 1 else dphi[:, None] * V
-        return (W @ scaled - V) / self.tau
+        if V.ndim == 1:
+            out = W @ (dphi * V)
+        else:
+            out = rows_times_transpose(V.T * dphi, W).T
+        out -= V
+        if self.tau != 1.0:
+            out /= self.tau
+        return out
 
     def vector_field_and_jvp(self, x: np.ndarray, V: np.ndarray, t: float = 0.0):
         """``(F(x), J(x) V)`` from one product of the weights with ``[phi(x), phi'(x) V]``."""
         W = self._W(x.dtype)
         phi = np.tanh(x)
         dphi = 1.0 - phi * phi
-        V2 = V[:, None] if V.ndim == 1 else V
-        stacked = np.empty((self.N, 1 + V2.shape[1]), dtype=np.result_type(x, V))
-        stacked[:, 0] = phi
-        np.multiply(dphi[:, None], V2, out=stacked[:, 1:])
-        product = W @ stacked
-        F = (product[:, 0] - x) / self.tau
-        JV = (product[:, 1:] - V2) / self.tau
-        return F, (JV[:, 0] if V.ndim == 1 else JV)
+        k = 1 if V.ndim == 1 else V.shape[1]
+        rows = np.empty((1 + k, self.N), dtype=np.result_type(x, V))
+        rows[0] = phi
+        np.multiply(V.T if V.ndim == 2 else V, dphi, out=rows[1:])
+        product = rows_times_transpose(rows, W)
+        F = product[0]
+        F -= x
+        JV = product[1] if V.ndim == 1 else product[1:].T
+        JV -= V
+        if self.tau != 1.0:
+            F /= self.tau
+            JV /= self.tau
+        return F, JV
 
     def jacobian_trace(self, x: np.ndarray, t: float = 0.0) -> float:
         r""":math:`\operatorname{tr}\mathcal J = \tau^{-1}[-N + g\sum_i J_{ii}\phi'(x_i)]`."""

@@ -57,6 +57,18 @@ class Sweep:
             return np.zeros(self.data.shape[1])
         return np.nanstd(self.data, axis=0, ddof=1) / np.sqrt(np.maximum(n, 1))
 
+    def zero_crossing(self) -> float:
+        """First parameter value where the seed-mean changes sign from negative to positive.
+
+        Linear interpolation between the two bracketing grid points; NaN if there is none.
+        Chapter 1 uses it to locate the edge of chaos (lambda_max = 0).
+        """
+        m = self.mean
+        for j in range(len(m) - 1):
+            if m[j] < 0.0 <= m[j + 1]:
+                return float(self.values[j] + (self.values[j + 1] - self.values[j]) * (-m[j]) / (m[j + 1] - m[j]))
+        return float("nan")
+
 
 def sweep(measure, values, seeds=(0,), *, name="value", parameter="parameter", label="", progress=True) -> Sweep:
     """Evaluate ``measure(value, seed) -> float`` on every ``(seed, value)`` pair."""

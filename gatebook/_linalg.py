@@ -1,0 +1,73 @@
+"""The one matrix product every model step needs: a few stacked vectors times the couplings.
+
+A simulation step multiplies the coupling matrix :math:`W` (``N x N``) by one vector; a
+Lyapunov step by the state and ``k`` tangent vectors at once. The product is
+memory-bound when only a few vectors are stacked, so what matters is reading :math:`W`
+once. numpy's BLAS (OpenBLAS) handles a single vector well but reads :math:`W` several
+times for two to a few dozen stacked vectors; PyTorch's CPU matrix product reads it once.
+:func:`rows_times_transpose` therefore uses torch for stacked rows when torch is installed
+(set ``GATEBOOK_NUMPY_ONLY=1`` to keep numpy), numpy for a single vector, and always
+returns numpy arrays. Both give the same numbers to rounding.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+__all__ = ["rows_times_transpose", "orthonormalise", "torch_backend_enabled"]
+
+_TORCH = None  # None: not yet looked up; False: unavailable or disabled; else the module
+
+
+def _torch():
+    global _TORCH
+    if _TORCH is None:
+        if os.environ.get("GATEBOOK_NUMPY_ONLY", "") not in ("", "0"):
+            _TORCH = False
+        else:
+            try:
+                import torch
+            except ImportError:  # pragma: no cover - torch is in the tested environment
+                _TORCH = False
+            else:
+                _TORCH = torch
+    return _TORCH
+
+
+def torch_backend_enabled() -> bool:
+    """True when stacked products go through PyTorch."""
+    return _torch() is not False
+
+
+def rows_times_transpose(rows: np.ndarray, W: np.ndarray) -> np.ndarray:
+    r"""Return ``rows @ W.T`` for ``rows`` of shape ``(m, N)`` or ``(N,)``, i.e. :math:`W` applied to each row.
+
+    ``W`` must be C-contiguous. The result has the shape of ``rows``.
+    """
+    if rows.ndim == 1:
+        return W @ rows
+    torch = _torch()
+    if torch is False or rows.dtype != W.dtype:
+        return rows @ W.T
+    rows = np.ascontiguousarray(rows)
+    return (torch.from_numpy(rows) @ torch.from_numpy(W).T).numpy()
+
+
+def orthonormalise(Q: np.ndarray):
+    r"""QR factorisation :math:`Q=\tilde QR` with :math:`R_{ii}>0`; returns :math:`(\tilde Q, \ln R_{ii})`.
+
+    The re-orthonormalisation step of the QR method for Lyapunov exponents. LAPACK through
+    torch is several times faster than through numpy for tall-and-thin matrices here.
+    """
+    if Q.shape[1] == 1:
+        norm = np.linalg.norm(Q[:, 0])
+        return Q / norm, np.array([np.log(norm)])
+    torch = _torch()
+    if torch is False:
+        q, r = np.linalg.qr(Q)
+    else:
+        q, r = (t.numpy() for t in torch.linalg.qr(torch.from_numpy(np.ascontiguousarray(Q))))
+    diag = np.diagonal(r)
+    return q * np.where(diag < 0, -1.0, 1.0), np.log(np.abs(diag))

@@ -1,0 +1,149 @@
+"""Self-checks for the chapters' exercises: helpful feedback instead of a bare right/wrong.
+
+Each ``check_*`` function takes the reader's answer and returns a :class:`Feedback`,
+which prints as a short message in a notebook (✅ or ❌ plus a hint). The checks compute
+their reference answers with the tested library code, never from stored numbers.
+
+Chapter 1: :func:`check_critical_gain`, :func:`check_spectral_radius`,
+:func:`check_lyapunov_estimate`, :func:`check_quiz`.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from .lyapunov import max_lyapunov
+from .random_network import RandomRateNetwork
+
+__all__ = ["Feedback", "check_critical_gain", "check_spectral_radius", "check_lyapunov_estimate", "check_quiz", "QUIZZES"]
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """Outcome of a self-check: ``passed`` and a message for the reader."""
+
+    passed: bool
+    message: str
+
+    def __str__(self) -> str:
+        return ("✅ " if self.passed else "❌ ") + self.message
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _number(answer, what: str):
+    if answer is None:
+        return None, Feedback(False, f"No answer yet: replace None with {what}.")
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+        return None, Feedback(False, f"Your answer should be a single number ({what}); got {answer!r}.")
+    value = float(answer)
+    if not np.isfinite(value):
+        return None, Feedback(False, f"Your answer is {value}: check for a division by zero or an overflow.")
+    return value, None
+
+
+def check_critical_gain(answer, tau: float = 1.0) -> Feedback:
+    r"""Exercise 1.1: the gain at which the quiescent state :math:`x=0` loses stability.
+
+    The Jacobian at the origin is :math:`\tau^{-1}(-\mathbb 1 + gJ)`; its eigenvalues fill
+    the disk of radius :math:`g/\tau` around :math:`-1/\tau`, which touches the imaginary
+    axis when :math:`g = 1`, whatever :math:`\tau`.
+    """
+    value, problem = _number(answer, "the critical gain g_c")
+    if problem is not None:
+        return problem
+    if abs(value - 1.0) <= 0.05:
+        return Feedback(True, f"g_c ≈ {value:g}. The disk of radius g/τ centred at -1/τ reaches Re λ = 0 at g = 1, independent of τ.")
+    if abs(value - tau) <= 0.05 and tau != 1.0:
+        return Feedback(False, "Close, but τ rescales the centre and the radius of the disk together, so it cancels out.")
+    if value < 1.0:
+        hint = "Below 1 the rightmost eigenvalue -1 + g·max Re(w) is still negative: the origin is stable."
+    else:
+        hint = "Above 1 the disk already crosses Re λ = 0. Where does its right edge -1/τ + g/τ sit?"
+    return Feedback(False, f"g_c = {value:g} is not right. {hint}")
+
+
+def check_spectral_radius(answer, N: int, g: float, seed: int) -> Feedback:
+    r"""Exercise 1.2: spectral radius of :math:`gJ` for ``RandomRateNetwork(N, g, seed=seed)``."""
+    value, problem = _number(answer, "the largest |eigenvalue| of gJ")
+    if problem is not None:
+        return problem
+    eig = np.linalg.eigvals(RandomRateNetwork(N, g, seed=seed).weights)
+    exact = float(np.abs(eig).max())
+    if abs(value - exact) <= 1e-6 * max(1.0, exact):
+        gap = abs(exact - g) / g
+        return Feedback(True, f"ρ(gJ) = {exact:.4f}; the circular law predicts g = {g:g} (off by {100 * gap:.1f} % at N = {N}; the gap shrinks as N grows).")
+    if abs(value - float(np.abs(eig - 1.0).max())) <= 1e-6 * max(1.0, exact):
+        return Feedback(False, "That looks like the spectrum of the Jacobian -1 + gJ. The question asks for the eigenvalues of gJ itself.")
+    if abs(value - g) <= 0.1 * g:
+        return Feedback(False, f"{value:g} is the large-N prediction g, not the radius of this finite matrix: compute the eigenvalues with np.linalg.eigvals.")
+    return Feedback(False, f"Expected about {g:g} (circular law); got {value:g}. Did you use the network's `weights` (= g·J)?")
+
+
+def check_lyapunov_estimate(answer, g: float = 2.0, N: int = 200, seed: int = 0) -> Feedback:
+    r"""Exercise 1.3: your own estimate of :math:`\lambda_{\max}` for ``RandomRateNetwork(N, g, seed=seed)``.
+
+    Compared with :func:`gatebook.max_lyapunov` (RK4, :math:`dt=0.1`, transient 50,
+    window 200, seeded with ``seed``) within three combined standard errors plus 0.02.
+    """
+    value, problem = _number(answer, "an exponent, in units of 1/τ")
+    if problem is not None:
+        return problem
+    ref = max_lyapunov(RandomRateNetwork(N, g, seed=seed), seed=seed)
+    tol = 3 * ref.stderr[0] + 0.02
+    if abs(value - ref.maximum) <= tol:
+        return Feedback(True, f"Your λ_max = {value:+.3f}; the QR method gives {ref.maximum:+.3f} ± {ref.stderr[0]:.3f}.")
+    if np.sign(value) != np.sign(ref.maximum):
+        return Feedback(False, f"The sign is off: at g = {g:g} the reference is {ref.maximum:+.3f}. Did you divide log-growth by the elapsed *time* (not the number of steps)?")
+    if abs(value * 10 - ref.maximum) < tol or abs(value / 10 - ref.maximum) < tol:
+        return Feedback(False, "Off by a factor of about 10: is dt = 0.1 missing from the time you divide by?")
+    return Feedback(False, f"Your λ_max = {value:+.3f}, the reference is {ref.maximum:+.3f} ± {ref.stderr[0]:.3f}. Renormalise the separation regularly and discard a transient.")
+
+
+QUIZZES = {
+    "reorthonormalise": {
+        "question": "Why must the tangent vectors be re-orthonormalised in the QR method?",
+        "options": {
+            "a": "Because the Jacobian is not symmetric.",
+            "b": "Because all vectors rotate towards the fastest-growing direction and their norms over/underflow, so only the first exponent would survive.",
+            "c": "To make the RK4 step stable.",
+        },
+        "answer": "b",
+        "hint": "Think about what happens to the directions and the norms of the vectors over long times.",
+        "why": "Without re-orthonormalisation every vector aligns with the most expanding direction (the others' growth rates are lost in round-off) and norms grow like e^{λ t}.",
+    },
+    "finite_size": {
+        "question": "In a network of N = 200 units, λ_max crosses zero at a gain slightly different from 1. Why?",
+        "options": {
+            "a": "Finite N: the spectrum has a fluctuating edge and small networks can settle on fixed points or cycles, so the transition is smeared and shifted; it sharpens as N grows.",
+            "b": "RK4 with dt = 0.1 is inaccurate.",
+            "c": "The circular law is wrong for tanh networks.",
+        },
+        "answer": "a",
+        "hint": "Would the answer change if you doubled N, or halved dt?",
+        "why": "The mean-field transition at g = 1 is exact only as N → ∞; at finite N it is shifted by O(N^{-1/2})-sized spectral-edge fluctuations and by finite-size attractors.",
+    },
+}
+
+
+def check_quiz(name: str, answer: str) -> Feedback:
+    """Multiple-choice self-check: ``check_quiz("reorthonormalise", "b")``."""
+    if name not in QUIZZES:
+        raise ValueError(f"unknown quiz {name!r}; choose one of {sorted(QUIZZES)}")
+    quiz = QUIZZES[name]
+    if not isinstance(answer, str) or answer.strip().lower() not in quiz["options"]:
+        return Feedback(False, f"Answer with one of the letters {sorted(quiz['options'])}.")
+    if answer.strip().lower() == quiz["answer"]:
+        return Feedback(True, quiz["why"])
+    chosen = quiz["options"][answer.strip().lower()]
+    return Feedback(False, f"Not quite: “{chosen}” does not explain it. {quiz['hint']}")

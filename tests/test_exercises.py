@@ -1,0 +1,58 @@
+"""Self-checks accept right answers, reject wrong ones, and say something useful either way."""
+
+import numpy as np
+import pytest
+
+import gatebook as gb
+from gatebook import exercises as ex
+
+
+def test_feedback_is_truthy_only_when_passed_and_prints_a_mark():
+    assert ex.Feedback(True, "ok") and not ex.Feedback(False, "no")
+    assert str(ex.Feedback(True, "ok")).startswith("✅")
+    assert ex.Feedback(False, "no")._repr_markdown_().startswith("❌")
+
+
+@pytest.mark.parametrize("check", [ex.check_critical_gain, lambda a: ex.check_spectral_radius(a, 50, 1.0, 0),
+                                   lambda a: ex.check_lyapunov_estimate(a)])
+@pytest.mark.parametrize("answer, text", [(None, "No answer yet"), ("one", "single number"), (float("nan"), "nan")])
+def test_checks_handle_missing_or_malformed_answers(check, answer, text):
+    fb = check(answer)
+    assert not fb and text in fb.message
+
+
+def test_critical_gain():
+    assert ex.check_critical_gain(1.0)
+    assert ex.check_critical_gain(1.02)
+    low, high = ex.check_critical_gain(0.5), ex.check_critical_gain(2.0)
+    assert not low and "stable" in low.message
+    assert not high and "crosses" in high.message
+    assert "cancels" in ex.check_critical_gain(2.0, tau=2.0).message
+
+
+def test_spectral_radius_against_the_real_matrix():
+    N, g, seed = 120, 1.3, 4
+    eig = np.linalg.eigvals(gb.RandomRateNetwork(N, g, seed=seed).weights)
+    assert ex.check_spectral_radius(np.abs(eig).max(), N, g, seed)
+    jac = ex.check_spectral_radius(np.abs(eig - 1.0).max(), N, g, seed)
+    assert not jac and "Jacobian" in jac.message
+    assert not ex.check_spectral_radius(g, N, g, seed)
+
+
+def test_lyapunov_estimate_uses_the_library_reference():
+    ref = gb.max_lyapunov(gb.RandomRateNetwork(200, 2.0, seed=0), seed=0)
+    assert ref.maximum > 0.02  # this network is chaotic
+    assert ex.check_lyapunov_estimate(ref.maximum)
+    assert ex.check_lyapunov_estimate(ref.maximum + ref.stderr[0])
+    wrong_sign = ex.check_lyapunov_estimate(-0.5)
+    assert not wrong_sign and "sign" in wrong_sign.message
+
+
+def test_quizzes():
+    for name, quiz in ex.QUIZZES.items():
+        assert ex.check_quiz(name, quiz["answer"])
+        wrong = next(k for k in quiz["options"] if k != quiz["answer"])
+        assert not ex.check_quiz(name, wrong)
+    assert "letters" in ex.check_quiz("finite_size", "z").message
+    with pytest.raises(ValueError, match="quiz"):
+        ex.check_quiz("nope", "a")

@@ -1,0 +1,95 @@
+"""Chapter-1 figures: each returns a Figure showing the data it was given, and leaks nothing."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Circle  # noqa: E402
+
+import gatebook as gb  # noqa: E402
+from gatebook import plots  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_pyplot_figures():
+    before = set(plt.get_fignums())
+    yield
+    assert set(plt.get_fignums()) == before
+
+
+def test_plot_traces_draws_requested_units_per_panel():
+    net = gb.RandomRateNetwork(30, 1.5, seed=0)
+    a = gb.simulate(net, 5.0, 0.1, seed=1)
+    b = gb.simulate(net, 5.0, 0.1, seed=2)
+    fig = plots.plot_traces({"a": a, "b": b}, units=4)
+    assert isinstance(fig, Figure)
+    axes = fig.get_axes()
+    assert [ax.get_title() for ax in axes] == ["a", "b"]
+    data_lines = [ln for ln in axes[0].get_lines() if len(ln.get_xdata()) == a.times.size]
+    assert len(data_lines) == 4
+    np.testing.assert_allclose(data_lines[0].get_ydata(), a.states[:, 0])
+
+
+def test_plot_integrator_errors_reports_measured_slopes():
+    dts = np.array([0.1, 0.05, 0.025])
+    fig = plots.plot_integrator_errors(dts, {"euler": 2 * dts, "rk4": 3 * dts**4})
+    labels = [t.get_text() for t in fig.get_axes()[0].get_legend().get_texts()]
+    assert labels == ["euler (slope 1.00)", "rk4 (slope 4.00)"]
+
+
+def test_plot_eigenvalues_draws_points_and_predicted_disk():
+    eig = np.array([-1 + 0.5j, -1 - 0.5j, -0.2 + 0j])
+    fig = plots.plot_eigenvalues(eig, disk=(-1.0, 1.5), title="t")
+    ax = fig.get_axes()[0]
+    offsets = ax.collections[0].get_offsets()
+    np.testing.assert_allclose(offsets[:, 0], eig.real)
+    circles = [p for p in ax.patches if isinstance(p, Circle)]
+    assert len(circles) == 1 and circles[0].radius == pytest.approx(1.5)
+
+
+def test_sweep_plots_use_seed_means():
+    s = gb.Sweep("lam", "g", np.array([0.5, 1.5]), (0, 1), np.array([[-0.5, 0.1], [-0.3, 0.3]]), label="N=1")
+    fig = plots.plot_lyapunov_sweeps([s])
+    line = fig.get_axes()[0].get_lines()[0]
+    np.testing.assert_allclose(line.get_ydata(), [-0.4, 0.2])
+    assert s.zero_crossing() == pytest.approx(0.5 + 0.4 / 0.6)
+    fig = plots.plot_correlation_times(gb.Sweep("tc", "g", np.array([1.5, 2.0]), (0,), np.array([[4.0, 3.0]])))
+    assert fig.get_axes()[0].get_yscale() == "log"
+
+
+def test_lyapunov_convergence_plot_ends_at_the_estimate():
+    res = gb.max_lyapunov(gb.RandomRateNetwork(40, 2.0, seed=0), t_transient=5, t_measure=20, seed=0)
+    fig = plots.plot_lyapunov_convergence(res)
+    assert fig.get_axes()[0].get_lines()[0].get_ydata()[-1] == pytest.approx(res.maximum)
+
+
+@pytest.mark.parametrize("g, words", [(0.5, "decays to rest"), (3.0, "keeps fluctuating")])
+def test_network_explorer_titles_the_regime(g, words):
+    fig = plots.network_explorer(g, seed=0, N=100)
+    assert isinstance(fig, Figure)
+    assert words in fig.get_axes()[0].get_title()
+    # The spectrum panel shows g times the cached unit spectrum, shifted by -1.
+    offsets = fig.get_axes()[1].collections[0].get_offsets()
+    expected = -1.0 + g * np.linalg.eigvals(gb.RandomRateNetwork(100, 1.0, seed=0).couplings)
+    np.testing.assert_allclose(np.sort(offsets[:, 0]), np.sort(expected.real), atol=1e-10)
+
+
+def test_describe_activity_recognises_fixed_points():
+    t = np.linspace(0, 20, 201)
+    rest = gb.Trajectory(t, np.zeros((201, 3)))
+    fixed = gb.Trajectory(t, np.ones((201, 3)))
+    moving = gb.Trajectory(t, np.sin(t)[:, None] * np.ones(3))
+    assert plots.describe_activity(rest) == "decays to rest"
+    assert plots.describe_activity(fixed) == "settles on a non-zero fixed point"
+    assert plots.describe_activity(moving) == "keeps fluctuating"
+
+
+def test_bad_plot_input_is_rejected():
+    with pytest.raises(TypeError, match="trajectories"):
+        plots.plot_traces([])
+    with pytest.raises(ValueError, match="sweeps"):
+        plots.plot_lyapunov_sweeps([])

@@ -182,6 +182,9 @@ def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> dict:
     # 1. and 2. must happen before the first notebook executes.
     os.environ[STATIC_ENV_VAR] = "1"
+    # Kernels inherit this environment: make sure figures are drawn by the inline
+    # backend (a caller's MPLBACKEND=Agg, e.g. from pytest, would turn them into text).
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     patch_nbclient_output_widget()
     app.connect("config-inited", on_config_inited, priority=900)
     app.connect("html-page-context", drop_thebe_scripts, priority=900)

@@ -19,26 +19,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-PYTHON="${PYTHON:-python3.11}"
-VENV="$ROOT/.venv"
-
-if [[ ! -x "$VENV/bin/python" ]]; then
-    if ! command -v "$PYTHON" >/dev/null 2>&1; then
-        echo "error: $PYTHON not found; install Python 3.11 or set PYTHON=/path/to/python3.11" >&2
-        exit 1
-    fi
-    echo "==> creating $VENV with $PYTHON"
-    "$PYTHON" -m venv "$VENV"
-fi
-# shellcheck disable=SC1091
-source "$VENV/bin/activate"
-
-if [[ "${GATEBOOK_SKIP_INSTALL:-0}" != "1" ]]; then
-    echo "==> installing the pinned environment"
-    python -m pip install --quiet --upgrade pip
-    python -m pip install --quiet -r requirements.txt
-    python -m pip install --quiet -e .
-fi
+# shellcheck source=scripts/setup-env.sh
+source "$ROOT/scripts/setup-env.sh"
 
 echo "==> building the book (every notebook is executed)"
 start=$(date +%s)

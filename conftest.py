@@ -1,4 +1,4 @@
-"""Shared pytest setup for the Gatebook tests.
+"""Shared pytest setup for the Gatebook tests and the chapter notebooks (nbmake).
 
 - Registers the markers ``book`` (builds the Jupyter Book; slow) and
   ``browser`` (drives a real Chromium through Playwright). Skip both with
@@ -6,10 +6,8 @@
 - Uses the non-interactive Agg backend for matplotlib.
 - Applies the nbclient ``OutputWidget.sync_state`` no-op patch (the same one as
   the book build, from ``_ext/gatebook_sphinx.py``) so that notebooks run by
-  nbmake in this process cannot stall on nbclient issue #312. nbmake only
-  loads conftest files above a notebook, so collect ``tests/`` in the same run
-  as the notebooks (``pytest tests chapters --nbmake``) or the patch is not
-  applied.
+  nbmake in this process cannot stall on nbclient issue #312. This file sits at
+  the repository root because nbmake only loads conftest files above a notebook.
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent
 
 
 def _load_book_extension():

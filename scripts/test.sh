@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Run every Gatebook test from a fresh clone on a fresh machine:
+#
+#   bash scripts/test.sh
+#
+# 1. creates .venv and installs the pinned environment (scripts/setup-env.sh);
+# 2. builds the whole website with warnings as errors (scripts/build-book.sh),
+#    executing every chapter as the static site does;
+# 3. runs the benchmarks in --quick mode as a smoke check (ratios are printed,
+#    not asserted: see benchmarks/README.md for the full run);
+# 4. runs pytest once over
+#      - the unit and science tests (tests/),
+#      - every chapter notebook on a fresh kernel in live (widget) mode (nbmake),
+#      - the checks of the built site, including a real Chromium driven by
+#        Playwright (skipped with a message if no Chromium is found, unless CI is set).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+start=$(date +%s)
+
+# shellcheck source=scripts/setup-env.sh
+source "$ROOT/scripts/setup-env.sh"
+
+GATEBOOK_SKIP_INSTALL=1 bash "$ROOT/scripts/build-book.sh"
+
+echo "==> benchmarks (quick smoke run)"
+python benchmarks/run.py --quick --json "$ROOT/_build/benchmarks-quick.json"
+
+echo "==> pytest: unit and science tests, chapter notebooks, built site"
+status=0
+GATEBOOK_BUILT_HTML="$ROOT/_build/html" python -m pytest tests chapters --nbmake --nbmake-timeout=600 \
+    -p no:cacheprovider --durations=15 || status=$?
+echo "==> scripts/test.sh finished in $(( $(date +%s) - start )) s with exit status $status"
+exit $status

@@ -122,6 +122,23 @@ def _block_statistics(log_r: np.ndarray, interval: float, n_blocks: int):
 _orthonormalise = orthonormalise
 
 
+def _summarise(log_growth: np.ndarray, interval: float, n_blocks: int, **fields) -> LyapunovResult:
+    """Exponents, block errors and running estimates from per-interval log growths."""
+    n_intervals = log_growth.shape[0]
+    blocks, stderr = _block_statistics(log_growth, interval, n_blocks)
+    counts = np.arange(1, n_intervals + 1)[:, None]
+    cumulative = np.cumsum(log_growth, axis=0)
+    return LyapunovResult(
+        exponents=cumulative[-1] / (n_intervals * interval),
+        stderr=stderr,
+        block_exponents=blocks,
+        times=interval * counts[:, 0],
+        running=cumulative / (counts * interval),
+        t_measure=n_intervals * interval,
+        **fields,
+    )
+
+
 def lyapunov_spectrum(
     model,
     k: int,
@@ -243,23 +260,15 @@ def lyapunov_spectrum(
     if not (np.isfinite(x).all() and np.isfinite(log_r).all()):
         raise FloatingPointError("the trajectory or its tangent vectors diverged; reduce dt or reorth_every")
 
-    interval = m * dt
-    exponents = log_r.sum(axis=0) / (n_intervals * interval)
-    blocks, stderr = _block_statistics(log_r, interval, n_blocks)
-    counts = np.arange(1, n_intervals + 1)[:, None]
-    running = np.cumsum(log_r, axis=0) / (counts * interval)
-    return LyapunovResult(
-        exponents=exponents,
-        stderr=stderr,
-        block_exponents=blocks,
-        times=interval * counts[:, 0],
-        running=running,
+    return _summarise(
+        log_r,
+        m * dt,
+        n_blocks,
         mean_trace=trace_sum / (n_intervals * m),
         max_log_growth_ratio=float(np.max(log_r[:, 0] - log_r[:, -1])) if k > 1 else 0.0,
         dt=dt,
         reorth_every=m,
         t_transient=t_transient,
-        t_measure=n_intervals * interval,
         method=method,
         final_state=x,
         final_vectors=Q,
@@ -356,21 +365,15 @@ def lyapunov_from_separation(
             raise FloatingPointError("the separation became zero or non-finite; change separation or dt")
         log_growth[j, 0] = np.log(d / d0)
         pair[1] = pair[0] + delta * (d0 / d)
-    interval = m * dt
-    blocks, stderr = _block_statistics(log_growth, interval, n_blocks)
-    counts = np.arange(1, n_intervals + 1)[:, None]
-    return LyapunovResult(
-        exponents=log_growth.sum(axis=0) / (n_intervals * interval),
-        stderr=stderr,
-        block_exponents=blocks,
-        times=interval * counts[:, 0],
-        running=np.cumsum(log_growth, axis=0) / (counts * interval),
+    return _summarise(
+        log_growth,
+        m * dt,
+        n_blocks,
         mean_trace=float("nan"),
         max_log_growth_ratio=0.0,
         dt=dt,
         reorth_every=m,
         t_transient=t_transient,
-        t_measure=n_intervals * interval,
         method=method,
         final_state=pair[0],
         final_vectors=(delta / d)[:, None],

@@ -266,6 +266,21 @@ def test_chapter_explorable_is_static_html(built_html):
     assert "application/vnd.jupyter.widget-state+json" not in page
 
 
+@pytest.mark.book
+def test_every_chapter_figure_is_a_picture(built_html):
+    """Figures returned by gatebook.plots are drawn as images, never as their text repr."""
+    for nb_path in chapter_notebooks():
+        doc = nb_path.relative_to(ROOT).with_suffix("").as_posix()
+        page = (built_html / f"{doc}.html").read_text()
+        assert "&lt;Figure size" not in page, f"{doc}: a figure was printed as text"
+        nb = json.loads(nb_path.read_text())
+        returns_figure = sum(
+            1 for c in nb["cells"] if c["cell_type"] == "code" and re.search(r"^plots\.plot_\w+\(", "".join(c["source"]), re.M)
+        )
+        images = re.findall(r'<img[^>]+src="\.\./_images/[^"]+\.png"', page)
+        assert len(images) >= returns_figure > 0, f"{doc}: {len(images)} images for {returns_figure} figure cells"
+
+
 # ---------------------------------------------------------- real browser
 def _find_chromium() -> str | None:
     candidates = [os.environ.get("GATEBOOK_CHROMIUM", ""), "/usr/bin/chromium"]

@@ -93,3 +93,16 @@ def test_bad_plot_input_is_rejected():
         plots.plot_traces([])
     with pytest.raises(ValueError, match="sweeps"):
         plots.plot_lyapunov_sweeps([])
+
+
+def test_returned_figures_display_as_png_in_ipython():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        assert plots.show_figures_in_notebooks()
+        fig = plots.plot_eigenvalues(np.array([-1 + 0j, -0.5 + 0.2j]))
+        data, _ = shell.display_formatter.format(fig)
+        assert data["image/png"][:8] == b"\x89PNG\r\n\x1a\n"
+    finally:
+        InteractiveShell.clear_instance()

@@ -100,6 +100,8 @@ def plot_integrator_errors(dts, errors: Mapping[str, np.ndarray], orders: Mappin
         p = orders.get(name)
         if p is not None:
             ax.loglog(dts, err[0] * (dts / dts[0]) ** p, ":", color=colour, lw=1)
+    ax.minorticks_off()
+    ax.set_xticks(dts, [f"{dt:g}" for dt in dts])
     ax.set_xlabel(r"time step $dt/\tau$")
     ax.set_ylabel("error at final time (RMS per unit)")
     ax.legend(frameon=False)

@@ -1,0 +1,18 @@
+"""Gates as effective learning rates (Part II): torch cells, Jacobian products, lag profiles.
+
+Work in progress for issue 3; the chapters that use it are not written yet.
+"""
+
+from .cells import LeakyRNN, MultiGateRNN, PlainRNN, RecurrentCell, Rollout, ScalarGateRNN
+from .products import jacobian_products, propagator
+
+__all__ = [
+    "LeakyRNN",
+    "MultiGateRNN",
+    "PlainRNN",
+    "RecurrentCell",
+    "Rollout",
+    "ScalarGateRNN",
+    "jacobian_products",
+    "propagator",
+]

@@ -1,0 +1,237 @@
+r"""Discrete-time recurrent cells with analytic state-to-state Jacobians (Part II, chapters 2–5).
+
+Every cell updates a state :math:`x_t\in\mathbb R^n` from an input :math:`u_t\in\mathbb R^m` as
+
+.. math::
+
+    x_t = (1-\gamma_t)\odot x_{t-1} + \gamma_t\odot\phi(a_t),\qquad
+    a_t = W_r x_{t-1} + W_i u_t\,(+\,b),\qquad \phi=\tanh,
+
+with a *write factor* :math:`\gamma_t` (the GRU update-gate convention: the gate multiplies
+the candidate, the carry is :math:`1-\gamma_t`):
+
+==================  =====================================================================
+cell                :math:`\gamma_t`
+==================  =====================================================================
+``PlainRNN``        :math:`1`
+``LeakyRNN``        a constant :math:`\alpha\in(0,1]` (an Euler step :math:`\Delta t/\tau`)
+``ScalarGateRNN``   :math:`\sigma(w_{rg}^\top x_{t-1} + w_{ig}^\top u_t + b_g)`, one scalar
+``MultiGateRNN``    :math:`\sigma(W_{rg} x_{t-1} + W_{ig} u_t + b_g)`, one gate per neuron
+==================  =====================================================================
+
+and a linear readout :math:`y = W_o x_T` of the final state. The exact Jacobian
+:math:`J_t=\partial x_t/\partial x_{t-1}` is
+
+.. math::
+
+    J_t = \mathrm{diag}(1-\gamma_t) + \mathrm{diag}(\gamma_t\odot\phi'(a_t))\,W_r
+          + \mathrm{diag}\big(d_t\odot\sigma'(a^g_t)\big)\,W_{rg},
+    \qquad d_t = \phi(a_t) - x_{t-1},
+
+where the last term (the gate's dependence on the state, :math:`B_t`) is absent for the
+plain and leaky cells and has rank one for the scalar gate. ``d_t`` uses the state
+*before* the update.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from .._validation import check_choice, check_positive_int
+
+__all__ = ["RecurrentCell", "PlainRNN", "LeakyRNN", "ScalarGateRNN", "MultiGateRNN", "Rollout"]
+
+
+class Rollout(dict):
+    """Everything a forward pass computed, keyed by name (tensors of shape (batch, T, ...)).
+
+    Keys: ``states`` (x_1..x_T), ``previous`` (x_0..x_{T-1}), ``pre`` (a_t), ``candidate``
+    (phi(a_t)), ``write`` (gamma_t, broadcastable to the states), ``gate_pre`` (a^g_t or
+    None), ``output`` (y, shape (batch, 1)).
+    """
+
+    __getattr__ = dict.__getitem__
+
+
+def _generator(seed) -> torch.Generator:
+    gen = torch.Generator()
+    if seed is None:
+        gen.seed()
+    else:
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"seed must be None or a non-negative integer, got {seed!r}")
+        gen.manual_seed(seed)
+    return gen
+
+
+class RecurrentCell(nn.Module):
+    """Shared machinery: parameters, the rollout, and the analytic Jacobians."""
+
+    gated = False
+
+    def __init__(self, input_size: int, hidden_size: int, *, bias: bool = False, init: str = "uniform",
+                 seed=None, dtype=torch.float32):
+        super().__init__()
+        self.input_size = check_positive_int(input_size, "input_size")
+        self.hidden_size = check_positive_int(hidden_size, "hidden_size")
+        self.init = check_choice(init, "init", {"uniform", "normal"})
+        if dtype not in (torch.float32, torch.float64):
+            raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
+        self._gen = _generator(seed)
+        n, m = self.hidden_size, self.input_size
+        self.W_r = nn.Parameter(self._draw((n, n), n, dtype))
+        self.W_i = nn.Parameter(self._draw((n, m), m, dtype))
+        self.W_o = nn.Parameter(self._draw((1, n), n, dtype))
+        self.b = nn.Parameter(self._draw((n,), n, dtype)) if bias else None
+
+    def _draw(self, shape, fan_in: int, dtype) -> torch.Tensor:
+        """``nn.Linear``'s default U(-1/sqrt(fan_in), 1/sqrt(fan_in)), or N(0, 0.2^2) for ``init="normal"``."""
+        if self.init == "normal":
+            return 0.2 * torch.randn(shape, generator=self._gen, dtype=dtype)
+        bound = 1.0 / math.sqrt(fan_in)
+        return (2.0 * torch.rand(shape, generator=self._gen, dtype=dtype) - 1.0) * bound
+
+    # -- the write factor, overridden by each cell ----------------------------------------
+    def write_factor(self, x_prev: torch.Tensor, u: torch.Tensor):
+        """Return ``(gamma, gate_pre)``: the write factor and the gate pre-activation (or None)."""
+        raise NotImplementedError
+
+    def gate_recurrent_weights(self):
+        """The matrix :math:`W_{rg}` (``(n, n)``, or ``(1, n)`` for a scalar gate); None if ungated."""
+        return None
+
+    # -- forward -----------------------------------------------------------------------
+    def _check_inputs(self, u) -> torch.Tensor:
+        if not isinstance(u, torch.Tensor):
+            raise TypeError(f"inputs must be a torch.Tensor of shape (batch, T, {self.input_size}), got {type(u).__name__}")
+        if u.ndim != 3 or u.shape[2] != self.input_size or u.shape[0] < 1 or u.shape[1] < 1:
+            raise ValueError(f"inputs must have shape (batch, T, {self.input_size}), got {tuple(u.shape)}")
+        if not torch.isfinite(u).all():
+            raise ValueError("inputs contain NaN or infinite values")
+        return u.to(self.W_r.dtype)
+
+    def rollout(self, u: torch.Tensor, x0: torch.Tensor | None = None) -> Rollout:
+        """Run the cell over inputs ``u`` of shape ``(batch, T, m)``, keeping every intermediate."""
+        u = self._check_inputs(u)
+        batch, T, _ = u.shape
+        x = torch.zeros(batch, self.hidden_size, dtype=u.dtype) if x0 is None else x0.to(u.dtype)
+        drive = u @ self.W_i.T  # all input currents at once: (batch, T, n)
+        if self.b is not None:
+            drive = drive + self.b
+        keep = {k: [] for k in ("states", "previous", "pre", "candidate", "write", "gate_pre")}
+        for t in range(T):  # the recursion itself is sequential
+            a = x @ self.W_r.T + drive[:, t]
+            gamma, gate_pre = self.write_factor(x, u[:, t])
+            cand = torch.tanh(a)
+            keep["previous"].append(x)
+            x = (1.0 - gamma) * x + gamma * cand
+            keep["states"].append(x)
+            keep["pre"].append(a)
+            keep["candidate"].append(cand)
+            keep["write"].append(torch.as_tensor(gamma, dtype=u.dtype).expand(batch, -1) if torch.is_tensor(gamma) else torch.full((batch, 1), float(gamma), dtype=u.dtype))
+            keep["gate_pre"].append(gate_pre)
+        out = Rollout({k: torch.stack(v, dim=1) for k, v in keep.items() if k != "gate_pre"})
+        out["gate_pre"] = None if keep["gate_pre"][0] is None else torch.stack(keep["gate_pre"], dim=1)
+        out["output"] = x @ self.W_o.T
+        return out
+
+    def forward(self, u: torch.Tensor, x0: torch.Tensor | None = None) -> torch.Tensor:
+        """The prediction :math:`y=W_o x_T`, shape ``(batch, 1)``."""
+        return self.rollout(u, x0)["output"]
+
+    # -- Jacobians -----------------------------------------------------------------------
+    @torch.no_grad()
+    def state_jacobians(self, u: torch.Tensor, x0: torch.Tensor | None = None) -> torch.Tensor:
+        r"""Exact :math:`J_t=\partial x_t/\partial x_{t-1}` for every example and step: ``(batch, T, n, n)``."""
+        r = self.rollout(u, x0)
+        return self.jacobians_from_rollout(r)
+
+    def jacobians_from_rollout(self, r: Rollout) -> torch.Tensor:
+        r""":math:`J_t = \mathrm{diag}(1-\gamma) + \mathrm{diag}(\gamma\phi'(a))W_r + \mathrm{diag}(d\,\sigma'(a^g))W_{rg}`."""
+        gamma = r["write"]  # (B, T, n) or (B, T, 1)
+        n = self.hidden_size
+        dphi = 1.0 - r["candidate"] ** 2
+        J = (gamma * dphi).unsqueeze(-1) * self.W_r  # rows scaled: diag(gamma phi') W_r
+        J = J + torch.diag_embed((1.0 - gamma).expand(*gamma.shape[:2], n))
+        W_rg = self.gate_recurrent_weights()
+        if W_rg is not None:
+            s = torch.sigmoid(r["gate_pre"])
+            d = r["candidate"] - r["previous"]
+            J = J + (d * s * (1.0 - s)).unsqueeze(-1) * W_rg  # scalar gate: (B,T,n,1)*(1,n)
+        return J
+
+
+class PlainRNN(RecurrentCell):
+    r"""Elman network :math:`x_t=\tanh(W_rx_{t-1}+W_iu_t)` (write factor 1)."""
+
+    def write_factor(self, x_prev, u):
+        return 1.0, None
+
+
+class LeakyRNN(RecurrentCell):
+    r"""Leaky integrator :math:`x_t=(1-\alpha)x_{t-1}+\alpha\tanh(a_t)`: a constant gate (chapter 2).
+
+    ``alpha`` is a float in (0, 1] or a tensor of per-neuron values (shape ``(n,)``).
+    """
+
+    def __init__(self, input_size, hidden_size, alpha=0.8, **kw):
+        super().__init__(input_size, hidden_size, **kw)
+        a = torch.as_tensor(alpha, dtype=self.W_r.dtype)
+        if a.ndim not in (0, 1) or (a.ndim == 1 and a.shape[0] != self.hidden_size):
+            raise ValueError(f"alpha must be a number or a tensor of shape ({self.hidden_size},), got shape {tuple(a.shape)}")
+        if not torch.isfinite(a).all() or (a <= 0).any() or (a > 1).any():
+            raise ValueError("alpha must lie in (0, 1]")
+        self.register_buffer("alpha", a)
+
+    def write_factor(self, x_prev, u):
+        return (self.alpha if self.alpha.ndim == 1 else self.alpha.reshape(1)), None
+
+
+class _GatedCell(RecurrentCell):
+    gated = True
+    gate_rows = 1  # overridden
+
+    def __init__(self, input_size, hidden_size, *, gate_bias: float | None = None, gate_weights: str = "random", **kw):
+        super().__init__(input_size, hidden_size, **kw)
+        check_choice(gate_weights, "gate_weights", {"random", "zero"})
+        rows, n, m, dtype = self._rows(), self.hidden_size, self.input_size, self.W_r.dtype
+        if gate_weights == "zero":
+            self.W_rg = nn.Parameter(torch.zeros(rows, n, dtype=dtype))
+            self.W_ig = nn.Parameter(torch.zeros(rows, m, dtype=dtype))
+        else:
+            self.W_rg = nn.Parameter(self._draw((rows, n), n, dtype))
+            self.W_ig = nn.Parameter(self._draw((rows, m), m, dtype))
+        if gate_bias is None:
+            self.b_g = None
+        else:
+            if not 0.0 < float(gate_bias) < 1.0:
+                raise ValueError(f"gate_bias is the initial gate value s0 and must lie in (0, 1), got {gate_bias}")
+            s0 = float(gate_bias)
+            self.b_g = nn.Parameter(torch.full((rows,), math.log(s0 / (1.0 - s0)), dtype=dtype))
+
+    def _rows(self) -> int:
+        return self.hidden_size if self.gate_rows == "n" else 1
+
+    def write_factor(self, x_prev, u):
+        pre = x_prev @ self.W_rg.T + u @ self.W_ig.T
+        if self.b_g is not None:
+            pre = pre + self.b_g
+        return torch.sigmoid(pre), pre
+
+    def gate_recurrent_weights(self):
+        return self.W_rg
+
+
+class ScalarGateRNN(_GatedCell):
+    r"""One data-dependent clock :math:`g_t=\sigma(w_{rg}^\top x_{t-1}+w_{ig}^\top u_t\,[+b_g])` shared by all neurons (chapter 3)."""
+
+    gate_rows = 1
+
+
+class MultiGateRNN(_GatedCell):
+    r"""Per-neuron gates :math:`g_t=\sigma(W_{rg}x_{t-1}+W_{ig}u_t\,[+b_g])\in(0,1)^n` (chapter 4)."""
+
+    gate_rows = "n"

@@ -1,0 +1,124 @@
+r"""Products of state Jacobians in BPTT order, for every pair of times, by lag (chapters 2–5).
+
+Credit assigned at time :math:`t` reaches the state at an earlier time :math:`k` through
+
+.. math::
+
+    \Phi(t,k) = \frac{\partial x_t}{\partial x_k} = J_t J_{t-1}\cdots J_{k+1},
+    \qquad \Phi(t,t)=\mathbb 1,
+
+with **new factors on the left** (the reversed product has different singular values).
+All pairs with the same lag :math:`h=t-k` are computed together: the recursion
+:math:`\Phi(t,t-h) = J_t\,\Phi(t-1,t-h)` is one batched matrix product per lag. Long
+products under- or overflow, so each is renormalised as it is built and its logarithmic
+scale is carried separately; singular values come back as logarithms. The sensitivity of
+the effective-learning-rate analysis is :math:`S_{t,k}=\lVert\Phi(t,k)\rVert_2`.
+
+Indexing: ``J[:, j]`` is :math:`J_{j+1}=\partial x_{j+1}/\partial x_j` (states
+:math:`x_1..x_T` follow :math:`x_0`), so at lag :math:`h` entry ``i`` is
+:math:`\Phi(i+h,\,i)` for ``i = 0..T-h``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from .._validation import check_positive_int
+
+__all__ = ["JacobianProducts", "jacobian_products", "propagator"]
+
+
+def _check_jacobians(J) -> torch.Tensor:
+    if not isinstance(J, torch.Tensor):
+        raise TypeError(f"J must be a torch.Tensor of shape (batch, T, n, n), got {type(J).__name__}")
+    if J.ndim != 4 or J.shape[-1] != J.shape[-2] or J.shape[1] < 1:
+        raise ValueError(f"J must have shape (batch, T, n, n), got {tuple(J.shape)}")
+    if not torch.isfinite(J).all():
+        raise ValueError("J contains NaN or infinite values")
+    return J
+
+
+def propagator(J: torch.Tensor, t: int, k: int) -> torch.Tensor:
+    r"""The single product :math:`\Phi(t,k)=J_t\cdots J_{k+1}` (``(batch, n, n)``), built step by step.
+
+    A direct reference implementation for checks; use :func:`jacobian_products` for all pairs.
+    """
+    J = _check_jacobians(J)
+    T = J.shape[1]
+    if not (isinstance(t, int) and isinstance(k, int)) or not 0 <= k <= t <= T:
+        raise ValueError(f"need integers 0 <= k <= t <= T={T}, got t={t!r}, k={k!r}")
+    P = torch.eye(J.shape[-1], dtype=J.dtype).expand(J.shape[0], -1, -1).clone()
+    for j in range(k, t):  # J[:, j] is J_{j+1}; multiply new factors on the left
+        P = J[:, j] @ P
+    return P
+
+
+@dataclass
+class JacobianProducts:
+    r"""Singular values of every :math:`\Phi(t, t-h)`, by lag.
+
+    Attributes
+    ----------
+    lags : list of int
+    log_singular_values : list of Tensor
+        For each lag, shape ``(batch, T-h+1, r)``: :math:`\ln\sigma_i(\Phi(i+h, i))`,
+        largest first (``r`` = ``top`` or ``n``).
+    products : list of Tensor or None
+        The renormalised products (``(batch, T-h+1, n, n)``) when ``keep_products=True``.
+    log_scales : list of Tensor or None
+        Their log scales: :math:`\Phi = e^{\text{log\_scale}}\times\text{product}`.
+    """
+
+    lags: list
+    log_singular_values: list
+    products: list | None = None
+    log_scales: list | None = None
+
+    def log_sensitivity(self, h: int) -> torch.Tensor:
+        r""":math:`\ln S_{t,t-h} = \ln\lVert\Phi(t,t-h)\rVert_2` for every example and start, ``(batch, T-h+1)``."""
+        return self.log_singular_values[self.lags.index(h)][..., 0]
+
+
+def jacobian_products(J: torch.Tensor, max_lag: int | None = None, *, top: int | None = None,
+                      keep_products: bool = False) -> JacobianProducts:
+    r"""Singular values of :math:`\Phi(t,k)=J_t\cdots J_{k+1}` for all pairs with lag ``1..max_lag``.
+
+    Parameters
+    ----------
+    J : Tensor, shape (batch, T, n, n)
+        State Jacobians, e.g. ``cell.state_jacobians(u)``; use float64 for long lags.
+    max_lag : int, optional
+        Largest lag (default and maximum ``T``).
+    top : int, optional
+        Keep only the ``top`` largest singular values.
+    keep_products : bool
+        Also return the renormalised products (memory grows like ``T^2 n^2``).
+    """
+    J = _check_jacobians(J)
+    batch, T, n, _ = J.shape
+    max_lag = T if max_lag is None else check_positive_int(max_lag, "max_lag")
+    if max_lag > T:
+        raise ValueError(f"max_lag ({max_lag}) cannot exceed the sequence length T={T}")
+    top = n if top is None else check_positive_int(top, "top")
+    if top > n:
+        raise ValueError(f"top ({top}) cannot exceed the hidden size n={n}")
+
+    lags, logsv, prods, scales = [], [], [], []
+    P = J  # lag 1: Phi(j+1, j) = J_{j+1}
+    log_scale = torch.zeros(batch, T, dtype=J.dtype)
+    for h in range(1, max_lag + 1):
+        if h > 1:
+            P = J[:, h - 1:] @ P[:, :-1]  # Phi(i+h, i) = J_{i+h} Phi(i+h-1, i)
+            log_scale = log_scale[:, :-1]
+        norm = torch.linalg.matrix_norm(P).clamp_min(torch.finfo(J.dtype).tiny)
+        P = P / norm[..., None, None]
+        log_scale = log_scale + torch.log(norm)
+        sv = torch.linalg.svdvals(P)[..., :top]
+        logsv.append(torch.log(sv.clamp_min(torch.finfo(J.dtype).tiny)) + log_scale[..., None])
+        lags.append(h)
+        if keep_products:
+            prods.append(P)
+            scales.append(log_scale)
+    return JacobianProducts(lags, logsv, prods if keep_products else None, scales if keep_products else None)

@@ -4,9 +4,15 @@ Work in progress for issue 3; the chapters that use it are not written yet.
 """
 
 from .cells import LeakyRNN, MultiGateRNN, PlainRNN, RecurrentCell, Rollout, ScalarGateRNN
-from .products import jacobian_products, propagator
+from .lag_profile import CONVENTIONS, LagProfile, lag_profile, log_gate_products
+from .products import JacobianProducts, jacobian_products, propagator
 
 __all__ = [
+    "CONVENTIONS",
+    "JacobianProducts",
+    "LagProfile",
+    "lag_profile",
+    "log_gate_products",
     "LeakyRNN",
     "MultiGateRNN",
     "PlainRNN",

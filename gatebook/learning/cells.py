@@ -115,7 +115,9 @@ class RecurrentCell(nn.Module):
 
     def rollout(self, u: torch.Tensor, x0: torch.Tensor | None = None) -> Rollout:
         """Run the cell over inputs ``u`` of shape ``(batch, T, m)``, keeping every intermediate."""
-        u = self._check_inputs(u)
+        return self._rollout(self._check_inputs(u), x0)
+
+    def _rollout(self, u: torch.Tensor, x0: torch.Tensor | None = None) -> Rollout:
         batch, T, _ = u.shape
         x = torch.zeros(batch, self.hidden_size, dtype=u.dtype) if x0 is None else x0.to(u.dtype)
         drive = u @ self.W_i.T  # all input currents at once: (batch, T, n)
@@ -138,9 +140,9 @@ class RecurrentCell(nn.Module):
         out["output"] = x @ self.W_o.T
         return out
 
-    def forward(self, u: torch.Tensor, x0: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, u: torch.Tensor, x0: torch.Tensor | None = None, _unchecked: bool = False) -> torch.Tensor:
         """The prediction :math:`y=W_o x_T`, shape ``(batch, 1)``."""
-        return self.rollout(u, x0)["output"]
+        return (self._rollout(u, x0) if _unchecked else self.rollout(u, x0))["output"]
 
     # -- Jacobians -----------------------------------------------------------------------
     @torch.no_grad()

@@ -16,6 +16,17 @@ from .sweeps import Sweep, correlation_time_sweep, max_lyapunov_sweep, sweep
 
 __version__ = "0.1.0"
 
+# Part II modules need torch; import them on first use so chapter 1 starts quickly.
+_LAZY_SUBMODULES = ("anisotropy", "learning", "tasks")
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 __all__ = [
     "DynamicalSystem",
     "Explorable",

@@ -119,9 +119,6 @@ def _block_statistics(log_r: np.ndarray, interval: float, n_blocks: int):
     return blocks, stderr
 
 
-_orthonormalise = orthonormalise
-
-
 def _summarise(log_growth: np.ndarray, interval: float, n_blocks: int, **fields) -> LyapunovResult:
     """Exponents, block errors and running estimates from per-interval log growths."""
     n_intervals = log_growth.shape[0]
@@ -224,7 +221,7 @@ def lyapunov_spectrum(
         x = rng.standard_normal(model.dim)
     else:
         x = check_state(x0, model.dim, "x0", allow_batch=False).astype(np.float64)
-    Q, _ = _orthonormalise(rng.standard_normal((model.dim, k)))
+    Q, _ = orthonormalise(rng.standard_normal((model.dim, k)))
     tangent_step = TANGENT_STEPPERS[method]
     state_step = STEPPERS[method]
 
@@ -241,8 +238,8 @@ def lyapunov_spectrum(
             x, Q = tangent_step(model, x, Q, t, dt)
             t += dt
             if (n + 1) % m == 0:
-                Q, _ = _orthonormalise(Q)
-        Q, _ = _orthonormalise(Q)
+                Q, _ = orthonormalise(Q)
+        Q, _ = orthonormalise(Q)
         bar.update(n_transient)
         if not np.isfinite(x).all():
             raise FloatingPointError("the trajectory diverged during the transient; reduce dt")
@@ -254,7 +251,7 @@ def lyapunov_spectrum(
                 trace_sum += jacobian_trace(model, x, t)
                 x, Q = tangent_step(model, x, Q, t, dt)
                 t += dt
-            Q, log_r[j] = _orthonormalise(Q)
+            Q, log_r[j] = orthonormalise(Q)
             if j % 16 == 15:
                 bar.update(16 * m)
     if not (np.isfinite(x).all() and np.isfinite(log_r).all()):

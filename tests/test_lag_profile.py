@@ -50,4 +50,4 @@ def test_gated_profiles_track_the_gate_product():
     for seed in range(3):
         cell = L.MultiGateRNN(3, 16, seed=seed, dtype=torch.float64)
         r2.append(L.lag_profile(cell, _inputs(seed=seed, T=30), convention="carry").r2)
-    assert min(r2) > 0.8
+    assert min(r2) > 0.95  # measured 0.992-0.993 for these seeds

@@ -53,7 +53,11 @@ class Rollout(dict):
     None), ``output`` (y, shape (batch, 1)).
     """
 
-    __getattr__ = dict.__getitem__
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 def _generator(seed) -> torch.Generator:
@@ -133,7 +137,9 @@ class RecurrentCell(nn.Module):
             keep["states"].append(x)
             keep["pre"].append(a)
             keep["candidate"].append(cand)
-            keep["write"].append(torch.as_tensor(gamma, dtype=u.dtype).expand(batch, -1) if torch.is_tensor(gamma) else torch.full((batch, 1), float(gamma), dtype=u.dtype))
+            # gamma is 1.0 (plain), a (1,) or (n,) tensor (leaky) or (batch, rows) (gated).
+            keep["write"].append(torch.as_tensor(gamma, dtype=u.dtype).reshape(1, -1).expand(batch, -1)
+                                 if not torch.is_tensor(gamma) or gamma.ndim < 2 else gamma)
             keep["gate_pre"].append(gate_pre)
         out = Rollout({k: torch.stack(v, dim=1) for k, v in keep.items() if k != "gate_pre"})
         out["gate_pre"] = None if keep["gate_pre"][0] is None else torch.stack(keep["gate_pre"], dim=1)

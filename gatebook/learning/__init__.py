@@ -1,31 +1,39 @@
-"""Gates as effective learning rates (Part II): torch cells, Jacobian products, lag profiles.
-
-Work in progress for issue 3; the chapters that use it are not written yet.
+"""Gates as effective learning rates (Part II, chapters 2–5): torch cells, Jacobian products,
+lag profiles, anisotropy, per-example gradients and training loops.
 """
 
+from . import anisotropy, plots
 from .cells import LeakyRNN, MultiGateRNN, PlainRNN, RecurrentCell, Rollout, ScalarGateRNN
 from .expansion import first_order_expansion, jacobian_split, scaled_product, truncation_error
 from .gradients import per_example_gradients
 from .lag_profile import CONVENTIONS, LagProfile, lag_profile, log_gate_products
 from .products import JacobianProducts, jacobian_products, propagator
+from .train import OPTIMIZERS, TrainingHistory, batch_seeds, make_optimizer, train
 
 __all__ = [
     "CONVENTIONS",
+    "OPTIMIZERS",
     "JacobianProducts",
     "LagProfile",
-    "first_order_expansion",
-    "jacobian_split",
-    "lag_profile",
-    "scaled_product",
-    "truncation_error",
-    "log_gate_products",
-    "per_example_gradients",
     "LeakyRNN",
     "MultiGateRNN",
     "PlainRNN",
     "RecurrentCell",
     "Rollout",
     "ScalarGateRNN",
+    "TrainingHistory",
+    "anisotropy",
+    "batch_seeds",
+    "first_order_expansion",
     "jacobian_products",
+    "jacobian_split",
+    "lag_profile",
+    "log_gate_products",
+    "make_optimizer",
+    "per_example_gradients",
+    "plots",
     "propagator",
+    "scaled_product",
+    "train",
+    "truncation_error",
 ]

@@ -147,8 +147,27 @@ class RecurrentCell(nn.Module):
         return out
 
     def forward(self, u: torch.Tensor, x0: torch.Tensor | None = None, _unchecked: bool = False) -> torch.Tensor:
-        """The prediction :math:`y=W_o x_T`, shape ``(batch, 1)``."""
-        return (self._rollout(u, x0) if _unchecked else self.rollout(u, x0))["output"]
+        """The prediction :math:`y=W_o x_T`, shape ``(batch, 1)``.
+
+        Same arithmetic as :meth:`rollout` but keeps only the running state, so training
+        builds a lean autograd graph.
+        """
+        if not _unchecked:
+            u = self._check_inputs(u)
+        x = torch.zeros(u.shape[0], self.hidden_size, dtype=u.dtype) if x0 is None else x0.to(u.dtype)
+        drive = u @ self.W_i.T
+        if self.b is not None:
+            drive = drive + self.b
+        W_rT = self.W_r.T
+        for t in range(u.shape[1]):
+            cand = torch.tanh(torch.addmm(drive[:, t], x, W_rT))
+            gamma, _ = self.write_factor(x, u[:, t])
+            if isinstance(gamma, float) and gamma == 1.0:
+                x = cand
+            else:
+                x = torch.lerp(x, cand, gamma) if torch.is_tensor(gamma) and gamma.shape == x.shape \
+                    else x + gamma * (cand - x)
+        return x @ self.W_o.T
 
     # -- Jacobians -----------------------------------------------------------------------
     @torch.no_grad()

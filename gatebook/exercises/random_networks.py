@@ -1,55 +1,18 @@
-"""Self-checks for the chapters' exercises: helpful feedback instead of a bare right/wrong.
+"""Self-checks for chapter 1 (random rate networks).
 
-Each ``check_*`` function takes the reader's answer and returns a :class:`Feedback`,
-which prints as a short message in a notebook (✅ or ❌ plus a hint). The checks compute
-their reference answers with the tested library code, never from stored numbers.
-
-Chapter 1: :func:`check_critical_gain`, :func:`check_spectral_radius`,
-:func:`check_lyapunov_estimate`, :func:`check_quiz`.
+:func:`check_critical_gain`, :func:`check_spectral_radius`, :func:`check_lyapunov_estimate`,
+and the quizzes ``"reorthonormalise"`` and ``"finite_size"``.
 """
 
 from __future__ import annotations
 
-import numbers
-from dataclasses import dataclass
-
 import numpy as np
 
-from .lyapunov import max_lyapunov
-from .random_network import RandomRateNetwork
+from ..lyapunov import max_lyapunov
+from ..random_network import RandomRateNetwork
+from .feedback import Feedback, as_number as _number, register_quizzes
 
-__all__ = ["Feedback", "check_critical_gain", "check_spectral_radius", "check_lyapunov_estimate", "check_quiz", "QUIZZES"]
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """Outcome of a self-check: ``passed`` and a message for the reader."""
-
-    passed: bool
-    message: str
-
-    def __str__(self) -> str:
-        return ("✅ " if self.passed else "❌ ") + self.message
-
-    def __bool__(self) -> bool:
-        return self.passed
-
-    def _repr_markdown_(self) -> str:
-        return str(self)
-
-    def __repr__(self) -> str:
-        return str(self)
-
-
-def _number(answer, what: str):
-    if answer is None:
-        return None, Feedback(False, f"No answer yet: replace None with {what}.")
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        return None, Feedback(False, f"Your answer should be a single number ({what}); got {answer!r}.")
-    value = float(answer)
-    if not np.isfinite(value):
-        return None, Feedback(False, f"Your answer is {value}: check for a division by zero or an overflow.")
-    return value, None
+__all__ = ["check_critical_gain", "check_spectral_radius", "check_lyapunov_estimate"]
 
 
 def check_critical_gain(answer, tau: float = 1.0) -> Feedback:
@@ -110,7 +73,7 @@ def check_lyapunov_estimate(answer, g: float = 2.0, N: int = 200, seed: int = 0)
     return Feedback(False, f"Your λ_max = {value:+.3f}, the reference is {ref.maximum:+.3f} ± {ref.stderr[0]:.3f}. Renormalise the separation regularly and discard a transient.")
 
 
-QUIZZES = {
+register_quizzes({
     "reorthonormalise": {
         "question": "Why must the tangent vectors be re-orthonormalised in the QR method?",
         "options": {
@@ -133,17 +96,4 @@ QUIZZES = {
         "hint": "Would the answer change if you doubled N, or halved dt?",
         "why": "The mean-field transition at g = 1 is exact only as N → ∞; at finite N it is shifted by O(N^{-1/2})-sized spectral-edge fluctuations and by finite-size attractors.",
     },
-}
-
-
-def check_quiz(name: str, answer: str) -> Feedback:
-    """Multiple-choice self-check: ``check_quiz("reorthonormalise", "b")``."""
-    if name not in QUIZZES:
-        raise ValueError(f"unknown quiz {name!r}; choose one of {sorted(QUIZZES)}")
-    quiz = QUIZZES[name]
-    if not isinstance(answer, str) or answer.strip().lower() not in quiz["options"]:
-        return Feedback(False, f"Answer with one of the letters {sorted(quiz['options'])}.")
-    if answer.strip().lower() == quiz["answer"]:
-        return Feedback(True, quiz["why"])
-    chosen = quiz["options"][answer.strip().lower()]
-    return Feedback(False, f"Not quite: “{chosen}” does not explain it. {quiz['hint']}")
+})

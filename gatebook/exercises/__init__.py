@@ -1,0 +1,50 @@
+"""Self-checks for the chapters' exercises: helpful feedback instead of a bare right/wrong.
+
+Each ``check_*`` function takes the reader's answer and returns a :class:`Feedback`,
+which prints as a short message in a notebook (✅ or ❌ plus a hint). The checks compute
+their reference answers with the tested library code, never from stored numbers.
+One module per chapter; everything is re-exported here, so chapters call
+``gb.exercises.check_...``. Multiple-choice questions are in :data:`QUIZZES` and are
+answered with :func:`check_quiz`.
+
+Modules that need torch (Part II) are imported on first use.
+"""
+
+from .feedback import QUIZZES, Feedback, as_number, check_quiz, register_quizzes
+from .random_networks import check_critical_gain, check_lyapunov_estimate, check_spectral_radius
+
+#: Part II chapter modules (need torch); their names are found on first attribute access.
+_PART2 = ("leaky_integrator", "scalar_gate", "adam", "anisotropy")
+
+
+def _load_part2():
+    import importlib
+
+    for mod in _PART2:
+        try:
+            module = importlib.import_module(f"{__name__}.{mod}")
+        except ModuleNotFoundError as err:  # a chapter module not written yet
+            if err.name != f"{__name__}.{mod}":
+                raise
+            continue
+        for name in getattr(module, "__all__", ()):
+            globals()[name] = getattr(module, name)
+
+
+def __getattr__(name):
+    _load_part2()
+    if name in globals():
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "Feedback",
+    "QUIZZES",
+    "as_number",
+    "check_critical_gain",
+    "check_lyapunov_estimate",
+    "check_quiz",
+    "check_spectral_radius",
+    "register_quizzes",
+]

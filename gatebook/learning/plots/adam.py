@@ -1,0 +1,3 @@
+"""Figures for Part II (to be written)."""
+
+__all__ = []

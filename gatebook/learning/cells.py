@@ -19,7 +19,7 @@ cell                :math:`\gamma_t`
 ``MultiGateRNN``    :math:`\sigma(W_{rg} x_{t-1} + W_{ig} u_t + b_g)`, one gate per neuron
 ==================  =====================================================================
 
-and a linear readout :math:`y = W_o x_T` of the final state. The exact Jacobian
+(or the identity, ``nonlinearity="linear"``) and a linear readout :math:`y = W_o x_T` of the final state. The exact Jacobian
 :math:`J_t=\partial x_t/\partial x_{t-1}` is
 
 .. math::
@@ -77,11 +77,12 @@ class RecurrentCell(nn.Module):
     gated = False
 
     def __init__(self, input_size: int, hidden_size: int, *, bias: bool = False, init: str = "uniform",
-                 seed=None, dtype=torch.float32):
+                 nonlinearity: str = "tanh", seed=None, dtype=torch.float32):
         super().__init__()
         self.input_size = check_positive_int(input_size, "input_size")
         self.hidden_size = check_positive_int(hidden_size, "hidden_size")
         self.init = check_choice(init, "init", {"uniform", "normal"})
+        self.nonlinearity = check_choice(nonlinearity, "nonlinearity", {"tanh", "linear"})
         if dtype not in (torch.float32, torch.float64):
             raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
         self._gen = _generator(seed)
@@ -97,6 +98,14 @@ class RecurrentCell(nn.Module):
             return 0.2 * torch.randn(shape, generator=self._gen, dtype=dtype)
         bound = 1.0 / math.sqrt(fan_in)
         return (2.0 * torch.rand(shape, generator=self._gen, dtype=dtype) - 1.0) * bound
+
+    def phi(self, a: torch.Tensor) -> torch.Tensor:
+        r"""The candidate nonlinearity :math:`\phi` (``tanh``, or the identity for ``nonlinearity="linear"``)."""
+        return torch.tanh(a) if self.nonlinearity == "tanh" else a
+
+    def phi_prime_from_candidate(self, cand: torch.Tensor) -> torch.Tensor:
+        r""":math:`\phi'(a)` written with :math:`\phi(a)`: :math:`1-\phi^2` for tanh, 1 for the identity."""
+        return 1.0 - cand ** 2 if self.nonlinearity == "tanh" else torch.ones_like(cand)
 
     # -- the write factor, overridden by each cell ----------------------------------------
     def write_factor(self, x_prev: torch.Tensor, u: torch.Tensor):
@@ -121,17 +130,26 @@ class RecurrentCell(nn.Module):
         """Run the cell over inputs ``u`` of shape ``(batch, T, m)``, keeping every intermediate."""
         return self._rollout(self._check_inputs(u), x0)
 
-    def _rollout(self, u: torch.Tensor, x0: torch.Tensor | None = None) -> Rollout:
-        batch, T, _ = u.shape
-        x = torch.zeros(batch, self.hidden_size, dtype=u.dtype) if x0 is None else x0.to(u.dtype)
+    def _drive(self, u: torch.Tensor, drive_offset: torch.Tensor | None) -> torch.Tensor:
         drive = u @ self.W_i.T  # all input currents at once: (batch, T, n)
         if self.b is not None:
             drive = drive + self.b
+        if drive_offset is not None:
+            if not isinstance(drive_offset, torch.Tensor) or drive_offset.shape != drive.shape:
+                raise ValueError(f"drive_offset must be a tensor of shape {tuple(drive.shape)}, "
+                                 f"got {tuple(getattr(drive_offset, 'shape', ())) or type(drive_offset).__name__}")
+            drive = drive + drive_offset
+        return drive
+
+    def _rollout(self, u: torch.Tensor, x0: torch.Tensor | None = None) -> Rollout:
+        batch, T, _ = u.shape
+        x = torch.zeros(batch, self.hidden_size, dtype=u.dtype) if x0 is None else x0.to(u.dtype)
+        drive = self._drive(u, None)
         keep = {k: [] for k in ("states", "previous", "pre", "candidate", "write", "gate_pre")}
         for t in range(T):  # the recursion itself is sequential
             a = x @ self.W_r.T + drive[:, t]
             gamma, gate_pre = self.write_factor(x, u[:, t])
-            cand = torch.tanh(a)
+            cand = self.phi(a)
             keep["previous"].append(x)
             x = (1.0 - gamma) * x + gamma * cand
             keep["states"].append(x)
@@ -146,27 +164,28 @@ class RecurrentCell(nn.Module):
         out["output"] = x @ self.W_o.T
         return out
 
-    def forward(self, u: torch.Tensor, x0: torch.Tensor | None = None, _unchecked: bool = False) -> torch.Tensor:
-        """The prediction :math:`y=W_o x_T`, shape ``(batch, 1)``.
+    def forward(self, u: torch.Tensor, x0: torch.Tensor | None = None, _unchecked: bool = False,
+                drive_offset: torch.Tensor | None = None) -> torch.Tensor:
+        r"""The prediction :math:`y=W_o x_T`, shape ``(batch, 1)``.
 
         Same arithmetic as :meth:`rollout` but keeps only the running state, so training
-        builds a lean autograd graph.
+        builds a lean autograd graph. ``drive_offset`` (``(batch, T, n)``, usually zeros)
+        is added to every input current :math:`W_iu_t`: the gradient of a loss with
+        respect to it is the credit :math:`\partial\mathcal L/\partial a_t` that reaches
+        step :math:`t`, from which every lag's contribution to :math:`\nabla W_i` follows.
         """
         if not _unchecked:
             u = self._check_inputs(u)
         x = torch.zeros(u.shape[0], self.hidden_size, dtype=u.dtype) if x0 is None else x0.to(u.dtype)
-        drive = u @ self.W_i.T
-        if self.b is not None:
-            drive = drive + self.b
+        drive = self._drive(u, drive_offset)
         W_rT = self.W_r.T
         for t in range(u.shape[1]):
-            cand = torch.tanh(torch.addmm(drive[:, t], x, W_rT))
+            cand = self.phi(torch.addmm(drive[:, t], x, W_rT))
             gamma, _ = self.write_factor(x, u[:, t])
             if isinstance(gamma, float) and gamma == 1.0:
                 x = cand
             else:
-                x = torch.lerp(x, cand, gamma) if torch.is_tensor(gamma) and gamma.shape == x.shape \
-                    else x + gamma * (cand - x)
+                x = x + gamma * (cand - x)
         return x @ self.W_o.T
 
     # -- Jacobians -----------------------------------------------------------------------
@@ -180,7 +199,7 @@ class RecurrentCell(nn.Module):
         r""":math:`J_t = \mathrm{diag}(1-\gamma) + \mathrm{diag}(\gamma\phi'(a))W_r + \mathrm{diag}(d\,\sigma'(a^g))W_{rg}`."""
         gamma = r["write"]  # (B, T, n) or (B, T, 1)
         n = self.hidden_size
-        dphi = 1.0 - r["candidate"] ** 2
+        dphi = self.phi_prime_from_candidate(r["candidate"])
         J = (gamma * dphi).unsqueeze(-1) * self.W_r  # rows scaled: diag(gamma phi') W_r
         J = J + torch.diag_embed((1.0 - gamma).expand(*gamma.shape[:2], n))
         W_rg = self.gate_recurrent_weights()

@@ -35,7 +35,7 @@ def jacobian_split(cell, inputs: torch.Tensor):
     J = cell.jacobians_from_rollout(r)
     gamma = r["write"]
     n = cell.hidden_size
-    A = (gamma * (1.0 - r["candidate"] ** 2)).unsqueeze(-1) * cell.W_r
+    A = (gamma * cell.phi_prime_from_candidate(r["candidate"])).unsqueeze(-1) * cell.W_r
     A = A + torch.diag_embed((1.0 - gamma).expand(*gamma.shape[:2], n))
     return A, J - A
 

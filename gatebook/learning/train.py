@@ -23,6 +23,7 @@ whatever the model or optimiser — arms of an experiment see identical data.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -33,7 +34,7 @@ from .._validation import check_choice, check_positive_float, check_positive_int
 from ..progress import progress_bar
 from ..tasks import TASKS, TaskBatch, make_task
 
-__all__ = ["OPTIMIZERS", "TrainingHistory", "make_optimizer", "batch_seeds", "train"]
+__all__ = ["OPTIMIZERS", "Ensemble", "TrainingHistory", "make_optimizer", "batch_seeds", "train", "train_ensemble"]
 
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 
@@ -201,3 +202,138 @@ def train(
         history.checkpoints.append(steps)
         history.records.append(on_checkpoint(cell, steps))
     return history
+
+
+@dataclass
+class Ensemble:
+    """Cells trained side by side by :func:`train_ensemble`, one per seed, with their histories."""
+
+    seeds: list
+    cells: list
+    histories: list
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    def final_losses(self, window: int = 20) -> np.ndarray:
+        """Each member's loss averaged over its last ``window`` iterations."""
+        return np.array([h.loss[-window:].mean() for h in self.histories])
+
+
+def _write_back(cells, params: dict, buffers: dict) -> None:
+    with torch.no_grad():
+        for i, cell in enumerate(cells):
+            for name, p in cell.named_parameters():
+                p.copy_(params[name][i])
+            for name, b in cell.named_buffers():
+                b.copy_(buffers[name][i])
+
+
+def train_ensemble(
+    make_cell: Callable[[int], Any],
+    seeds,
+    task: str | Callable = "adding",
+    *,
+    optimizer: str = "sgd",
+    lr: float = 1e-2,
+    steps: int = 200,
+    batch: int = 32,
+    task_kwargs: dict | None = None,
+    momentum: float = 0.9,
+    checkpoints=(),
+    on_checkpoint: Callable[[Any, int], Any] | None = None,
+    progress: bool = True,
+    desc: str | None = None,
+) -> Ensemble:
+    r"""Train one cell per seed, all at once: the same result as :func:`train` per seed, faster.
+
+    Member ``i`` is ``make_cell(seeds[i])`` trained on the batch sequence of
+    ``train(..., seed=seeds[i])``. The members' parameters are stacked along a new
+    leading axis (``torch.func.stack_module_state``), the forward pass is vectorised over
+    that axis with ``torch.func.vmap``, and the loss minimised is the *sum* of the members'
+    losses, whose gradient with respect to member ``i``'s slice is member ``i``'s own
+    gradient. The ``torch.optim`` updates are elementwise, so each slice follows its own
+    optimiser trajectory exactly: stacking changes the cost, not the arithmetic (results
+    agree with separate runs to floating-point round-off).
+
+    Parameters
+    ----------
+    make_cell : callable
+        ``make_cell(seed)`` returns a fresh cell (e.g. ``lambda s: MultiGateRNN(4, 32, seed=s)``);
+        all members must have the same class and sizes.
+    seeds : sequence of int
+        One member per seed (distinct, non-negative); the seed sets both the cell's
+        initial weights (through ``make_cell``) and its batch sequence.
+    task, optimizer, lr, steps, batch, task_kwargs, momentum, progress
+        As in :func:`train`.
+    checkpoints, on_checkpoint
+        As in :func:`train`; ``on_checkpoint(cell, step)`` is called for every member, with
+        that member's parameters at that step, and the records go to its own history.
+
+    Returns
+    -------
+    Ensemble
+        ``cells`` (trained, in ``seeds`` order) and one :class:`TrainingHistory` each.
+    """
+    from torch.func import functional_call, stack_module_state, vmap
+
+    if not callable(make_cell):
+        raise TypeError(f"make_cell must be callable (seed -> cell), got {type(make_cell).__name__}")
+    seeds = [int(s) for s in seeds] if not isinstance(seeds, (int, np.integer)) else None
+    if not seeds:
+        raise ValueError("seeds must be a non-empty sequence of non-negative integers")
+    if len(set(seeds)) != len(seeds) or min(seeds) < 0:
+        raise ValueError(f"seeds must be distinct non-negative integers, got {seeds}")
+    steps = check_positive_int(steps, "steps")
+    batch = check_positive_int(batch, "batch")
+    marks = sorted({int(c) for c in checkpoints})
+    if marks and (marks[0] < 0 or marks[-1] > steps):
+        raise ValueError(f"checkpoints must lie in [0, steps={steps}], got {marks}")
+    if marks and on_checkpoint is None:
+        raise ValueError("checkpoints were given but on_checkpoint is None")
+
+    cells = [make_cell(s) for s in seeds]
+    first = cells[0]
+    if any(type(c) is not type(first) or c.hidden_size != first.hidden_size or c.input_size != first.input_size
+           for c in cells):
+        raise ValueError("make_cell must return cells of one class and one size for every seed")
+    params, buffers = stack_module_state(cells)
+    dtype = first.W_r.dtype
+    template = copy.deepcopy(first).to("meta")
+
+    def predict(p, b, u):
+        return functional_call(template, (p, b), (u,), {"_unchecked": True})
+
+    batched_predict = vmap(predict)
+    opt = make_optimizer(params.values(), optimizer, lr, momentum=momentum)
+    draw = _batch_source(task, batch, dict(task_kwargs or {}), first.input_size, dtype)
+    all_seeds = np.stack([batch_seeds(s, steps) for s in seeds])  # (members, steps)
+    histories = [TrainingHistory(loss=np.empty(steps), optimizer=optimizer, lr=float(lr), seed=s) for s in seeds]
+    due = set(marks)
+
+    def checkpoint(step):
+        _write_back(cells, params, buffers)
+        for cell, hist in zip(cells, histories):
+            hist.checkpoints.append(step)
+            hist.records.append(on_checkpoint(cell, step))
+
+    for step in progress_bar(range(steps), desc=desc or f"training {len(seeds)} seeds ({optimizer})", enabled=progress):
+        if step in due:
+            checkpoint(step)
+        data = [draw(int(s)) for s in all_seeds[:, step]]
+        U = torch.stack([d.inputs for d in data])
+        Y = torch.stack([d.targets for d in data]).to(dtype)
+        losses = torch.mean((batched_predict(params, buffers, U) - Y) ** 2, dim=(1, 2))
+        values = losses.detach().numpy()
+        if not np.isfinite(values).all():
+            bad = int(np.flatnonzero(~np.isfinite(values))[0])
+            raise FloatingPointError(f"the loss of seed {seeds[bad]} became {values[bad]} at step {step}; lower lr (now {lr})")
+        for hist, v in zip(histories, values):
+            hist.loss[step] = v
+        opt.zero_grad(set_to_none=True)
+        losses.sum().backward()
+        opt.step()
+    if steps in due:
+        checkpoint(steps)
+    _write_back(cells, params, buffers)
+    return Ensemble(seeds=seeds, cells=cells, histories=histories)

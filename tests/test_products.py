@@ -1,0 +1,77 @@
+"""All-pairs and sampled-pair Jacobian products agree with step-by-step products, without underflow."""
+
+import pytest
+import torch
+
+from gatebook.learning import MultiGateRNN, PlainRNN
+from gatebook.learning.products import jacobian_products, pair_log_singular_values, propagator
+
+
+def _jacobians(cls=MultiGateRNN, n=6, T=12, batch=3, seed=0, scale=1.0):
+    cell = cls(2, n, seed=seed, dtype=torch.float64)
+    with torch.no_grad():
+        cell.W_r.mul_(scale)
+    u = torch.randn(batch, T, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(seed))
+    return cell.state_jacobians(u)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_all_pairs_equal_the_step_by_step_product(seed):
+    J = _jacobians(seed=seed)
+    prods = jacobian_products(J, 12, keep_products=True)
+    for h in (1, 2, 5, 12):
+        for i in range(0, 12 - h + 1, 3):
+            ref = propagator(J, i + h, i)
+            got = prods.products[h - 1][:, i] * torch.exp(prods.log_scales[h - 1][:, i])[:, None, None]
+            assert torch.allclose(got, ref, atol=1e-13, rtol=1e-10)
+            ref_sv = torch.log(torch.linalg.svdvals(ref))
+            assert torch.allclose(prods.log_singular_values[h - 1][:, i], ref_sv, atol=1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_sampled_pairs_equal_the_all_pairs_result(seed):
+    J = _jacobians(seed=seed, T=15)
+    allp = jacobian_products(J, 9, top=4)
+    g = torch.Generator().manual_seed(seed)
+    for h in (1, 4, 9):
+        b = torch.randint(0, 3, (7,), generator=g)
+        k = torch.randint(0, 15 - h + 1, (7,), generator=g)
+        got = pair_log_singular_values(J, b, k, h, top=4)
+        assert got.shape == (7, 4)
+        assert torch.allclose(got, allp.log_singular_values[h - 1][b, k], atol=1e-10, rtol=0)
+
+
+def test_long_plain_products_do_not_underflow():
+    """A contracting plain RNN: the product norm falls far below 1e-300 but its log stays exact."""
+    J = _jacobians(PlainRNN, n=5, T=400, batch=1, scale=0.05)
+    prods = jacobian_products(J, 400, top=1)
+    logS = prods.log_sensitivity(400)[0, 0]
+    assert torch.isfinite(logS) and logS < -700  # e^-700 < 1e-300
+    # the same value by summing logs of renormalised partial products, independently
+    P, total = torch.eye(5, dtype=torch.float64), 0.0
+    for j in range(400):
+        P = J[0, j] @ P
+        s = torch.linalg.matrix_norm(P)
+        P, total = P / s, total + torch.log(s)
+    assert torch.allclose(logS, total + torch.log(torch.linalg.matrix_norm(P, ord=2)), atol=1e-9)
+    assert torch.allclose(pair_log_singular_values(J, [0], [0], 400, top=1)[0, 0], logS, atol=1e-9)
+
+
+def test_bad_input():
+    J = _jacobians(T=6)
+    with pytest.raises(ValueError, match="lag"):
+        pair_log_singular_values(J, [0], [0], 7)
+    with pytest.raises(ValueError, match="starts"):
+        pair_log_singular_values(J, [0], [3], 4)
+    with pytest.raises(ValueError, match="examples"):
+        pair_log_singular_values(J, [5], [0], 2)
+    with pytest.raises(ValueError, match="equal length"):
+        pair_log_singular_values(J, [0, 1], [0], 2)
+    with pytest.raises(ValueError, match="max_lag"):
+        jacobian_products(J, 7)
+    with pytest.raises(ValueError, match="top"):
+        jacobian_products(J, 3, top=99)
+    with pytest.raises(ValueError, match="J must"):
+        jacobian_products(J[0], 3)
+    with pytest.raises(ValueError, match="NaN"):
+        jacobian_products(J * float("nan"), 3)

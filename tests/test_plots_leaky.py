@@ -149,7 +149,9 @@ def test_explorer_without_recurrence_is_exactly_geometric():
     (lambda: plots.plot_ema_identity({0.0: [0.5, 0.25]}), ValueError),
     (lambda: plots.leaky_explorer(alpha=0.0), ValueError),
     (lambda: plots.leaky_explorer(alpha=0.5, recurrence=-1.0), ValueError),
+    (lambda: plots.leaky_explorer(alpha=0.5, recurrence="strong"), TypeError),
+    (lambda: plots.plot_impulse_responses(["0.5"]), TypeError),
 ])
 def test_bad_input(call, err):
-    with pytest.raises(err):
+    with pytest.raises(err, match="alpha|measured|recurrence|max_lag|lag weights"):
         call()

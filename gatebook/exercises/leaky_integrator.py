@@ -98,8 +98,8 @@ register_quizzes({
                     "with β = 0.9?",
         "options": {
             "a": "Every SGD update reuses 90 % of the previous update, as a momentum buffer does.",
-            "b": "Inside one gradient, the credit from the step ℓ positions back in the sequence is weighted by "
-                 "0.1·0.9^ℓ, the momentum kernel; successive SGD updates still have no memory of one another.",
+            "b": "Inside one gradient, credit from ℓ steps back in the sequence is weighted by 0.1·0.9^ℓ; "
+                 "successive SGD updates stay independent.",
             "c": "The weights follow an exponential moving average of their own past values.",
             "d": "Not at all: the two kernels have different shapes.",
         },
@@ -115,9 +115,8 @@ register_quizzes({
         "options": {
             "a": "Round-off accumulates in long products of Jacobians.",
             "b": "tanh saturates, which makes D_t equal to the identity.",
-            "c": "Each Jacobian is (1−α)𝟙 + α D_t W_rec: credit also travels through the recurrent weights, so "
-                 "the carry power is only the zeroth-order term; the norm bounds (1−α ± α‖W_rec‖₂)^ℓ bracket the "
-                 "truth.",
+            "c": "Each Jacobian is (1−α)𝟙 + α D_t W_rec: credit also travels through the recurrent weights, "
+                 "and the carry power keeps only the first term.",
             "d": "The gate value changes with the input, so the schedule is data dependent.",
         },
         "answer": "c",

@@ -191,9 +191,10 @@ def half_life(alpha):
 def ema_kernel(beta, max_lag: int) -> np.ndarray:
     r"""Weights an exponential moving average (a momentum buffer) puts on past inputs.
 
-    The buffer :math:`m_s=\beta m_{s-1}+(1-\beta)g_s` started from zero is
-    :math:`m_s=\sum_\ell (1-\beta)\beta^\ell g_{s-\ell}`, so the weight of the input
-    :math:`\ell` updates back is
+    The buffer :math:`\bar\nabla_s=\beta\bar\nabla_{s-1}+(1-\beta)\nabla_s` of the gradients
+    :math:`\nabla_s` of successive iterations, started from zero, is
+    :math:`\bar\nabla_s=\sum_\ell (1-\beta)\beta^\ell\,\nabla_{s-\ell}`, so the weight of the
+    gradient :math:`\ell` iterations back is
 
     .. math:: w_{\rm EMA}(\ell) = (1-\beta)\,\beta^{\ell}.
 
@@ -319,9 +320,13 @@ def leaky_cell(alpha: float, *, input_size: int = 4, hidden_size: int = 32, recu
                nonlinearity: str = "tanh", seed: int = 0, dtype=torch.float64) -> LeakyRNN:
     r"""A :class:`~gatebook.learning.LeakyRNN` whose recurrent weights are scaled by ``recurrence``.
 
-    ``recurrence=0`` removes the recurrence (:math:`W_{\rm rec}=0`): the cell is then a bank
-    of independent leaky integrators of their input currents, the exactly solvable case of
-    chapter 2; ``recurrence=1`` keeps PyTorch's default initialisation.
+    .. math:: W_{\rm rec}\leftarrow r\,W_{\rm rec}^{(0)},\qquad
+              W^{(0)}_{ij}\sim\mathcal U\big(-1/\sqrt N,\,1/\sqrt N\big)
+
+    (PyTorch's default, drawn from ``seed``). ``recurrence=0`` removes the recurrence: the
+    cell is then a bank of independent leaky integrators of their input currents, the
+    exactly solvable case of chapter 2 (*The leaky integrator*); ``recurrence=1`` keeps the
+    default initialisation. Float64 by default, for the products of chapter 2.
 
     Examples
     --------
@@ -359,6 +364,12 @@ def pulse_response(cell, max_lag: int, *, amplitude: float = 1.0, channel: int =
     Returns
     -------
     numpy.ndarray of shape (max_lag + 1,)
+
+    Examples
+    --------
+    >>> unit = leaky_cell(0.5, input_size=1, hidden_size=1, recurrence=0.0, nonlinearity="linear")
+    >>> pulse_response(unit, 3)
+    array([0.5   , 0.25  , 0.125 , 0.0625])
     """
     cell = _check_cell(cell)
     lags = _lags(max_lag)
@@ -439,9 +450,9 @@ def lag_gradients(cell, inputs: torch.Tensor, targets: torch.Tensor, *, paramete
 
     (with :math:`x_{T-\ell-1}^\top` in place of :math:`I_{T-\ell}^\top` for
     :math:`W_{\rm rec}`). The credits :math:`\partial\mathcal L/\partial a_k` for all
-    :math:`k` come from one backward pass: a zero offset :math:`z` is added to every input
-    current (``cell(u, drive_offset=z)``) and :math:`\partial\mathcal L/\partial z_k` is read
-    off. For a leaky cell with :math:`W_{\rm rec}=0` and :math:`\phi=\mathrm{id}` the credit
+    :math:`k` come from one backward pass: a zero offset is added to every input current
+    (``cell(u, drive_offset=offset)``), and the gradient with respect to the offset at step
+    :math:`k` is read off. For a leaky cell with :math:`W_{\rm rec}=0` and :math:`\phi=\mathrm{id}` the credit
     is exactly :math:`\alpha(1-\alpha)^\ell\delta_T` (chapter 2, *The leaky integrator*).
 
     Parameters
@@ -489,10 +500,21 @@ def lag_gradients(cell, inputs: torch.Tensor, targets: torch.Tensor, *, paramete
 
 @_one_thread()
 def loss_gradient(cell, inputs: torch.Tensor, targets: torch.Tensor, *, parameter: str = "W_i") -> torch.Tensor:
-    r"""Plain autograd gradient :math:`\nabla_W\mathcal L` of the mean-squared error (an independent reference).
+    r"""Plain autograd gradient of the mean-squared error, an independent reference.
 
-    Used in chapter 2 to check that the lag contributions of :func:`lag_gradients` add up to
-    the gradient. Does not touch the parameters' ``.grad``.
+    .. math:: \nabla_W\mathcal L,\qquad \mathcal L=\frac1B\sum_{b=1}^{B}\big(y_b-\hat y_b\big)^2,
+              \quad y_b=W_{\rm out}x_T^{(b)},
+
+    computed by ``torch.autograd.grad`` on the cell's ordinary forward pass. Chapter 2 uses it
+    to check that the lag contributions of :func:`lag_gradients` add up to the gradient. Does
+    not touch the parameters' ``.grad``.
+
+    Examples
+    --------
+    >>> cell = leaky_cell(0.3, input_size=2, hidden_size=3)
+    >>> u, y = torch.ones(2, 5, 2, dtype=torch.float64), torch.zeros(2, 1, dtype=torch.float64)
+    >>> bool(torch.allclose(loss_gradient(cell, u, y), lag_gradients(cell, u, y).total))
+    True
     """
     cell = _check_cell(cell)
     check_choice(parameter, "parameter", set(_PARAMETERS))
@@ -599,6 +621,17 @@ def lag_sensitivity(cell, inputs: torch.Tensor, max_lag: int | None = None) -> L
     inputs : Tensor, shape (batch, T, m)
     max_lag : int, optional
         Default ``T``.
+
+    Returns
+    -------
+    LagSensitivity
+
+    Examples
+    --------
+    >>> cell = leaky_cell(0.3, input_size=2, hidden_size=4, recurrence=0.0)
+    >>> sens = lag_sensitivity(cell, torch.ones(1, 6, 2, dtype=torch.float64))
+    >>> bool(np.allclose(sens.median, 0.7 ** np.arange(7)))
+    True
     """
     cell = _check_cell(cell)
     if not isinstance(cell, LeakyRNN) or cell.alpha.ndim != 0:

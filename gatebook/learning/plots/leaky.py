@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from ..._validation import check_positive_int
+from ..._validation import check_nonnegative_float, check_positive_int
 from ...plots import _COLOURS, _new_figure
 from .. import kernels
 from ..lag_profile import LagProfile
@@ -24,7 +24,7 @@ __all__ = ["plot_impulse_responses", "plot_ema_identity", "plot_lag_schedule", "
 def _check_alphas(alphas) -> list:
     if isinstance(alphas, (str, bytes)) or not isinstance(alphas, Sequence) or len(alphas) == 0:
         raise TypeError("alphas must be a non-empty sequence of leaks in (0, 1]")
-    kernels._check_alpha(np.asarray(alphas, dtype=float), "alphas")
+    kernels._check_alpha(list(alphas), "alphas")
     return [float(a) for a in alphas]
 
 
@@ -213,7 +213,7 @@ def leaky_explorer(alpha: float = 0.2, recurrence: float = 1.0) -> Figure:
     so that frames can be compared and redraw quickly (plain-text labels, no mathtext).
     """
     a = float(kernels._check_alpha(alpha))
-    r = float(recurrence)
+    r = check_nonnegative_float(recurrence, "recurrence")
     pulse, sens = _explorer_data(a, r)
     lags = sens.lags
     L = int(lags[-1])

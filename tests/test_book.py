@@ -69,6 +69,10 @@ def chapter_notebooks() -> list[Path]:
     return [ROOT / f"{f}.ipynb" for f in toc_files() if (ROOT / f"{f}.ipynb").exists()]
 
 
+#: Every chapter in the table of contents, as document names (``chapters/NN_name``).
+CHAPTERS = [p.relative_to(ROOT).with_suffix("").as_posix() for p in chapter_notebooks()]
+
+
 def jupyter_book_executable() -> str:
     """The ``jupyter-book`` script of this Python environment."""
     beside = Path(sys.executable).parent / "jupyter-book"
@@ -243,24 +247,26 @@ def test_nothing_is_loaded_from_off_the_site(built_html):
 
 
 @pytest.mark.book
-def test_chapter_has_download_and_launch_buttons(built_html):
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_has_download_and_launch_buttons(built_html, chapter):
     config = book_config()
     url = config["repository"]["url"].rstrip("/")
     branch = config["repository"]["branch"]
     org_repo = urlparse(url).path.strip("/")
-    page = (built_html / f"{CHAPTER1}.html").read_text()
-    assert f'href="../_sources/{CHAPTER1}.ipynb"' in page
-    nb = json.loads((built_html / "_sources" / f"{CHAPTER1}.ipynb").read_text())
+    page = (built_html / f"{chapter}.html").read_text()
+    assert f'href="../_sources/{chapter}.ipynb"' in page
+    nb = json.loads((built_html / "_sources" / f"{chapter}.ipynb").read_text())
     assert nb["cells"], "downloadable notebook is empty"
-    colab = f"https://colab.research.google.com/github/{org_repo}/blob/{branch}/{CHAPTER1}.ipynb"
+    colab = f"https://colab.research.google.com/github/{org_repo}/blob/{branch}/{chapter}.ipynb"
     assert colab in page
     assert f'href="{url}"' in page  # repository button
     assert "mybinder.org" not in page
 
 
 @pytest.mark.book
-def test_chapter_explorable_is_static_html(built_html):
-    page = (built_html / f"{CHAPTER1}.html").read_text()
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_explorable_is_static_html(built_html, chapter):
+    page = (built_html / f"{chapter}.html").read_text()
     assert 'class="gatebook-explorable"' in page
     assert "application/vnd.jupyter.widget-view+json" not in page, "a live widget leaked into the page"
     assert "application/vnd.jupyter.widget-state+json" not in page
@@ -279,6 +285,15 @@ def test_every_chapter_figure_is_a_picture(built_html):
         )
         images = re.findall(r'<img[^>]+src="\.\./_images/[^"]+\.png"', page)
         assert len(images) >= returns_figure > 0, f"{doc}: {len(images)} images for {returns_figure} figure cells"
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_summary_table_is_rendered_as_a_table(built_html, chapter):
+    """Markdown outputs (the computed summary tables) are parsed as MyST, not shown as pipes."""
+    page = (built_html / f"{chapter}.html").read_text()
+    assert "<table" in page, f"{chapter}: no HTML table on the page"
+    assert not re.search(r"<p>\|[^<]*\|\s*</p>", page), f"{chapter}: a Markdown table was left as text"
 
 
 # ---------------------------------------------------------- real browser
@@ -395,8 +410,9 @@ def test_intro_renders_math_offline(visit):
 
 @pytest.mark.book
 @pytest.mark.browser
-def test_chapter_math_figures_and_explorable(visit):
-    page = visit.open(CHAPTER1)
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_math_figures_and_explorable(visit, chapter):
+    page = visit.open(chapter)
     assert visit.wait_for_math() > 0
     images = page.evaluate(
         "Array.from(document.querySelectorAll('main img, article img'))"
@@ -430,12 +446,11 @@ def test_chapter_math_figures_and_explorable(visit):
 
 @pytest.mark.book
 @pytest.mark.browser
-@pytest.mark.parametrize("doc", ["instructors", CHAPTER1])
+@pytest.mark.parametrize("doc", ["instructors", *CHAPTERS])
 def test_solution_dropdown_opens(visit, doc):
     page = visit.open(doc)
     solutions = page.locator("div.solution")
-    if doc == CHAPTER1 and solutions.count() == 0:
-        pytest.skip("chapter 1 has no solution blocks yet")
+    assert solutions.count() > 0 or doc == "instructors", f"{doc} has no solution blocks"
     solution = solutions.first
     button = solution.locator("button.toggle-button").first
     button.wait_for(state="visible", timeout=10_000)

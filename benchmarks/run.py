@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Gatebook performance benchmarks: one command, one table.
 
-    python benchmarks/run.py [--quick] [--only NAME ...] [--json PATH] [--book]
+    python benchmarks/run.py [NAME ...] [--quick] [--only NAME ...] [--json PATH] [--book]
 
 Every in-process figure is a *ratio* against a baseline timed in the same process,
 interleaved with it (baseline and candidate alternate, in alternating order) and
@@ -28,14 +28,19 @@ BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH_DIR)
 CHAPTER1 = os.path.join(REPO, "chapters", "01_random_networks.ipynb")
 DEFAULT_JSON = os.path.join(BENCH_DIR, "results", "latest.json")
-NAMES = ("sim_matvec", "maxlyap_sim", "spectrum_dense", "chapter1", "widget", "book")
+NAMES = ("sim_matvec", "maxlyap_sim", "spectrum_dense", "chapter1", "widget",
+         "lag_probe", "per_example_grads", "train_step", "s2_preset", "book")
+# Run only when named (positionally, with --only, or --book for the book build).
+ON_REQUEST = ("s2_preset", "book")
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description="Gatebook benchmarks (ratios against in-process baselines).",
-        epilog="Benchmarks: " + ", ".join(NAMES) + ". 'book' runs only with --book or --only book.",
+        epilog="Benchmarks: " + ", ".join(NAMES) + ". 'book' runs only with --book or when named; "
+               "'s2_preset' (minutes) only when named, e.g. 'python benchmarks/run.py s2_preset'.",
     )
+    parser.add_argument("names", nargs="*", metavar="NAME", help="run only these benchmarks (same as --only)")
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke check in < 60 s")
     parser.add_argument("--only", nargs="+", metavar="NAME", choices=NAMES, help="run only these benchmarks")
     parser.add_argument("--json", metavar="PATH", default=DEFAULT_JSON, help=f"where to write results (default {DEFAULT_JSON})")
@@ -44,6 +49,11 @@ def parse_args(argv=None):
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads for in-process benchmarks (default 1)")
     parser.add_argument("--strict", action="store_true", help="exit with status 1 if any benchmark misses its target")
     args = parser.parse_args(argv)
+    unknown = [n for n in args.names if n not in NAMES]
+    if unknown:
+        parser.error(f"unknown benchmark(s) {unknown}; choose from {', '.join(NAMES)}")
+    if args.names:
+        args.only = list(dict.fromkeys([*(args.only or []), *args.names]))
     if args.repeats is None:
         args.repeats = 3
     if args.repeats < 3:
@@ -79,6 +89,9 @@ import numpy as np  # noqa: E402
 import gatebook  # noqa: E402
 from gatebook._linalg import orthonormalise, rows_times_transpose  # noqa: E402
 from gatebook.simulate import number_of_steps  # noqa: E402
+
+if BENCH_DIR not in sys.path:
+    sys.path.insert(0, BENCH_DIR)
 
 # --------------------------------------------------------------------------- timing
 
@@ -610,6 +623,12 @@ def configs(quick: bool, repeats: int):
             "spectrum_dense": {"N": 300, "k": 30, "t_transient": 1.0, "t_measure": 3.0, "kernel_reps": 20},
             "chapter1": {},
             "widget": {"widget_samples": 4},
+            "lag_probe": {"batch": 2, "T": 16, "n": 16, "m": 4, "pairs_per_lag": None},
+            "per_example_grads": {"M": 16, "T": 10, "n": 16, "m": 4},
+            "train_step": {"batch": 16, "T": 16, "n": 32, "m": 4, "steps_per_sample": 2, "min_repeats": 3},
+            # Only when named with --quick: the small laptop_s2 preset, extrapolated the same way.
+            "s2_preset": {"preset": "laptop_s2", "train_steps": 6, "ensemble_steps": 3, "draws": 3,
+                          "workers": 2, "target_s": 3600.0},
             "book": {"book_timeout": 1800},
         }
     return {
@@ -618,8 +637,27 @@ def configs(quick: bool, repeats: int):
         "spectrum_dense": {"N": 1000, "k": 100, "t_transient": 2.0, "t_measure": 6.0, "kernel_reps": 40},
         "chapter1": {},
         "widget": {"widget_samples": 20},
+        # The per-pair loop is timed on 8 starts per lag (all starts at lags > T-8), each
+        # lag's time scaled to all its T-h+1 starts; the library always does every pair.
+        "lag_probe": {"batch": 12, "T": 80, "n": 64, "m": 4, "pairs_per_lag": 8},
+        "per_example_grads": {"M": 256, "T": 40, "n": 64, "m": 4},
+        "train_step": {"batch": 64, "T": 80, "n": 64, "m": 4, "steps_per_sample": 5, "min_repeats": 9},
+        "s2_preset": {"preset": "s2", "train_steps": 41, "ensemble_steps": 4, "draws": 10,
+                      "workers": 2, "target_s": 3600.0},
         "book": {"book_timeout": 1800},
     }
+
+
+def _part2(name):
+    """A Part II benchmark from benchmarks/learning.py (imported on first use: it needs torch)."""
+    def run(cfg):
+        import types
+
+        import learning  # benchmarks/learning.py
+
+        tools = types.SimpleNamespace(timed=timed, result=result, skipped=skipped)
+        return getattr(learning, f"bench_{name}")(cfg, tools)
+    return run
 
 
 RUNNERS = {
@@ -628,8 +666,20 @@ RUNNERS = {
     "spectrum_dense": bench_spectrum_dense,
     "chapter1": bench_chapter1,
     "widget": bench_widget,
+    "lag_probe": _part2("lag_probe"),
+    "per_example_grads": _part2("per_example_grads"),
+    "train_step": _part2("train_step"),
+    "s2_preset": _part2("s2_preset"),
     "book": bench_book,
 }
+
+
+def fmt_seconds(v):
+    if v < 1:
+        return f"{1e3 * v:.0f} ms"
+    if v < 3600:
+        return f"{v:.1f} s"
+    return f"{v / 3600:.1f} h"
 
 
 def fmt_value(row):
@@ -637,7 +687,7 @@ def fmt_value(row):
     if v is None:
         return "-"
     if row["unit"] == "s":
-        return f"{1e3 * v:.0f} ms" if v < 1 else f"{v:.1f} s"
+        return fmt_seconds(v)
     return f"{v:.2f}{row['unit'] if row['unit'] == 'x' else ' ' + row['unit']}"
 
 
@@ -646,7 +696,9 @@ def fmt_target(row):
     if t is None:
         return "-"
     if row["unit"] == "s":
-        return f"{row['op']} {1e3 * t:.0f} ms" if t < 1 else f"{row['op']} {t:.0f} s"
+        if t < 1:
+            return f"{row['op']} {1e3 * t:.0f} ms"
+        return f"{row['op']} {t:.0f} s" if t < 3600 else f"{row['op']} {t / 3600:g} h"
     return f"{row['op']} {t:g}x"
 
 
@@ -655,7 +707,7 @@ def fmt_times(row):
     for k, v in row["times_s"].items():
         if v is None:
             continue
-        parts.append(f"{k} {1e3 * v:.0f} ms" if v < 1 else f"{k} {v:.2f} s")
+        parts.append(f"{k} {1e3 * v:.0f} ms" if v < 1 else (f"{k} {v:.2f} s" if v < 3600 else f"{k} {v / 3600:.2f} h"))
     return ", ".join(parts)
 
 
@@ -697,7 +749,7 @@ def metadata(args):
 
 
 def main(args):
-    names = list(args.only) if args.only else [n for n in NAMES if n != "book" or args.book]
+    names = list(args.only) if args.only else [n for n in NAMES if n not in ON_REQUEST or (n == "book" and args.book)]
     meta = metadata(args)
     print(f"Gatebook benchmarks ({'quick' if args.quick else 'full'}; {args.repeats} repeats; "
           f"BLAS threads pinned to {args.threads} in-process; load {meta['loadavg_start']})")
@@ -705,7 +757,7 @@ def main(args):
     rows = []
     total_start = time.perf_counter()
     for name in names:
-        cfg = {**cfgs[name], "repeats": args.repeats, "quick": args.quick}
+        cfg = {**cfgs[name], "repeats": args.repeats, "quick": args.quick, "threads": args.threads}
         print(f"- {name} ...", flush=True)
         start = time.perf_counter()
         try:

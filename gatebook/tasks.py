@@ -71,7 +71,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from scipy.signal import lfilter
 
 from ._validation import as_generator, check_choice, check_dtype, check_positive_int
 
@@ -380,6 +379,8 @@ def ar2_impulse_response(T) -> np.ndarray:
     p1, p2 = AR2_COEFFICIENTS
     impulse = np.zeros(T)
     impulse[0] = 1.0
+    from scipy.signal import lfilter  # imported here: scipy.signal takes seconds to import
+
     return lfilter([1.0], [1.0, -p1, -p2], impulse)
 
 
@@ -463,6 +464,8 @@ def ar2(
     stationary_std = sigma * np.sqrt((1 - p2) / ((1 + p2) * ((1 - p2) ** 2 - p1**2)))
 
     z = rng.standard_normal((batch, T))  # standardised innovations eps_t / sigma
+    from scipy.signal import lfilter
+
     latent = lfilter([1.0], [1.0, -p1, -p2], sigma * z, axis=1)  # the AR(2) recursion along time
     x = np.zeros((batch, T, m))
     if mode == "innovations":

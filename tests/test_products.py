@@ -75,3 +75,13 @@ def test_bad_input():
         jacobian_products(J[0], 3)
     with pytest.raises(ValueError, match="NaN"):
         jacobian_products(J * float("nan"), 3)
+
+
+def test_non_finite_factors_are_reported_by_the_single_product_routes():
+    J = _jacobians(T=6).clone()
+    J[1, 3, 0, 0] = float("inf")
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        propagator(J, 5, 2)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        pair_log_singular_values(J, [1], [2], 3)
+    assert torch.isfinite(propagator(J, 3, 0)).all()  # factors J_1..J_3 are fine

@@ -179,9 +179,11 @@ class RecurrentCell(nn.Module):
         x = torch.zeros(u.shape[0], self.hidden_size, dtype=u.dtype) if x0 is None else x0.to(u.dtype)
         drive = self._drive(u, drive_offset)
         W_rT = self.W_r.T
-        for t in range(u.shape[1]):
-            cand = self.phi(torch.addmm(drive[:, t], x, W_rT))
-            gamma, _ = self.write_factor(x, u[:, t])
+        # unbind, not drive[:, t]: a slice's backward fills a zero tensor as large as the
+        # whole drive at every step, which dominated the cost of a training step.
+        for d_t, u_t in zip(drive.unbind(1), u.unbind(1)):
+            cand = self.phi(torch.addmm(d_t, x, W_rT))
+            gamma, _ = self.write_factor(x, u_t)
             if isinstance(gamma, float) and gamma == 1.0:
                 x = cand
             else:

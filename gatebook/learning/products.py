@@ -30,14 +30,22 @@ from .._validation import check_positive_int
 __all__ = ["JacobianProducts", "jacobian_products", "pair_log_singular_values", "propagator"]
 
 
-def _check_jacobians(J) -> torch.Tensor:
+def _check_jacobians(J, finite: bool = True) -> torch.Tensor:
     if not isinstance(J, torch.Tensor):
         raise TypeError(f"J must be a torch.Tensor of shape (batch, T, n, n), got {type(J).__name__}")
     if J.ndim != 4 or J.shape[-1] != J.shape[-2] or J.shape[1] < 1:
         raise ValueError(f"J must have shape (batch, T, n, n), got {tuple(J.shape)}")
-    if not torch.isfinite(J).all():
+    if finite and not torch.isfinite(J).all():
         raise ValueError("J contains NaN or infinite values")
     return J
+
+
+def _check_finite_factors(result: torch.Tensor) -> torch.Tensor:
+    # Non-finite factors make the product non-finite, so checking the result suffices and
+    # avoids scanning all of J on every call (the probes call these once per lag).
+    if not torch.isfinite(result).all():
+        raise ValueError("J contains NaN or infinite values in the factors of this product")
+    return result
 
 
 def propagator(J: torch.Tensor, t: int, k: int) -> torch.Tensor:
@@ -45,14 +53,14 @@ def propagator(J: torch.Tensor, t: int, k: int) -> torch.Tensor:
 
     A direct reference implementation for checks; use :func:`jacobian_products` for all pairs.
     """
-    J = _check_jacobians(J)
+    J = _check_jacobians(J, finite=False)
     T = J.shape[1]
     if not (isinstance(t, int) and isinstance(k, int)) or not 0 <= k <= t <= T:
         raise ValueError(f"need integers 0 <= k <= t <= T={T}, got t={t!r}, k={k!r}")
     P = torch.eye(J.shape[-1], dtype=J.dtype).expand(J.shape[0], -1, -1).clone()
     for j in range(k, t):  # J[:, j] is J_{j+1}; multiply new factors on the left
         P = J[:, j] @ P
-    return P
+    return _check_finite_factors(P)
 
 
 @dataclass
@@ -142,7 +150,7 @@ def pair_log_singular_values(J: torch.Tensor, examples, starts, lag: int, *, top
     top : int, optional
         Keep only the ``top`` largest singular values.
     """
-    J = _check_jacobians(J)
+    J = _check_jacobians(J, finite=False)
     batch, T, n, _ = J.shape
     h = check_positive_int(lag, "lag")
     if h > T:
@@ -166,5 +174,6 @@ def pair_log_singular_values(J: torch.Tensor, examples, starts, lag: int, *, top
         norm = torch.linalg.matrix_norm(P).clamp_min(torch.finfo(J.dtype).tiny)
         P = P / norm[:, None, None]
         log_scale = log_scale + torch.log(norm)
+    _check_finite_factors(log_scale)
     sv = torch.linalg.svdvals(P)[:, :top]
     return torch.log(sv.clamp_min(torch.finfo(J.dtype).tiny)) + log_scale[:, None]

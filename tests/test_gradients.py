@@ -8,12 +8,13 @@ from gatebook.learning.gradients import per_example_gradients
 
 
 @pytest.mark.parametrize("cls", [L.PlainRNN, L.LeakyRNN, L.ScalarGateRNN, L.MultiGateRNN])
-def test_rows_equal_single_backward_passes(cls):
+@pytest.mark.parametrize("method", ["credit", "vmap"])
+def test_rows_equal_single_backward_passes(cls, method):
     cell = cls(3, 8, seed=1, dtype=torch.float64, bias=True)
     gen = torch.Generator().manual_seed(0)
     u = torch.randn(5, 12, 3, generator=gen, dtype=torch.float64)
     y = torch.randn(5, 1, generator=gen, dtype=torch.float64)
-    G = per_example_gradients(cell, u, y)
+    G = per_example_gradients(cell, u, y, method=method)
     params = list(cell.parameters())
     assert G.shape == (5, sum(p.numel() for p in params))
     for i in range(5):
@@ -28,3 +29,18 @@ def test_bad_targets():
     cell = L.PlainRNN(3, 4, seed=0)
     with pytest.raises(ValueError, match="targets"):
         per_example_gradients(cell, torch.zeros(2, 5, 3), torch.zeros(3, 1))
+
+
+@pytest.mark.parametrize("cls", [L.LeakyRNN, L.ScalarGateRNN, L.MultiGateRNN])
+def test_the_two_methods_agree_without_biases_and_with_linear_units(cls):
+    cell = cls(2, 6, seed=4, dtype=torch.float64, nonlinearity="linear")
+    gen = torch.Generator().manual_seed(3)
+    u, y = torch.randn(7, 9, 2, generator=gen, dtype=torch.float64), torch.randn(7, 1, generator=gen, dtype=torch.float64)
+    torch.testing.assert_close(per_example_gradients(cell, u, y), per_example_gradients(cell, u, y, method="vmap"),
+                               rtol=1e-12, atol=1e-14)
+
+
+def test_unknown_method():
+    cell = L.PlainRNN(3, 4, seed=0)
+    with pytest.raises(ValueError, match="method"):
+        per_example_gradients(cell, torch.zeros(2, 5, 3), torch.zeros(2, 1), method="loop")

@@ -165,7 +165,8 @@ class RecurrentCell(nn.Module):
         return out
 
     def forward(self, u: torch.Tensor, x0: torch.Tensor | None = None, _unchecked: bool = False,
-                drive_offset: torch.Tensor | None = None) -> torch.Tensor:
+                drive_offset: torch.Tensor | None = None, gate_offset: torch.Tensor | None = None,
+                _keep_states: list | None = None) -> torch.Tensor:
         r"""The prediction :math:`y=W_o x_T`, shape ``(batch, 1)``.
 
         Same arithmetic as :meth:`rollout` but keeps only the running state, so training
@@ -173,6 +174,8 @@ class RecurrentCell(nn.Module):
         is added to every input current :math:`W_iu_t`: the gradient of a loss with
         respect to it is the credit :math:`\partial\mathcal L/\partial a_t` that reaches
         step :math:`t`, from which every lag's contribution to :math:`\nabla W_i` follows.
+        ``gate_offset`` (``(batch, T, rows)``) does the same for the gate pre-activations
+        :math:`a^u_t` of a gated cell.
         """
         if not _unchecked:
             u = self._check_inputs(u)
@@ -181,13 +184,24 @@ class RecurrentCell(nn.Module):
         W_rT = self.W_r.T
         # unbind, not drive[:, t]: a slice's backward fills a zero tensor as large as the
         # whole drive at every step, which dominated the cost of a training step.
-        for d_t, u_t in zip(drive.unbind(1), u.unbind(1)):
+        if gate_offset is not None:
+            rows = self.W_rg.shape[0] if self.gated else 0
+            if not self.gated or not isinstance(gate_offset, torch.Tensor) or gate_offset.shape != (*u.shape[:2], rows):
+                raise ValueError(f"gate_offset must be a tensor of shape {(*u.shape[:2], rows)} for a gated cell")
+            offsets = gate_offset.unbind(1)
+        else:
+            offsets = (None,) * u.shape[1]
+        for d_t, u_t, o_t in zip(drive.unbind(1), u.unbind(1), offsets):
+            if _keep_states is not None:
+                _keep_states.append(x)
             cand = self.phi(torch.addmm(d_t, x, W_rT))
-            gamma, _ = self.write_factor(x, u_t)
+            gamma, _ = self.write_factor(x, u_t) if o_t is None else self.write_factor(x, u_t, o_t)
             if isinstance(gamma, float) and gamma == 1.0:
                 x = cand
             else:
                 x = x + gamma * (cand - x)
+        if _keep_states is not None:
+            _keep_states.append(x)
         return x @ self.W_o.T
 
     # -- Jacobians -----------------------------------------------------------------------
@@ -263,10 +277,12 @@ class _GatedCell(RecurrentCell):
     def _rows(self) -> int:
         return self.hidden_size if self.gate_rows == "n" else 1
 
-    def write_factor(self, x_prev, u):
+    def write_factor(self, x_prev, u, offset=None):
         pre = x_prev @ self.W_rg.T + u @ self.W_ig.T
         if self.b_g is not None:
             pre = pre + self.b_g
+        if offset is not None:
+            pre = pre + offset
         return torch.sigmoid(pre), pre
 
     def gate_recurrent_weights(self):

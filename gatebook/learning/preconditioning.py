@@ -481,7 +481,7 @@ class DiagonalEnvelope:
     ----------
     lags : ndarray, shape (L,)
     zeroth : ndarray
-        :math:`\operatorname{mean}|\prod_j\lambda_j|` (carries only).
+        :math:`\operatorname{mean}|\prod_jc_j|` (carries only).
     first_order : ndarray
         The envelope :math:`f(\ell)=\operatorname{mean}|\mu_{t,\ell}|`.
     diagonal : ndarray
@@ -504,16 +504,19 @@ class DiagonalEnvelope:
 def diagonal_predictor(cell, inputs: torch.Tensor, max_lag: int | None = None) -> DiagonalEnvelope:
     r"""Optional: the diagonal first-order envelope of the per-lag, per-neuron rate (follow-up papers).
 
-    Keep only the diagonal of each step Jacobian, :math:`\mathrm{diag}(\mathcal J_j)=\lambda_j+r_j`
-    with the carry :math:`\lambda_j=1-u_j` and
+    Keep only the diagonal of each step Jacobian, :math:`\mathrm{diag}(\mathcal J_j)=c_j+\omega_j`
+    with the carry :math:`c_j=1-u_j` and
 
-    .. math:: r_j = u_j\odot\phi'(a_j)\odot\mathrm{diag}(W_{\rm rec})
+    .. math:: \omega_j = u_j\odot\phi'(a_j)\odot\mathrm{diag}(W_{\rm rec})
                    + d_j\odot\sigma'(a^u_j)\odot\mathrm{diag}(W^u_{\rm rec}),
 
-    and expand the product to first order in :math:`r`:
+    and expand the product to first order in :math:`\omega`:
 
-    .. math:: \mu_{t,\ell}\approx\prod_{j=t-\ell+1}^{t}\lambda_j\Big[1+\sum_{j=t-\ell+1}^{t}\frac{r_j}{\lambda_j}\Big],
+    .. math:: \mu_{t,\ell}\approx\prod_{j=t-\ell+1}^{t}c_j\Big[1+\sum_{j=t-\ell+1}^{t}\frac{\omega_j}{c_j}\Big],
               \qquad f(\ell)=\operatorname{mean}|\mu_{t,\ell}| .
+
+    (The follow-up papers write :math:`\lambda_j` and :math:`r_j`; the book keeps
+    :math:`\lambda` for eigenvalues and :math:`r` for the Part III gate variable.)
 
     This form comes from the author's follow-up papers and is *not* verified against the
     paper the book follows; chapter 4 shows it as an optional comparison with the exact

@@ -97,8 +97,8 @@ def max_lyapunov_sweep(make_model, values, seeds=(0,), *, parameter="g", label="
     --------
     >>> import gatebook
     >>> s = gatebook.max_lyapunov_sweep(
-    ...     lambda g, seed: gatebook.RandomRateNetwork(100, g, seed=seed),
-    ...     [0.5, 2.0], seeds=(0,), t_transient=20, t_measure=60, progress=False)
+    ...     lambda g, seed: gatebook.RandomRateNetwork(200, g, seed=seed),
+    ...     [0.5, 2.0], seeds=(0,), t_transient=20, t_measure=100, progress=False)
     >>> bool(s.data[0, 0] < 0 < s.data[0, 1])
     True
     """

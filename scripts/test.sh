@@ -9,7 +9,7 @@
 # 3. runs the benchmarks in --quick mode as a smoke check (ratios are printed,
 #    not asserted: see benchmarks/README.md for the full run);
 # 4. runs pytest once over
-#      - the unit and science tests (tests/),
+#      - the unit and science tests (tests/) and the docstring examples (gatebook/),
 #      - every chapter notebook on a fresh kernel in live (widget) mode (nbmake),
 #      - the checks of the built site, including a real Chromium driven by
 #        Playwright (skipped with a message if no Chromium is found, unless CI is set).
@@ -29,7 +29,7 @@ python benchmarks/run.py --quick --json "$ROOT/_build/benchmarks-quick.json"
 
 echo "==> pytest: unit and science tests, chapter notebooks, built site"
 status=0
-GATEBOOK_BUILT_HTML="$ROOT/_build/html" python -m pytest tests chapters --nbmake --nbmake-timeout=600 \
+GATEBOOK_BUILT_HTML="$ROOT/_build/html" python -m pytest tests gatebook chapters --doctest-modules --nbmake --nbmake-timeout=600 \
     -p no:cacheprovider --durations=15 || status=$?
 echo "==> scripts/test.sh finished in $(( $(date +%s) - start )) s with exit status $status"
 exit $status

@@ -21,7 +21,7 @@ def _close(a: float, b: float, rtol: float = 1e-6) -> bool:
 def check_condition_number(answer, gates, lag: int) -> Feedback:
     r"""Exercise 4.1: the condition number of the frozen-gate preconditioner at lag ``lag``.
 
-    The reference is :math:`\kappa(\ell)=(c_{\max}/c_{\min})^{\ell}` with the carries
+    The reference is :math:`\mathrm{cond}(\ell)=(c_{\max}/c_{\min})^{\ell}` with the carries
     :math:`c_i=1-u_i` (:func:`gatebook.learning.preconditioning.condition_number`,
     ``convention="carry"``); a relative tolerance of :math:`10^{-6}` is accepted.
     """
@@ -31,8 +31,8 @@ def check_condition_number(answer, gates, lag: int) -> Feedback:
     g = np.asarray(gates, dtype=float)
     exact = float(condition_number(g, [lag])[0])
     if _close(value, exact):
-        return Feedback(True, f"κ({lag}) = {exact:.4g}: the slowest neuron keeps a rate {exact:.3g} times larger "
-                              f"than the fastest, and ln κ grows by ln(c_max/c_min) = {np.log(exact) / lag:.3f} per step of lag.")
+        return Feedback(True, f"cond({lag}) = {exact:.4g}: the slowest neuron keeps a rate {exact:.3g} times larger "
+                              f"than the fastest, and ln cond grows by ln(c_max/c_min) = {np.log(exact) / lag:.3f} per step of lag.")
     c = 1.0 - g
     if _close(value, float((g.max() / g.min()) ** lag)):
         return Feedback(False, "You used the gate values u_i. Credit that travels back in time is carried by the "

@@ -13,7 +13,7 @@ carries the old state with weight :math:`1-u_{t,i}`. With the gates held fixed a
 one learning rate per neuron: a **diagonal preconditioner** in neuron coordinates. Its
 condition number grows geometrically with the lag,
 
-.. math:: \kappa(\ell) = \frac{\max_i\pi_i(\ell)}{\min_i\pi_i(\ell)} = \Big(\frac{c_{\max}}{c_{\min}}\Big)^{\ell},
+.. math:: \mathrm{cond}(\ell) = \frac{\max_i\pi_i(\ell)}{\min_i\pi_i(\ell)} = \Big(\frac{c_{\max}}{c_{\min}}\Big)^{\ell},
           \qquad c_i = 1-u_i,
 
 and in parameter space it scales the lag-:math:`\ell` term of the update of the whole
@@ -188,12 +188,12 @@ def carry_products(gates, max_lag: int, *, convention: str = "carry") -> np.ndar
 
 
 def condition_number(gates, lags, *, convention: str = "carry") -> np.ndarray:
-    r"""Condition number :math:`\kappa(\ell)=(c_{\max}/c_{\min})^{\ell}` of the frozen-gate preconditioner.
+    r"""Condition number :math:`\mathrm{cond}(\ell)=(c_{\max}/c_{\min})^{\ell}` of the frozen-gate preconditioner.
 
-    .. math:: \kappa(\ell) = \frac{\max_i \pi_i(\ell)}{\min_i \pi_i(\ell)}
+    .. math:: \mathrm{cond}(\ell) = \frac{\max_i \pi_i(\ell)}{\min_i \pi_i(\ell)}
               = \Big(\frac{\max_i c_i}{\min_i c_i}\Big)^{\ell}
 
-    (chapter 4). ``log κ`` is a straight line in the lag with slope
+    (chapter 4). ``log cond`` is a straight line in the lag with slope
     :math:`\ln(c_{\max}/c_{\min})`.
 
     Parameters
@@ -266,7 +266,7 @@ class PreconditionerCondition:
     factors : ndarray, shape (L, N)
         :math:`\pi_i(\ell)` (closed form).
     predicted : ndarray, shape (L,)
-        :math:`\kappa(\ell)=(c_{\max}/c_{\min})^{\ell}`.
+        :math:`\mathrm{cond}(\ell)=(c_{\max}/c_{\min})^{\ell}`.
     measured : ndarray, shape (L,)
         :math:`\sigma_1/\sigma_N` of the exact product :math:`\Phi(t,t-\ell)` of a
         :func:`frozen_gate_cell` (float64, median over start times).
@@ -292,13 +292,13 @@ class PreconditionerCondition:
 
     @property
     def log_slope(self) -> float:
-        r"""Slope of :math:`\ln\kappa` against the lag, :math:`\ln(c_{\max}/c_{\min})`."""
+        r"""Slope of :math:`\ln\mathrm{cond}` against the lag, :math:`\ln(c_{\max}/c_{\min})`."""
         c = _factors(self.gates, self.convention)
         return float(np.log(c.max() / c.min()))
 
     @property
     def measured_log_slope(self) -> float:
-        r"""Least-squares slope of the measured :math:`\ln\kappa(\ell)` against :math:`\ell`."""
+        r"""Least-squares slope of the measured :math:`\ln\mathrm{cond}(\ell)` against :math:`\ell`."""
         if self.lags.size < 2:
             raise ValueError("need at least two lags to fit a slope")
         return float(np.polyfit(self.lags, np.log(self.measured), 1)[0])
@@ -309,7 +309,7 @@ def preconditioner_condition(gates, lags, *, r: int = 10, recurrent_scale: float
                              T: int | None = None, batch: int = 1) -> PreconditionerCondition:
     r"""Condition number and anisotropy of the frozen-gate preconditioner, predicted and measured.
 
-    The prediction is :math:`\kappa(\ell)=(c_{\max}/c_{\min})^{\ell}` and
+    The prediction is :math:`\mathrm{cond}(\ell)=(c_{\max}/c_{\min})^{\ell}` and
     :math:`\mathrm{AI}_r(\ell)=(c_{(1)}/c_{(r)})^{\ell}` with the carries :math:`c=1-u`
     sorted in decreasing order (``convention="carry"``). The measurement builds a
     :func:`frozen_gate_cell`, runs it on seeded uniform inputs, takes the exact state

@@ -61,7 +61,7 @@ def plot_preconditioner(cond, perturbed=None, neurons: int = 6) -> Figure:
     r"""Frozen per-neuron gates as a diagonal preconditioner: per-neuron factors and condition number by lag.
 
     Left: :math:`\pi_i(\ell)=(1-u_i)^{\ell}` for ``neurons`` neurons from the slowest to the
-    fastest clock (log scale). Right: the condition number :math:`\kappa(\ell)` and the
+    fastest clock (log scale). Right: the condition number :math:`\mathrm{cond}(\ell)` and the
     anisotropy index :math:`\mathrm{AI}_r(\ell)` (lines: closed forms; filled markers:
     measured from the exact Jacobian products of a :func:`~gatebook.learning.preconditioning.frozen_gate_cell`
     with :math:`W_{\rm rec}=0`). ``perturbed``, another
@@ -82,7 +82,7 @@ def plot_preconditioner(cond, perturbed=None, neurons: int = 6) -> Figure:
     left.set_title("one learning rate per neuron")
     left.legend(frameon=False, fontsize=7, ncol=2)
     right.semilogy(lags, cond.predicted, "-", color=_COLOURS[0], lw=1.4,
-                   label=rf"$\kappa(\ell)=(c_{{\max}}/c_{{\min}})^\ell$")
+                   label=rf"$\mathrm{{cond}}(\ell)=(c_{{\max}}/c_{{\min}})^\ell$")
     right.semilogy(lags, cond.measured, "o", color=_COLOURS[0], ms=3.5, label=r"$\sigma_1/\sigma_N$ measured")
     right.semilogy(lags, cond.ai_predicted, "--", color=_COLOURS[1], lw=1.4,
                    label=rf"$\mathrm{{AI}}_{{{cond.r}}}=(c_{{(1)}}/c_{{({cond.r})}})^\ell$")
@@ -96,7 +96,7 @@ def plot_preconditioner(cond, perturbed=None, neurons: int = 6) -> Figure:
     _plain_log_ticks(right)
     right.set_xlabel(r"lag $\ell$")
     right.set_ylabel("condition number / anisotropy")
-    right.set_title(rf"slope of $\ln\kappa$: $\ln(c_{{\max}}/c_{{\min}})={cond.log_slope:.3f}$")
+    right.set_title(rf"slope of $\ln\mathrm{{cond}}$: $\ln(c_{{\max}}/c_{{\min}})={cond.log_slope:.3f}$")
     right.legend(frameon=False, fontsize=7)
     return fig
 
@@ -259,7 +259,7 @@ def preconditioner_explorer(g_min: float = 0.05, lag: int = 10, *, g_max: float 
 
     Left: the bars are :math:`\pi_i(\ell)=(1-u_i)^\ell` for ``n`` gates evenly spaced between
     ``g_min`` and ``g_max``, slowest neuron first (log scale, fixed axis). Right:
-    :math:`\kappa(\ell')=(c_{\max}/c_{\min})^{\ell'}` for every lag, with the chosen lag
+    :math:`\mathrm{cond}(\ell')=(c_{\max}/c_{\min})^{\ell'}` for every lag, with the chosen lag
     marked. Chapter 4.
     """
     g_min, g_max = float(g_min), float(g_max)
@@ -289,8 +289,8 @@ def preconditioner_explorer(g_min: float = 0.05, lag: int = 10, *, g_max: float 
     right.set_ylim(0.5, 1e13)
     right.set_xlim(0, max_lag)
     right.set_xlabel("lag ℓ")
-    right.set_ylabel("condition number κ(ℓ)")
-    right.set_title(f"u_i in [{g_min:g}, {g_max:g}]: slope of ln κ = {np.log((1 - g_min) / (1 - g_max)):.3f}",
+    right.set_ylabel("condition number cond(ℓ)")
+    right.set_title(f"u_i in [{g_min:g}, {g_max:g}]: slope of ln cond = {np.log((1 - g_min) / (1 - g_max)):.3f}",
                     fontsize=10)
     for ax, exps in ((left, (-12, -9, -6, -3, 0)), (right, (0, 3, 6, 9, 12))):
         ax.yaxis.set_major_locator(FixedLocator([10.0 ** e for e in exps]))

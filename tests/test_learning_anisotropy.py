@@ -238,17 +238,20 @@ def test_checkpoint_zero_is_the_initial_cell(tiny):
     assert later["AI"] != rec["AI"]  # training moved the weights
 
 
-def test_runs_train_exactly_like_train(tiny):
+@pytest.mark.parametrize("arm", A.make_arms(), ids=lambda a: a.label)
+def test_runs_train_like_train(tiny, arm):
     # an independent run of gatebook.learning.train with the arm's settings moves the weights
-    # by the recorded amount and ends at the recorded loss
-    cell = L.PlainRNN(4, 16, seed=0)
+    # by the recorded amount and ends at the recorded loss; the runner trains the seeds side
+    # by side (train_ensemble), which agrees with separate float32 runs to round-off
+    # (float32 epsilon is 1.2e-7), not bit for bit
+    cell = arm.make_cell(4, 16, seed=0)
     start = torch.cat([p.detach().double().reshape(-1) for p in cell.parameters()])
-    history = L.train(cell, "ar2", optimizer="adam", lr=1e-3, steps=3, batch=8, seed=0, task_kwargs={"T": 12},
-                      progress=False)
+    history = L.train(cell, "ar2", optimizer=arm.optimizer, lr=arm.lr, steps=3, batch=8, seed=0,
+                      task_kwargs={"T": 12}, progress=False)
     end = torch.cat([p.detach().double().reshape(-1) for p in cell.parameters()])
-    rec = next(x for x in tiny.training if x["arm"] == "plain + Adam" and x["task"] == "ar2" and x["seed"] == 0)
-    assert rec["weight_change"] == pytest.approx(float((end - start).norm() / start.norm()), rel=1e-12)
-    assert rec["final_loss"] == pytest.approx(history.loss[-1], rel=1e-12)  # last 10 % of 3 steps = the last one
+    rec = next(x for x in tiny.training if x["arm"] == arm.label and x["task"] == "ar2" and x["seed"] == 0)
+    assert rec["weight_change"] == pytest.approx(float((end - start).norm() / start.norm()), rel=1e-6)
+    assert rec["final_loss"] == pytest.approx(history.loss[-1], rel=1e-6)  # last 10 % of 3 steps = the last one
     assert 0 < rec["weight_change"] < 1
 
 

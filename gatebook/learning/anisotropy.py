@@ -56,7 +56,8 @@ from ..progress import progress_bar
 from ..tasks import PRESETS, TASKS, make_task
 from .cells import LeakyRNN, MultiGateRNN, PlainRNN, RecurrentCell, ScalarGateRNN
 from .gradients import per_example_gradients
-from .train import OPTIMIZERS, train
+from .products import pair_log_singular_values
+from .train import OPTIMIZERS, train_ensemble
 
 __all__ = [
     "CHAPTER_SETTINGS",
@@ -94,8 +95,8 @@ MODELS = {"plain": PlainRNN, "leaky": LeakyRNN, "scalar": ScalarGateRNN, "multi"
 CHAPTER_SETTINGS = {
     "tasks": ("adding", "moving_average", "ar2"),
     "seeds": (0, 1, 2, 3, 4),
-    "steps": 40,
-    "checkpoints": (0, 40),
+    "steps": 100,
+    "checkpoints": (0, 100),
     "T": 20,
     "n": 24,
     "m": 4,
@@ -185,29 +186,6 @@ def _torch_threads(count: int):
         torch.set_num_threads(previous)
 
 
-def _sampled_log_spectra(J: torch.Tensor, b: np.ndarray, k: np.ndarray, h: int) -> torch.Tensor:
-    r""":math:`\ln\sigma_i(\Phi(k+h,k))` of example ``b`` for every sampled pair: shape ``(K, n)``.
-
-    ``J[:, j]`` is :math:`\mathcal J_{j+1}`. The :math:`K` products are built together,
-    one factor at a time with new factors on the left,
-    :math:`P\leftarrow\mathcal J_jP/\lVert\mathcal J_jP\rVert_F` for
-    :math:`j=k+1,\dots,k+h`, keeping the log scale aside; only the sampled products are
-    decomposed.
-    """
-    idx = torch.as_tensor(k[:, None] + np.arange(h))  # (K, h): J_{k+1}, ..., J_{k+h}
-    factors = J[torch.as_tensor(b)[:, None], idx]  # (K, h, n, n)
-    tiny = torch.finfo(J.dtype).tiny
-    P = factors[:, 0]
-    log_scale = torch.zeros(P.shape[0], dtype=J.dtype)
-    for j in range(h):  # the time recursion; all sampled pairs advance at once
-        if j > 0:
-            P = factors[:, j] @ P
-        norm = torch.linalg.matrix_norm(P).clamp_min(tiny)
-        P = P / norm[:, None, None]
-        log_scale = log_scale + torch.log(norm)
-    return torch.log(torch.linalg.svdvals(P).clamp_min(tiny)) + log_scale[:, None]
-
-
 # ---------------------------------------------------------------------------
 # propagation anisotropy
 # ---------------------------------------------------------------------------
@@ -263,9 +241,10 @@ def propagation_anisotropy(cell, inputs, *, lags=(1, 2, 4, 8, 12, 16), triples_p
     with :math:`t-k=\ell` are drawn uniformly, with replacement, from a generator seeded
     with ``seed``: an example :math:`b` of ``inputs`` and a start
     :math:`k\in\{0,\dots,T-\ell\}`. The products of the sampled triples are built from the
-    exact float64 state Jacobians, all triples of a lag at once, new factors on the left
-    and renormalised at every step (so nothing underflows), and only they are decomposed
-    (an SVD per sampled pair rather than per pair of times). Then, per product,
+    exact float64 state Jacobians by :func:`~gatebook.learning.pair_log_singular_values`:
+    all triples of a lag at once, new factors on the left, renormalised after every factor
+    (so nothing underflows), and only they are decomposed (an SVD per sampled pair rather
+    than per pair of times). Then, per product,
 
     .. math::
 
@@ -329,7 +308,7 @@ def propagation_anisotropy(cell, inputs, *, lags=(1, 2, 4, 8, 12, 16), triples_p
             b = rng.integers(0, B, size=K)
             k = rng.integers(0, T - h + 1, size=K)
             triples[row] = np.stack([b, k + h, k], axis=1)
-            log_spectra[row] = _sampled_log_spectra(J, b, k, int(h)).numpy()
+            log_spectra[row] = pair_log_singular_values(J, b, k, int(h)).numpy()
     for row in range(lags.size):
         for name, v in _metrics_from_log_spectra(log_spectra[row], r, top).items():
             values[name][row] = v
@@ -823,19 +802,16 @@ def _train_group(arm: Arm, task: str, seeds: list, *, steps: int, batch: int, T:
                  checkpoints: list) -> list:
     """Train one cell per seed for one arm and task; return ``(cell, history)`` per seed.
 
-    The only place where the experiment trains. Each checkpoint stores a copy of the
-    parameters (``state_dict``), and the measurements are made afterwards, so this loop can
-    be replaced by one call that trains all seeds at once without changing anything else.
-    Seed ``s`` sets the initial weights and the batch sequence.
+    The only place where the experiment trains: :func:`~gatebook.learning.train_ensemble`
+    trains the seeds side by side, each as :func:`~gatebook.learning.train` would (to
+    float32 round-off). Seed ``s`` sets the initial weights and the batch sequence. Each
+    checkpoint stores a copy of the parameters (``state_dict``); the measurements are made
+    afterwards.
     """
-    out = []
-    for seed in seeds:
-        cell = arm.make_cell(m, n, seed, init)
-        history = train(cell, task, optimizer=arm.optimizer, lr=arm.lr, steps=steps, batch=batch, seed=seed,
-                        task_kwargs={"T": T}, checkpoints=checkpoints,
-                        on_checkpoint=lambda c, s: copy.deepcopy(c.state_dict()), progress=False)
-        out.append((cell, history))
-    return out
+    ensemble = train_ensemble(lambda s: arm.make_cell(m, n, s, init), seeds, task, optimizer=arm.optimizer,
+                              lr=arm.lr, steps=steps, batch=batch, task_kwargs={"T": T}, checkpoints=checkpoints,
+                              on_checkpoint=lambda c, s: copy.deepcopy(c.state_dict()), progress=False)
+    return list(zip(ensemble.cells, ensemble.histories))
 
 
 def anisotropy_experiment(arms=None, tasks=CHAPTER_SETTINGS["tasks"], seeds=CHAPTER_SETTINGS["seeds"], *,
@@ -848,9 +824,11 @@ def anisotropy_experiment(arms=None, tasks=CHAPTER_SETTINGS["tasks"], seeds=CHAP
                           init: str = "uniform", progress: bool = True) -> AnisotropyExperiment:
     r"""Train every (arm, task, seed) and measure propagation and update anisotropy at checkpoints (chapter 5).
 
-    Run :math:`(a, \text{task}, s)` trains ``arm.make_cell(m, n, seed=s)`` with
-    :func:`~gatebook.learning.train`, whose batch sequence is seeded with :math:`s`: for a
-    given task and seed **every arm sees the same batches**. At every checkpoint it
+    Run :math:`(a, \text{task}, s)` trains ``arm.make_cell(m, n, seed=s)`` as
+    :func:`~gatebook.learning.train` would, with the batch sequence seeded with :math:`s`
+    (the seeds of one arm and task are trained side by side by
+    :func:`~gatebook.learning.train_ensemble`): for a given task and seed **every arm sees
+    the same batches**. At every checkpoint it
     measures, on a fixed probe batch of ``grad_samples`` examples drawn with a separate
     seed (also shared by the arms),
 
@@ -860,7 +838,8 @@ def anisotropy_experiment(arms=None, tasks=CHAPTER_SETTINGS["tasks"], seeds=CHAP
 
     with :math:`\mathrm{AI}_r=\sigma_1/\sigma_r` and
     :math:`\mathrm{CE}_r=\sum_{i\le r}\sigma_i^2/\sum_{i\le\mathrm{top}}\sigma_i^2`.
-    The defaults are :data:`CHAPTER_SETTINGS`; the paper's ``s2`` preset uses
+    Chapter 5 runs ``anisotropy_experiment(**CHAPTER_SETTINGS)`` (:data:`CHAPTER_SETTINGS`
+    also supplies the defaults, except ``checkpoints``); the paper's ``s2`` preset uses
     :math:`T=120`, :math:`n=64`, :math:`m=6`, batch 64, :math:`M=256`, 1200 steps,
     checkpoints ``(0, 400, 800, 1200)``, 64 triples per lag and 20 seeds.
 

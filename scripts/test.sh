@@ -22,6 +22,11 @@ start=$(date +%s)
 # shellcheck source=scripts/setup-env.sh
 source "$ROOT/scripts/setup-env.sh"
 
+# The chapters and tests work on small matrices: one BLAS/OpenMP thread per process
+# avoids oversubscribing the cores (see _ext/gatebook_sphinx.py). Callers may override.
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}" OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" \
+    MKL_NUM_THREADS="${MKL_NUM_THREADS:-1}"
+
 GATEBOOK_SKIP_INSTALL=1 bash "$ROOT/scripts/build-book.sh"
 
 echo "==> benchmarks (quick smoke run)"

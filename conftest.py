@@ -16,6 +16,8 @@ import importlib.util
 import os
 from pathlib import Path
 
+import pytest
+
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 ROOT = Path(__file__).resolve().parent
@@ -32,6 +34,16 @@ try:
     _load_book_extension().patch_nbclient_output_widget()
 except ImportError:  # pragma: no cover - sphinx missing: nothing to build or patch
     pass
+
+
+@pytest.fixture
+def no_leaked_pyplot_figures():
+    """Fail a test that leaves a pyplot figure open (plot helpers must return closed Figures)."""
+    import matplotlib.pyplot as plt
+
+    before = set(plt.get_fignums())
+    yield
+    assert set(plt.get_fignums()) == before, "a pyplot figure was left open"
 
 
 def pytest_configure(config):

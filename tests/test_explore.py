@@ -71,11 +71,7 @@ def parse(html_text):
     return parser
 
 
-@pytest.fixture(autouse=True)
-def no_figure_leaks():
-    before = plt.get_fignums()
-    yield
-    assert plt.get_fignums() == before, "an explorable left pyplot figures open"
+pytestmark = pytest.mark.usefixtures("no_leaked_pyplot_figures")
 
 
 # ------------------------------------------------------------------- static

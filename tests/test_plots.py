@@ -14,11 +14,7 @@ import gatebook as gb  # noqa: E402
 from gatebook import plots  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def no_leaked_pyplot_figures():
-    before = set(plt.get_fignums())
-    yield
-    assert set(plt.get_fignums()) == before
+pytestmark = pytest.mark.usefixtures("no_leaked_pyplot_figures")
 
 
 def test_plot_traces_draws_requested_units_per_panel():

@@ -16,11 +16,7 @@ from gatebook.learning import preconditioning as P  # noqa: E402
 from gatebook.tasks import make_task  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def no_leaked_pyplot_figures():
-    before = set(plt.get_fignums())
-    yield
-    assert set(plt.get_fignums()) == before
+pytestmark = pytest.mark.usefixtures("no_leaked_pyplot_figures")
 
 
 GATES = np.linspace(0.05, 0.5, 16)

@@ -14,11 +14,7 @@ from gatebook.learning import anisotropy as A  # noqa: E402
 from gatebook.learning import plots  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def no_leaked_pyplot_figures():
-    before = set(plt.get_fignums())
-    yield
-    assert set(plt.get_fignums()) == before
+pytestmark = pytest.mark.usefixtures("no_leaked_pyplot_figures")
 
 
 @pytest.fixture(scope="module")

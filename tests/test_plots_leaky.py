@@ -16,11 +16,7 @@ from gatebook.learning import lag_profile, plots  # noqa: E402
 from gatebook.learning.plots import leaky as leaky_plots  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def no_leaked_pyplot_figures():
-    before = set(plt.get_fignums())
-    yield
-    assert set(plt.get_fignums()) == before
+pytestmark = pytest.mark.usefixtures("no_leaked_pyplot_figures")
 
 
 def _line_with(ax, y, atol=1e-12):

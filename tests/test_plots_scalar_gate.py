@@ -18,11 +18,7 @@ from gatebook.learning import tracking as tk  # noqa: E402
 torch.set_num_threads(1)
 
 
-@pytest.fixture(autouse=True)
-def no_leaked_pyplot_figures():
-    before = set(plt.get_fignums())
-    yield
-    assert set(plt.get_fignums()) == before
+pytestmark = pytest.mark.usefixtures("no_leaked_pyplot_figures")
 
 
 @pytest.fixture(scope="module")

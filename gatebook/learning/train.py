@@ -105,6 +105,18 @@ def batch_seeds(seed: int, steps: int) -> np.ndarray:
     return np.random.SeedSequence(int(seed)).generate_state(steps, dtype=np.uint32)
 
 
+def _check_schedule(steps, batch, checkpoints, on_checkpoint):
+    """Validated ``(steps, batch, sorted checkpoint list)`` of a training run."""
+    steps = check_positive_int(steps, "steps")
+    batch = check_positive_int(batch, "batch")
+    marks = sorted({int(c) for c in checkpoints})
+    if marks and (marks[0] < 0 or marks[-1] > steps):
+        raise ValueError(f"checkpoints must lie in [0, steps={steps}], got {marks}")
+    if marks and on_checkpoint is None:
+        raise ValueError("checkpoints were given but on_checkpoint is None")
+    return steps, batch, marks
+
+
 def _batch_source(task, batch: int, task_kwargs: dict, input_size: int, dtype) -> Callable[[int], TaskBatch]:
     if callable(task):
         return lambda s: task(batch, seed=s)
@@ -173,14 +185,8 @@ def train(
     >>> h.loss.shape
     (5,)
     """
-    steps = check_positive_int(steps, "steps")
-    batch = check_positive_int(batch, "batch")
+    steps, batch, marks = _check_schedule(steps, batch, checkpoints, on_checkpoint)
     opt = make_optimizer(cell.parameters(), optimizer, lr, momentum=momentum)
-    marks = sorted({int(c) for c in checkpoints})
-    if marks and (marks[0] < 0 or marks[-1] > steps):
-        raise ValueError(f"checkpoints must lie in [0, steps={steps}], got {marks}")
-    if marks and on_checkpoint is None:
-        raise ValueError("checkpoints were given but on_checkpoint is None")
     draw = _batch_source(task, batch, dict(task_kwargs or {}), cell.input_size, cell.W_r.dtype)
     seeds = batch_seeds(seed, steps)
     history = TrainingHistory(loss=np.empty(steps), optimizer=optimizer, lr=float(lr), seed=int(seed))
@@ -284,13 +290,7 @@ def train_ensemble(
         raise ValueError("seeds must be a non-empty sequence of non-negative integers")
     if len(set(seeds)) != len(seeds) or min(seeds) < 0:
         raise ValueError(f"seeds must be distinct non-negative integers, got {seeds}")
-    steps = check_positive_int(steps, "steps")
-    batch = check_positive_int(batch, "batch")
-    marks = sorted({int(c) for c in checkpoints})
-    if marks and (marks[0] < 0 or marks[-1] > steps):
-        raise ValueError(f"checkpoints must lie in [0, steps={steps}], got {marks}")
-    if marks and on_checkpoint is None:
-        raise ValueError("checkpoints were given but on_checkpoint is None")
+    steps, batch, marks = _check_schedule(steps, batch, checkpoints, on_checkpoint)
 
     cells = [make_cell(s) for s in seeds]
     first = cells[0]

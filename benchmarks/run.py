@@ -29,16 +29,16 @@ REPO = os.path.dirname(BENCH_DIR)
 CHAPTER1 = os.path.join(REPO, "chapters", "01_random_networks.ipynb")
 DEFAULT_JSON = os.path.join(BENCH_DIR, "results", "latest.json")
 NAMES = ("sim_matvec", "maxlyap_sim", "spectrum_dense", "chapter1", "widget",
-         "lag_probe", "per_example_grads", "train_step", "s2_preset", "book")
+         "lag_probe", "per_example_grads", "train_step", "s2_preset", "s2_real", "book")
 # Run only when named (positionally, with --only, or --book for the book build).
-ON_REQUEST = ("s2_preset", "book")
+ON_REQUEST = ("s2_preset", "s2_real", "book")
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description="Gatebook benchmarks (ratios against in-process baselines).",
         epilog="Benchmarks: " + ", ".join(NAMES) + ". 'book' runs only with --book or when named; "
-               "'s2_preset' (minutes) only when named, e.g. 'python benchmarks/run.py s2_preset'.",
+               "'s2_preset' and 's2_real' (minutes) only when named, e.g. 'python benchmarks/run.py s2_preset'.",
     )
     parser.add_argument("names", nargs="*", metavar="NAME", help="run only these benchmarks (same as --only)")
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke check in < 60 s")
@@ -626,9 +626,11 @@ def configs(quick: bool, repeats: int):
             "lag_probe": {"batch": 2, "T": 16, "n": 16, "m": 4, "pairs_per_lag": None},
             "per_example_grads": {"M": 16, "T": 10, "n": 16, "m": 4},
             "train_step": {"batch": 16, "T": 16, "n": 32, "m": 4, "steps_per_sample": 2, "min_repeats": 3},
-            # Only when named with --quick: the small laptop_s2 preset, extrapolated the same way.
-            "s2_preset": {"preset": "laptop_s2", "train_steps": 6, "ensemble_steps": 3, "draws": 3,
+            # Only when named with --quick: the small laptop_s2 preset, the same code paths.
+            "s2_preset": {"preset": "laptop_s2", "train_steps": 6, "ensemble_steps": 3, "rounds": 1,
                           "workers": 2, "target_s": 3600.0},
+            "s2_real": {"preset": "laptop_s2", "arm": "plain", "task": "narma10", "ensemble_steps": 3, "rounds": 1,
+                        "max_full_s": 60.0, "fallback_steps": 20},
             "book": {"book_timeout": 1800},
         }
     return {
@@ -642,8 +644,13 @@ def configs(quick: bool, repeats: int):
         "lag_probe": {"batch": 12, "T": 80, "n": 64, "m": 4, "pairs_per_lag": 8},
         "per_example_grads": {"M": 256, "T": 40, "n": 64, "m": 4},
         "train_step": {"batch": 64, "T": 80, "n": 64, "m": 4, "steps_per_sample": 5, "min_repeats": 9},
-        "s2_preset": {"preset": "s2", "train_steps": 41, "ensemble_steps": 4, "draws": 10,
+        # Per arm, 2 interleaved rounds of: per task 15 train() steps and 4 train_ensemble() steps
+        # (after a first, untimed step), and one checkpoint analysis.
+        "s2_preset": {"preset": "s2", "train_steps": 16, "ensemble_steps": 5, "rounds": 2,
                       "workers": 2, "target_s": 3600.0},
+        # One (arm, task) job for real; 200 steps (scaled) if the full job would take > 10 min.
+        "s2_real": {"preset": "s2", "arm": "plain", "task": "narma10", "ensemble_steps": 5, "rounds": 2,
+                    "max_full_s": 600.0, "fallback_steps": 200},
         "book": {"book_timeout": 1800},
     }
 
@@ -670,6 +677,7 @@ RUNNERS = {
     "per_example_grads": _part2("per_example_grads"),
     "train_step": _part2("train_step"),
     "s2_preset": _part2("s2_preset"),
+    "s2_real": _part2("s2_real"),
     "book": bench_book,
 }
 

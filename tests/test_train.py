@@ -161,3 +161,12 @@ def test_bad_input():
         train_ensemble(None, [0], steps=1, **SMALL)
     with pytest.raises(ValueError, match="one class and one size"):
         train_ensemble(lambda s: PlainRNN(4, 8 + s, seed=s), [0, 1], steps=1, **SMALL)
+
+
+def test_flushing_denormals_changes_nothing_above_the_subnormal_range():
+    """Flush-to-zero only touches values below ~1e-308 here: the float64 runs agree exactly."""
+    runs = [train(MultiGateRNN(4, 8, seed=2, dtype=torch.float64), steps=5, flush_denormal=flag, **SMALL)
+            for flag in (True, False)]
+    np.testing.assert_array_equal(runs[0].loss, runs[1].loss)
+    tiny = torch.tensor([1e-310], dtype=torch.float64)
+    assert float(tiny * 1.0) > 0  # flushing was switched off again after the run

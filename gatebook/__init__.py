@@ -8,6 +8,7 @@ from . import exercises, plots
 from .correlations import autocorrelation, decay_time
 from .dynamical_system import DynamicalSystem, jacobian, jacobian_trace, jvp, vector_field
 from .explore import Explorable, explorable
+from .gated_network import GatedNetwork
 from .integrators import global_error
 from .lyapunov import LyapunovResult, lyapunov_from_separation, lyapunov_spectrum, max_lyapunov
 from .random_network import RandomRateNetwork
@@ -30,6 +31,7 @@ def __getattr__(name):
 __all__ = [
     "DynamicalSystem",
     "Explorable",
+    "GatedNetwork",
     "LyapunovResult",
     "RandomRateNetwork",
     "Sweep",

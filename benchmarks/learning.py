@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 import gatebook.anisotropy as anisotropy
+from timing import paired_statistics  # benchmarks/timing.py
 import gatebook.learning as learning
 import gatebook.tasks as tasks
 
@@ -75,16 +76,7 @@ def interleaved(fns: dict, repeats: int, timed) -> tuple[dict, dict]:
 
 def compare(cand: list, base: list) -> dict:
     """The runner's ``paired`` statistics from two lists of interleaved samples."""
-    ratios = [c / b for c, b in zip(cand, base)]
-    return {
-        "ratio": statistics.median(ratios),
-        "ratio_of_medians": statistics.median(cand) / statistics.median(base),
-        "ratios": ratios,
-        "candidate_s": statistics.median(cand),
-        "baseline_s": statistics.median(base),
-        "candidate_samples_s": list(cand),
-        "baseline_samples_s": list(base),
-    }
+    return paired_statistics(cand, base)
 
 
 def _threads(cfg) -> None:

@@ -93,6 +93,8 @@ from gatebook.simulate import number_of_steps  # noqa: E402
 if BENCH_DIR not in sys.path:
     sys.path.insert(0, BENCH_DIR)
 
+from timing import paired_statistics  # noqa: E402  (benchmarks/timing.py)
+
 # --------------------------------------------------------------------------- timing
 
 
@@ -121,16 +123,7 @@ def paired(candidate, baseline, repeats):
             tc, _ = timed(candidate)
         cand.append(tc)
         base.append(tb)
-    ratios = [c / b for c, b in zip(cand, base)]
-    return {
-        "ratio": statistics.median(ratios),
-        "ratio_of_medians": statistics.median(cand) / statistics.median(base),
-        "ratios": ratios,
-        "candidate_s": statistics.median(cand),
-        "baseline_s": statistics.median(base),
-        "candidate_samples_s": cand,
-        "baseline_samples_s": base,
-    }
+    return paired_statistics(cand, base)
 
 
 def median_time(fn, repeats):

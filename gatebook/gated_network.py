@@ -252,6 +252,10 @@ class GatedNetwork:
         sr = expit(self.alpha_r * r - self.beta_r)
         return h, z, r, phi, sz, sr
 
+    def _slopes(self, phi, sz, sr):
+        r""":math:`\phi'(h)` and the gates' slopes :math:`\sigma_z'(z)`, :math:`\sigma_r'(r)` (with their gains)."""
+        return 1.0 - phi * phi, self.alpha_z * sz * (1.0 - sz), self.alpha_r * sr * (1.0 - sr)
+
     def _finish(self, h, z, r, sz, rec_h, rec_g):
         """Assemble :math:`F` from the recurrent inputs ``rec_h`` (to h) and ``rec_g`` (to z, r)."""
         N = self.N
@@ -287,9 +291,7 @@ class GatedNetwork:
         N = self.N
         Wh, Wg = self._weights(x.dtype)
         h, z, r, phi, sz, sr = self._gates(x)
-        dphi = 1.0 - phi * phi
-        dsz = self.alpha_z * sz * (1.0 - sz)
-        dsr = self.alpha_r * sr * (1.0 - sr)
+        dphi, dsz, dsr = self._slopes(phi, sz, sr)
         J = np.zeros((3 * N, 3 * N), dtype=x.dtype)
         hh, hz, hr = J[:N, :N], J[:N, N : 2 * N], J[:N, 2 * N :]
         if self.r_gate == "pre":
@@ -322,9 +324,7 @@ class GatedNetwork:
         N = self.N
         Wh, Wg = self._weights(x.dtype)
         h, z, r, phi, sz, sr = self._gates(x)
-        dphi = 1.0 - phi * phi
-        dsz = self.alpha_z * sz * (1.0 - sz)
-        dsr = self.alpha_r * sr * (1.0 - sr)
+        dphi, dsz, dsr = self._slopes(phi, sz, sr)
         Vt = V[None, :] if V.ndim == 1 else V.T  # (k, 3N): one tangent vector per row
         k = Vt.shape[0]
         Vh, Vz, Vr = Vt[:, :N], Vt[:, N : 2 * N], Vt[:, 2 * N :]

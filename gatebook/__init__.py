@@ -9,6 +9,7 @@ from .correlations import autocorrelation, decay_time
 from .dynamical_system import DynamicalSystem, jacobian, jacobian_trace, jvp, vector_field
 from .explore import Explorable, explorable
 from .gated_network import GatedNetwork
+from .inputs import pulses
 from .integrators import global_error
 from .lyapunov import LyapunovResult, lyapunov_from_separation, lyapunov_spectrum, max_lyapunov
 from .random_network import RandomRateNetwork
@@ -50,6 +51,7 @@ __all__ = [
     "max_lyapunov",
     "max_lyapunov_sweep",
     "plots",
+    "pulses",
     "simulate",
     "sweep",
     "vector_field",

@@ -9,7 +9,8 @@ dimensionality (output) gate :math:`r_i`:
     \tau_z\,\dot z_i &= -z_i + g_z\sum_j J^z_{ij}\,\phi(h_j),\qquad
     \tau_r\,\dot r_i = -r_i + g_r\sum_j J^r_{ij}\,\phi(h_j),
 
-with :math:`\phi=\tanh`, gates :math:`\sigma_k(x)=[1+e^{-\alpha_kx+\beta_k}]^{-1}` and
+plus optional inputs :math:`I` (inside the bracket by default), :math:`I^z` and :math:`I^r`
+(constant or functions of time, :mod:`gatebook.inputs`), with :math:`\phi=\tanh`, gates :math:`\sigma_k(x)=[1+e^{-\alpha_kx+\beta_k}]^{-1}` and
 independent :math:`J^h,J^z,J^r` with entries :math:`\mathcal N(0,1/N)` (Krishnamurthy, Can
 & Schwab, Phys. Rev. X 12, 011011, 2022). The output gate is **presynaptic** by default
 (:math:`\sigma_r(r_j)\phi(h_j)` is what unit :math:`j` sends); ``r_gate="post"`` gives the
@@ -24,7 +25,9 @@ and the :math:`h`-dynamics is chapter 1's network with :math:`g_{\rm eff}=g_hs_r
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from scipy.special import expit
@@ -38,11 +41,34 @@ from ._validation import (
     check_positive_float,
     check_positive_int,
 )
+from .inputs import as_input, evaluate_input
 from .random_network import RandomRateNetwork
 
-__all__ = ["GatedNetwork"]
+__all__ = ["GatedNetwork", "UnitQuantities"]
 
 R_GATES = ("pre", "post")
+INPUT_PLACEMENTS = ("inside", "outside")
+
+
+class UnitQuantities(NamedTuple):
+    r"""Per-unit quantities of a state (each of shape ``(N,)``, or ``(batch, N)`` for a batch).
+
+    ``u`` is the bracket that the timescale gate multiplies,
+    :math:`\tau_h\dot h=\sigma_z\odot u` (plus :math:`I` outside the bracket when
+    ``input_placement="outside"``). Slopes include the gains:
+    :math:`\sigma_k'=\alpha_k\sigma_k(1-\sigma_k)`.
+    """
+
+    h: np.ndarray
+    z: np.ndarray
+    r: np.ndarray
+    phi: np.ndarray
+    dphi: np.ndarray
+    sigma_z: np.ndarray
+    sigma_r: np.ndarray
+    dsigma_z: np.ndarray
+    dsigma_r: np.ndarray
+    u: np.ndarray
 
 
 @dataclass(eq=False)
@@ -71,6 +97,15 @@ class GatedNetwork:
         or postsynaptic :math:`\sigma_r\odot(J^h\phi)`.
     seed : int, numpy.random.Generator or None, optional
         Source of the three coupling matrices (drawn in the order :math:`J^h, J^z, J^r`).
+    input_h, input_z, input_r : float, array of shape (N,) or callable, optional
+        External inputs :math:`I`, :math:`I^z`, :math:`I^r` to the state and to the gates
+        (keyword only): a number (the same for every unit), a vector, or a function of
+        time returning either, e.g. :func:`gatebook.pulses`. Default: none.
+    input_placement : {"inside", "outside"}, optional
+        Where :math:`I` enters the state equation (keyword only). ``"inside"`` (default):
+        :math:`\tau_h\dot h=\sigma_z\odot(-h+\dots+I)`, so a unit whose timescale gate is
+        closed cannot be written to. ``"outside"``:
+        :math:`\tau_h\dot h=\sigma_z\odot(-h+\dots)+I`.
 
     Attributes
     ----------
@@ -121,6 +156,10 @@ class GatedNetwork:
     tau_r: float = 1.0
     r_gate: str = "pre"
     seed: object = None
+    input_h: object = field(default=None, kw_only=True)
+    input_z: object = field(default=None, kw_only=True)
+    input_r: object = field(default=None, kw_only=True)
+    input_placement: str = field(default="inside", kw_only=True)
     couplings_h: np.ndarray = field(init=False, repr=False)
     couplings_z: np.ndarray = field(init=False, repr=False)
     couplings_r: np.ndarray = field(init=False, repr=False)
@@ -140,6 +179,7 @@ class GatedNetwork:
         self.tau_z = check_positive_float(self.tau_z, "tau_z")
         self.tau_r = check_positive_float(self.tau_r, "tau_r")
         self.r_gate = check_choice(self.r_gate, "r_gate", R_GATES)
+        self._set_inputs(self.input_h, self.input_z, self.input_r, self.input_placement)
         rng = as_generator(self.seed)
         J = rng.standard_normal((3, self.N, self.N)) / np.sqrt(self.N)
         self.couplings_h, self.couplings_z, self.couplings_r = J[0], J[1], J[2]
@@ -185,6 +225,41 @@ class GatedNetwork:
         s_z = self.s_z
         return -s_z / self.tau_h, self.g_h * self.s_r * s_z / self.tau_h
 
+    def _set_inputs(self, input_h, input_z, input_r, placement) -> None:
+        self.input_h = as_input(input_h, self.N, "input_h")
+        self.input_z = as_input(input_z, self.N, "input_z")
+        self.input_r = as_input(input_r, self.N, "input_r")
+        self.input_placement = check_choice(placement, "input_placement", INPUT_PLACEMENTS)
+
+    @property
+    def has_inputs(self) -> bool:
+        """Whether any external input (to :math:`h`, :math:`z` or :math:`r`) is set."""
+        return any(v is not None for v in (self.input_h, self.input_z, self.input_r))
+
+    @property
+    def has_time_dependent_inputs(self) -> bool:
+        """Whether any input is a function of time."""
+        return any(callable(v) for v in (self.input_h, self.input_z, self.input_r))
+
+    def inputs(self, t: float = 0.0):
+        r"""The inputs :math:`(I(t), I^z(t), I^r(t))` at time ``t``; each ``None`` (absent), a number or ``(N,)``."""
+        N = self.N
+        return (
+            evaluate_input(self.input_h, t, N, "input_h"),
+            evaluate_input(self.input_z, t, N, "input_z"),
+            evaluate_input(self.input_r, t, N, "input_r"),
+        )
+
+    def with_inputs(self, *, input_h=None, input_z=None, input_r=None, input_placement=None) -> "GatedNetwork":
+        """The same network (same couplings and parameters) with new inputs.
+
+        Inputs not given are absent in the copy; ``input_placement=None`` keeps the current one.
+        """
+        new = copy.copy(self)
+        placement = self.input_placement if input_placement is None else input_placement
+        new._set_inputs(input_h, input_z, input_r, placement)
+        return new
+
     def split(self, x: np.ndarray):
         """Views ``(h, z, r)`` of a state ``(3N,)`` or a batch ``(batch, 3N)``."""
         self._check_x(x)
@@ -203,6 +278,8 @@ class GatedNetwork:
                 "reduced_network needs alpha_z = alpha_r = 0 (constant gates), "
                 f"got alpha_z={self.alpha_z}, alpha_r={self.alpha_r}"
             )
+        if self.input_h is not None:
+            raise ValueError("reduced_network needs input_h=None: chapter 1's network has no external input")
         return RandomRateNetwork.from_couplings(
             self.couplings_h, g=self.g_h * self.s_r, tau=self.tau_h / self.s_z
         )
@@ -243,8 +320,8 @@ class GatedNetwork:
         if x.ndim != 1:
             raise ValueError(f"x must be a single state of shape ({self.dim},), got {x.shape}")
 
-    def _gates(self, x):
-        """Per-unit quantities shared by the vector field and the Jacobian."""
+    def _gates(self, x, t=0.0):
+        """Per-unit quantities shared by the vector field and the Jacobian (inputs do not enter)."""
         N = self.N
         h, z, r = x[..., :N], x[..., N : 2 * N], x[..., 2 * N :]
         phi = np.tanh(h)
@@ -252,18 +329,57 @@ class GatedNetwork:
         sr = expit(self.alpha_r * r - self.beta_r)
         return h, z, r, phi, sz, sr
 
+    def unit_quantities(self, x: np.ndarray, t: float = 0.0) -> UnitQuantities:
+        r"""Per-unit :math:`h,z,r,\phi,\phi',\sigma_z,\sigma_r,\sigma_z',\sigma_r'` and the bracket :math:`u` at a state.
+
+        ``x`` is one state ``(3N,)`` or a batch ``(batch, 3N)`` (all at time ``t``). These are
+        the ingredients of the Jacobian (class notes), of the local timescales
+        :math:`\tau_h/\sigma_{z,i}` (chapter 7) and of the spectral-support function
+        (:mod:`gatebook.spectral_support`).
+        """
+        self._check_x(x)
+        Wh, _ = self._weights(x.dtype)
+        h, z, r, phi, sz, sr = self._gates(x, t)
+        dphi, dsz, dsr = self._slopes(phi, sz, sr)
+        if self.r_gate == "pre":
+            rec_h = rows_times_transpose(sr * phi, Wh)
+        else:
+            rec_h = sr * rows_times_transpose(phi, Wh)
+        u = rec_h - h
+        I_h = evaluate_input(self.input_h, t, self.N, "input_h")
+        if I_h is not None and self.input_placement == "inside":
+            u = u + I_h
+        return UnitQuantities(h, z, r, phi, dphi, sz, sr, dsz, dsr, u)
+
     def _slopes(self, phi, sz, sr):
         r""":math:`\phi'(h)` and the gates' slopes :math:`\sigma_z'(z)`, :math:`\sigma_r'(r)` (with their gains)."""
         return 1.0 - phi * phi, self.alpha_z * sz * (1.0 - sz), self.alpha_r * sr * (1.0 - sr)
 
-    def _finish(self, h, z, r, sz, rec_h, rec_g):
-        """Assemble :math:`F` from the recurrent inputs ``rec_h`` (to h) and ``rec_g`` (to z, r)."""
+    def _finish(self, h, z, r, sz, rec_h, rec_g, t):
+        r"""Assemble :math:`F` from the recurrent inputs ``rec_h`` (to h) and ``rec_g`` (to z, r).
+
+        Returns ``(F, u)`` with ``u`` the bracket multiplied by :math:`\sigma_z`.
+        """
         N = self.N
         out = np.empty(h.shape[:-1] + (3 * N,), dtype=np.result_type(h, rec_h))
         u = rec_h - h
-        np.multiply(sz, u, out=out[..., :N])
-        out[..., N : 2 * N] = rec_g[..., :N] - z
-        out[..., 2 * N :] = rec_g[..., N:] - r
+        if self.input_h is None and self.input_z is None and self.input_r is None:
+            np.multiply(sz, u, out=out[..., :N])
+            out[..., N : 2 * N] = rec_g[..., :N] - z
+            out[..., 2 * N :] = rec_g[..., N:] - r
+        else:
+            I_h, I_z, I_r = self.inputs(t)
+            if I_h is not None and self.input_placement == "inside":
+                u += I_h
+            np.multiply(sz, u, out=out[..., :N])
+            if I_h is not None and self.input_placement == "outside":
+                out[..., :N] += I_h
+            out[..., N : 2 * N] = rec_g[..., :N] - z
+            out[..., 2 * N :] = rec_g[..., N:] - r
+            if I_z is not None:
+                out[..., N : 2 * N] += I_z
+            if I_r is not None:
+                out[..., 2 * N :] += I_r
         if self.tau_h != 1.0:
             out[..., :N] /= self.tau_h
         if self.tau_z != 1.0:
@@ -283,7 +399,7 @@ class GatedNetwork:
         else:
             rec_h = sr * rows_times_transpose(phi, Wh)
         rec_g = rows_times_transpose(phi, Wg)
-        return self._finish(h, z, r, sz, rec_h, rec_g)[0]
+        return self._finish(h, z, r, sz, rec_h, rec_g, t)[0]
 
     def jacobian(self, x: np.ndarray, t: float = 0.0) -> np.ndarray:
         r"""Dense :math:`3N\times3N` Jacobian at one state (all nine blocks; see the class notes)."""
@@ -304,7 +420,11 @@ class GatedNetwork:
             hh[...] = (sz * sr)[:, None] * Wh * dphi[None, :]
             hr[np.diag_indices(N)] = sz * dsr * Wphi
         hh[np.diag_indices(N)] -= sz
-        hz[np.diag_indices(N)] = dsz * (rec - h)
+        u = rec - h
+        I_h = evaluate_input(self.input_h, t, N, "input_h")
+        if I_h is not None and self.input_placement == "inside":
+            u = u + I_h
+        hz[np.diag_indices(N)] = dsz * u
         J[:N] /= self.tau_h
         J[N:, :N] = Wg * dphi[None, :]
         J[N : 2 * N, :N] /= self.tau_z
@@ -351,7 +471,7 @@ class GatedNetwork:
         else:
             rec_h = sr * prod_h[0]
             d_rec = sr * prod_h[1:] + Vr * (dsr * prod_h[0])
-        F, u = self._finish(h, z, r, sz, rec_h, prod_g[0])
+        F, u = self._finish(h, z, r, sz, rec_h, prod_g[0], t)
 
         JV = np.empty((k, 3 * N), dtype=dtype)
         JV[:, :N] = sz * (d_rec - Vh) + Vz * (dsz * u)

@@ -7,20 +7,28 @@ One module per chapter; everything is re-exported here, so chapters call
 ``gb.exercises.check_...``. Multiple-choice questions are in :data:`QUIZZES` and are
 answered with :func:`check_quiz`.
 
-Modules that need torch (Part II) are imported on first use.
+Chapter modules after chapter 1 are imported on first use (Part II's need torch).
 """
 
 from .feedback import QUIZZES, Feedback, as_number, check_quiz, register_quizzes
 from .random_networks import check_critical_gain, check_lyapunov_estimate, check_spectral_radius
 
-#: Part II chapter modules (need torch); their names are found on first attribute access.
-_PART2 = ("leaky_integrator", "scalar_gate", "adam", "anisotropy")
+#: Chapter modules loaded on first attribute access: Part II (torch) and Part III.
+_CHAPTER_MODULES = (
+    "leaky_integrator",
+    "scalar_gate",
+    "adam",
+    "anisotropy",
+    "gated_network",
+    "timescales",
+    "dimensionality",
+)
 
 
-def _load_part2():
+def _load_chapter_modules():
     import importlib
 
-    for mod in _PART2:
+    for mod in _CHAPTER_MODULES:
         try:
             module = importlib.import_module(f"{__name__}.{mod}")
         except ModuleNotFoundError as err:  # a chapter module not written yet
@@ -32,7 +40,7 @@ def _load_part2():
 
 
 def __getattr__(name):
-    _load_part2()
+    _load_chapter_modules()
     if name in globals():
         return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

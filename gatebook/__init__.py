@@ -22,11 +22,25 @@ __version__ = "0.1.0"
 _LAZY_SUBMODULES = ("anisotropy", "learning", "tasks")
 
 
-def __getattr__(name):
-    if name in _LAZY_SUBMODULES:
-        import importlib
+# Part III measurements, by module (numpy only; resolved on first use).
+_PART3 = {
+    "fixed_points": ("FixedPoint", "find_fixed_point", "find_fixed_points"),
+    "spectral_support": ("SupportBoundary", "support_function", "support_boundary", "inside_support"),
+    "dimension": ("kaplan_yorke_dimension", "participation_ratio", "covariance_spectrum"),
+    "timescales": ("speed", "rms_speed", "local_timescales", "closed_fraction"),
+}
+_PART3_NAMES = {name: mod for mod, names in _PART3.items() for name in names}
 
+
+def __getattr__(name):
+    import importlib
+
+    if name in _LAZY_SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _PART3_NAMES:
+        value = getattr(importlib.import_module(f"{__name__}.{_PART3_NAMES[name]}"), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [

@@ -13,34 +13,48 @@ Chapter modules after chapter 1 are imported on first use (Part II's need torch)
 from .feedback import QUIZZES, Feedback, as_number, check_quiz, register_quizzes
 from .random_networks import check_critical_gain, check_lyapunov_estimate, check_spectral_radius
 
-#: Chapter modules loaded on first attribute access: Part II (torch) and Part III.
+#: Chapter modules loaded on first use, numpy-only Part III first, then Part II (torch):
+#: a lookup stops at the first module that provides the name, so a Part III chapter
+#: never pays for importing torch.
 _CHAPTER_MODULES = (
+    "gated_network",
+    "timescales",
+    "dimensionality",
     "leaky_integrator",
     "scalar_gate",
     "adam",
     "anisotropy",
-    "gated_network",
-    "timescales",
-    "dimensionality",
 )
+_loaded: set[str] = set()
 
 
-def _load_chapter_modules():
+def _load_chapter_modules(until=None):
+    """Import chapter modules in order, re-exporting their ``__all__``.
+
+    With ``until`` (a predicate), stop as soon as it is true; otherwise load them all.
+    """
     import importlib
 
     for mod in _CHAPTER_MODULES:
+        if until is not None and until():
+            return
+        if mod in _loaded:
+            continue
         try:
             module = importlib.import_module(f"{__name__}.{mod}")
         except ModuleNotFoundError as err:  # a chapter module not written yet
             if err.name != f"{__name__}.{mod}":
                 raise
             continue
+        _loaded.add(mod)
         for name in getattr(module, "__all__", ()):
             globals()[name] = getattr(module, name)
 
 
 def __getattr__(name):
-    _load_chapter_modules()
+    if name.startswith("__"):
+        raise AttributeError(name)
+    _load_chapter_modules(until=lambda: name in globals())
     if name in globals():
         return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -51,7 +51,7 @@ class _QuizRegistry(dict):
     def __missing__(self, name):
         from . import _load_chapter_modules
 
-        _load_chapter_modules()
+        _load_chapter_modules(until=lambda: dict.__contains__(self, name))
         if dict.__contains__(self, name):
             return dict.__getitem__(self, name)
         raise KeyError(f"unknown quiz {name!r}; choose one of {sorted(self)}")

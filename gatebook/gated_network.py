@@ -410,27 +410,36 @@ class GatedNetwork:
         dphi, dsz, dsr = self._slopes(phi, sz, sr)
         J = np.zeros((3 * N, 3 * N), dtype=x.dtype)
         hh, hz, hr = J[:N, :N], J[:N, N : 2 * N], J[:N, 2 * N :]
+        diag = np.arange(N)
+        # The dense blocks are written in place (no N x N temporaries), and a division by a
+        # time constant of 1 is skipped: the same numbers, half the memory traffic.
         if self.r_gate == "pre":
             rec = Wh @ (sr * phi)
-            hh[...] = sz[:, None] * Wh * (sr * dphi)[None, :]
-            hr[...] = sz[:, None] * Wh * (dsr * phi)[None, :]
+            np.multiply(sz[:, None], Wh, out=hh)
+            np.multiply(hh, (sr * dphi)[None, :], out=hh)
+            np.multiply(sz[:, None], Wh, out=hr)
+            np.multiply(hr, (dsr * phi)[None, :], out=hr)
         else:
             Wphi = Wh @ phi
             rec = sr * Wphi
-            hh[...] = (sz * sr)[:, None] * Wh * dphi[None, :]
-            hr[np.diag_indices(N)] = sz * dsr * Wphi
-        hh[np.diag_indices(N)] -= sz
+            np.multiply((sz * sr)[:, None], Wh, out=hh)
+            np.multiply(hh, dphi[None, :], out=hh)
+            hr[diag, diag] = sz * dsr * Wphi
+        hh[diag, diag] -= sz
         u = rec - h
         I_h = evaluate_input(self.input_h, t, N, "input_h")
         if I_h is not None and self.input_placement == "inside":
             u = u + I_h
-        hz[np.diag_indices(N)] = dsz * u
-        J[:N] /= self.tau_h
-        J[N:, :N] = Wg * dphi[None, :]
-        J[N : 2 * N, :N] /= self.tau_z
-        J[2 * N :, :N] /= self.tau_r
-        J[np.arange(N, 2 * N), np.arange(N, 2 * N)] = -1.0 / self.tau_z
-        J[np.arange(2 * N, 3 * N), np.arange(2 * N, 3 * N)] = -1.0 / self.tau_r
+        hz[diag, diag] = dsz * u
+        if self.tau_h != 1.0:
+            J[:N] /= self.tau_h
+        np.multiply(Wg, dphi[None, :], out=J[N:, :N])
+        if self.tau_z != 1.0:
+            J[N : 2 * N, :N] /= self.tau_z
+        if self.tau_r != 1.0:
+            J[2 * N :, :N] /= self.tau_r
+        J[N + diag, N + diag] = -1.0 / self.tau_z
+        J[2 * N + diag, 2 * N + diag] = -1.0 / self.tau_r
         return J
 
     def vector_field_and_jvp(self, x: np.ndarray, V: np.ndarray, t: float = 0.0):

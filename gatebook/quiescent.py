@@ -509,7 +509,7 @@ def growth_rate_sweep(
     return GrowthSweep(
         gains=gains, measured=measured, finite_N=finite, large_N=large,
         threshold=net.zero_state_threshold, finite_threshold=finite_size_threshold(net),
-        beta_r=net.beta_r, N=net.N, label=f"β_r = {net.beta_r:g}" if label is None else label,
+        beta_r=net.beta_r, N=net.N, label=rf"$\beta_r={net.beta_r:g}$" if label is None else label,
     )
 
 

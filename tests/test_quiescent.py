@@ -116,7 +116,7 @@ def test_growth_rate_sweep_crosses_zero_at_the_threshold():
     thr = 1 + np.e
     sweep = Q.growth_rate_sweep(make, thr * np.array([0.6, 0.9, 1.15, 1.4]), seed=0)
     assert sweep.threshold == pytest.approx(thr) and sweep.beta_r == 1.0 and sweep.N == N
-    assert sweep.label == "β_r = 1"
+    assert sweep.label == r"$\beta_r=1$"
     np.testing.assert_array_equal(np.sign(sweep.measured), [-1, -1, 1, 1])
     np.testing.assert_allclose(sweep.large_N, 0.5 * (sweep.gains / thr - 1), rtol=1e-12)
     assert sweep.max_deviation < 0.015

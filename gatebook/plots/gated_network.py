@@ -236,10 +236,10 @@ def quiet_state_explorer(g_h: float, beta_r: float, N: int = 200, seed: int = 0)
     right.set_yticks([1e-20, 1e-15, 1e-10, 1e-5, 1.0], ["1e-20", "1e-15", "1e-10", "1e-5", "1"])
     right.minorticks_off()
     right.set_xticks([0, 10, 20, 30, 40, 50])
-    right.set_xlabel("time t/τ_h")
-    right.set_ylabel("‖h(t)‖/√N")
-    right.set_title(f"predicted λ_max = {rate.finite_N:+.3f} (dashed); fit {growth.rate:+.3f}", fontsize=10, y=1.01)
+    right.set_xlabel(r"time $t/\tau_h$")
+    right.set_ylabel(r"$\Vert h(t)\Vert/\sqrt{N}$")
+    right.set_title(rf"predicted $\lambda_{{\max}}={rate.finite_N:+.3f}$ (dashed); fit ${growth.rate:+.3f}$", fontsize=10, y=1.01)
     state = "stable: perturbations decay" if spec.h_abscissa < 0 else "unstable: perturbations grow"
-    fig.suptitle(f"g_h = {g_h:g}, β_r = {beta_r:g}, threshold 1 + exp(β_r) = {net.zero_state_threshold:.2f}: {state}",
+    fig.suptitle(rf"$g_h={g_h:g}$, $\beta_r={beta_r:g}$, threshold $1+e^{{\beta_r}}={net.zero_state_threshold:.2f}$: {state}",
                  fontsize=11)
     return fig

@@ -1,0 +1,664 @@
+r"""The output gate :math:`r` and the dimension of the chaotic attractor (chapter 8).
+
+In the gated network (:class:`gatebook.GatedNetwork`) unit :math:`j` sends
+:math:`\sigma_r(r_j)\,\phi(h_j)` through :math:`g_hJ^h`, with
+:math:`\sigma_r(x)=[1+e^{-\alpha_rx+\beta_r}]^{-1}` and
+:math:`\tau_r\dot r_i=-r_i+g_r\sum_jJ^r_{ij}\phi(h_j)`. This module measures what the gain
+:math:`\alpha_r` and the bias :math:`\beta_r` do, one network at a time:
+
+* the **Jacobian cloud** at states sampled after the transient: its spectral abscissa
+  :math:`\max\operatorname{Re}\lambda`, its radius about the centre :math:`-s_z/\tau_h` of the
+  quiet-state disk, and the rightmost point of the predicted support boundary :math:`F(\lambda)=1`
+  (:mod:`gatebook.spectral_support`);
+* :math:`\lambda_{\max}` and a partial Lyapunov spectrum long enough for the Kaplan–Yorke
+  dimension :math:`D_{\rm KY}` (:func:`dimension_spectrum`);
+* the participation ratio :math:`D_{\rm PR}` of the covariance of :math:`h(t)` sampled every
+  :math:`1\,\tau_h`, and the temporal variance of :math:`h`.
+
+Both dimensions are reported **per unit**, :math:`D/N` (not per state dimension :math:`3N`):
+the gate coordinates only relax towards values set by :math:`h`.
+
+Closed forms used as checks: at the quiet state the :math:`hh`-block eigenvalues fill the disk
+of radius :func:`origin_spectral_radius` :math:`=g_hs_rs_z/\tau_h` around :math:`-s_z/\tau_h`; at
+:math:`\alpha_r=0` the network is chapter 1's with :math:`g_{\rm eff}=g_hs_r` (:func:`effective_gain`),
+so :math:`\beta_r` alone sets the gain; :math:`\langle\sigma_r^2\rangle` equals :math:`s_r^2` at
+:math:`\alpha_r=0` and tends to :math:`P(r>\beta_r/\alpha_r)` for a step gate
+(:func:`gate_second_moment`, :func:`step_gate_second_moment`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.special import erfc, expit
+
+from ._validation import (
+    as_generator,
+    check_choice,
+    check_finite_float,
+    check_nonnegative_float,
+    check_positive_float,
+    check_positive_int,
+    check_state,
+)
+from .dimension import kaplan_yorke_dimension, participation_ratio
+from .gated_network import GatedNetwork
+from .lyapunov import LyapunovResult, lyapunov_spectrum
+from .progress import progress_bar
+from .simulate import simulate
+from .spectral_support import support_boundary
+from .sweeps import Sweep
+
+__all__ = [
+    "JacobianCloud",
+    "RGateMeasurement",
+    "RGateSweep",
+    "dimension_spectrum",
+    "effective_gain",
+    "gate_second_moment",
+    "jacobian_cloud",
+    "measure_r_gate",
+    "origin_spectral_radius",
+    "quiet_lambda_max",
+    "r_gate_sweep",
+    "step_gate_second_moment",
+]
+
+PARAMETERS = ("alpha_r", "beta_r")
+
+#: Temporal variance of h (per unit) below which the activity counts as stationary (a fixed
+#: point): its participation ratio is reported as 0, like its Kaplan–Yorke dimension.
+QUIET_VARIANCE = 1e-10
+
+#: Relative distance within which an eigenvalue counts as a gate's exact point mass -1/tau.
+ATOM_TOL = 1e-8
+
+
+# -- closed forms ---------------------------------------------------------------------
+def effective_gain(g_h: float, beta_r: float = 0.0) -> float:
+    r"""Gain of chapter 1's network that a soft-gated network (:math:`\alpha_r=0`) equals.
+
+    .. math:: g_{\rm eff}=g_h\,s_r=\frac{g_h}{1+e^{\beta_r}} .
+
+    With :math:`\alpha_r=0` the output gate is the constant :math:`s_r=\sigma_r(0)`, so it
+    only rescales the coupling (chapters 6 and 8). The quiet state loses stability at
+    :math:`g_{\rm eff}=1`.
+
+    Examples
+    --------
+    >>> effective_gain(3.0, 0.0)
+    1.5
+    """
+    g_h = check_nonnegative_float(g_h, "g_h")
+    beta_r = check_finite_float(beta_r, "beta_r")
+    return g_h * float(expit(-beta_r))
+
+
+def origin_spectral_radius(g_h: float, beta_r: float = 0.0, beta_z: float = 0.0, tau_h: float = 1.0) -> float:
+    r"""Radius of the disk that the :math:`hh`-block eigenvalues fill at the quiet state (chapter 8).
+
+    .. math:: \rho_0=\frac{g_h\,s_r\,s_z}{\tau_h},\qquad s_k=\frac1{1+e^{\beta_k}},
+
+    centred at :math:`-s_z/\tau_h`. At :math:`h=z=r=0` the gates sit at rest whatever
+    :math:`\alpha_z,\alpha_r`, and the block is :math:`(s_z/\tau_h)(-\mathbb 1+g_hs_rJ^h)`
+    (circular law). This is :meth:`GatedNetwork.origin_disk` written with parameters only.
+
+    Examples
+    --------
+    >>> origin_spectral_radius(3.0, beta_r=0.0, beta_z=0.0)
+    0.75
+    """
+    g_h = check_nonnegative_float(g_h, "g_h")
+    s_r = float(expit(-check_finite_float(beta_r, "beta_r")))
+    s_z = float(expit(-check_finite_float(beta_z, "beta_z")))
+    tau_h = check_positive_float(tau_h, "tau_h")
+    return g_h * s_r * s_z / tau_h
+
+
+def quiet_lambda_max(model: GatedNetwork) -> float:
+    r"""Largest Lyapunov exponent of the quiet state when it is stable (large-:math:`N` prediction).
+
+    .. math:: \lambda_{\max}=\max\Big\{\frac{s_z}{\tau_h}(g_hs_r-1),\;-\frac1{\tau_z},\;-\frac1{\tau_r}\Big\},
+
+    the rightmost point of the :math:`hh` disk and the two gate eigenvalues. Valid for
+    :math:`g_hs_r<1` (below :attr:`GatedNetwork.zero_state_threshold`); at finite :math:`N`
+    the edge of the spectrum of :math:`J^h` moves by :math:`O(N^{-1/2})`.
+    """
+    if not isinstance(model, GatedNetwork):
+        raise TypeError(f"model must be a GatedNetwork, got {type(model).__name__}")
+    centre, radius = model.origin_disk()
+    return float(max(centre + radius, -1.0 / model.tau_z, -1.0 / model.tau_r))
+
+
+def _gaussian_grid(n_points: int, width: float = 8.0):
+    """Uniform grid on ``[-width, width]`` standard deviations and its Gaussian weights (sum 1)."""
+    x = np.linspace(-width, width, n_points)
+    w = np.exp(-0.5 * x * x)
+    return x, w / w.sum()
+
+
+def gate_second_moment(alpha_r: float, beta_r: float, r_std: float, *, n_points: int = 4001) -> float:
+    r""":math:`\langle\sigma_r(r)^2\rangle` for a Gaussian gate variable :math:`r\sim\mathcal N(0,\mathrm{r\_std}^2)`.
+
+    .. math:: \langle\sigma_r^2\rangle=\int\!\frac{dx\,e^{-x^2/2}}{\sqrt{2\pi}}\;
+              \sigma_r(\mathrm{r\_std}\,x)^2,\qquad
+              \sigma_r(r)=\big[1+e^{-\alpha_rr+\beta_r}\big]^{-1}.
+
+    This is the factor by which the output gate scales the support function
+    :math:`F(\lambda)` (chapter 8). Limits: :math:`s_r^2` at :math:`\alpha_r=0` (or
+    ``r_std = 0``), and :func:`step_gate_second_moment` with threshold :math:`\beta_r/\alpha_r`
+    as :math:`\alpha_r\to\infty` at fixed threshold. Evaluated on a uniform grid of
+    ``n_points`` over :math:`\pm8` standard deviations (Gauss–Hermite nodes are too coarse for
+    a sharp gate).
+
+    Examples
+    --------
+    >>> round(gate_second_moment(0.0, 0.0, 1.0), 6)
+    0.25
+    """
+    alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
+    beta_r = check_finite_float(beta_r, "beta_r")
+    r_std = check_nonnegative_float(r_std, "r_std")
+    n_points = check_positive_int(n_points, "n_points")
+    if alpha_r == 0.0 or r_std == 0.0:
+        return float(expit(-beta_r)) ** 2
+    x, w = _gaussian_grid(n_points)
+    return float(np.dot(w, expit(alpha_r * r_std * x - beta_r) ** 2))
+
+
+def step_gate_second_moment(threshold: float, r_std: float) -> float:
+    r""":math:`\langle\Theta(r-\theta)^2\rangle=P(r>\theta)` for :math:`r\sim\mathcal N(0,\mathrm{r\_std}^2)`.
+
+    .. math:: P(r>\theta)=\tfrac12\,\operatorname{erfc}\!\Big(\frac{\theta}{\sqrt2\,\mathrm{r\_std}}\Big),
+
+    the step-gate limit (:math:`\alpha_r\to\infty`, :math:`\theta=\beta_r/\alpha_r` fixed) of
+    :func:`gate_second_moment`: a step gate is 0 or 1, so its square is itself. For
+    :math:`\beta_r=0` this is :math:`1/2`, twice the soft-gate value :math:`s_r^2=1/4` (chapter 8).
+
+    Examples
+    --------
+    >>> step_gate_second_moment(0.0, 1.0)
+    0.5
+    """
+    threshold = check_finite_float(threshold, "threshold")
+    r_std = check_positive_float(r_std, "r_std")
+    return float(0.5 * erfc(threshold / (np.sqrt(2.0) * r_std)))
+
+
+# -- states and Jacobian clouds -----------------------------------------------------------
+def _check_gated(model) -> GatedNetwork:
+    if not isinstance(model, GatedNetwork):
+        raise TypeError(f"model must be a GatedNetwork, got {type(model).__name__}")
+    return model
+
+
+def _steps_per(interval: float, dt: float, name: str) -> int:
+    m = int(round(interval / dt))
+    if m < 1 or abs(m * dt - interval) > 1e-9 * max(1.0, interval):
+        raise ValueError(f"{name} ({interval}) must be a whole number of steps dt = {dt}")
+    return m
+
+
+@dataclass
+class JacobianCloud:
+    r"""Eigenvalues of the dense Jacobian :math:`\mathcal J(x)` at sampled states, and the predicted support.
+
+    Attributes
+    ----------
+    states : ndarray, shape (n_states, 3N)
+    eigenvalues : ndarray, shape (n_states, 3N), complex
+        Eigenvalues at each state.
+    centre : float
+        :math:`-s_z/\tau_h`, the centre of the quiet-state disk; the radius is measured from it.
+    atoms : tuple of float
+        :math:`(-1/\tau_z, -1/\tau_r)`. A gate that does not feel :math:`h` (e.g. :math:`r` at
+        :math:`\alpha_r=0`) contributes :math:`N` eigenvalues exactly there; they are point
+        masses outside the cloud and are left out of :attr:`abscissas` and :attr:`radii`.
+    boundary : SupportBoundary or None
+        The :math:`F(\lambda)=1` contour from per-unit averages over all ``states``
+        (:func:`gatebook.support_boundary`), or ``None`` if not computed.
+    origin_disk : tuple of float
+        ``(centre, radius)`` of the quiet-state disk, :meth:`GatedNetwork.origin_disk`.
+    """
+
+    states: np.ndarray
+    eigenvalues: np.ndarray
+    centre: float
+    atoms: tuple
+    boundary: Any
+    origin_disk: tuple
+
+    def _cloud_mask(self) -> np.ndarray:
+        """True for eigenvalues that are not the gates' exact point masses."""
+        keep = np.ones(self.eigenvalues.shape, dtype=bool)
+        for a in self.atoms:
+            keep &= np.abs(self.eigenvalues - a) > ATOM_TOL * max(1.0, abs(a))
+        return keep
+
+    @property
+    def abscissas(self) -> np.ndarray:
+        r"""Spectral abscissa :math:`\max_i\operatorname{Re}\lambda_i` at each state (gate atoms left out)."""
+        return np.where(self._cloud_mask(), self.eigenvalues.real, -np.inf).max(axis=1)
+
+    @property
+    def radii(self) -> np.ndarray:
+        r"""Radius :math:`\max_i\lvert\lambda_i-c\rvert` about :math:`c=-s_z/\tau_h` at each state (gate atoms left out)."""
+        return np.where(self._cloud_mask(), np.abs(self.eigenvalues - self.centre), 0.0).max(axis=1)
+
+    @property
+    def abscissa(self) -> float:
+        """Spectral abscissa averaged over the sampled states."""
+        return float(self.abscissas.mean())
+
+    @property
+    def radius(self) -> float:
+        """Radius about :math:`-s_z/\tau_h`, averaged over the sampled states."""
+        return float(self.radii.mean())
+
+    @property
+    def predicted_abscissa(self) -> float:
+        """Rightmost point of the predicted :math:`F=1` contour (NaN without a boundary)."""
+        return float("nan") if self.boundary is None else float(self.boundary.rightmost)
+
+
+def jacobian_cloud(model: GatedNetwork, states, *, boundary: bool = True, resolution: int = 201) -> JacobianCloud:
+    r"""Eigenvalues of :math:`\mathcal J(x)` at each of ``states`` and the predicted support boundary.
+
+    ``states`` is one state ``(3N,)`` or several ``(n_states, 3N)`` (e.g. sampled from a
+    trajectory after its transient). The radius of the cloud is measured about
+    :math:`-s_z/\tau_h`, leaving out the exact gate eigenvalues :math:`-1/\tau_z,-1/\tau_r`
+    (:class:`JacobianCloud`). At the quiet state it is :func:`origin_spectral_radius` times the
+    spectral radius of :math:`J^h` (1 for large :math:`N`); at :math:`\alpha_z=\alpha_r=0` every
+    :math:`h`-eigenvalue is :math:`s_z/\tau_h` times an eigenvalue of
+    :math:`-\mathbb 1+g_hs_rJ^h\mathrm D(\phi')`, so the cloud is centred there. The boundary is
+    the :math:`F(\lambda)=1` contour (:mod:`gatebook.spectral_support`) with per-unit averages
+    over all ``states`` (:func:`gatebook.support_boundary`).
+
+    Parameters
+    ----------
+    model : GatedNetwork
+    states : array_like, shape (3N,) or (n_states, 3N)
+    boundary : bool, optional
+        Compute the :math:`F=1` contour (default); ``False`` saves its grid evaluation.
+    resolution : int, optional
+        Grid points per axis for the contour.
+
+    Returns
+    -------
+    JacobianCloud
+    """
+    model = _check_gated(model)
+    states = check_state(states, model.dim, "states", dtype=np.float64)
+    states = np.atleast_2d(states)
+    eig = np.stack([np.linalg.eigvals(model.jacobian(x)) for x in states])
+    centre, _ = model.origin_disk()
+    bnd = support_boundary(model, states, resolution=check_positive_int(resolution, "resolution")) if boundary else None
+    atoms = (-1.0 / model.tau_z, -1.0 / model.tau_r)
+    return JacobianCloud(states=states, eigenvalues=eig, centre=float(centre), atoms=atoms, boundary=bnd,
+                         origin_disk=model.origin_disk())
+
+
+# -- Lyapunov spectrum long enough for D_KY -------------------------------------------------
+def dimension_spectrum(
+    model,
+    *,
+    k: int | None = None,
+    x0=None,
+    seed=None,
+    dt: float = 0.1,
+    t_transient: float = 10.0,
+    t_measure: float = 100.0,
+    n_blocks: int = 10,
+) -> LyapunovResult:
+    r"""The :math:`k` largest Lyapunov exponents, with :math:`k` large enough for :math:`D_{\rm KY}`.
+
+    The Kaplan–Yorke dimension
+
+    .. math:: D_{\rm KY}=j+\frac{\sum_{i\le j}\lambda_i}{\lvert\lambda_{j+1}\rvert},\qquad
+              j=\max\Big\{j:\sum_{i\le j}\lambda_i\ge0\Big\},
+
+    needs the exponents up to index :math:`j+1`, i.e. until the partial sums have turned
+    negative. Starting from ``k`` (default :math:`\lceil N/5\rceil`, at least 8, where ``N`` is
+    ``model.N`` or ``model.dim``), the spectrum is recomputed with twice as many vectors until
+    the sum of all ``k`` computed exponents is negative, or ``k`` reaches ``model.dim``.
+
+    Parameters are those of :func:`gatebook.lyapunov_spectrum`; ``x0`` should be a state on
+    the attractor (then a short ``t_transient`` suffices to align the tangent vectors).
+
+    Returns
+    -------
+    LyapunovResult
+        ``exponents.cumsum()[-1] < 0`` unless ``k == model.dim`` (a full spectrum).
+    """
+    n_units = getattr(model, "N", None) or model.dim
+    if k is None:
+        k = max(8, int(np.ceil(n_units / 5)))
+    k = min(check_positive_int(k, "k"), model.dim)
+    while True:
+        result = lyapunov_spectrum(
+            model, k, dt=dt, t_transient=t_transient, t_measure=t_measure, x0=x0, seed=seed, n_blocks=n_blocks
+        )
+        if result.exponents.sum() < 0.0 or k == model.dim:
+            return result
+        k = min(2 * k, model.dim)
+
+
+def _kaplan_yorke(exponents: np.ndarray) -> float:
+    """D_KY of a partial spectrum, NaN when its partial sums never turn negative."""
+    if exponents.sum() >= 0.0:
+        return float("nan")
+    return float(kaplan_yorke_dimension(exponents))
+
+
+# -- one network, and a sweep -----------------------------------------------------------------
+@dataclass
+class RGateMeasurement:
+    r"""Everything chapter 8 measures on one gated network.
+
+    Attributes
+    ----------
+    parameter : str
+        The swept parameter (``"alpha_r"`` or ``"beta_r"``); ``value`` is its value.
+    value : float
+    seed : int
+        Seed of the couplings and of the initial state.
+    N : int
+    g_h, alpha_r, beta_r, beta_z : float
+        The network's parameters.
+    spectral_abscissa, spectral_radius : float
+        Of the Jacobian cloud at ``n_states`` sampled states (means over the states); the
+        radius is measured about :math:`-s_z/\tau_h` (:class:`JacobianCloud`).
+    predicted_abscissa : float
+        Rightmost point of the :math:`F=1` contour (NaN when not computed).
+    lambda_max, lambda_max_stderr : float
+        :math:`\lambda_1` and its block standard error (QR method).
+    exponents : ndarray, shape (k,)
+        The partial Lyapunov spectrum (``k = 1`` when the dimension was not measured).
+    kaplan_yorke : float
+        :math:`D_{\rm KY}` (NaN when not measured; 0 when :math:`\lambda_1<0`).
+    participation_ratio : float
+        :math:`D_{\rm PR}` of the covariance of :math:`h` sampled every ``sample_every``
+        (0 when :math:`h` does not fluctuate: a fixed point, where the ratio itself is undefined).
+    temporal_variance : float
+        Time variance of :math:`h_i`, averaged over units.
+    mean_sq_gate : float
+        :math:`\langle\sigma_r(r_i)^2\rangle` over units and sampled times.
+    r_std : float
+        Root mean square of :math:`r_i` over units and sampled times.
+    cloud : JacobianCloud
+        The eigenvalues at the sampled states (and the predicted boundary), for figures.
+    """
+
+    parameter: str
+    value: float
+    seed: int
+    N: int
+    g_h: float
+    alpha_r: float
+    beta_r: float
+    beta_z: float
+    spectral_abscissa: float
+    spectral_radius: float
+    predicted_abscissa: float
+    lambda_max: float
+    lambda_max_stderr: float
+    exponents: np.ndarray = field(repr=False)
+    kaplan_yorke: float
+    participation_ratio: float
+    temporal_variance: float
+    mean_sq_gate: float
+    r_std: float
+    cloud: JacobianCloud = field(repr=False)
+
+    @property
+    def k(self) -> int:
+        """Number of Lyapunov exponents computed."""
+        return int(len(self.exponents))
+
+    @property
+    def kaplan_yorke_fraction(self) -> float:
+        r""":math:`D_{\rm KY}/N` (per unit, not per state dimension :math:`3N`)."""
+        return self.kaplan_yorke / self.N
+
+    @property
+    def pr_fraction(self) -> float:
+        r""":math:`D_{\rm PR}/N`."""
+        return self.participation_ratio / self.N
+
+
+def measure_r_gate(
+    model: GatedNetwork,
+    *,
+    seed=None,
+    parameter: str = "alpha_r",
+    dt: float = 0.1,
+    t_transient: float = 40.0,
+    t_measure: float = 100.0,
+    sample_every: float = 1.0,
+    n_states: int = 2,
+    lyapunov_t_measure: float = 30.0,
+    k: int | None = None,
+    dimension: bool = True,
+    boundary: bool = True,
+) -> RGateMeasurement:
+    r"""Spectrum, :math:`\lambda_{\max}`, :math:`D_{\rm KY}`, :math:`D_{\rm PR}` and variance of one network.
+
+    1. Simulate ``t_transient + t_measure`` (RK4, ``dt``) from a standard-normal state drawn from
+       ``seed``; keep :math:`h` every ``sample_every`` after the transient.
+    2. :math:`D_{\rm PR}=(\sum_i\mu_i)^2/\sum_i\mu_i^2` of the covariance eigenvalues
+       :math:`\mu_i` of those samples (:func:`gatebook.participation_ratio`); the temporal
+       variance :math:`N^{-1}\sum_i\operatorname{Var}_t h_i`; :math:`\langle\sigma_r^2\rangle`.
+    3. The Jacobian cloud at ``n_states`` of the samples, evenly spread over the window
+       (:func:`jacobian_cloud`).
+    4. From the last state, :func:`dimension_spectrum` over ``lyapunov_t_measure`` (a 10
+       :math:`\tau_h` alignment first), then :math:`D_{\rm KY}`
+       (:func:`gatebook.kaplan_yorke_dimension`). With ``dimension=False`` only
+       :math:`\lambda_1` is computed (one tangent vector) and ``kaplan_yorke`` is NaN.
+
+    Parameters
+    ----------
+    model : GatedNetwork
+    seed : int, numpy.random.Generator or None
+        Draws the initial state and the initial tangent vectors.
+    parameter : {"alpha_r", "beta_r"}
+        Only labels the result (which attribute of the model was swept).
+    dt : float
+        RK4 step (a multiple of it must make ``sample_every``).
+    t_transient, t_measure : float
+        Discarded transient and the window sampled for :math:`D_{\rm PR}` (time units of :math:`\tau_h`).
+    sample_every : float
+        Sampling interval of :math:`h` for the covariance.
+    n_states : int
+        States at which the dense Jacobian is diagonalised.
+    lyapunov_t_measure : float
+        Averaging window of the Lyapunov exponents.
+    k : int, optional
+        Initial number of exponents (default :math:`\lceil N/5\rceil`, at least 8; extended
+        by :func:`dimension_spectrum` until their sum is negative).
+    dimension : bool
+        Compute the partial spectrum and :math:`D_{\rm KY}` (default) or only :math:`\lambda_1`.
+    boundary : bool
+        Compute the predicted :math:`F=1` boundary (default).
+
+    Returns
+    -------
+    RGateMeasurement
+    """
+    model = _check_gated(model)
+    parameter = check_choice(parameter, "parameter", PARAMETERS)
+    dt = check_positive_float(dt, "dt")
+    t_transient = check_positive_float(t_transient, "t_transient")
+    t_measure = check_positive_float(t_measure, "t_measure")
+    m = _steps_per(check_positive_float(sample_every, "sample_every"), dt, "sample_every")
+    n_states = check_positive_int(n_states, "n_states")
+    seed_int = seed if isinstance(seed, (int, np.integer)) else -1
+    rng = as_generator(seed)
+    N = model.N
+
+    traj = simulate(model, t_transient + t_measure, dt, seed=rng, record_every=m)
+    keep = traj.times >= t_transient - 0.5 * dt
+    samples = traj.states[keep]
+    if len(samples) < 2:
+        raise ValueError("t_measure must contain at least two samples (t_measure >= sample_every)")
+    h = samples[:, :N]
+    variance = float(h.var(axis=0).mean())
+    pr = float(participation_ratio(h)) if variance > QUIET_VARIANCE else 0.0
+    q = model.unit_quantities(samples)
+    mean_sq_gate = float(np.mean(q.sigma_r**2))
+    r_std = float(np.sqrt(np.mean(q.r**2)))
+
+    picks = np.unique(np.linspace(0, len(samples) - 1, n_states).round().astype(int))
+    cloud = jacobian_cloud(model, samples[picks], boundary=boundary)
+
+    if dimension:
+        spec = dimension_spectrum(model, k=k, x0=samples[-1], seed=rng, dt=dt, t_measure=lyapunov_t_measure)
+        d_ky = _kaplan_yorke(spec.exponents)
+    else:
+        spec = lyapunov_spectrum(model, 1, dt=dt, t_transient=10.0, t_measure=lyapunov_t_measure,
+                                 reorth_every=1, x0=samples[-1], seed=rng)
+        d_ky = float("nan")
+    return RGateMeasurement(
+        parameter=parameter,
+        value=float(getattr(model, parameter)),
+        seed=int(seed_int),
+        N=N,
+        g_h=model.g_h,
+        alpha_r=model.alpha_r,
+        beta_r=model.beta_r,
+        beta_z=model.beta_z,
+        spectral_abscissa=cloud.abscissa,
+        spectral_radius=cloud.radius,
+        predicted_abscissa=cloud.predicted_abscissa,
+        lambda_max=spec.maximum,
+        lambda_max_stderr=float(spec.stderr[0]),
+        exponents=spec.exponents,
+        kaplan_yorke=d_ky,
+        participation_ratio=pr,
+        temporal_variance=variance,
+        mean_sq_gate=mean_sq_gate,
+        r_std=r_std,
+        cloud=cloud,
+    )
+
+
+#: Fields of :class:`RGateMeasurement` (and its properties) that :meth:`RGateSweep.sweep` tabulates.
+QUANTITIES = {
+    "spectral_abscissa": r"spectral abscissa $\max\,\mathrm{Re}\,\lambda$",
+    "spectral_radius": r"radius of the cloud about $-s_z/\tau_h$",
+    "predicted_abscissa": r"predicted edge ($F=1$)",
+    "lambda_max": r"$\lambda_{\max}\,\tau_h$",
+    "kaplan_yorke": r"$D_{\rm KY}$",
+    "kaplan_yorke_fraction": r"$D_{\rm KY}/N$",
+    "participation_ratio": r"$D_{\rm PR}$",
+    "pr_fraction": r"$D_{\rm PR}/N$",
+    "temporal_variance": r"temporal variance of $h$",
+    "mean_sq_gate": r"$\langle\sigma_r^2\rangle$",
+    "r_std": r"r.m.s. of $r$",
+}
+
+
+@dataclass
+class RGateSweep:
+    r"""Measurements of :func:`measure_r_gate` over values of :math:`\alpha_r` or :math:`\beta_r` and seeds.
+
+    Attributes
+    ----------
+    parameter : str
+        ``"alpha_r"`` or ``"beta_r"``.
+    values : ndarray, shape (n_values,)
+    seeds : tuple of int
+    measurements : list of list of RGateMeasurement
+        ``measurements[i][j]`` is seed ``seeds[i]`` at ``values[j]``.
+    settings : dict
+        The fixed parameters and measurement options.
+    """
+
+    parameter: str
+    values: np.ndarray
+    seeds: tuple
+    measurements: list
+    settings: dict
+
+    def data(self, quantity: str) -> np.ndarray:
+        """One quantity (a field of :class:`RGateMeasurement`) as an array ``(n_seeds, n_values)``."""
+        check_choice(quantity, "quantity", QUANTITIES)
+        return np.array([[getattr(m, quantity) for m in row] for row in self.measurements], dtype=float)
+
+    def sweep(self, quantity: str) -> Sweep:
+        """One quantity as a :class:`gatebook.Sweep` (``mean`` and ``sem`` over seeds)."""
+        return Sweep(name=QUANTITIES[quantity], parameter=self.parameter, values=self.values,
+                     seeds=self.seeds, data=self.data(quantity))
+
+    def at(self, value: float, seed: int | None = None) -> RGateMeasurement:
+        """The measurement at ``value`` (nearest grid value) for ``seed`` (default: the first seed)."""
+        j = int(np.argmin(np.abs(self.values - float(value))))
+        i = 0 if seed is None else self.seeds.index(seed)
+        return self.measurements[i][j]
+
+
+def r_gate_sweep(
+    values,
+    seeds=(0, 1),
+    *,
+    parameter: str = "alpha_r",
+    N: int = 120,
+    g_h: float = 3.0,
+    alpha_r: float = 0.0,
+    beta_r: float = 0.0,
+    alpha_z: float = 0.0,
+    beta_z: float = 0.0,
+    progress: bool = False,
+    **options,
+) -> RGateSweep:
+    r"""Chapter 8's experiment: :func:`measure_r_gate` on ``GatedNetwork(N, g_h, ...)`` over values and seeds.
+
+    ``parameter`` (``"alpha_r"`` or ``"beta_r"``) takes each of ``values``; the other gate
+    parameters are fixed at the given ones. Each seed draws the couplings and the initial
+    state. ``options`` go to :func:`measure_r_gate` (``dt``, ``t_transient``, ``t_measure``,
+    ``sample_every``, ``n_states``, ``lyapunov_t_measure``, ``k``, ``dimension``, ``boundary``).
+
+    Parameters
+    ----------
+    values : sequence of float
+        Values of ``parameter``.
+    seeds : sequence of int
+        One network (couplings and initial state) per seed.
+    parameter : {"alpha_r", "beta_r"}
+    N, g_h, alpha_r, beta_r, alpha_z, beta_z : optional
+        The fixed parameters of :class:`gatebook.GatedNetwork` (the swept one is overridden).
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    RGateSweep
+        ``sweep.sweep("pr_fraction")`` etc. give :class:`gatebook.Sweep` objects (mean and
+        s.e.m. over seeds) for figures.
+
+    Examples
+    --------
+    >>> s = r_gate_sweep([0.0, 20.0], seeds=(0,), N=40, t_transient=10, t_measure=20,
+    ...                  lyapunov_t_measure=20, dimension=False, boundary=False)
+    >>> s.data("lambda_max").shape
+    (1, 2)
+    """
+    parameter = check_choice(parameter, "parameter", PARAMETERS)
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)):
+        raise ValueError("values must be a non-empty 1-D sequence of finite numbers")
+    seeds = tuple(seeds)
+    if len(seeds) == 0:
+        raise ValueError("seeds must contain at least one seed")
+    fixed = dict(N=N, g_h=g_h, alpha_r=alpha_r, beta_r=beta_r, alpha_z=alpha_z, beta_z=beta_z)
+    rows = []
+    pairs = [(seed, float(v)) for seed in seeds for v in values]
+    for seed, v in progress_bar(pairs, desc=f"chapter 8: {parameter} sweep", enabled=progress):
+        params = dict(fixed, **{parameter: v})
+        model = GatedNetwork(seed=seed, **params)
+        if not rows or len(rows[-1]) == values.size:
+            rows.append([])
+        rows[-1].append(measure_r_gate(model, seed=seed, parameter=parameter, **options))
+    return RGateSweep(parameter=parameter, values=values, seeds=seeds, measurements=rows,
+                      settings=dict(fixed, **options))

@@ -18,8 +18,17 @@ from .sweeps import Sweep, correlation_time_sweep, max_lyapunov_sweep, sweep
 
 __version__ = "0.1.0"
 
-# Part II modules need torch; import them on first use so chapter 1 starts quickly.
-_LAZY_SUBMODULES = ("anisotropy", "learning", "tasks")
+# Imported on first use: Part II modules need torch, and each chapter's experiment module
+# is only needed by its chapter, so chapter 1 starts quickly.
+_LAZY_SUBMODULES = (
+    "anisotropy",
+    "learning",
+    "tasks",
+    "quiescent",  # chapter 6
+    "memory",  # chapter 7
+    "slow_modes",  # chapter 7
+    "r_gate",  # chapter 8
+)
 
 
 # Part III measurements, by module (numpy only; resolved on first use).

@@ -8,7 +8,7 @@ In the gated network (:class:`gatebook.GatedNetwork`) unit :math:`j` sends
 
 * the **Jacobian cloud** at states sampled after the transient: its spectral abscissa
   :math:`\max\operatorname{Re}\lambda`, its radius about the centre :math:`-s_z/\tau_h` of the
-  quiet-state disk, and the rightmost point of the predicted support boundary :math:`F(\lambda)=1`
+  quiet-state disk, and the rightmost point of the predicted support boundary :math:`\mathcal S(\lambda)=1`
   (:mod:`gatebook.spectral_support`);
 * :math:`\lambda_{\max}` and a partial Lyapunov spectrum long enough for the Kaplan–Yorke
   dimension :math:`D_{\rm KY}` (:func:`dimension_spectrum`);
@@ -147,7 +147,7 @@ def gate_second_moment(alpha_r: float, beta_r: float, r_std: float, *, n_points:
               \sigma_r(r)=\big[1+e^{-\alpha_rr+\beta_r}\big]^{-1}.
 
     This is the factor by which the output gate scales the support function
-    :math:`F(\lambda)` (chapter 8). Limits: :math:`s_r^2` at :math:`\alpha_r=0` (or
+    :math:`\mathcal S(\lambda)` (chapter 8). Limits: :math:`s_r^2` at :math:`\alpha_r=0` (or
     ``r_std = 0``), and :func:`step_gate_second_moment` with threshold :math:`\beta_r/\alpha_r`
     as :math:`\alpha_r\to\infty` at fixed threshold. Evaluated on a uniform grid of
     ``n_points`` over :math:`\pm8` standard deviations (Gauss–Hermite nodes are too coarse for
@@ -217,7 +217,7 @@ class JacobianCloud:
         :math:`\alpha_r=0`) contributes :math:`N` eigenvalues exactly there; they are point
         masses outside the cloud and are left out of :attr:`abscissas` and :attr:`radii`.
     boundary : SupportBoundary or None
-        The :math:`F(\lambda)=1` contour from per-unit averages over all ``states``
+        The :math:`\mathcal S(\lambda)=1` contour from per-unit averages over all ``states``
         (:func:`gatebook.support_boundary`), or ``None`` if not computed.
     origin_disk : tuple of float
         ``(centre, radius)`` of the quiet-state disk, :meth:`GatedNetwork.origin_disk`.
@@ -259,7 +259,7 @@ class JacobianCloud:
 
     @property
     def predicted_abscissa(self) -> float:
-        """Rightmost point of the predicted :math:`F=1` contour (NaN without a boundary)."""
+        r"""Rightmost point of the predicted :math:`\mathcal S=1` contour (NaN without a boundary)."""
         return float("nan") if self.boundary is None else float(self.boundary.rightmost)
 
 
@@ -273,7 +273,7 @@ def jacobian_cloud(model: GatedNetwork, states, *, boundary: bool = True, resolu
     spectral radius of :math:`J^h` (1 for large :math:`N`); at :math:`\alpha_z=\alpha_r=0` every
     :math:`h`-eigenvalue is :math:`s_z/\tau_h` times an eigenvalue of
     :math:`-\mathbb 1+g_hs_rJ^h\mathrm D(\phi')`, so the cloud is centred there. The boundary is
-    the :math:`F(\lambda)=1` contour (:mod:`gatebook.spectral_support`) with per-unit averages
+    the :math:`\mathcal S(\lambda)=1` contour (:mod:`gatebook.spectral_support`) with per-unit averages
     over all ``states`` (:func:`gatebook.support_boundary`).
 
     Parameters
@@ -281,7 +281,7 @@ def jacobian_cloud(model: GatedNetwork, states, *, boundary: bool = True, resolu
     model : GatedNetwork
     states : array_like, shape (3N,) or (n_states, 3N)
     boundary : bool, optional
-        Compute the :math:`F=1` contour (default); ``False`` saves its grid evaluation.
+        Compute the :math:`\mathcal S=1` contour (default); ``False`` saves its grid evaluation.
     resolution : int, optional
         Grid points per axis for the contour.
 
@@ -371,7 +371,7 @@ class RGateMeasurement:
         Of the Jacobian cloud at ``n_states`` sampled states (means over the states); the
         radius is measured about :math:`-s_z/\tau_h` (:class:`JacobianCloud`).
     predicted_abscissa : float
-        Rightmost point of the :math:`F=1` contour (NaN when not computed).
+        Rightmost point of the :math:`\mathcal S=1` contour (NaN when not computed).
     lambda_max, lambda_max_stderr : float
         :math:`\lambda_1` and its block standard error (QR method).
     exponents : ndarray, shape (k,)
@@ -480,7 +480,7 @@ def measure_r_gate(
     dimension : bool
         Compute the partial spectrum and :math:`D_{\rm KY}` (default) or only :math:`\lambda_1`.
     boundary : bool
-        Compute the predicted :math:`F=1` boundary (default).
+        Compute the predicted :math:`\mathcal S=1` boundary (default).
 
     Returns
     -------
@@ -547,7 +547,7 @@ def measure_r_gate(
 QUANTITIES = {
     "spectral_abscissa": r"spectral abscissa $\max\,\mathrm{Re}\,\lambda$",
     "spectral_radius": r"radius of the cloud about $-s_z/\tau_h$",
-    "predicted_abscissa": r"predicted edge ($F=1$)",
+    "predicted_abscissa": r"predicted edge ($\mathcal{S}=1$)",
     "lambda_max": r"$\lambda_{\max}\,\tau_h$",
     "kaplan_yorke": r"$D_{\rm KY}$",
     "kaplan_yorke_fraction": r"$D_{\rm KY}/N$",

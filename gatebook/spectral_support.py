@@ -2,11 +2,11 @@ r"""Where the Jacobian's eigenvalues live: the predicted spectral support (chapt
 
 At a state :math:`x=(h,z,r)` of a large gated network (:class:`gatebook.GatedNetwork`,
 presynaptic output gate) a complex number :math:`\lambda` lies inside the support of the
-spectrum of :math:`\mathcal J(x)` iff :math:`F(\lambda)\ge1`, with
+spectrum of :math:`\mathcal J(x)` iff :math:`\mathcal S(\lambda)\ge1`, with
 
 .. math::
 
-    F(\lambda)=g_h^2\Big[\langle\sigma_r^2\rangle
+    \mathcal S(\lambda)=g_h^2\Big[\langle\sigma_r^2\rangle
         +\frac{g_r^2\langle\sigma_r'^2\rangle\langle\phi^2\rangle}{\lvert1+\lambda\tau_r\rvert^2}\Big]
         \Big\langle\frac{\phi'^2\sigma_z^2}{\lvert\sigma_z+\lambda\tau_h\rvert^2}\Big\rangle
     +g_z^2\Big\langle\frac{\phi'^2\sigma_z'^2u^2}
@@ -15,7 +15,7 @@ spectrum of :math:`\mathcal J(x)` iff :math:`F(\lambda)\ge1`, with
 where :math:`\langle\cdot\rangle` averages over the units of the given state(s) (all units
 of all states pooled), :math:`u` is the bracket that :math:`\sigma_z` multiplies
 (:math:`\tau_h\dot h=\sigma_z u`) and the slopes include the gains,
-:math:`\sigma_k'=\alpha_k\sigma_k(1-\sigma_k)`. The contour :math:`F=1` is the predicted
+:math:`\sigma_k'=\alpha_k\sigma_k(1-\sigma_k)`. The contour :math:`\mathcal S=1` is the predicted
 boundary of the eigenvalue cloud; chapter 7 draws it on the spectra as :math:`\alpha_z`
 grows (the support pinches towards zero) and chapter 8 as :math:`\alpha_r` grows (the
 support widens).
@@ -37,17 +37,17 @@ matrix with a variance profile; :math:`\lambda` is in the support of :math:`\mat
 :math:`1` is in the support of :math:`K`, i.e. iff the spectral radius of the averaged
 squared factors (a :math:`3\times3` matrix in general) is at least one. Assuming, as in
 the dynamical mean-field theory, that :math:`r_i` is independent of :math:`(h_i,z_i)`, the
-matrix has rank one and its spectral radius is :math:`F(\lambda)` above. (Krishnamurthy, Can
+matrix has rank one and its spectral radius is :math:`\mathcal S(\lambda)` above. (Krishnamurthy, Can
 & Schwab, Phys. Rev. X 12, 011011, 2022, compute the support with the statistics supplied by
 their mean-field theory; this closed form for the statistics of a given state is the book's
 own derivation, checked against exact eigenvalues in the tests.)
 
 **Checks.** At the quiescent state (:math:`\phi=0`, :math:`\phi'=1`, :math:`u=0`,
-:math:`\sigma_k=s_k`) :math:`F=g_h^2s_r^2s_z^2/\lvert s_z+\lambda\tau_h\rvert^2`, so the
+:math:`\sigma_k=s_k`) :math:`\mathcal S=g_h^2s_r^2s_z^2/\lvert s_z+\lambda\tau_h\rvert^2`, so the
 boundary is the circle :math:`\lvert\lambda\tau_h+s_z\rvert=g_hs_rs_z` of the circular law.
 A unit whose timescale gate is nearly closed (:math:`\sigma_{z,i}\ll\lvert\lambda\rvert\tau_h`)
 drops out of the averages and leaves an eigenvalue near :math:`-\sigma_{z,i}/\tau_h`; near each
-such point :math:`F\to\infty`, so these eigenvalues are inside (the support contains the real
+such point :math:`\mathcal S\to\infty`, so these eigenvalues are inside (the support contains the real
 segment spanned by the :math:`-\sigma_{z,i}/\tau_h`). At fixed points :math:`u=0` and the
 :math:`g_z` term vanishes.
 
@@ -82,17 +82,17 @@ _F_FLOOR = 1e-300  # F is floored here before taking logs for the contour
 
 @dataclass
 class SupportBoundary:
-    r"""The function :math:`F` on a grid of the complex plane and its level set :math:`F=1`.
+    r"""The function :math:`\mathcal S` on a grid of the complex plane and its level set :math:`\mathcal S=1`.
 
     Attributes
     ----------
     re, im : ndarray, shapes (n_re,) and (n_im,)
         Grid axes (real and imaginary parts of :math:`\lambda`).
     F : ndarray, shape (n_im, n_re)
-        :math:`F(\mathrm{re}_j+i\,\mathrm{im}_k)` at ``F[k, j]`` (each resolvent factor is
+        :math:`\mathcal S(\mathrm{re}_j+i\,\mathrm{im}_k)` at ``F[k, j]`` (each resolvent factor is
         capped at ``1e100`` next to a pole, so ``F`` is finite).
     contours : list of ndarray, each shape (M, 2)
-        Points :math:`(\mathrm{Re}\,\lambda,\mathrm{Im}\,\lambda)` along the curves :math:`F=1`.
+        Points :math:`(\mathrm{Re}\,\lambda,\mathrm{Im}\,\lambda)` along the curves :math:`\mathcal S=1`.
     rightmost, leftmost : float
         Largest and smallest real part on the contours: the predicted spectral abscissa and
         left edge (``nan`` if no contour was found on the grid).
@@ -117,7 +117,7 @@ class SupportBoundary:
 
 @dataclass(frozen=True)
 class _Moments:
-    r"""Everything :math:`F` needs from a state, grouped by distinct :math:`\sigma_z`.
+    r"""Everything :math:`\mathcal S` needs from a state, grouped by distinct :math:`\sigma_z`.
 
     ``F = (A + Ar/|1+lam tau_r|^2) S(w_a) + Bz/|1+lam tau_z|^2 S(w_b)`` with
     ``S(w) = sum_k w_k s_k^2/|s_k+lam tau_h|^2`` over the distinct values ``s`` of
@@ -212,11 +212,11 @@ def _evaluate(m: _Moments, lam: np.ndarray) -> np.ndarray:
 
 
 def support_function(model: GatedNetwork, states, lam, t: float = 0.0) -> np.ndarray:
-    r"""The spectral-support function :math:`F(\lambda)` of a gated network at given state(s).
+    r"""The spectral-support function :math:`\mathcal S(\lambda)` of a gated network at given state(s).
 
     .. math::
 
-        F(\lambda)=g_h^2\Big[\langle\sigma_r^2\rangle
+        \mathcal S(\lambda)=g_h^2\Big[\langle\sigma_r^2\rangle
         +\frac{g_r^2\langle\sigma_r'^2\rangle\langle\phi^2\rangle}{\lvert1+\lambda\tau_r\rvert^2}\Big]
         \Big\langle\frac{\phi'^2\sigma_z^2}{\lvert\sigma_z+\lambda\tau_h\rvert^2}\Big\rangle
         +g_z^2\Big\langle\frac{\phi'^2\sigma_z'^2u^2}
@@ -238,9 +238,9 @@ def support_function(model: GatedNetwork, states, lam, t: float = 0.0) -> np.nda
     Returns
     -------
     ndarray of float, same shape as ``lam``
-        :math:`F(\lambda)\ge0`; next to its poles (:math:`-\sigma_{z,i}/\tau_h` and the gate
+        :math:`\mathcal S(\lambda)\ge0`; next to its poles (:math:`-\sigma_{z,i}/\tau_h` and the gate
         points) each resolvent factor is capped at ``1e100``, so ``F`` stays finite.
-        :math:`\lambda` is inside the predicted support where :math:`F\ge1`.
+        :math:`\lambda` is inside the predicted support where :math:`\mathcal S\ge1`.
 
     Examples
     --------
@@ -265,10 +265,10 @@ def _atoms(model: GatedNetwork) -> tuple[float, float]:
 def inside_support(
     model: GatedNetwork, states, eigenvalues, t: float = 0.0, *, atom_tol: float = 1e-8
 ) -> np.ndarray:
-    r"""Which eigenvalues lie inside the predicted support, :math:`F(\lambda)\ge1`.
+    r"""Which eigenvalues lie inside the predicted support, :math:`\mathcal S(\lambda)\ge1`.
 
     Eigenvalues within ``atom_tol * max(1, |a|)`` of a gate point :math:`a=-1/\tau_z` or
-    :math:`-1/\tau_r` also count as inside: there :math:`F=\infty` when the gate is coupled
+    :math:`-1/\tau_r` also count as inside: there :math:`\mathcal S=\infty` when the gate is coupled
     to :math:`h`, and otherwise they are the gate's exact point masses (module notes).
 
     Parameters
@@ -292,7 +292,7 @@ def inside_support(
 
 
 def _radius_bound(m: _Moments) -> float:
-    r"""A radius :math:`R` with :math:`F(\lambda)<1` for every :math:`\lvert\lambda\rvert\ge R`.
+    r"""A radius :math:`R` with :math:`\mathcal S(\lambda)<1` for every :math:`\lvert\lambda\rvert\ge R`.
 
     Uses :math:`\lvert s+\lambda\tau\rvert\ge\lvert\lambda\rvert\tau-s` and
     :math:`\lvert1+\lambda\tau\rvert\ge\lvert\lambda\rvert\tau-1`.
@@ -354,10 +354,10 @@ def support_boundary(
     resolution: int = 201,
     t: float = 0.0,
 ) -> SupportBoundary:
-    r"""The predicted boundary :math:`F(\lambda)=1` of the Jacobian's spectrum at given state(s).
+    r"""The predicted boundary :math:`\mathcal S(\lambda)=1` of the Jacobian's spectrum at given state(s).
 
-    :math:`F` (:func:`support_function`) is evaluated on a ``resolution`` x ``resolution``
-    grid and the level set :math:`F=1` is traced (on :math:`\log F`, with contourpy, the
+    :math:`\mathcal S` (:func:`support_function`) is evaluated on a ``resolution`` x ``resolution``
+    grid and the level set :math:`\mathcal S=1` is traced (on :math:`\log\mathcal S`, with contourpy, the
     contouring engine of matplotlib; no figure is created).
 
     Parameters
@@ -366,8 +366,8 @@ def support_boundary(
         Presynaptic output gate.
     states : array_like, shape (3N,) or (n, 3N)
     extent : (re_min, re_max, im_min, im_max), optional
-        The grid. Default: a box around the whole region :math:`F\ge1` with a margin (found
-        by a coarse scan of a disk outside which :math:`F<1` is guaranteed), which also
+        The grid. Default: a box around the whole region :math:`\mathcal S\ge1` with a margin (found
+        by a coarse scan of a disk outside which :math:`\mathcal S<1` is guaranteed), which also
         contains the points :math:`-\sigma_{z,i}/\tau_h`, :math:`-1/\tau_z` and
         :math:`-1/\tau_r`.
     resolution : int, optional

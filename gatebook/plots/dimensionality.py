@@ -33,7 +33,7 @@ __all__ = [
 
 
 def _draw_contours(ax, boundary, **kw):
-    """Draw the F = 1 contour(s) of a SupportBoundary; return the Line2D objects."""
+    """Draw the S = 1 contour(s) of a SupportBoundary; return the Line2D objects."""
     style = dict(color="k", lw=1.3)
     style.update(kw)
     lines = []
@@ -44,10 +44,10 @@ def _draw_contours(ax, boundary, **kw):
 
 
 def plot_spectra_by_alpha_r(clouds: Mapping[str, JacobianCloud]) -> Figure:
-    r"""Jacobian eigenvalue clouds with the predicted boundary :math:`F(\lambda)=1`, one panel per label.
+    r"""Jacobian eigenvalue clouds with the predicted boundary :math:`\mathcal S(\lambda)=1`, one panel per label.
 
     Each panel shows the eigenvalues at all sampled states of a :class:`gatebook.r_gate.JacobianCloud`
-    (dots), the :math:`F=1` contour (solid black), the quiet-state disk of radius
+    (dots), the :math:`\mathcal S=1` contour (solid black), the quiet-state disk of radius
     :math:`g_hs_rs_z/\tau_h` (dashed) and the stability line :math:`\operatorname{Re}\lambda=0`
     (red). All panels have the same limits, so the clouds can be compared.
     """
@@ -103,7 +103,7 @@ def plot_dimension_sweep(result: RGateSweep) -> Figure:
     Points are means over the seeds of an :class:`gatebook.r_gate.RGateSweep`, error bars
     their standard errors. Panel 1 shows the radius of the Jacobian cloud about
     :math:`-s_z/\tau_h`, its measured spectral abscissa and the rightmost point of the
-    predicted :math:`F=1` boundary.
+    predicted :math:`\mathcal S=1` boundary.
     """
     if not isinstance(result, RGateSweep):
         raise TypeError(f"result must be an RGateSweep, got {type(result).__name__}")
@@ -113,7 +113,7 @@ def plot_dimension_sweep(result: RGateSweep) -> Figure:
     _errorbar(ax, result.sweep("spectral_abscissa"), _COLOURS[1], r"max Re $\lambda$")
     predicted = result.sweep("predicted_abscissa")
     if np.isfinite(predicted.data).any():
-        ax.plot(predicted.values, predicted.mean, "k--", lw=1, label=r"edge of $F=1$")
+        ax.plot(predicted.values, predicted.mean, "k--", lw=1, label=r"edge of $\mathcal{S}=1$")
     ax.axhline(0.0, color="0.6", lw=0.6)
     ax.legend(frameon=False, fontsize=7)
     ax.set_title("Jacobian spectrum", fontsize=10)
@@ -213,7 +213,7 @@ def plot_beta_r_effect(result: RGateSweep) -> Figure:
 
 @lru_cache(maxsize=64)
 def _explorer_data(alpha_r: float, seed: int, N: int, g_h: float):
-    """Cloud at the last sampled state, its F = 1 contour and the covariance spectrum of h (cached)."""
+    """Cloud at the last sampled state, its S = 1 contour and the covariance spectrum of h (cached)."""
     model = GatedNetwork(N, g_h, alpha_r=alpha_r, seed=seed)
     traj = simulate(model, EXPLORER_T_TRANSIENT + EXPLORER_T_SAMPLE, 0.1, seed=seed, record_every=10)
     samples = traj.states[traj.times >= EXPLORER_T_TRANSIENT - 0.05]
@@ -236,7 +236,7 @@ def dimension_explorer(alpha_r: float, seed: int = 0, N: int = 100, g_h: float =
 
     A network ``GatedNetwork(N, g_h, alpha_r=alpha_r, seed=seed)`` is run for 90
     :math:`\tau_h` (RK4, :math:`dt=0.1`). Left: eigenvalues of :math:`\mathcal J` at the last
-    state with the predicted boundary :math:`F(\lambda)=1` at that state (black) and the
+    state with the predicted boundary :math:`\mathcal S(\lambda)=1` at that state (black) and the
     quiet-state disk (dashed). Right: the covariance spectrum :math:`\mu_i/\sum_j\mu_j` of
     :math:`h` sampled every :math:`1\,\tau_h` after :math:`30\,\tau_h`, on log axes, with
     :math:`D_{\rm PR}/N` in the title. The computation is cached per
@@ -279,5 +279,5 @@ def dimension_explorer(alpha_r: float, seed: int = 0, N: int = 100, g_h: float =
     right.set_yticks(_POWERS, labels=["10⁻⁵", "10⁻⁴", "10⁻³", "10⁻²", "0.1", "1"])
     right.minorticks_off()
     right.set_xlabel("index i")
-    right.set_ylabel("μᵢ / Σμ")
+    right.set_ylabel(r"$\nu_i/\sum_j\nu_j$")
     return fig

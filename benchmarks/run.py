@@ -29,6 +29,7 @@ REPO = os.path.dirname(BENCH_DIR)
 CHAPTER1 = os.path.join(REPO, "chapters", "01_random_networks.ipynb")
 DEFAULT_JSON = os.path.join(BENCH_DIR, "results", "latest.json")
 NAMES = ("sim_matvec", "maxlyap_sim", "spectrum_dense", "chapter1", "widget",
+         "gated_sim_matvec", "gated_batch_gemm", "gated_maxlyap_sim", "gated_spectrum_dense", "gated_dense_eig",
          "lag_probe", "per_example_grads", "train_step", "s2_preset", "s2_real", "book")
 # Run only when named (positionally, with --only, or --book for the book build).
 ON_REQUEST = ("s2_preset", "s2_real", "book")
@@ -199,30 +200,36 @@ def bench_sim_matvec(cfg):
 # --------------------------------------------------------- 2. max_lyapunov vs simulate
 
 
-def bench_maxlyap_sim(cfg):
-    N, dt, t_tr, t_me = cfg["N"], 0.1, cfg["t_transient"], cfg["t_measure"]
-    net = gatebook.RandomRateNetwork(N=N, g=2.0, seed=0)
-    x0 = net.initial_state(seed=1)
-    n_lyap = int(round(t_tr / dt)) + number_of_steps(t_me, dt)  # k=1: reorth_every=1
+def maxlyap_vs_simulate(name, net, x0, *, dt, t_transient, t_measure, repeats):
+    """Time ``max_lyapunov`` (RK4) against ``simulate`` (RK4) of ``net`` for the same number of steps."""
+    n_lyap = int(round(t_transient / dt)) + number_of_steps(t_measure, dt)  # k=1: reorth_every=1
     t_sim = n_lyap * dt
     n_sim = number_of_steps(t_sim, dt)
     assert n_sim == n_lyap, (n_sim, n_lyap)
 
-    def lyap(t_tr=t_tr, t_me=t_me):
-        return gatebook.max_lyapunov(net, dt=dt, t_transient=t_tr, t_measure=t_me, method="rk4", x0=x0, seed=3)
+    def lyap():
+        return gatebook.max_lyapunov(net, dt=dt, t_transient=t_transient, t_measure=t_measure, method="rk4",
+                                     x0=x0, seed=3)
 
-    def sim(t_sim=t_sim):
+    def sim():
         return gatebook.simulate(net, t_max=t_sim, dt=dt, x0=x0, method="rk4")
 
     gatebook.max_lyapunov(net, dt=dt, t_transient=2.0, t_measure=2.0, method="rk4", x0=x0, seed=3)
     gatebook.simulate(net, t_max=4.0, dt=dt, x0=x0, method="rk4")
-    m = paired(lyap, sim, cfg["repeats"])
-    return [result(
-        "maxlyap_sim", value=m["ratio"], target=2.0, unit="x",
+    m = paired(lyap, sim, repeats)
+    dim = f" (dim {net.dim})" if net.dim != net.N else ""
+    return result(
+        name, value=m["ratio"], target=2.0, unit="x",
         times={"max_lyapunov": m["candidate_s"], "simulate": m["baseline_s"]},
-        details={**m, "N": N, "n_steps": n_lyap, "t_transient": t_tr, "t_measure": t_me},
-        note=f"N={N}, rk4 dt={dt}, {n_lyap} steps each",
-    )]
+        details={**m, "N": net.N, "n_steps": n_lyap, "t_transient": t_transient, "t_measure": t_measure},
+        note=f"N={net.N}{dim}, rk4 dt={dt}, {n_lyap} steps each",
+    )
+
+
+def bench_maxlyap_sim(cfg):
+    net = gatebook.RandomRateNetwork(N=cfg["N"], g=2.0, seed=0)
+    return [maxlyap_vs_simulate("maxlyap_sim", net, net.initial_state(seed=1), dt=0.1,
+                                t_transient=cfg["t_transient"], t_measure=cfg["t_measure"], repeats=cfg["repeats"])]
 
 
 # ------------------------------------------------ 3. lyapunov_spectrum vs dense Jacobian
@@ -246,11 +253,11 @@ def dense_jacobian_spectrum(net, k, *, dt, t_transient, t_measure, reorth_every,
     tangent vectors, re-orthonormalised every ``reorth_every`` steps, then once more),
     same initial tangent vectors (drawn from ``seed`` exactly as the library does when
     ``x0`` is given), same measurement window. The only difference: every Euler/RK4
-    stage builds ``net.jacobian(x)`` (N x N) and multiplies it with the tangent vectors.
+    stage builds ``net.jacobian(x)`` (dim x dim) and multiplies it with the tangent vectors.
     """
     rng = np.random.default_rng(seed)
     x = np.array(x0, dtype=np.float64, copy=True)
-    Q, _ = _qr_positive(rng.standard_normal((net.N, k)))
+    Q, _ = _qr_positive(rng.standard_normal((net.dim, k)))
     F = net.vector_field
     Jac = net.jacobian
     h = dt / 2.0
@@ -616,6 +623,11 @@ def configs(quick: bool, repeats: int):
             "spectrum_dense": {"N": 300, "k": 30, "t_transient": 1.0, "t_measure": 3.0, "kernel_reps": 20},
             "chapter1": {},
             "widget": {"widget_samples": 4},
+            "gated_sim_matvec": {"N": 300, "t_max": 50.0, "chunk": 100},
+            "gated_batch_gemm": {"batch": 32, "N": 200, "t_max": 3.0, "chunk": 10},
+            "gated_maxlyap_sim": {"N": 200, "t_transient": 2.0, "t_measure": 8.0, "min_repeats": 3},
+            "gated_spectrum_dense": {"N": 100, "k": 20, "t_transient": 1.0, "t_measure": 2.0, "kernel_reps": 10},
+            "gated_dense_eig": {"N": 100, "rk4_steps": 20, "jacobian_reps": 5},
             "lag_probe": {"batch": 2, "T": 16, "n": 16, "m": 4, "pairs_per_lag": None},
             "per_example_grads": {"M": 16, "T": 10, "n": 16, "m": 4},
             "train_step": {"batch": 16, "T": 16, "n": 32, "m": 4, "steps_per_sample": 2, "min_repeats": 3},
@@ -632,6 +644,11 @@ def configs(quick: bool, repeats: int):
         "spectrum_dense": {"N": 1000, "k": 100, "t_transient": 2.0, "t_measure": 6.0, "kernel_reps": 40},
         "chapter1": {},
         "widget": {"widget_samples": 20},
+        "gated_sim_matvec": {"N": 1000, "t_max": 1000.0, "chunk": 500},
+        "gated_batch_gemm": {"batch": 128, "N": 1000, "t_max": 20.0, "chunk": 20},
+        "gated_maxlyap_sim": {"N": 1000, "t_transient": 5.0, "t_measure": 20.0, "min_repeats": 5},
+        "gated_spectrum_dense": {"N": 1000, "k": 100, "t_transient": 1.0, "t_measure": 2.0, "kernel_reps": 5},
+        "gated_dense_eig": {"N": 500, "rk4_steps": 50, "jacobian_reps": 5},
         # The per-pair loop is timed on 8 starts per lag (all starts at lags > T-8), each
         # lag's time scaled to all its T-h+1 starts; the library always does every pair.
         "lag_probe": {"batch": 12, "T": 80, "n": 64, "m": 4, "pairs_per_lag": 8},
@@ -660,12 +677,28 @@ def _part2(name):
     return run
 
 
+def _part3(name):
+    """A Part III benchmark from benchmarks/gated.py (the gated network, issue 4)."""
+    def run(cfg):
+        import types
+
+        import gated  # benchmarks/gated.py
+
+        tools = types.SimpleNamespace(timed=timed, paired=paired, result=result,
+                                      dense_jacobian_spectrum=dense_jacobian_spectrum,
+                                      maxlyap_vs_simulate=maxlyap_vs_simulate)
+        return getattr(gated, f"bench_{name}")(cfg, tools)
+    return run
+
+
 RUNNERS = {
     "sim_matvec": bench_sim_matvec,
     "maxlyap_sim": bench_maxlyap_sim,
     "spectrum_dense": bench_spectrum_dense,
     "chapter1": bench_chapter1,
     "widget": bench_widget,
+    **{name: _part3(name) for name in ("gated_sim_matvec", "gated_batch_gemm", "gated_maxlyap_sim",
+                                       "gated_spectrum_dense", "gated_dense_eig")},
     "lag_probe": _part2("lag_probe"),
     "per_example_grads": _part2("per_example_grads"),
     "train_step": _part2("train_step"),
@@ -700,6 +733,8 @@ def fmt_target(row):
         if t < 1:
             return f"{row['op']} {1e3 * t:.0f} ms"
         return f"{row['op']} {t:.0f} s" if t < 3600 else f"{row['op']} {t / 3600:g} h"
+    if row["unit"].startswith("%"):
+        return f"{row['op']} {t:g} %"
     return f"{row['op']} {t:g}x"
 
 

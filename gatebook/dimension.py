@@ -9,12 +9,12 @@ volumes start to shrink, and interpolate linearly inside the last one,
     D_{\rm KY}=k+\frac{\sum_{i\le k}\lambda_i}{\lvert\lambda_{k+1}\rvert},\qquad
     k=\max\Big\{j:\ \sum_{i\le j}\lambda_i\ge0\Big\}.
 
-**Participation ratio** (statistical): from the eigenvalues :math:`\mu_1\ge\mu_2\ge\dots`
+**Participation ratio** (statistical): from the eigenvalues :math:`\nu_1\ge\nu_2\ge\dots`
 of the covariance matrix of the activity :math:`h(t)` sampled on the attractor,
 
 .. math::
 
-    D_{\rm PR}=\frac{\big(\sum_i\mu_i\big)^2}{\sum_i\mu_i^2},
+    D_{\rm PR}=\frac{\big(\sum_i\nu_i\big)^2}{\sum_i\nu_i^2},
 
 the number of directions that carry the variance (:math:`N` when all :math:`N` units
 fluctuate independently with equal variance, 1 when the activity moves along one line).
@@ -110,7 +110,7 @@ def _as_samples(states, name: str = "states") -> np.ndarray:
 
 
 def covariance_spectrum(states, *, center: bool = True) -> np.ndarray:
-    r"""Eigenvalues :math:`\mu_1\ge\mu_2\ge\dots\ge\mu_N\ge0` of the covariance of sampled activity.
+    r"""Eigenvalues :math:`\nu_1\ge\nu_2\ge\dots\ge\nu_N\ge0` of the covariance of sampled activity.
 
     .. math::
 
@@ -149,20 +149,20 @@ def covariance_spectrum(states, *, center: bool = True) -> np.ndarray:
 
 
 def participation_ratio(states, *, center: bool = True) -> float:
-    r"""Participation ratio :math:`D_{\rm PR}=(\sum_i\mu_i)^2/\sum_i\mu_i^2` of the activity's covariance.
+    r"""Participation ratio :math:`D_{\rm PR}=(\sum_i\nu_i)^2/\sum_i\nu_i^2` of the activity's covariance.
 
     .. math::
 
         D_{\rm PR}=\frac{\big(\operatorname{tr}C\big)^2}{\operatorname{tr}C^2}
-        =\frac{\big(\sum_i\mu_i\big)^2}{\sum_i\mu_i^2}\in[1,N],
+        =\frac{\big(\sum_i\nu_i\big)^2}{\sum_i\nu_i^2}\in[1,N],
 
-    with :math:`\mu_i` the eigenvalues of the covariance :math:`C` of the samples
+    with :math:`\nu_i` the eigenvalues of the covariance :math:`C` of the samples
     (:func:`covariance_spectrum`). It is :math:`N` for isotropic activity and 1 for
     activity along a single direction; it does not change under rotations of the units,
     rescaling, or (with ``center=True``) a constant offset. Chapter 8 reports
     :math:`D_{\rm PR}/N` ("report PR/N") and shows that it rises with the gain
     :math:`\alpha_r` of the output gate. Same formula as
-    :func:`gatebook.anisotropy.participation_ratio` with :math:`\sigma_i^2\propto\mu_i`
+    :func:`gatebook.anisotropy.participation_ratio` with :math:`\sigma_i^2\propto\nu_i`
     (the singular values of the centred data), which computes it here.
 
     Parameters

@@ -14,8 +14,9 @@ disk centred at :math:`-1/\tau_h` of radius :math:`\rho_{\rm open}/\tau_h`,
 with :math:`s_r=1/(1+e^{\beta_r})` and :math:`\langle\cdot\rangle_\Delta` a Gaussian average of
 variance :math:`\Delta` (the static mean field of the fixed points). The state is marginally
 stable, neither decaying to zero nor chaotic, when :math:`1+e^{\beta_r}<g_h<g_h^*` with
-:math:`\rho_{\rm open}(g_h^*)=1` (:func:`open_radius`, :func:`marginal_window`; derived in the
-science note of the book, following Krishnamurthy, Can & Schwab, Phys. Rev. X 12, 011011, 2022).
+:math:`\rho_{\rm open}(g_h^*)=1` (:func:`open_radius`, :func:`marginal_window`; our mean-field derivation, following the
+theory of Krishnamurthy, Can & Schwab, Phys. Rev. X 12, 011011, 2022). It assumes that the
+frozen coordinates share the statistics of the static solution.
 
 **The protocol** (:func:`write_and_reset`). The paper states that the gated network integrates
 its inputs and that a gate pulse resets it; the exact protocol below is *our design*:

@@ -51,7 +51,7 @@ that simply integrates, one pulse of height :math:`a` and width :math:`w` adds :
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import brentq
@@ -68,7 +68,7 @@ from ._validation import (
 )
 from .gated_network import INPUT_PLACEMENTS, GatedNetwork
 from .inputs import Pulses, pulses
-from .simulate import number_of_steps, simulate
+from .simulate import Trajectory, number_of_steps, simulate
 
 __all__ = [
     "open_radius",
@@ -315,6 +315,8 @@ class MemoryResult:
     alpha_z : float
     input_h, input_z : callable
         The inputs used (for shading the pulses in figures).
+    trajectory : Trajectory
+        The run with the pulses: ``states`` of shape ``(n, trials, 3N)``.
     """
 
     times: np.ndarray
@@ -336,6 +338,7 @@ class MemoryResult:
     alpha_z: float
     input_h: Pulses
     input_z: object
+    trajectory: Trajectory = field(repr=False)
 
     def at(self, t: float) -> float:
         """The trace :math:`M(t)`, linearly interpolated between records."""
@@ -527,4 +530,5 @@ def write_and_reset(
         alpha_z=net.alpha_z,
         input_h=input_h,
         input_z=input_z,
+        trajectory=run,
     )

@@ -194,6 +194,8 @@ def test_result_accessors_and_defaults():
     res = write_and_reset(net, t_settle=5.0, t_max=20.0, write_times=[2.0, 6.0], reset_time=12.0)
     assert res.placement == "inside" and res.gate_pulse == PROTOCOLS["inside"]["gate_pulse"]
     assert res.trials.shape == (res.times.size, 1)
+    assert res.trajectory.states.shape == (res.times.size, 1, 3 * 20)
+    np.testing.assert_allclose(res.readout, res.trajectory.states[:, 0, :20] @ res.pattern / 20)
     np.testing.assert_allclose(res.trace, res.readout - res.control, atol=1e-12)
     assert res.chance[0] == 0.0 and np.all(res.chance >= 0.0)
     assert res.at(res.times[3]) == pytest.approx(res.trace[3])

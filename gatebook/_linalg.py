@@ -8,6 +8,13 @@ times for two to a few dozen stacked vectors; PyTorch's CPU matrix product reads
 :func:`rows_times_transpose` therefore uses torch for stacked rows when torch is installed
 (set ``GATEBOOK_NUMPY_ONLY=1`` to keep numpy), numpy for a single vector, and always
 returns numpy arrays. Both give the same numbers to rounding.
+
+These narrow products (and the tall-and-thin QR of the Lyapunov method) are bound by
+memory traffic, not arithmetic, so extra threads cannot speed them up; on a busy machine
+they slowed them down 10-30 times. They therefore run on one torch thread, whatever
+the caller's torch setting (which is restored at once, at a cost below a microsecond).
+Wide batches (more than :data:`NARROW_ROWS` rows) are arithmetic-bound and use the
+caller's threads.
 """
 
 from __future__ import annotations
@@ -19,6 +26,9 @@ import numpy as np
 __all__ = ["rows_times_transpose", "orthonormalise", "torch_backend_enabled"]
 
 _TORCH = None  # None: not yet looked up; False: unavailable or disabled; else the module
+
+#: Up to this many stacked rows a product is memory-bound and runs on one thread.
+NARROW_ROWS = 64
 
 
 def _torch():
@@ -34,6 +44,25 @@ def _torch():
             else:
                 _TORCH = torch
     return _TORCH
+
+
+class _one_torch_thread:
+    """Run a memory-bound torch operation on one thread, then restore the caller's setting."""
+
+    __slots__ = ("torch", "saved")
+
+    def __init__(self, torch):
+        self.torch = torch
+
+    def __enter__(self):
+        self.saved = self.torch.get_num_threads()
+        if self.saved != 1:
+            self.torch.set_num_threads(1)
+
+    def __exit__(self, *exc):
+        if self.saved != 1:
+            self.torch.set_num_threads(self.saved)
+        return False
 
 
 def torch_backend_enabled() -> bool:
@@ -52,7 +81,10 @@ def rows_times_transpose(rows: np.ndarray, W: np.ndarray) -> np.ndarray:
     if torch is False or rows.dtype != W.dtype:
         return rows @ W.T
     rows = np.ascontiguousarray(rows)
-    return (torch.from_numpy(rows) @ torch.from_numpy(W).T).numpy()
+    if rows.shape[0] > NARROW_ROWS:
+        return (torch.from_numpy(rows) @ torch.from_numpy(W).T).numpy()
+    with _one_torch_thread(torch):
+        return (torch.from_numpy(rows) @ torch.from_numpy(W).T).numpy()
 
 
 def orthonormalise(Q: np.ndarray):
@@ -68,6 +100,7 @@ def orthonormalise(Q: np.ndarray):
     if torch is False:
         q, r = np.linalg.qr(Q)
     else:
-        q, r = (t.numpy() for t in torch.linalg.qr(torch.from_numpy(np.ascontiguousarray(Q))))
+        with _one_torch_thread(torch):
+            q, r = (t.numpy() for t in torch.linalg.qr(torch.from_numpy(np.ascontiguousarray(Q))))
     diag = np.diagonal(r)
     return q * np.where(diag < 0, -1.0, 1.0), np.log(np.abs(diag))

@@ -239,9 +239,9 @@ def measure_slowing(
 
 
 class Spectrum(NamedTuple):
-    r"""Jacobian eigenvalues at sampled states with the predicted support boundary :math:`F(\lambda)=1`.
+    r"""Jacobian eigenvalues at sampled states with the predicted support boundary :math:`\mathcal S(\lambda)=1`.
 
-    ``inside_fraction`` is the fraction of the eigenvalues with :math:`F(\lambda)\ge1`
+    ``inside_fraction`` is the fraction of the eigenvalues with :math:`\mathcal S(\lambda)\ge1`
     (:func:`gatebook.inside_support`, gate point masses included).
     """
 
@@ -299,7 +299,7 @@ class SlowingSweep:
         return GatedNetwork(**{**self.network, "alpha_z": m.alpha_z, "seed": m.seed})
 
     def spectrum(self, alpha_z: float, seed: int | None = None, resolution: int = 161) -> Spectrum:
-        r"""Eigenvalues of one run and the :math:`F=1` contour from the same states (:func:`gatebook.support_boundary`)."""
+        r"""Eigenvalues of one run and the :math:`\mathcal S=1` contour from the same states (:func:`gatebook.support_boundary`)."""
         m = self.measurement(alpha_z, seed)
         net = self.network_for(alpha_z, seed)
         boundary = support_boundary(net, m.eigen_states, resolution=resolution)

@@ -169,11 +169,11 @@ def _cloud(spec):
 
 
 def plot_spectrum_with_support(spectra: Mapping[str, object], *, near_zero: float = 0.01, zoom: float = 0.1) -> Figure:
-    r"""Jacobian eigenvalue clouds with the predicted support boundary :math:`F(\lambda)=1`, one panel each.
+    r"""Jacobian eigenvalue clouds with the predicted support boundary :math:`\mathcal S(\lambda)=1`, one panel each.
 
     ``spectra`` maps a panel title to a :class:`gatebook.slow_modes.Spectrum` (or a tuple
     ``(eigenvalues, boundary[, origin_disk])`` with a :class:`gatebook.spectral_support.SupportBoundary`).
-    Red: the :math:`F=1` contour; dotted: the quiet state's disk; an inset zooms on
+    Red: the :math:`\mathcal S=1` contour; dotted: the quiet state's disk; an inset zooms on
     :math:`\lvert\lambda\rvert<` ``zoom`` with the circle :math:`\lvert\lambda\rvert=` ``near_zero``.
     """
     if not isinstance(spectra, Mapping) or len(spectra) == 0:
@@ -186,7 +186,7 @@ def plot_spectrum_with_support(spectra: Mapping[str, object], *, near_zero: floa
         eig, boundary, disk = _cloud(spec)
         ax.scatter(eig.real, eig.imag, s=4, color=_COLOURS[0], alpha=0.5, lw=0, label="eigenvalues")
         for k, c in enumerate(boundary.contours):
-            ax.plot(c[:, 0], c[:, 1], color=_COLOURS[1], lw=1.4, label=r"$F(\lambda)=1$" if k == 0 else None)
+            ax.plot(c[:, 0], c[:, 1], color=_COLOURS[1], lw=1.4, label=r"$\mathcal{S}(\lambda)=1$" if k == 0 else None)
         if disk is not None:
             ax.add_patch(Circle((disk[0], 0.0), disk[1], fill=False, ls=":", color="0.3", lw=1, label="quiet-state disk"))
         ax.axvline(0.0, color="0.6", lw=0.6)

@@ -583,13 +583,12 @@ class RGateSweep:
 
     def data(self, quantity: str) -> np.ndarray:
         """One quantity (a field of :class:`RGateMeasurement`) as an array ``(n_seeds, n_values)``."""
-        check_choice(quantity, "quantity", QUANTITIES)
-        return np.array([[getattr(m, quantity) for m in row] for row in self.measurements], dtype=float)
+        return self.sweep(quantity).data
 
     def sweep(self, quantity: str) -> Sweep:
         """One quantity as a :class:`gatebook.Sweep` (``mean`` and ``sem`` over seeds)."""
-        return Sweep(name=QUANTITIES[quantity], parameter=self.parameter, values=self.values,
-                     seeds=self.seeds, data=self.data(quantity))
+        return Sweep.from_measurements(self.measurements, quantity, QUANTITIES, parameter=self.parameter,
+                                       values=self.values, seeds=self.seeds)
 
     def at(self, value: float, seed: int | None = None) -> RGateMeasurement:
         """The measurement at ``value`` (nearest grid value) for ``seed`` (default: the first seed)."""

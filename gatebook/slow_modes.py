@@ -35,7 +35,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import check_choice, check_positive_float, check_positive_int
+from ._validation import check_positive_float, check_positive_int
 from .correlations import autocorrelation, decay_time
 from .fixed_points import FixedPoint, find_fixed_points
 from .gated_network import GatedNetwork
@@ -274,14 +274,12 @@ class SlowingSweep:
 
     def data(self, quantity: str) -> np.ndarray:
         """One quantity of :data:`QUANTITIES` as an array of shape ``(n_seeds, n_values)``."""
-        check_choice(quantity, "quantity", QUANTITIES)
-        return np.array([[getattr(m, quantity) for m in row] for row in self.measurements], dtype=float)
+        return self.sweep(quantity).data
 
     def sweep(self, quantity: str) -> Sweep:
         """One quantity as a chapter-1 :class:`gatebook.Sweep` (seed mean and standard error)."""
-        return Sweep(name=QUANTITIES[check_choice(quantity, "quantity", QUANTITIES)], parameter=r"$\alpha_z$",
-                     values=self.alpha_z, seeds=self.seeds, data=self.data(quantity),
-                     label=f"N = {self.network.get('N')}")
+        return Sweep.from_measurements(self.measurements, quantity, QUANTITIES, parameter=r"$\alpha_z$",
+                                       values=self.alpha_z, seeds=self.seeds, label=f"N = {self.network.get('N')}")
 
     def measurement(self, alpha_z: float, seed: int | None = None) -> SlowingMeasurement:
         """The measurement at one value of :math:`\\alpha_z` (default: the first seed)."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._validation import check_choice
 from .correlations import autocorrelation, decay_time
 from .lyapunov import max_lyapunov
 from .progress import progress_bar
@@ -43,6 +44,19 @@ class Sweep:
     seeds: tuple
     data: np.ndarray
     label: str = ""
+
+    @classmethod
+    def from_measurements(cls, measurements, quantity: str, names, *, parameter: str, values, seeds, label: str = ""):
+        """One field of a grid of measurement records as a :class:`Sweep`.
+
+        ``measurements[i][j]`` is the record (any object with attributes) of seed ``seeds[i]``
+        at ``values[j]``; ``names`` maps each allowed ``quantity`` (an attribute name) to its
+        axis label. Chapters 7 and 8 keep their sweeps this way.
+        """
+        quantity = check_choice(quantity, "quantity", names)
+        data = np.array([[getattr(m, quantity) for m in row] for row in measurements], dtype=float)
+        return cls(name=names[quantity], parameter=parameter, values=np.asarray(values), seeds=tuple(seeds),
+                   data=data, label=label)
 
     @property
     def mean(self) -> np.ndarray:

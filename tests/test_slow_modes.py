@@ -119,3 +119,18 @@ def test_bad_input():
         drift_limit(3, 1.0)
     with pytest.raises(ValueError, match="quantity"):
         SlowingSweep(np.array([0.0]), (0,), [[None]], {}).data("speed")
+
+
+def test_sweep_from_measurements_reads_one_field_per_seed_and_value():
+    """The grid container shared by chapters 7 and 8: rows are seeds, columns parameter values."""
+    from types import SimpleNamespace
+
+    from gatebook.sweeps import Sweep
+
+    grid = [[SimpleNamespace(a=10 * i + j, b=-1.0) for j in range(3)] for i in range(2)]
+    s = Sweep.from_measurements(grid, "a", {"a": "label of a", "b": "b"}, parameter="p", values=[0.1, 0.2, 0.3], seeds=(4, 5))
+    np.testing.assert_array_equal(s.data, [[0, 1, 2], [10, 11, 12]])
+    np.testing.assert_allclose(s.mean, [5, 6, 7])
+    assert s.name == "label of a" and s.seeds == (4, 5) and s.parameter == "p"
+    with pytest.raises(ValueError, match="quantity"):
+        Sweep.from_measurements(grid, "c", {"a": "a"}, parameter="p", values=[0.1, 0.2, 0.3], seeds=(4, 5))

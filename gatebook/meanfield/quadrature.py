@@ -27,6 +27,7 @@ doubling. ``method="auto"`` therefore uses Gauss-Hermite only while
 from __future__ import annotations
 
 import numbers
+from functools import lru_cache
 
 import numpy as np
 from scipy.special import expit
@@ -106,15 +107,25 @@ def gaussian_nodes(n: int, method: str = "hermite"):
     """
     n = check_positive_int(n, "n")
     method = check_choice(method, "method", ("hermite", "grid"))
+    if method == "grid" and n < 3:
+        raise ValueError(f"n must be at least 3 for the grid rule, got {n}")
+    return _nodes(n, method)
+
+
+@lru_cache(maxsize=64)
+def _nodes(n, method):
+    """Cached (read-only) nodes and weights; the Hermite rule costs an eigen-solve."""
     if method == "hermite":
         t, w = np.polynomial.hermite_e.hermegauss(n)
-        return t, w / np.sqrt(2.0 * np.pi)
-    if n < 3:
-        raise ValueError(f"n must be at least 3 for the grid rule, got {n}")
-    t = np.linspace(-GRID_HALF_WIDTH, GRID_HALF_WIDTH, n)
-    w = np.exp(-0.5 * t**2)
-    w[[0, -1]] *= 0.5
-    return t, w / w.sum()
+        w = w / np.sqrt(2.0 * np.pi)
+    else:
+        t = np.linspace(-GRID_HALF_WIDTH, GRID_HALF_WIDTH, n)
+        w = np.exp(-0.5 * t**2)
+        w[[0, -1]] *= 0.5
+        w = w / w.sum()
+    t.flags.writeable = False
+    w.flags.writeable = False
+    return t, w
 
 
 def _check_variance(variance):

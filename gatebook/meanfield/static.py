@@ -1,0 +1,320 @@
+r"""Static (fixed-point) mean field of the gated network (chapters 10 and 11).
+
+At a fixed point of the gated network, :math:`h`, :math:`z` and :math:`r` have Gaussian
+statistics across units, with variances that solve
+
+.. math::
+    \Delta_h=g_h^2\,S_r(\Delta_r)\,Q(\Delta_h)+\sigma_I^2,\qquad
+    \Delta_r=g_r^2\,Q(\Delta_h),\qquad \Delta_z=g_z^2\,Q(\Delta_h),
+
+where :math:`Q(\Delta)=\langle\tanh^2\rangle_\Delta` and
+:math:`S_r(\Delta_r)=\langle\sigma_r^2\rangle_{\Delta_r}` are Gaussian averages. The timescale
+gate :math:`\sigma_z` multiplies the whole right-hand side of :math:`\dot h`, so it does not
+move fixed points: :math:`\alpha_z` and :math:`\beta_z` do not appear. :math:`\Delta_h\equiv0`
+always solves the equations without input; nonzero solutions exist once :math:`g_h` reaches the
+static onset :math:`g_{\rm topo}` (:func:`fixed_point_onset`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+
+from .._validation import check_finite_float, check_nonnegative_float, check_positive_int
+from ._result import DMFTConvergenceError
+from .quadrature import gate, gaussian_average
+
+__all__ = [
+    "zero_state_threshold",
+    "tanh_second_moment",
+    "gate_second_moment",
+    "fixed_point_onset",
+    "StaticMeanField",
+    "static_mean_field",
+]
+
+
+def zero_state_threshold(beta_r) -> float:
+    r"""Gain at which the zero fixed point loses stability, :math:`g_h=1+e^{\beta_r}` (chapter 10).
+
+    At :math:`h=0` every output gate sits at :math:`s_r=\sigma_r(0)=1/(1+e^{\beta_r})`, so the
+    linearised coupling is :math:`g_hs_r J^h`, whose spectrum reaches :math:`\mathrm{Re}\,\lambda=1`
+    at :math:`g_hs_r=1`. Independent of :math:`\alpha_r`, :math:`\alpha_z`, :math:`\beta_z`.
+
+    >>> zero_state_threshold(0.0)
+    2.0
+    """
+    beta_r = check_finite_float(beta_r, "beta_r")
+    return float(1.0 + np.exp(beta_r))
+
+
+def tanh_second_moment(delta):
+    r"""Fixed-point order parameter :math:`Q(\Delta)=\int Dx\,\tanh^2(\sqrt\Delta\,x)` (chapter 10).
+
+    :math:`Q(\Delta)<\Delta` and :math:`Q(\Delta)/\Delta\to1` as :math:`\Delta\to0`.
+    Vectorised over ``delta``; uses :func:`~gatebook.meanfield.quadrature.gaussian_average`
+    with the sharpness of :math:`\tanh`.
+    """
+    return gaussian_average(lambda x: np.tanh(x) ** 2, delta)
+
+
+def gate_second_moment(delta_r, alpha_r=0.0, beta_r=0.0):
+    r"""Mean squared output gate :math:`S_r(\Delta_r)=\int Dx\,\sigma_r^2(\sqrt{\Delta_r}\,x)` (chapter 10).
+
+    Equals :math:`s_r^2=(1+e^{\beta_r})^{-2}` at :math:`\alpha_r=0` or :math:`\Delta_r=0`, and tends to
+    the probability that :math:`r>0`, i.e. :math:`1/2`, in the step-gate limit
+    :math:`\alpha_r\to\infty`. Sharp gates are averaged on a fine grid.
+    """
+    alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
+    beta_r = check_finite_float(beta_r, "beta_r")
+    return gaussian_average(lambda x: gate(x, alpha_r, beta_r) ** 2, delta_r, sharpness=max(alpha_r, 2.0))
+
+
+def _gain_ratio(delta, alpha_r, beta_r, g_r):
+    """The function S_r(g_r^2 Q(Delta)) Q(Delta) / Delta whose maximum sets g_topo."""
+    q = tanh_second_moment(delta)
+    return gate_second_moment(g_r**2 * q, alpha_r, beta_r) * q / delta
+
+
+def fixed_point_onset(alpha_r=0.0, beta_r=0.0, g_r=1.0) -> float:
+    r"""Static onset :math:`g_{\rm topo}` of nonzero fixed points (chapters 10 and 11).
+
+    A nonzero solution of the static mean field exists iff :math:`g_h\ge g_{\rm topo}`, with
+
+    .. math::
+        g_{\rm topo}=\Big[\sup_{\Delta>0}\frac{S_r\big(g_r^2Q(\Delta)\big)\,Q(\Delta)}{\Delta}\Big]^{-1/2}.
+
+    The supremum is found by a 1-D maximisation over :math:`\log\Delta` (a log-spaced scan
+    refined by a bounded scalar search), compared with its :math:`\Delta\to0` limit
+    :math:`s_r^2`. Hence :math:`g_{\rm topo}=1+e^{\beta_r}` exactly at :math:`\alpha_r=0`, and
+    :math:`\sqrt2<g_{\rm topo}\le1+e^{\beta_r}` for :math:`\beta_r\ge0`, tending to :math:`\sqrt2` as
+    :math:`\alpha_r\to\infty`.
+
+    This is the static-mean-field **proxy** for the onset of topological complexity (the
+    exponential growth of the number of fixed points); it is not a Kac-Rice computation.
+
+    Parameters
+    ----------
+    alpha_r : float, optional
+        Gain of the output gate (``>= 0``).
+    beta_r : float, optional
+        Bias of the output gate.
+    g_r : float, optional
+        Gain of the gate coupling (``>= 0``); only :math:`\alpha_rg_r` matters.
+
+    Examples
+    --------
+    >>> fixed_point_onset(0.0, 1.0)  # 1 + e
+    3.718281828459045
+    """
+    alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
+    beta_r = check_finite_float(beta_r, "beta_r")
+    g_r = check_nonnegative_float(g_r, "g_r")
+    limit = gate(0.0, alpha_r, beta_r) ** 2  # S_r(0) * lim Q(Delta)/Delta
+    scale = max(1.0, alpha_r * g_r)
+    log_delta = np.linspace(np.log(1e-6 / scale**2), np.log(1e4), 301)
+    ratio = _gain_ratio(np.exp(log_delta), alpha_r, beta_r, g_r)
+    k = int(np.argmax(ratio))
+    best = ratio[k]
+    if 0 < k < log_delta.size - 1:
+        opt = minimize_scalar(
+            lambda u: -_gain_ratio(np.exp(u), alpha_r, beta_r, g_r),
+            bounds=(log_delta[k - 1], log_delta[k + 1]),
+            method="bounded",
+            options={"xatol": 1e-10},
+        )
+        best = max(best, -float(opt.fun))
+    if best <= limit:
+        return zero_state_threshold(beta_r)  # supremum at Delta -> 0: exactly 1/s_r
+    return float(best**-0.5)
+
+
+@dataclass
+class StaticMeanField:
+    r"""Solution of the static mean-field equations (chapter 10).
+
+    Attributes
+    ----------
+    g_h, alpha_r, beta_r, g_r, g_z, input_std : float
+        The parameters.
+    delta_h, delta_r, delta_z : float
+        Fixed-point variances :math:`\Delta_h`, :math:`\Delta_r=g_r^2Q(\Delta_h)`,
+        :math:`\Delta_z=g_z^2Q(\Delta_h)`.
+    branch : {"zero", "nonzero"}
+        ``"zero"`` for the trivial solution :math:`\Delta_h=0` (only without input).
+    residual : float
+        :math:`|g_h^2S_rQ+\sigma_I^2-\Delta_h|` at the solution.
+    iterations : int
+        Fixed-point iterations used (before the Newton polish).
+    converged : bool
+    """
+
+    g_h: float
+    alpha_r: float
+    beta_r: float
+    g_r: float
+    g_z: float
+    input_std: float
+    delta_h: float
+    delta_r: float
+    delta_z: float
+    branch: str
+    residual: float
+    iterations: int
+    converged: bool = True
+
+    def __str__(self) -> str:
+        return (
+            f"StaticMeanField(g_h={self.g_h:g}, alpha_r={self.alpha_r:g}, beta_r={self.beta_r:g}): "
+            f"{self.branch} branch, Delta_h={self.delta_h:.8g}, Delta_r={self.delta_r:.8g}, "
+            f"Delta_z={self.delta_z:.8g}, residual {self.residual:.2g} after {self.iterations} iterations"
+        )
+
+
+def static_mean_field(
+    g_h,
+    alpha_r=0.0,
+    beta_r=0.0,
+    g_r=1.0,
+    input_std=0.0,
+    *,
+    g_z=1.0,
+    start=None,
+    tol=1e-12,
+    max_iter=200_000,
+) -> StaticMeanField:
+    r"""Solve the static mean-field equations of the gated network (chapter 10).
+
+    .. math::
+        \Delta_h=g_h^2\,S_r\big(g_r^2Q(\Delta_h)\big)\,Q(\Delta_h)+\sigma_I^2,\qquad
+        \Delta_r=g_r^2Q(\Delta_h),\qquad\Delta_z=g_z^2Q(\Delta_h).
+
+    The map :math:`T(\Delta)=g_h^2S_r(g_r^2Q(\Delta))Q(\Delta)+\sigma_I^2` is iterated from
+    ``start``. Since :math:`S_r\le1` and :math:`Q\le1`, the default start
+    :math:`g_h^2+\sigma_I^2` lies above every solution, and the iteration descends to the
+    largest one (for :math:`\beta_r\ge0` the map is increasing). Without input it
+    reaches :math:`\Delta_h=0` when :math:`g_h<g_{\rm topo}` (:func:`fixed_point_onset`); with a
+    sharp gate and :math:`g_{\rm topo}<g_h<1+e^{\beta_r}` a small ``start`` selects the zero
+    branch instead. A nonzero limit is polished by Newton's method on
+    :math:`T(\Delta)-\Delta`.
+
+    Parameters
+    ----------
+    g_h : float
+        State coupling gain (``>= 0``).
+    alpha_r, beta_r, g_r : float, optional
+        Output-gate gain (``>= 0``), bias, and gate-coupling gain (``>= 0``).
+    input_std : float, optional
+        Standard deviation :math:`\sigma_I` of a static random input to :math:`h` (``>= 0``).
+    g_z : float, optional
+        Timescale-gate coupling gain; only sets :math:`\Delta_z`.
+    start : float, optional
+        Initial :math:`\Delta_h` (``> 0``); default :math:`g_h^2+\sigma_I^2`.
+    tol : float, optional
+        Tolerance on the residual, relative to :math:`\max(1,\Delta_h)`.
+    max_iter : int, optional
+
+    Returns
+    -------
+    StaticMeanField
+
+    Raises
+    ------
+    DMFTConvergenceError
+        If the iteration has not settled after ``max_iter`` steps (e.g. too close to
+        :math:`g_{\rm topo}`, where it slows down critically).
+
+    Examples
+    --------
+    >>> static_mean_field(1.5).delta_h
+    0.0
+    """
+    g_h = check_nonnegative_float(g_h, "g_h")
+    alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
+    beta_r = check_finite_float(beta_r, "beta_r")
+    g_r = check_nonnegative_float(g_r, "g_r")
+    g_z = check_nonnegative_float(g_z, "g_z")
+    input_std = check_nonnegative_float(input_std, "input_std")
+    tol = check_finite_float(tol, "tol")
+    if tol <= 0:
+        raise ValueError(f"tol must be positive, got {tol}")
+    max_iter = check_positive_int(max_iter, "max_iter")
+    noise = input_std**2
+    x = g_h**2 + noise if start is None else check_finite_float(start, "start")
+    if x <= 0:
+        raise ValueError(f"start must be positive, got {x}")
+
+    def T(d):
+        q = tanh_second_moment(d)
+        return g_h**2 * gate_second_moment(g_r**2 * q, alpha_r, beta_r) * q + noise
+
+    x0, steps, history = x, [], 0
+    branch = "nonzero"
+    for history in range(1, max_iter + 1):
+        new = T(x)
+        step = abs(new - x)
+        steps.append(step)
+        x = new
+        if noise == 0.0 and x <= 1e-13 * x0:
+            branch = "zero"
+            break
+        if step <= 1e-9 * x:
+            break
+    else:
+        raise DMFTConvergenceError(
+            f"static mean field at g_h={g_h:g}, alpha_r={alpha_r:g}, beta_r={beta_r:g}",
+            iterations=max_iter,
+            residuals=steps[-50:],
+            last={"delta_h": x},
+            suggestion="raise max_iter (the iteration slows down near the onset g_topo), or start closer to the solution",
+        )
+    if branch == "zero":
+        x = 0.0
+    else:
+        x = _newton_polish(lambda d: T(d) - d, x, tol)
+    residual = abs(T(x) - x) if x > 0 else 0.0
+    if residual > tol * max(1.0, x):
+        raise DMFTConvergenceError(
+            f"static mean field (Newton polish) at g_h={g_h:g}, alpha_r={alpha_r:g}, beta_r={beta_r:g}",
+            iterations=history,
+            residuals=[residual],
+            last={"delta_h": x},
+            suggestion="start closer to the solution or loosen tol",
+        )
+    q = tanh_second_moment(x) if x > 0 else 0.0
+    return StaticMeanField(
+        g_h=g_h,
+        alpha_r=alpha_r,
+        beta_r=beta_r,
+        g_r=g_r,
+        g_z=g_z,
+        input_std=input_std,
+        delta_h=float(x),
+        delta_r=float(g_r**2 * q),
+        delta_z=float(g_z**2 * q),
+        branch=branch,
+        residual=float(residual),
+        iterations=history,
+    )
+
+
+def _newton_polish(F, x, tol, max_steps=30):
+    """Newton's method with a central-difference slope; keeps the best iterate."""
+    best, best_res = x, abs(F(x))
+    for _ in range(max_steps):
+        if best_res <= 0.01 * tol * max(1.0, best):
+            break
+        h = 1e-6 * max(best, 1e-8)
+        slope = (F(best + h) - F(best - h)) / (2 * h)
+        if slope == 0 or not np.isfinite(slope):
+            break
+        trial = best - F(best) / slope
+        if not (trial > 0) or abs(trial - best) > 0.1 * best:
+            break  # stay on the branch the iteration found
+        res = abs(F(trial))
+        if res >= best_res:
+            break
+        best, best_res = trial, res
+    return best

@@ -231,3 +231,9 @@ def test_convergence_error_carries_diagnostics():
     assert err.diagnostics["residuals"] == (1.0, 0.5, 0.25)
     assert err.diagnostics["last"] == {"variance": 1.2}
     assert "damping" in str(err) and "0.25" in str(err)
+
+
+def test_constant_functions_are_broadcast():
+    # a constant f averages to itself; E[2 tanh(y)] = 0 for every correlation
+    np.testing.assert_allclose(gaussian_average(lambda x: 1.0, [0.5, 2.0]), 1.0, rtol=1e-14)
+    np.testing.assert_allclose(correlated_average(lambda x: 2.0, np.tanh, 1.0, [-1.0, 0.1, 1.0]), 0.0, atol=1e-15)

@@ -154,6 +154,11 @@ def _choose(method, n, sharpness, std_max):
     return method, n
 
 
+def _apply(f, x):
+    """``f(x)`` as a float array of the shape of ``x`` (a constant ``f`` is broadcast)."""
+    return np.broadcast_to(np.asarray(f(x), dtype=float), x.shape)
+
+
 def _check_callable(f, name):
     if not callable(f):
         raise TypeError(f"{name} must be a callable acting elementwise on arrays, got {type(f).__name__}")
@@ -199,8 +204,8 @@ def gaussian_average(f, variance, *, mean=0.0, n=None, method="auto", sharpness=
         n = check_positive_int(n, "n")
     method, n = _choose(method, n, alpha, float(np.sqrt(v.max())) if v.size else 0.0)
     t, w = gaussian_nodes(n, method)
-    values = np.asarray(f(mu + np.sqrt(v)[..., None] * t), dtype=float)
-    out = values @ w
+    x = mu + np.sqrt(v)[..., None] * t
+    out = _apply(f, x) @ w
     return float(out) if out.ndim == 0 else out
 
 
@@ -270,8 +275,8 @@ def correlated_average(f, g, variance, c, *, mean=0.0, n=None, method="auto", sh
         b = np.sqrt(1.0 - np.abs(cb))[:, None, None]
         sign = np.sign(cb)[:, None, None]
         zeta, xi = t[None, :, None], t[None, None, :]
-        inner_f = np.asarray(f(mu + sd * (b * xi + a * zeta)), dtype=float) @ w
-        inner_g = np.asarray(g(mu + sd * (b * xi + sign * a * zeta)), dtype=float) @ w
+        inner_f = _apply(f, mu + sd * (b * xi + a * zeta)) @ w
+        inner_g = _apply(g, mu + sd * (b * xi + sign * a * zeta)) @ w
         out[start : start + step] = (inner_f * inner_g) @ w
     out = out.reshape(cc.shape)
     return float(out) if out.ndim == 0 else out

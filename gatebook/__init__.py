@@ -28,6 +28,7 @@ _LAZY_SUBMODULES = (
     "memory",  # chapter 7
     "slow_modes",  # chapter 7
     "r_gate",  # chapter 8
+    "meanfield",  # chapters 9-11
 )
 
 

@@ -1,0 +1,463 @@
+r"""Dynamical mean-field theory of the gated network at :math:`\alpha_z=0` (chapters 9-10).
+
+With a constant timescale gate (:math:`\alpha_z=0`, so :math:`\sigma_z\equiv s_z`) the
+single-site state :math:`h` is a stationary Gaussian process and the self-consistent
+autocorrelations :math:`\Delta_h(s)=\langle h(t)h(t+s)\rangle`,
+:math:`\Delta_r(s)=\langle r(t)r(t+s)\rangle` solve (presynaptic output gate, static input
+:math:`I_i\sim\mathcal N(0,\sigma_I^2)` inside the bracket)
+
+.. math::
+
+    \big(1-\tau_{\rm eff}^2\partial_s^2\big)\Delta_h=g_h^2\,C_{\sigma_r}(s)\,C_\phi(s)+\sigma_I^2,
+    \qquad \big(1-\tau_r^2\partial_s^2\big)\Delta_r=g_r^2\,C_\phi(s),
+
+with :math:`\tau_{\rm eff}=\tau_h/s_z`, :math:`C_\phi(s)=\langle\phi(h(t))\phi(h(t+s))\rangle`
+and :math:`C_{\sigma_r}(s)=\langle\sigma_r(r(t))\sigma_r(r(t+s))\rangle` (means not
+subtracted). :func:`gated_dmft` solves them by the damped Fourier fixed-point iteration of
+chapter 9; :func:`gated_lambda_max` gives the maximal Lyapunov exponent from the linearised
+two-replica equations (chapter 10).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.interpolate import CubicSpline
+from scipy.optimize import brentq
+from scipy.sparse.linalg import LinearOperator, eigs
+from scipy.special import expit
+
+from .._validation import (
+    check_choice,
+    check_finite_float,
+    check_nonnegative_float,
+    check_positive_float,
+    check_positive_int,
+)
+
+from ._result import DMFTConvergenceError, DMFTResult
+from .quadrature import gate as _gate, gate_slope as _gate_slope
+
+__all__ = ["gated_dmft", "gated_lambda_max"]
+
+STARTS = ("large", "small")
+#: number of correlation coefficients at which the correlation functions are tabulated
+_N_TABLE = 97
+#: half-width, in standard deviations, of the grids of the Gaussian averages
+_SD_RANGE = 9.0
+_N_X = 2048
+_N_ZETA = 321
+
+
+def _tanh_slope(x):
+    return 1.0 - np.tanh(x) ** 2
+
+
+def _table_points(m: int = _N_TABLE) -> np.ndarray:
+    """Chebyshev-spaced correlation coefficients on [-1, 1] (dense near c = +-1)."""
+    return np.cos(np.linspace(np.pi, 0.0, m))
+
+
+def correlation_table(f, variance: float, c: np.ndarray, sharpness: float = 0.0) -> np.ndarray:
+    r"""Tabulate :math:`C_f(c)=\langle f(x)f(y)\rangle` for jointly Gaussian :math:`(x,y)`.
+
+    Both variables have variance ``variance`` and correlation coefficient ``c``; the nested
+    formula of chapter 9,
+
+    .. math::
+
+        C_f(c)=\int\!D\zeta\,F_c\big(\sqrt{|c|\Delta_0}\,\zeta\big)\,
+        F_c\big(\mathrm{sgn}(c)\sqrt{|c|\Delta_0}\,\zeta\big),\qquad
+        F_c=f*\mathcal N\big(0,(1-|c|)\Delta_0\big),
+
+    is evaluated by smoothing :math:`f` on a fine uniform grid (:math:`\pm18` s.d., FFT
+    Gaussian filter, cubic interpolation) and integrating over :math:`\zeta` on 321 uniform
+    nodes on :math:`\pm9`, so that sharp gates are resolved (no Gauss-Hermite
+    under-resolution). Means are not subtracted. The smoothing grid has 1024 points, or 2048
+    when ``sharpness`` (the gain of ``f``) times the standard deviation exceeds 5.
+    """
+    c = np.asarray(c, dtype=float)
+    sd = np.sqrt(variance)
+    if sd == 0.0:
+        f0 = float(f(np.zeros(1))[0])
+        return np.full(c.shape, f0 * f0)
+    # fine grid on +-2*range s.d.: the periodic wrap of the FFT filter stays far from |x| <= range s.d.
+    m = _N_X if sharpness * sd > 5.0 else _N_X // 2
+    x = np.linspace(-2 * _SD_RANGE * sd, 2 * _SD_RANGE * sd, m, endpoint=False)
+    dx = x[1] - x[0]
+    omega = 2 * np.pi * np.fft.rfftfreq(m, d=dx)
+    fhat = np.fft.rfft(f(x))
+    a2 = (1.0 - np.abs(c))[:, None] * variance
+    smooth = np.fft.irfft(fhat[None, :] * np.exp(-0.5 * a2 * omega[None, :] ** 2), n=m)
+    zeta = np.linspace(-_SD_RANGE, _SD_RANGE, _N_ZETA)
+    w = np.exp(-0.5 * zeta**2)
+    w /= w.sum()
+    b = np.sqrt(np.abs(c))[:, None] * sd * zeta[None, :]  # (m, N_zeta)
+    first = _interp_rows(smooth, x[0], dx, b)
+    second = _interp_rows(smooth, x[0], dx, np.sign(c)[:, None] * b)
+    return (first * second) @ w
+
+
+def _interp_rows(values: np.ndarray, x0: float, dx: float, points: np.ndarray) -> np.ndarray:
+    """Row-wise cubic (4-point Lagrange) interpolation of ``values`` (uniform grid) at ``points``."""
+    pos = (points - x0) / dx
+    i = np.clip(np.floor(pos).astype(int), 1, values.shape[1] - 3)
+    t = pos - i
+    rows = np.arange(values.shape[0])[:, None]
+    return (
+        -t * (t - 1) * (t - 2) / 6 * values[rows, i - 1]
+        + (t + 1) * (t - 1) * (t - 2) / 2 * values[rows, i]
+        - (t + 1) * t * (t - 2) / 2 * values[rows, i + 1]
+        + (t + 1) * t * (t - 1) / 6 * values[rows, i + 2]
+    )
+
+
+def _profile(f, autocorrelation: np.ndarray, sharpness: float = 0.0) -> np.ndarray:
+    """:math:`C_f(s)` along a lag profile, from a table interpolated by a cubic spline."""
+    variance = float(autocorrelation[0])
+    if variance <= 0.0:
+        return correlation_table(f, 0.0, np.zeros_like(autocorrelation))
+    cgrid = _table_points()
+    spline = CubicSpline(cgrid, correlation_table(f, variance, cgrid, sharpness))
+    return spline(np.clip(autocorrelation / variance, -1.0, 1.0))
+
+
+def _even_filter(values: np.ndarray, ds: float, multiplier) -> np.ndarray:
+    r"""Apply a Fourier multiplier to even functions sampled on :math:`s=0,\dots,s_{\max}`.
+
+    The profile is extended evenly to :math:`[-s_{\max},s_{\max}]`, zero-padded to twice that
+    length against wrap-around, multiplied by ``multiplier(omega)`` in Fourier space and
+    restricted back to :math:`s\ge0`. ``values`` may carry leading batch axes.
+    """
+    n = values.shape[-1]
+    P = 4 * (n - 1)
+    full = np.zeros(values.shape[:-1] + (P,))
+    full[..., :n] = values
+    full[..., P - n + 1 :] = values[..., 1:][..., ::-1]
+    omega = 2 * np.pi * np.fft.rfftfreq(P, d=ds)
+    return np.fft.irfft(np.fft.rfft(full) * multiplier(omega), n=P)[..., :n]
+
+
+def _solve_linear(rhs: np.ndarray, ds: float, tau: float) -> np.ndarray:
+    r"""Even solution of :math:`(1-\tau^2\partial_s^2)\Delta=\mathrm{rhs}`, constant tail kept."""
+    tail = rhs[-1]
+    return tail + _even_filter(rhs - tail, ds, lambda w: 1.0 / (1.0 + (tau * w) ** 2))
+
+
+def _anderson_step(history: list, x: np.ndarray, fres: np.ndarray, damping: float, memory: int = 5):
+    r"""One step of damped Anderson mixing for the fixed point :math:`x=G(x)`, :math:`f=G(x)-x`.
+
+    With differences :math:`\Delta X,\Delta F` of the last ``memory`` iterates and residuals,
+    :math:`\gamma=\arg\min\lVert f-\Delta F\gamma\rVert` and
+    :math:`x\leftarrow x+\eta f-(\Delta X+\eta\Delta F)\gamma`; with no history this is the
+    plain damped update :math:`x+\eta f`.
+    """
+    history.append((x.copy(), fres.copy()))
+    if len(history) > memory + 1:
+        history.pop(0)
+    if len(history) < 2:
+        return x + damping * fres
+    xs = np.array([h[0] for h in history])
+    fs = np.array([h[1] for h in history])
+    dX = np.diff(xs, axis=0).T
+    dF = np.diff(fs, axis=0).T
+    gamma = np.linalg.lstsq(dF, fres, rcond=None)[0]
+    return x + damping * fres - (dX + damping * dF) @ gamma
+
+
+def _check_params(g_h, alpha_r, beta_r, beta_z, g_r, tau_h, tau_r, input_std, alpha_z):
+    alpha_z = check_finite_float(alpha_z, "alpha_z")
+    if alpha_z != 0.0:
+        raise ValueError(
+            f"alpha_z must be 0 for gated_dmft (got {alpha_z}): with a dynamic timescale gate h is "
+            "non-Gaussian and needs the Monte Carlo (sampling) DMFT solver, not available yet"
+        )
+    return dict(
+        g_h=check_nonnegative_float(g_h, "g_h"),
+        alpha_r=check_nonnegative_float(alpha_r, "alpha_r"),
+        beta_r=check_finite_float(beta_r, "beta_r"),
+        beta_z=check_finite_float(beta_z, "beta_z"),
+        g_r=check_nonnegative_float(g_r, "g_r"),
+        tau_h=check_positive_float(tau_h, "tau_h"),
+        tau_r=check_positive_float(tau_r, "tau_r"),
+        input_std=check_nonnegative_float(input_std, "input_std"),
+        alpha_z=0.0,
+    )
+
+
+def _initial(start, lags, p):
+    """Initial (Delta_h, Delta_r) profiles for a start label or a previous result."""
+    if isinstance(start, DMFTResult):
+        if "autocorrelation_r" not in start.params:
+            raise ValueError("start must be a result of gated_dmft (its params lack autocorrelation_r)")
+        old = np.asarray(start.lags, dtype=float)
+        dh = np.interp(lags, old, start.autocorrelation)
+        dr = np.interp(lags, old, start.params["autocorrelation_r"])
+        return dh, dr
+    start = check_choice(start, "start", STARTS)
+    amplitude = 10.0 * max(p["g_h"] ** 2, 1.0) if start == "large" else 1e-3
+    profile = amplitude * np.exp(-lags / p["tau_h"])
+    return profile + p["input_std"] ** 2, p["g_r"] ** 2 * profile / max(amplitude, 1.0)
+
+
+def gated_dmft(
+    g_h,
+    alpha_r=0.0,
+    beta_r=0.0,
+    beta_z=0.0,
+    g_r=1.0,
+    tau_h=1.0,
+    tau_r=1.0,
+    input_std=0.0,
+    *,
+    alpha_z=0.0,
+    s_max=80.0,
+    n=2048,
+    damping=0.4,
+    tol=1e-9,
+    max_iter=3000,
+    start="large",
+) -> DMFTResult:
+    r"""Self-consistent autocorrelations of the gated network at :math:`\alpha_z=0` (chapter 9).
+
+    Solves, by damped Fourier fixed-point iteration on :math:`s\in[0,s_{\max}]`,
+
+    .. math::
+
+        \Delta_h=\mathcal F^{-1}\Big[\frac{\mathcal F[g_h^2C_{\sigma_r}C_\phi]}{1+\tau_{\rm eff}^2\omega^2}\Big]
+        +\sigma_I^2,\qquad
+        \Delta_r=\mathcal F^{-1}\Big[\frac{\mathcal F[g_r^2C_\phi]}{1+\tau_r^2\omega^2}\Big],
+        \qquad \tau_{\rm eff}=\tau_h(1+e^{\beta_z}),
+
+    with :math:`C_\phi,C_{\sigma_r}` tabulated on a grid of correlation coefficients by the
+    nested Gaussian formula (:func:`correlation_table`) and interpolated. The iterate is
+    damped, :math:`\Delta\leftarrow(1-\eta)\Delta+\eta\Delta_{\rm new}`. Constant tails
+    (:math:`\Delta(\infty)`, nonzero with a static input) are kept exactly.
+
+    Parameters
+    ----------
+    g_h, alpha_r, beta_r, beta_z, g_r, tau_h, tau_r : float
+        Network parameters as in :class:`gatebook.GatedNetwork` (gains ``>= 0``, times ``> 0``).
+    input_std : float, optional
+        Standard deviation :math:`\sigma_I` of a static random input inside the bracket.
+    alpha_z : float, optional
+        Must be 0; anything else raises :class:`ValueError` (the sampling solver for
+        :math:`\alpha_z\neq0` is not part of this module).
+    s_max : float, optional
+        Largest lag, in the units of :math:`\tau_h`. Widen it near transitions.
+    n : int, optional
+        Number of lags on :math:`[0,s_{\max}]` (``>= 16``).
+    damping : float, optional
+        :math:`\eta\in(0,1]`.
+    tol : float, optional
+        Convergence threshold on :math:`\max_s|\Delta_{\rm new}-\Delta|/\Delta_h(0)`.
+    max_iter : int, optional
+    start : {"large", "small"} or DMFTResult, optional
+        Initial condition; a large start reaches the chaotic branch, a small one the
+        quiescent branch where both exist (bistability of sharp gates, chapter 10).
+
+    Returns
+    -------
+    DMFTResult
+        ``lags`` (units of :math:`\tau_h`), ``autocorrelation`` :math:`\Delta_h(s)`,
+        ``variance`` :math:`\Delta_h(0)`, ``branch`` (``"chaotic"``, ``"quiescent"`` or
+        ``"fixed"`` for a time-independent nonzero solution), and in ``params`` the inputs
+        plus ``autocorrelation_r`` :math:`\Delta_r(s)`, ``variance_r``, ``tau_eff``.
+
+    Raises
+    ------
+    DMFTConvergenceError
+        If the iteration does not reach ``tol`` within ``max_iter`` steps.
+
+    Examples
+    --------
+    >>> from gatebook.meanfield.gated import gated_dmft
+    >>> res = gated_dmft(1.5)           # g_eff = 0.75 < 1
+    >>> res.branch, res.variance
+    ('quiescent', 0.0)
+    """
+    p = _check_params(g_h, alpha_r, beta_r, beta_z, g_r, tau_h, tau_r, input_std, alpha_z)
+    s_max = check_positive_float(s_max, "s_max")
+    n = check_positive_int(n, "n")
+    if n < 16:
+        raise ValueError(f"n must be at least 16, got {n}")
+    damping = check_positive_float(damping, "damping")
+    if damping > 1:
+        raise ValueError(f"damping must lie in (0, 1], got {damping}")
+    tol = check_positive_float(tol, "tol")
+    max_iter = check_positive_int(max_iter, "max_iter")
+
+    s_z = float(expit(-p["beta_z"]))
+    s_r = float(expit(-p["beta_r"]))
+    tau_eff = p["tau_h"] / s_z
+    lags = np.linspace(0.0, s_max, n)
+    ds = lags[1]
+    phi = np.tanh
+    alpha, beta = p["alpha_r"], p["beta_r"]
+
+    def gate(x):
+        return _gate(x, alpha, beta)
+
+    dh, dr = _initial(start, lags, p)
+    residuals = []
+    history = []
+    floor = 1e-13
+    converged = False
+    for it in range(1, max_iter + 1):
+        c_phi = _profile(phi, dh)
+        c_sig = _profile(gate, dr, alpha) if alpha != 0.0 else s_r**2
+        new_h = _solve_linear(p["g_h"] ** 2 * c_sig * c_phi + p["input_std"] ** 2, ds, tau_eff)
+        new_r = _solve_linear(p["g_r"] ** 2 * c_phi, ds, p["tau_r"])
+        scale = max(float(dh[0]), 1e-300)
+        res = max(np.max(np.abs(new_h - dh)), np.max(np.abs(new_r - dr))) / scale
+        residuals.append(float(res))
+        x = np.concatenate([dh, dr])
+        fres = np.concatenate([new_h, new_r]) - x
+        x = _anderson_step(history, x, fres, damping)
+        dh, dr = x[:n], x[n:]
+        if dh[0] <= 0.0:  # an extrapolation overshot: restart from the damped update
+            history.clear()
+            dh = (1 - damping) * (dh - damping * fres[:n]) + damping * new_h
+            dr = (1 - damping) * (dr - damping * fres[n:]) + damping * new_r
+        if dh[0] < floor and p["input_std"] == 0.0:
+            dh = np.zeros_like(dh)
+            dr = np.zeros_like(dr)
+            converged = True
+            break
+        if res < tol:
+            converged = True
+            break
+    if not converged:
+        raise DMFTConvergenceError(
+            f"Fourier iteration of the gated DMFT at g_h={p['g_h']:g}, alpha_r={p['alpha_r']:g} (tol {tol:g})",
+            iterations=max_iter,
+            residuals=residuals,
+            last={"variance": float(dh[0]), "variance_r": float(dr[0]), "tail": float(dh[-1])},
+            suggestion="more damping (smaller damping), a wider grid (larger s_max), more iterations, "
+            "or another start",
+        )
+    if dh[0] == 0.0:
+        branch = "quiescent"
+    elif dh[0] - dh[-1] < 1e-6 * dh[0]:
+        branch = "fixed"
+    else:
+        branch = "chaotic"
+    params = dict(p)
+    params.update(
+        autocorrelation_r=dr,
+        variance_r=float(dr[0]),
+        tau_eff=tau_eff,
+        s_z=s_z,
+        s_r=float(expit(-p["beta_r"])),
+        s_max=s_max,
+        n=n,
+        damping=damping,
+        tol=tol,
+    )
+    return DMFTResult(
+        lags=lags,
+        autocorrelation=dh,
+        variance=float(dh[0]),
+        converged=True,
+        iterations=it,
+        residuals=tuple(residuals),
+        branch=branch,
+        method="gated-fourier-iteration",
+        params=params,
+    )
+
+
+def _operator(result, kappa):
+    """The two-field operator of chapter 10 at growth rate ``kappa`` as a LinearOperator."""
+    p = result.params
+    lags = np.asarray(result.lags)
+    ds = lags[1] - lags[0]
+    dh = np.asarray(result.autocorrelation)
+    dr = np.asarray(p["autocorrelation_r"])
+    alpha, beta = p["alpha_r"], p["beta_r"]
+    c_sig = _profile(lambda x: _gate(x, alpha, beta), dr, alpha) if alpha != 0.0 else p["s_r"] ** 2
+    c_dphi = _profile(_tanh_slope, dh)
+    te, tr = p["tau_eff"], p["tau_r"]
+    a_hh = p["g_h"] ** 2 * c_sig * c_dphi
+    n = lags.size
+    if alpha == 0.0:
+        def mv(f):
+            f = np.ravel(f)
+            return _even_filter(a_hh * f, ds, lambda w: 1.0 / ((1 + te * kappa) ** 2 + (te * w) ** 2))
+
+        return LinearOperator((n, n), matvec=mv, dtype=float)
+    c_dsig = _profile(lambda x: _gate_slope(x, alpha, beta), dr, alpha)
+    c_phi = _profile(np.tanh, dh)
+    a_hr = p["g_h"] ** 2 * c_dsig * c_phi
+    a_rh = p["g_r"] ** 2 * c_dphi
+
+    def mv2(x):
+        x = np.ravel(x)
+        f, fr = x[:n], x[n:]
+        out_h = _even_filter(a_hh * f + a_hr * fr, ds, lambda w: 1.0 / ((1 + te * kappa) ** 2 + (te * w) ** 2))
+        out_r = _even_filter(a_rh * f, ds, lambda w: 1.0 / ((1 + tr * kappa) ** 2 + (tr * w) ** 2))
+        return np.concatenate([out_h, out_r])
+
+    return LinearOperator((2 * n, 2 * n), matvec=mv2, dtype=float)
+
+
+def spectral_radius(result, kappa: float) -> float:
+    r"""Spectral radius :math:`\rho(\kappa)` of the linearised two-replica operator (chapter 10).
+
+    .. math::
+
+        (f,f_r)\mapsto\Big(G^{\rm eff}_\kappa*g_h^2\big[C_{\sigma_r}C_{\phi'}f+C_{\sigma_r'}C_\phi f_r\big],\;
+        G^{r}_\kappa*g_r^2C_{\phi'}f\Big),\qquad
+        \hat G^{\tau}_\kappa(\omega)=\frac{1}{(1+\tau\kappa)^2+\tau^2\omega^2}.
+    """
+    op = _operator(result, kappa)
+    vals = eigs(op, k=1, which="LM", v0=np.ones(op.shape[0]), tol=1e-12, return_eigenvectors=False)
+    return float(np.abs(vals[0]))
+
+
+def gated_lambda_max(result, *, tol=1e-8) -> float:
+    r"""Maximal Lyapunov exponent of the gated network from its DMFT solution (chapter 10).
+
+    :math:`\lambda_{\max}` is the largest :math:`\kappa` at which the two-field system
+
+    .. math::
+
+        \big[(1+\tau_{\rm eff}\kappa)^2-\tau_{\rm eff}^2\partial_s^2\big]f
+        =g_h^2\big[C_{\sigma_r}C_{\phi'}f+C_{\sigma_r'}C_\phi f_r\big],\qquad
+        \big[(1+\tau_r\kappa)^2-\tau_r^2\partial_s^2\big]f_r=g_r^2C_{\phi'}f
+
+    has a bounded solution, found by bisection (Brent) on :math:`\rho(\kappa)=1`
+    (:func:`spectral_radius`, decreasing in :math:`\kappa`). On the quiescent branch the
+    exact value :math:`\max\{(s_z/\tau_h)(g_hs_r-1),-1/\tau_r\}` is returned (the
+    :math:`z`-block relaxation :math:`-1/\tau_z` is not part of the DMFT at
+    :math:`\alpha_z=0`). At :math:`\alpha_r=0` the result equals the Schrödinger value
+    :math:`(s_z/\tau_h)(-1+\sqrt{1-E_0})` of chapter 1's network.
+
+    Parameters
+    ----------
+    result : DMFTResult
+        Output of :func:`gated_dmft`.
+    tol : float, optional
+        Absolute tolerance on :math:`\kappa`.
+    """
+    if not isinstance(result, DMFTResult) or "autocorrelation_r" not in result.params:
+        raise TypeError("result must be a DMFTResult returned by gated_dmft")
+    tol = check_positive_float(tol, "tol")
+    p = result.params
+    if result.branch == "quiescent":
+        return max(p["s_z"] / p["tau_h"] * (p["g_h"] * p["s_r"] - 1.0), -1.0 / p["tau_r"])
+    tau_max = max(p["tau_eff"], p["tau_r"])
+
+    def excess(kappa):
+        return spectral_radius(result, kappa) - 1.0
+
+    lo = 0.0
+    while excess(lo) < 0:
+        lo = 0.5 * (lo - 1.0 / tau_max)
+        if lo < -(1 - 1e-6) / tau_max:
+            raise DMFTConvergenceError(
+                "bisection for lambda_max: rho(kappa) < 1 down to kappa = -1/tau", last={"kappa": lo}
+            )
+    hi = max(lo, 0.0) + 0.5 / tau_max
+    while excess(hi) > 0:
+        hi = 2 * hi + 1.0 / tau_max
+    return float(brentq(excess, lo, hi, xtol=tol))

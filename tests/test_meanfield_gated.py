@@ -66,6 +66,18 @@ def test_alpha_r_zero_is_chapter_1_network(scs_case):
     np.testing.assert_allclose(res.autocorrelation[: s.size], sol.sol(s / tau_eff)[0], atol=1e-4 * d0)
 
 
+def test_alpha_r_zero_matches_scs_module(scs_case):
+    """The gated solver at alpha_r = 0 against chapter 1's DMFT (meanfield.scs, potential method)."""
+    from gatebook.meanfield.scs import scs_dmft, scs_lambda_max
+
+    ref = scs_dmft(1.5, tau=2.0)
+    s = scs_case.lags[scs_case.lags <= 30.0]
+    np.testing.assert_allclose(
+        scs_case.autocorrelation[: s.size], np.interp(s, ref.lags, ref.autocorrelation), atol=1e-4 * ref.variance
+    )
+    assert gated_lambda_max(scs_case) == pytest.approx(scs_lambda_max(1.5, tau=2.0, result=ref), abs=1e-5)
+
+
 def test_local_equations_at_zero_lag(gated_case):
     """(1 - tau^2 d^2/ds^2) Delta = rhs at s = 0, for both Delta_h and Delta_r (alpha_r = 5)."""
     res = gated_case

@@ -194,8 +194,9 @@ def _initial(start, lags, p):
         dr = np.interp(lags, old, start.params["autocorrelation_r"])
         return dh, dr
     start = check_choice(start, "start", STARTS)
-    amplitude = 10.0 * max(p["g_h"] ** 2, 1.0) if start == "large" else 1e-3
-    profile = amplitude * np.exp(-lags / p["tau_h"])
+    # "large": the upper bound g_h^2 of Delta_h(0) (C_sigma, C_phi <= 1), decaying over tau_eff
+    amplitude = max(p["g_h"] ** 2, 1e-3) if start == "large" else 1e-3
+    profile = amplitude * np.exp(-lags * expit(-p["beta_z"]) / p["tau_h"])
     return profile + p["input_std"] ** 2, p["g_r"] ** 2 * profile / max(amplitude, 1.0)
 
 
@@ -266,7 +267,9 @@ def gated_dmft(
     Raises
     ------
     DMFTConvergenceError
-        If the iteration does not reach ``tol`` within ``max_iter`` steps.
+        If the iteration does not reach ``tol`` within ``max_iter`` steps, or if the converged
+        profile dips below its tail value by more than 1 % of :math:`\Delta_h(0)-\Delta_h(s_{\max})`
+        or ends negative (a spurious periodic solution of the truncated problem).
 
     Examples
     --------
@@ -334,6 +337,19 @@ def gated_dmft(
             last={"variance": float(dh[0]), "variance_r": float(dr[0]), "tail": float(dh[-1])},
             suggestion="more damping (smaller damping), a wider grid (larger s_max), more iterations, "
             "or another start",
+        )
+    span = dh[0] - dh[-1]
+    if dh[0] > 0.0 and (np.min(dh - dh[-1]) < -1e-2 * max(span, 1e-300) or dh[-1] < -1e-6 * dh[0]):
+        # a periodic (oscillating) fixed point of the truncated problem: Delta_h dips below its
+        # tail, or the tail (the variance of static per-unit means) is negative
+        raise DMFTConvergenceError(
+            f"gated DMFT at g_h={p['g_h']:g}, alpha_r={p['alpha_r']:g}: the solution oscillates "
+            "below its tail value (a spurious periodic solution)",
+            iterations=it,
+            residuals=residuals,
+            last={"variance": float(dh[0]), "tail": float(dh[-1])},
+            suggestion="a wider grid (larger s_max), or another start (an oscillating profile is a "
+            "spurious periodic solution)",
         )
     if dh[0] == 0.0:
         branch = "quiescent"

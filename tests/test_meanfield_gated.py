@@ -149,20 +149,26 @@ def test_lambda_max_equals_schroedinger_at_alpha_r_zero(scs_case, gated_case):
 
 
 def test_theory_matches_simulation(gated_case):
-    """Temporal variance of h, N = 500, two seeds, 30 tau transient, 120 tau window.
+    """Temporal variance of h: N = 500, seeds 0-2, 30 tau transient, 120 tau window sampled every tau.
 
-    Finite N biases it downwards (about 13 % at N = 500, 7 % at N = 1000 in our runs,
-    shrinking roughly as 1/N), so the stated tolerance is 15 % below and 5 % above.
+    The DMFT prediction for this estimator is corrected for the finite window exactly,
+    E[var] = Delta_h(0) - mean_{t,t'} Delta_h(t - t') (about 0.89 Delta_h(0) here). Finite N
+    biases the simulation downwards by a few percent at N = 500 (shrinking roughly as 1/N);
+    stated tolerance: the seed mean within 8 % of the prediction.
     """
     import gatebook as gb
 
-    ratios = []
-    for seed in (0, 1):
+    res = gated_case
+    t = np.arange(30.0, 150.0 + 1e-9, 1.0)
+    expected = res.variance - np.interp(np.abs(t[:, None] - t[None, :]), res.lags, res.autocorrelation).mean()
+    measured = []
+    for seed in (0, 1, 2):
         net = gb.GatedNetwork(N=500, g_h=3.0, alpha_r=5.0, seed=seed)
         tr = gb.simulate(net, 150.0, 0.2, seed=100 + seed, record_every=5)
-        h = tr.states[tr.times >= 30.0, :500]
-        ratios.append(h.var(axis=0).mean() / gated_case.variance)
-    assert 0.85 < np.mean(ratios) < 1.05
+        h = tr.states[tr.times >= 30.0 - 1e-9, :500]
+        assert h.shape[0] == t.size
+        measured.append(h.var(axis=0).mean())
+    assert np.mean(measured) == pytest.approx(expected, rel=0.08)
 
 
 def test_non_convergence_raises():

@@ -142,7 +142,8 @@ def test_lambda_max_equals_schroedinger_at_alpha_r_zero(scs_case, gated_case):
     cd = _nested(lambda x: 1 - np.tanh(x) ** 2, res.autocorrelation[: half.size], res.variance)
     v = np.concatenate([cd[:0:-1], cd])
     h = half[1]
-    e0 = eigh_tridiagonal(2 / h**2 + 1 - g_eff**2 * v, -np.ones(v.size - 1) / h**2, select="i", select_range=(0, 0))[0][0]
+    diag, off = 2 / h**2 + 1 - g_eff**2 * v, -np.ones(v.size - 1) / h**2
+    e0 = eigh_tridiagonal(diag, off, select="i", select_range=(0, 0))[0][0]
     assert lam == pytest.approx((-1 + np.sqrt(1 - e0)) / tau_eff, abs=1e-4)
     assert lam > 0
     assert gated_lambda_max(gated_case) > lam + 0.05

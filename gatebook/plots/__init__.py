@@ -11,7 +11,15 @@ from importlib import import_module as _import_module
 from ._style import _COLOURS, _figure_png, _new_figure, show_figures_in_notebooks
 
 #: One module per chapter topic: chapter 1, then chapters 6, 7 and 8.
-_MODULES = ("random_networks", "gated_network", "timescales", "dimensionality")
+_MODULES = (
+    "random_networks",
+    "gated_network",
+    "timescales",
+    "dimensionality",
+    "dmft",
+    "transitions",
+    "phase_diagrams",
+)
 
 __all__ = ["show_figures_in_notebooks"]
 for _mod in _MODULES:

@@ -8,7 +8,7 @@ from scipy.optimize import brentq
 from scipy.special import expit
 
 from gatebook.meanfield._result import DMFTConvergenceError
-from gatebook.meanfield.gated import correlation_table, gated_dmft, gated_lambda_max
+from gatebook.meanfield.gated import gated_dmft, gated_lambda_max
 from gatebook.meanfield.quadrature import correlated_average, gate, gaussian_average
 from gatebook.meanfield.static import fixed_point_onset
 
@@ -93,11 +93,17 @@ def test_local_equations_at_zero_lag(gated_case):
     assert dr[0] < p["g_r"] ** 2 * c_phi0
 
 
-def test_correlation_table_matches_nested_quadrature():
-    c = np.array([-0.7, 0.0, 0.3, 0.9, 0.999, 1.0])
-    ours = correlation_table(lambda x: gate(x, 20.0, 0.0), 0.4, c)
-    ref = correlated_average(lambda x: gate(x, 20.0, 0.0), lambda x: gate(x, 20.0, 0.0), 0.4, c, method="grid")
-    np.testing.assert_allclose(ours, ref, atol=2e-5)
+def test_sharp_gate_tables_agree_with_nested_quadrature():
+    # the DMFT tables (uniform-grid rule, FFT-smoothed inner averages) against nested
+    # Gauss-Hermite, which converges here (alpha * sd = 4) away from c = 1, where its inner
+    # integrand becomes the sharp gate itself; c = 1 is checked against the single average
+    g10 = lambda x: gate(x, 10.0, 0.0)  # noqa: E731
+    c = np.array([-0.7, 0.0, 0.3, 0.9])
+    ours = correlated_average(g10, g10, 0.16, c, method="grid", sharpness=10.0)
+    ref = correlated_average(g10, g10, 0.16, c, method="hermite", n=150)
+    np.testing.assert_allclose(ours, ref, atol=1e-12)
+    at_one = correlated_average(g10, g10, 0.16, 1.0, method="grid", sharpness=10.0)
+    assert at_one == pytest.approx(gaussian_average(lambda x: g10(x) ** 2, 0.16, sharpness=10.0), rel=1e-12)
 
 
 @pytest.mark.parametrize("beta_r, g_h", [(0.0, 1.9), (1.0, 3.0)])

@@ -169,10 +169,15 @@ def test_correlated_average_matches_monte_carlo():
 def test_sharp_gate_correlated_average_converges_by_doubling():
     f = lambda x: gate(x, 40.0, 8.0)  # noqa: E731  threshold at x = 0.2
     c = np.array([-0.5, 0.5, 0.95])
-    coarse = correlated_average(f, f, 1.0, c, method="grid", n=481)
-    fine = correlated_average(f, f, 1.0, c, method="grid", n=961)
-    finer = correlated_average(f, f, 1.0, c, method="grid", n=1921)
-    assert np.max(np.abs(finer - fine)) < 1e-9 < np.max(np.abs(fine - coarse)) * 1e3
+    runs = {n: correlated_average(f, f, 1.0, c, method="grid", n=n) for n in (61, 121, 241, 481, 961)}
+    changes = [np.max(np.abs(runs[2 * n - 1] - runs[n])) for n in (61, 121, 241, 481)]
+    # an under-resolved grid (spacing 5x the gate width 1/40) is visibly off, and every doubling
+    # shrinks the change by orders of magnitude until rounding (exponential convergence)
+    assert changes[0] > 1e-5
+    assert all(b < 0.1 * a or b < 1e-13 for a, b in zip(changes, changes[1:]))
+    assert changes[-1] < 1e-13
+    # the default (auto) grid for this sharpness is already converged
+    np.testing.assert_allclose(correlated_average(f, f, 1.0, c, sharpness=40.0), runs[961], atol=1e-13)
     # the c = 1 end equals the single average of f^2 (here E[f^2] -> P(x > 0.2) for a step)
     assert correlated_average(f, f, 1.0, 1.0, sharpness=40.0) == pytest.approx(
         gaussian_average(lambda x: f(x) ** 2, 1.0, sharpness=40.0), rel=1e-12

@@ -35,17 +35,13 @@ from .._validation import (
 )
 
 from ._result import DMFTConvergenceError, DMFTResult
-from .quadrature import gate as _gate, gate_slope as _gate_slope
+from .quadrature import correlated_average, gate as _gate, gate_slope as _gate_slope
 
 __all__ = ["gated_dmft", "gated_lambda_max"]
 
 STARTS = ("large", "small")
 #: number of correlation coefficients at which the correlation functions are tabulated
 _N_TABLE = 97
-#: half-width, in standard deviations, of the grids of the Gaussian averages
-_SD_RANGE = 9.0
-_N_X = 2048
-_N_ZETA = 321
 
 
 def _tanh_slope(x):
@@ -57,68 +53,20 @@ def _table_points(m: int = _N_TABLE) -> np.ndarray:
     return np.cos(np.linspace(np.pi, 0.0, m))
 
 
-def correlation_table(f, variance: float, c: np.ndarray, sharpness: float = 0.0) -> np.ndarray:
-    r"""Tabulate :math:`C_f(c)=\langle f(x)f(y)\rangle` for jointly Gaussian :math:`(x,y)`.
+def _profile(f, autocorrelation: np.ndarray, sharpness: float = 2.0) -> np.ndarray:
+    r""":math:`C_f(s)` along a lag profile, from a table over correlation coefficients.
 
-    Both variables have variance ``variance`` and correlation coefficient ``c``; the nested
-    formula of chapter 9,
-
-    .. math::
-
-        C_f(c)=\int\!D\zeta\,F_c\big(\sqrt{|c|\Delta_0}\,\zeta\big)\,
-        F_c\big(\mathrm{sgn}(c)\sqrt{|c|\Delta_0}\,\zeta\big),\qquad
-        F_c=f*\mathcal N\big(0,(1-|c|)\Delta_0\big),
-
-    is evaluated by smoothing :math:`f` on a fine uniform grid (:math:`\pm18` s.d., FFT
-    Gaussian filter, cubic interpolation) and integrating over :math:`\zeta` on 321 uniform
-    nodes on :math:`\pm9`, so that sharp gates are resolved (no Gauss-Hermite
-    under-resolution). Means are not subtracted. The smoothing grid has 1024 points, or 2048
-    when ``sharpness`` (the gain of ``f``) times the standard deviation exceeds 5.
+    The table :math:`C_f(c)` (:func:`~gatebook.meanfield.quadrature.correlated_average`, the
+    uniform-grid rule that resolves sharp gates) on Chebyshev-spaced :math:`c\in[-1,1]` is
+    interpolated by a cubic spline at :math:`c(s)=\Delta(s)/\Delta(0)`.
     """
-    c = np.asarray(c, dtype=float)
-    sd = np.sqrt(variance)
-    if sd == 0.0:
-        f0 = float(f(np.zeros(1))[0])
-        return np.full(c.shape, f0 * f0)
-    # fine grid on +-2*range s.d.: the periodic wrap of the FFT filter stays far from |x| <= range s.d.
-    m = _N_X if sharpness * sd > 5.0 else _N_X // 2
-    x = np.linspace(-2 * _SD_RANGE * sd, 2 * _SD_RANGE * sd, m, endpoint=False)
-    dx = x[1] - x[0]
-    omega = 2 * np.pi * np.fft.rfftfreq(m, d=dx)
-    fhat = np.fft.rfft(f(x))
-    a2 = (1.0 - np.abs(c))[:, None] * variance
-    smooth = np.fft.irfft(fhat[None, :] * np.exp(-0.5 * a2 * omega[None, :] ** 2), n=m)
-    zeta = np.linspace(-_SD_RANGE, _SD_RANGE, _N_ZETA)
-    w = np.exp(-0.5 * zeta**2)
-    w /= w.sum()
-    b = np.sqrt(np.abs(c))[:, None] * sd * zeta[None, :]  # (m, N_zeta)
-    first = _interp_rows(smooth, x[0], dx, b)
-    second = _interp_rows(smooth, x[0], dx, np.sign(c)[:, None] * b)
-    return (first * second) @ w
-
-
-def _interp_rows(values: np.ndarray, x0: float, dx: float, points: np.ndarray) -> np.ndarray:
-    """Row-wise cubic (4-point Lagrange) interpolation of ``values`` (uniform grid) at ``points``."""
-    pos = (points - x0) / dx
-    i = np.clip(np.floor(pos).astype(int), 1, values.shape[1] - 3)
-    t = pos - i
-    rows = np.arange(values.shape[0])[:, None]
-    return (
-        -t * (t - 1) * (t - 2) / 6 * values[rows, i - 1]
-        + (t + 1) * (t - 1) * (t - 2) / 2 * values[rows, i]
-        - (t + 1) * t * (t - 2) / 2 * values[rows, i + 1]
-        + (t + 1) * t * (t - 1) / 6 * values[rows, i + 2]
-    )
-
-
-def _profile(f, autocorrelation: np.ndarray, sharpness: float = 0.0) -> np.ndarray:
-    """:math:`C_f(s)` along a lag profile, from a table interpolated by a cubic spline."""
     variance = float(autocorrelation[0])
     if variance <= 0.0:
-        return correlation_table(f, 0.0, np.zeros_like(autocorrelation))
+        f0 = float(f(np.zeros(1))[0])
+        return np.full(autocorrelation.shape, f0 * f0)
     cgrid = _table_points()
-    spline = CubicSpline(cgrid, correlation_table(f, variance, cgrid, sharpness))
-    return spline(np.clip(autocorrelation / variance, -1.0, 1.0))
+    table = correlated_average(f, f, variance, cgrid, method="grid", sharpness=max(sharpness, 2.0))
+    return CubicSpline(cgrid, table)(np.clip(autocorrelation / variance, -1.0, 1.0))
 
 
 def _even_filter(values: np.ndarray, ds: float, multiplier) -> np.ndarray:
@@ -230,7 +178,7 @@ def gated_dmft(
         \qquad \tau_{\rm eff}=\tau_h(1+e^{\beta_z}),
 
     with :math:`C_\phi,C_{\sigma_r}` tabulated on a grid of correlation coefficients by the
-    nested Gaussian formula (:func:`correlation_table`) and interpolated. The iterate is
+    nested Gaussian formula (:func:`~gatebook.meanfield.quadrature.correlated_average`) and interpolated. The iterate is
     damped, :math:`\Delta\leftarrow(1-\eta)\Delta+\eta\Delta_{\rm new}`. Constant tails
     (:math:`\Delta(\infty)`, nonzero with a static input) are kept exactly.
 

@@ -32,17 +32,9 @@ from scipy.sparse.linalg import LinearOperator, eigsh
 
 from .._validation import check_choice, check_nonnegative_float, check_positive_float, check_positive_int
 from ._result import DMFTConvergenceError, DMFTResult
+from .quadrature import correlated_average, gaussian_average
 
-__all__ = ["scs_variance", "scs_dmft", "scs_lambda_max"]
-
-# Standard-normal quadrature: trapezoid rule on +-8 s.d. with step 1/6. tanh and ln cosh
-# have poles at distance pi/2 from the real axis, i.e. (pi/2)/sqrt(Delta0) standard
-# deviations, so 80-point Gauss-Hermite (error ~ exp(-(pi/2) sqrt(2*80/Delta0))) loses
-# digits once Delta0 ~ 5 (g = 3), whereas the trapezoid rule converges like
-# exp(-2 pi (pi/2) / (sqrt(Delta0) / 6)): the nested averages are
-# accurate to ~1e-8 at Delta0 = 5.5 (g = 3) and to rounding for Delta0 <~ 2 (g <~ 2).
-_NODES = np.linspace(-8.0, 8.0, 97)
-_WEIGHTS = (_NODES[1] - _NODES[0]) * np.exp(-0.5 * _NODES**2) / np.sqrt(2.0 * np.pi)
+__all__ = ["scs_variance", "scs_potential", "scs_dmft", "scs_lambda_max"]
 
 
 def _logcosh(x):
@@ -57,16 +49,9 @@ def _sech2(x):
 
 
 def _nested_average(f, delta, delta0):
-    r"""Nested Gaussian average :math:`\int D\zeta[\int D\xi f(\sqrt{\Delta_0-\Delta}\xi+\sqrt{\Delta}\zeta)]^2`.
-
-    ``delta`` is an array with :math:`0\le\Delta\le\Delta_0` (the chaotic branch has
-    :math:`\Delta(s)\ge0`), evaluated with the trapezoid rule above for both integrals.
-    """
-    delta = np.clip(np.asarray(delta, dtype=np.float64), 0.0, delta0)
-    a = np.sqrt(delta0 - delta)[..., None, None]
-    b = np.sqrt(delta)[..., None, None]
-    inner = np.sum(_WEIGHTS[:, None] * f(a * _NODES[:, None] + b * _NODES[None, :]), axis=-2)
-    return np.sum(_WEIGHTS * inner**2, axis=-1)
+    r"""Nested average :math:`\int D\zeta[\int D\xi f(\sqrt{\Delta_0-\Delta}\xi+\sqrt{\Delta}\zeta)]^2` for :math:`0\le\Delta\le\Delta_0`."""
+    c = np.clip(np.asarray(delta, dtype=float) / delta0, 0.0, 1.0)
+    return correlated_average(f, f, delta0, c, method="grid")
 
 
 def _tabulated_average(f, delta0, degree=32):
@@ -85,9 +70,11 @@ def _tabulated_average(f, delta0, degree=32):
 
 
 def _moments(f, delta0):
-    r""":math:`\langle f\rangle` and :math:`\langle f^2\rangle` over :math:`\mathcal N(0,\Delta_0)`."""
-    v = f(np.sqrt(delta0) * _NODES)
-    return float(np.dot(_WEIGHTS, v)), float(np.dot(_WEIGHTS, v * v))
+    r""":math:`\langle f\rangle` and :math:`\langle f^2\rangle` over :math:`\mathcal N(0,\Delta_0)` (uniform-grid rule)."""
+    return (
+        float(gaussian_average(f, delta0, method="grid")),
+        float(gaussian_average(lambda x: f(x) ** 2, delta0, method="grid")),
+    )
 
 
 def _check_g(g):
@@ -145,6 +132,46 @@ def scs_variance(g: float) -> float:
         # g is so close to 1 that Δ0 < 1e-6: use the small-amplitude expansion.
         return 0.5 * (1.0 - 1.0 / g**2)
     return float(brentq(_variance_equation, lo, hi, args=(g,), xtol=1e-15, rtol=1e-15, maxiter=200))
+
+
+def scs_potential(delta, delta0: float, g: float) -> np.ndarray:
+    r"""The potential :math:`V(\Delta;\Delta_0)` of chapter 1's DMFT (chapter 9).
+
+    .. math::
+
+        V(\Delta;\Delta_0)=-\tfrac12\Delta^2+g^2\!\int\!D\zeta\Big[\int\!D\xi\,
+        \Phi\big(\sqrt{\Delta_0-\Delta}\,\xi+\sqrt\Delta\,\zeta\big)\Big]^2,\qquad\Phi=\ln\cosh,
+
+    so that :math:`\Delta''=-\partial V/\partial\Delta` (units of :math:`\tau`). A particle
+    released at rest from :math:`\Delta_0` conserves :math:`\tfrac12\Delta'^2+V`; the
+    chaotic solution reaches the hilltop :math:`\Delta=0` as :math:`s\to\infty`, which
+    needs :math:`V(\Delta_0;\Delta_0)=V(0;\Delta_0)` (the :math:`\Delta_0` equation of
+    :func:`scs_variance`). The nested average is
+    :func:`~gatebook.meanfield.quadrature.correlated_average` of :math:`\Phi` with itself at
+    correlation coefficient :math:`\Delta/\Delta_0`.
+
+    Parameters
+    ----------
+    delta : array_like
+        Values :math:`0\le\Delta\le\Delta_0`.
+    delta0 : float
+        :math:`\Delta_0>0`.
+    g : float
+        Coupling gain.
+
+    Examples
+    --------
+    >>> d0 = scs_variance(2.0)
+    >>> v = scs_potential([0.0, d0], d0, 2.0)
+    >>> bool(abs(v[1] - v[0]) < 1e-9)
+    True
+    """
+    delta0 = check_positive_float(delta0, "delta0")
+    g = check_positive_float(g, "g")
+    delta = np.asarray(delta, dtype=float)
+    if np.any(~np.isfinite(delta)) or np.any(delta < 0) or np.any(delta > delta0 * (1 + 1e-12)):
+        raise ValueError("delta must lie in [0, delta0]")
+    return -0.5 * delta**2 + g * g * _nested_average(_logcosh, delta, delta0)
 
 
 def _grid(s_max, n):

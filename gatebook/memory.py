@@ -54,7 +54,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import brentq
 from scipy.special import expit
 
 from ._validation import (
@@ -68,6 +67,7 @@ from ._validation import (
 )
 from .gated_network import INPUT_PLACEMENTS, GatedNetwork
 from .inputs import Pulses, pulses
+from .meanfield.onsets import marginal_window, open_radius
 from .simulate import Trajectory, number_of_steps, simulate
 
 __all__ = [
@@ -89,98 +89,6 @@ PROTOCOLS = {
     "outside": {"width": 2.0, "amplitude": 0.25, "gate_pulse": 0.0, "gate_width": 0.2},
     "inside": {"width": 0.4, "amplitude": 1.0, "gate_pulse": 8.0, "gate_width": 0.2},
 }
-
-_HERMITE = np.polynomial.hermite_e.hermegauss(80)
-
-
-def _gauss(f, variance: float) -> float:
-    r""":math:`\langle f(x)\rangle` for :math:`x\sim\mathcal N(0,\mathrm{variance})` (80-point Gauss–Hermite)."""
-    nodes, weights = _HERMITE
-    return float(np.dot(weights, f(np.sqrt(variance) * nodes)) / np.sqrt(2.0 * np.pi))
-
-
-def _static_variance(g_eff: float) -> float:
-    r"""Nonzero root of :math:`\Delta=g_{\rm eff}^2\langle\tanh^2\rangle_\Delta` (exists iff :math:`g_{\rm eff}>1`)."""
-
-    def excess(log_delta):
-        delta = np.exp(log_delta)
-        return g_eff**2 * _gauss(lambda x: np.tanh(x) ** 2, delta) / delta - 1.0
-
-    # Q(D)/D decreases from 1 (D -> 0) to 0 (D -> inf): one sign change in log D.
-    return float(np.exp(brentq(excess, np.log(1e-12), np.log(4.0 * g_eff**2 + 1.0), xtol=1e-13)))
-
-
-def open_radius(g_h: float, beta_r: float = 0.0, f_open: float = 0.5) -> float:
-    r"""Radius :math:`\rho_{\rm open}` of the open units' spectrum at the fixed points, :math:`\alpha_z\to\infty`.
-
-    .. math::
-
-        \rho_{\rm open}^2=g_h^2s_r^2\,f_{\rm open}\,\langle\phi'^2\rangle_\Delta,\qquad
-        \Delta=g_h^2s_r^2\langle\phi^2\rangle_\Delta,\qquad s_r=\frac{1}{1+e^{\beta_r}},
-
-    for the gated network with a soft output gate (:math:`\alpha_r=0`) and :math:`\phi=\tanh`.
-    Gaussian averages by 80-point Gauss–Hermite quadrature. Nonzero fixed points exist only for
-    :math:`g_hs_r>1`; as :math:`g_hs_r\to1^+`, :math:`\Delta\to0` and
-    :math:`\rho_{\rm open}^2\to f_{\rm open}`. Chapter 7 uses it for the marginal window.
-
-    Parameters
-    ----------
-    g_h : float
-        Coupling gain; must exceed :math:`1+e^{\beta_r}`.
-    beta_r : float
-        Output-gate bias.
-    f_open : float
-        Fraction of open timescale gates, in (0, 1] (1/2 for :math:`\beta_z=0`).
-
-    Examples
-    --------
-    >>> round(open_radius(2.0 * (1 + 1e-9)), 6)   # at threshold: sqrt(f_open)
-    0.707107
-    """
-    g_h = check_positive_float(g_h, "g_h")
-    beta_r = check_finite_float(beta_r, "beta_r")
-    f_open = check_positive_float(f_open, "f_open")
-    if f_open > 1.0:
-        raise ValueError(f"f_open must lie in (0, 1], got {f_open}")
-    g_eff = g_h * float(expit(-beta_r))
-    if g_eff <= 1.0:
-        raise ValueError(
-            f"g_h must exceed 1 + exp(beta_r) = {1 + np.exp(beta_r):.6g} for nonzero fixed points, got {g_h}"
-        )
-    delta = _static_variance(g_eff)
-    slope2 = _gauss(lambda x: (1.0 - np.tanh(x) ** 2) ** 2, delta)
-    return float(np.sqrt(g_eff**2 * f_open * slope2))
-
-
-def marginal_window(beta_r: float = 0.0, f_open: float = 0.5) -> tuple[float, float]:
-    r"""The window :math:`(1+e^{\beta_r},\,g_h^*)` of marginally stable fixed points at large :math:`\alpha_z`.
-
-    :math:`g_h^*` solves :math:`\rho_{\rm open}(g_h^*)=1` (:func:`open_radius`, root found by
-    Brent's method); below :math:`1+e^{\beta_r}` the only fixed point is the quiet state, above
-    :math:`g_h^*` the open units are unstable. Chapter 7 picks :math:`g_h` inside it for the
-    integrator.
-
-    Examples
-    --------
-    >>> lo, hi = marginal_window(0.0)
-    >>> lo, bool(2.0 < hi < 10.0)
-    (2.0, True)
-    """
-    beta_r = check_finite_float(beta_r, "beta_r")
-    lo = float(1.0 + np.exp(beta_r))
-    if f_open >= 1.0:
-        # rho^2 -> f_open at the threshold: with every gate open there is no window.
-        check_positive_float(f_open, "f_open")
-        if f_open > 1.0:
-            raise ValueError(f"f_open must lie in (0, 1], got {f_open}")
-        return lo, lo
-    hi = lo * 2.0
-    while open_radius(hi, beta_r, f_open) < 1.0:
-        hi *= 2.0
-        if hi > 1e4 * lo:  # pragma: no cover - rho grows without bound
-            raise RuntimeError("open_radius never reached 1")
-    g_star = brentq(lambda g: open_radius(g, beta_r, f_open) - 1.0, lo * (1.0 + 1e-9), hi, xtol=1e-10)
-    return lo, float(g_star)
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,0 +1,297 @@
+r"""Where activity changes character: the chaotic onset and the marginal window (chapters 10-11).
+
+Three gains mark the transitions of the gated network at :math:`\alpha_z=0` without input
+(chapter 10):
+
+* :math:`g_{\rm topo}` (:func:`~gatebook.meanfield.static.fixed_point_onset`): nonzero fixed
+  points appear (static-mean-field proxy for topological complexity);
+* :math:`g_{\rm chaos}` (:func:`chaos_onset`): the chaotic DMFT branch appears;
+* :math:`1+e^{\beta_r}` (:func:`~gatebook.meanfield.static.zero_state_threshold`): the quiet
+  state loses stability.
+
+A soft output gate (:math:`\alpha_r=0`) makes all three coincide; a sharp one separates them,
+:math:`g_{\rm topo}<g_{\rm chaos}<1+e^{\beta_r}`, and the network is bistable in between the
+last two. For a large timescale-gate gain :math:`\alpha_z` the fixed points become marginally
+stable inside the window :math:`1+e^{\beta_r}<g_h<g_h^*` (:func:`open_radius`,
+:func:`marginal_window`, chapters 7 and 11).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import brentq
+from scipy.special import expit
+
+from .._validation import check_finite_float, check_nonnegative_float, check_positive_float, check_positive_int
+from ._result import DMFTConvergenceError
+from .gated import gated_dmft
+from .quadrature import gaussian_average
+from .static import fixed_point_onset, tanh_second_moment, zero_state_threshold
+
+__all__ = ["chaos_onset", "is_chaotic", "open_radius", "marginal_window"]
+
+#: variance, relative to :math:`g_h^2`, below which a DMFT solution counts as quiet
+_QUIET_FLOOR = 1e-8
+
+
+def _static_variance(g_eff: float) -> float:
+    r"""Nonzero root of :math:`\Delta=g_{\rm eff}^2Q(\Delta)` (exists iff :math:`g_{\rm eff}>1`).
+
+    :math:`Q(\Delta)/\Delta` decreases from 1 (:math:`\Delta\to0`) to 0, so there is one sign
+    change in :math:`\log\Delta`; Brent's method finds it even next to the onset, where the
+    fixed-point iteration of :func:`~gatebook.meanfield.static.static_mean_field` slows down.
+    """
+
+    def excess(log_delta):
+        delta = np.exp(log_delta)
+        return g_eff**2 * tanh_second_moment(delta) / delta - 1.0
+
+    return float(np.exp(brentq(excess, np.log(1e-12), np.log(4.0 * g_eff**2 + 1.0), xtol=1e-13)))
+
+
+def open_radius(g_h: float, beta_r: float = 0.0, f_open: float = 0.5) -> float:
+    r"""Radius :math:`\rho_{\rm open}` of the open units' spectrum at the fixed points, :math:`\alpha_z\to\infty`.
+
+    .. math::
+
+        \rho_{\rm open}^2=g_h^2s_r^2\,f_{\rm open}\,\langle\phi'^2\rangle_\Delta,\qquad
+        \Delta=g_h^2s_r^2\langle\phi^2\rangle_\Delta,\qquad s_r=\frac{1}{1+e^{\beta_r}},
+
+    for the gated network with a soft output gate (:math:`\alpha_r=0`) and :math:`\phi=\tanh`.
+    Nonzero fixed points exist only for :math:`g_hs_r>1`; as :math:`g_hs_r\to1^+`,
+    :math:`\Delta\to0` and :math:`\rho_{\rm open}^2\to f_{\rm open}`. Chapters 7 and 11 use it for
+    the marginal window.
+
+    Parameters
+    ----------
+    g_h : float
+        Coupling gain; must exceed :math:`1+e^{\beta_r}`.
+    beta_r : float
+        Output-gate bias.
+    f_open : float
+        Fraction of open timescale gates, in (0, 1] (1/2 for :math:`\beta_z=0`).
+
+    Examples
+    --------
+    >>> round(open_radius(2.0 * (1 + 1e-9)), 6)   # at threshold: sqrt(f_open)
+    0.707107
+    """
+    g_h = check_positive_float(g_h, "g_h")
+    beta_r = check_finite_float(beta_r, "beta_r")
+    f_open = check_positive_float(f_open, "f_open")
+    if f_open > 1.0:
+        raise ValueError(f"f_open must lie in (0, 1], got {f_open}")
+    g_eff = g_h * float(expit(-beta_r))
+    if g_eff <= 1.0:
+        raise ValueError(
+            f"g_h must exceed 1 + exp(beta_r) = {1 + np.exp(beta_r):.6g} for nonzero fixed points, got {g_h}"
+        )
+    delta = _static_variance(g_eff)
+    slope2 = gaussian_average(lambda x: (1.0 - np.tanh(x) ** 2) ** 2, delta)
+    return float(np.sqrt(g_eff**2 * f_open * slope2))
+
+
+def marginal_window(beta_r: float = 0.0, f_open: float = 0.5) -> tuple[float, float]:
+    r"""The window :math:`(1+e^{\beta_r},\,g_h^*)` of marginally stable fixed points at large :math:`\alpha_z`.
+
+    :math:`g_h^*` solves :math:`\rho_{\rm open}(g_h^*)=1` (:func:`open_radius`, root found by
+    Brent's method); below :math:`1+e^{\beta_r}` the only fixed point is the quiet state, above
+    :math:`g_h^*` the open units are unstable. Chapter 7 picks :math:`g_h` inside it for the
+    integrator; chapter 11 draws it as the marginal region of the phase diagram.
+
+    Examples
+    --------
+    >>> lo, hi = marginal_window(0.0)
+    >>> lo, bool(2.0 < hi < 10.0)
+    (2.0, True)
+    """
+    beta_r = check_finite_float(beta_r, "beta_r")
+    f_open = check_positive_float(f_open, "f_open")
+    if f_open > 1.0:
+        raise ValueError(f"f_open must lie in (0, 1], got {f_open}")
+    lo = zero_state_threshold(beta_r)
+    if f_open == 1.0:
+        return lo, lo  # rho^2 -> f_open = 1 at the threshold: with every gate open there is no window
+    hi = lo * 2.0
+    while open_radius(hi, beta_r, f_open) < 1.0:
+        hi *= 2.0
+        if hi > 1e4 * lo:  # pragma: no cover - rho grows without bound
+            raise RuntimeError("open_radius never reached 1")
+    g_star = brentq(lambda g: open_radius(g, beta_r, f_open) - 1.0, lo * (1.0 + 1e-9), hi, xtol=1e-10)
+    return lo, float(g_star)
+
+
+def is_chaotic(result) -> bool:
+    r"""Whether a :class:`~gatebook.meanfield.DMFTResult` lies on the chaotic branch.
+
+    True when :math:`\Delta_h(s)` decays, i.e. :math:`\Delta_h(0)-\Delta_h(\infty)` exceeds a
+    floor of :math:`10^{-8}g_h^2` (a quiet state or a static, time-independent solution is
+    not chaotic).
+    """
+    g_h = float(result.params.get("g_h", 1.0))
+    span = float(result.autocorrelation[0] - result.autocorrelation[-1])
+    return result.branch == "chaotic" and span > _QUIET_FLOOR * max(g_h, 1.0) ** 2
+
+
+def chaos_onset(
+    alpha_r=0.0,
+    beta_r=0.0,
+    g_r=1.0,
+    *,
+    input_std=0.0,
+    beta_z=0.0,
+    tau_h=1.0,
+    tau_r=1.0,
+    tol=1e-3,
+    n=1024,
+    s_max=80.0,
+    max_iter=1500,
+    details=False,
+):
+    r"""Gain :math:`g_{\rm chaos}` at which the chaotic DMFT branch appears (chapters 10-11).
+
+    The smallest :math:`g_h` for which the DMFT of the gated network (:math:`\alpha_z=0`,
+    :func:`~gatebook.meanfield.gated.gated_dmft`) has a solution whose autocorrelation decays,
+
+    .. math::
+
+        g_{\rm chaos}=\inf\{g_h:\ \Delta_h(0)>\Delta_h(\infty)\ \text{on a solution of the DMFT}\},
+
+    found by bisection on that predicate, each solve warm-started from the chaotic solution at
+    the upper end of the bracket (so the chaotic branch is followed down to where it ends).
+
+    Without input the quiet state loses stability at :math:`1+e^{\beta_r}`, above which the
+    chaotic branch exists, so :math:`g_{\rm chaos}\le1+e^{\beta_r}`:
+
+    * :math:`\alpha_r=0`: the network is chapter 1's with :math:`g_{\rm eff}=g_hs_r`, and the
+      onset is exactly :math:`1+e^{\beta_r}` (returned without solving);
+    * otherwise the branch is first looked for just below the threshold; if it is absent there
+      the onset is continuous and :math:`1+e^{\beta_r}` is returned, if present the branch
+      ends at a saddle-node below it (sharp gates, a jump in :math:`\Delta_h(0)`), which the
+      bisection brackets from :math:`g_{\rm topo}` (:func:`~gatebook.meanfield.static.fixed_point_onset`).
+
+    With a static input (:math:`\sigma_I>0`) there is no quiet state; the bracket is found by
+    stepping down and up from :math:`1+e^{\beta_r}` before bisecting.
+
+    Parameters
+    ----------
+    alpha_r, beta_r, g_r : float, optional
+        Output gate: gain (``>= 0``), bias, coupling gain (``>= 0``).
+    input_std : float, optional
+        :math:`\sigma_I` of a static random input inside the bracket (``>= 0``).
+    beta_z, tau_h, tau_r : float, optional
+        Only rescale time; they do not move the onset but are passed to the solver.
+    tol : float, optional
+        Width of the final bracket in :math:`g_h` (``> 0``); the midpoint is returned.
+    n, s_max, max_iter : optional
+        Grid and iteration settings of each DMFT solve (widen ``s_max`` if the correlation time
+        near the onset exceeds it).
+    details : bool, optional
+        If true, return ``(g_chaos, info)`` with the final bracket, the variance of the
+        chaotic branch at its upper end and the number of solves.
+
+    Returns
+    -------
+    float
+        :math:`g_{\rm chaos}` to within ``tol / 2`` (exact for :math:`\alpha_r=0` without input).
+
+    Notes
+    -----
+    A solve that does not converge within ``max_iter`` iterations is counted as "no chaotic
+    solution": just below a saddle-node the iteration drifts slowly along the ghost of the
+    lost branch before collapsing, which is where the true answer lies anyway.
+
+    Examples
+    --------
+    >>> chaos_onset(0.0, 1.0)        # 1 + e
+    3.718281828459045
+    >>> g = chaos_onset(20.0, tol=0.02)
+    >>> bool(fixed_point_onset(20.0) < g < 2.0)
+    True
+    """
+    alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
+    beta_r = check_finite_float(beta_r, "beta_r")
+    g_r = check_nonnegative_float(g_r, "g_r")
+    input_std = check_nonnegative_float(input_std, "input_std")
+    tol = check_positive_float(tol, "tol")
+    n = check_positive_int(n, "n")
+    max_iter = check_positive_int(max_iter, "max_iter")
+    g_quiet = zero_state_threshold(beta_r)
+    info = {"solves": 0, "bracket": (g_quiet, g_quiet), "variance_at_upper": float("nan"), "kind": "continuous"}
+
+    def out(value):
+        return (float(value), info) if details else float(value)
+
+    if input_std == 0.0 and (alpha_r == 0.0 or g_r == 0.0):
+        info["kind"] = "exact"
+        return out(g_quiet)
+
+    def solve(g, start):
+        info["solves"] += 1
+        try:
+            res = gated_dmft(
+                g,
+                alpha_r,
+                beta_r,
+                beta_z,
+                g_r,
+                tau_h,
+                tau_r,
+                input_std,
+                s_max=s_max,
+                n=n,
+                tol=1e-7,
+                max_iter=max_iter,
+                start=start,
+            )
+        except DMFTConvergenceError:
+            return None
+        return res if is_chaotic(res) else None
+
+    if input_std == 0.0:
+        hi = g_quiet * (1.0 + 0.05)
+        upper = solve(hi, "large")
+        if upper is None:  # pragma: no cover - the quiet state is unstable here
+            raise DMFTConvergenceError(
+                f"no chaotic DMFT solution found above the quiet threshold (g_h={hi:g}, alpha_r={alpha_r:g})",
+                suggestion="a wider grid (s_max) or more iterations (max_iter)",
+            )
+        below = solve(g_quiet - tol, upper)
+        if below is None:
+            info["bracket"] = (g_quiet - tol, g_quiet)
+            return out(g_quiet)
+        hi, upper = g_quiet - tol, below
+        lo = fixed_point_onset(alpha_r, beta_r, g_r)
+        while lo > 0.05 and solve(lo, upper) is not None:  # pragma: no cover - chaos below g_topo
+            lo *= 0.8
+        info["kind"] = "discontinuous"
+    else:
+        hi, upper = g_quiet, solve(g_quiet, "large")
+        while upper is None:
+            hi *= 1.25
+            if hi > 50.0 * g_quiet:
+                raise DMFTConvergenceError(
+                    f"no chaotic DMFT solution found up to g_h={hi:g} (sigma_I={input_std:g})",
+                    suggestion="check the parameters; a strong input can suppress chaos at every gain",
+                )
+            upper = solve(hi, "large")
+        lo = hi
+        while True:
+            lo *= 0.8
+            if lo < 1e-3:
+                return out(0.0)
+            trial = solve(lo, upper)
+            if trial is None:
+                break
+            hi, upper = lo, trial
+        info["kind"] = "input"
+    while hi - lo > tol:
+        mid = 0.5 * (lo + hi)
+        trial = solve(mid, upper)
+        if trial is None:
+            lo = mid
+        else:
+            hi, upper = mid, trial
+    info["bracket"] = (lo, hi)
+    info["variance_at_upper"] = float(upper.variance)
+    return out(0.5 * (lo + hi))

@@ -1,0 +1,946 @@
+r"""Phase diagrams of the gated network from mean-field theory (chapter 11).
+
+Three boundaries cut the :math:`(g_h,\alpha_r,\beta_r)` space of the gated network with a
+constant timescale gate (:math:`\alpha_z=0`):
+
+.. math::
+
+    g_{\rm topo}(\alpha_r,\beta_r)\;\le\;g_{\rm chaos}(\alpha_r,\beta_r)\;\le\;
+    g_{\rm quiet}(\beta_r)=1+e^{\beta_r},
+
+the static onset of nonzero fixed points (a *proxy* for the onset of topological
+complexity), the appearance of the chaotic DMFT branch, and the loss of stability of the
+quiet state. :func:`phase_boundaries` computes them along one parameter axis;
+:func:`phase_diagram` solves the DMFT on a grid (continuation in :math:`g_h`, in-memory and
+optional on-disk caching) and labels every point with a region of :data:`REGIONS`;
+:func:`spot_check` simulates finite networks at a few points and compares them with the
+labels. For a sharp timescale gate (:math:`\alpha_z\to\infty`) the fixed points are
+marginally stable inside the window :math:`1+e^{\beta_r}<g_h<g_h^*` where
+:math:`\rho_{\rm open}<1` (:func:`marginal_region`, :func:`open_radius_map`), checked at
+finite :math:`\alpha_z` by :func:`marginal_spot_check`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from scipy.special import expit
+
+from .._validation import (
+    check_choice,
+    check_finite_float,
+    check_nonnegative_float,
+    check_positive_float,
+    check_positive_int,
+)
+from ..progress import progress_bar
+from ._result import DMFTConvergenceError
+from .gated import gated_dmft, gated_lambda_max
+from .onsets import is_chaotic
+from .scs import scs_lambda_max, scs_variance
+from .static import fixed_point_onset, zero_state_threshold
+
+__all__ = [
+    "REGIONS",
+    "PhaseBoundaries",
+    "phase_boundaries",
+    "PhaseDiagram",
+    "phase_diagram",
+    "classify_region",
+    "clear_phase_cache",
+    "phase_cache_info",
+    "SpotCheck",
+    "spot_check",
+    "point_lambda",
+    "MarginalRegion",
+    "marginal_region",
+    "open_radius_map",
+    "MarginalSpotCheck",
+    "marginal_spot_check",
+]
+
+#: Region labels of a phase diagram (see :func:`classify_region`).
+REGIONS = ("quiescent", "fixed points, no chaos", "bistable", "chaotic", "unresolved")
+_AXES = ("alpha_r", "beta_r")
+#: Digits kept when parameters enter a cache key (rounding, so 0.1 + 0.2 hits 0.3).
+_KEY_DIGITS = 12
+
+
+# --------------------------------------------------------------------------- boundaries
+
+
+def _axis(alpha_r, beta_r):
+    """Which of alpha_r, beta_r is the (1-D) axis; the other must be a number."""
+    a, b = np.asarray(alpha_r, dtype=float), np.asarray(beta_r, dtype=float)
+    if a.ndim > 1 or b.ndim > 1:
+        raise ValueError("alpha_r and beta_r must be numbers or 1-D arrays")
+    if a.ndim == 1 and b.ndim == 1:
+        raise ValueError("give an array for alpha_r or for beta_r, not both (the other is held fixed)")
+    name, values = ("beta_r", b) if b.ndim == 1 else ("alpha_r", np.atleast_1d(a))
+    if values.size == 0 or not np.all(np.isfinite(values)):
+        raise ValueError(f"{name} must hold finite values, got {values}")
+    if name == "alpha_r" and np.any(values < 0):
+        raise ValueError(f"alpha_r must be >= 0, got {values}")
+    other = float(b) if name == "alpha_r" else float(a)
+    if not np.isfinite(other) or (name == "beta_r" and other < 0):
+        raise ValueError(f"the fixed {'beta_r' if name == 'alpha_r' else 'alpha_r'} must be finite (and alpha_r >= 0)")
+    return name, values, other
+
+
+@dataclass
+class PhaseBoundaries:
+    r"""The three boundaries of the :math:`\alpha_z=0` phase diagram along one axis (chapter 11).
+
+    Attributes
+    ----------
+    parameter : {"alpha_r", "beta_r"}
+        The axis; ``values`` holds its values.
+    values : ndarray, shape (n,)
+    fixed : dict
+        The other parameters (``alpha_r`` or ``beta_r``, ``g_r``, ``input_std``).
+    g_topo : ndarray, shape (n,)
+        Static onset of nonzero fixed points, the static-mean-field **proxy** for the onset
+        of topological complexity (:func:`~gatebook.meanfield.fixed_point_onset`).
+    g_chaos : ndarray, shape (n,)
+        Onset of the chaotic DMFT branch (:func:`~gatebook.meanfield.chaos_onset`);
+        ``nan`` if not computed.
+    g_quiet : ndarray, shape (n,)
+        Exact loss of stability of the quiet state, :math:`1+e^{\beta_r}`.
+    """
+
+    parameter: str
+    values: np.ndarray
+    fixed: dict
+    g_topo: np.ndarray
+    g_chaos: np.ndarray
+    g_quiet: np.ndarray
+
+    @property
+    def bistable_width(self) -> np.ndarray:
+        r""":math:`g_{\rm quiet}-g_{\rm chaos}`: width in :math:`g_h` of the bistable window (0 for soft gates)."""
+        return self.g_quiet - self.g_chaos
+
+    def rows(self):
+        """``(value, g_topo, g_chaos, g_quiet)`` tuples, one per axis value."""
+        return list(zip(self.values.tolist(), self.g_topo.tolist(), self.g_chaos.tolist(), self.g_quiet.tolist()))
+
+
+def phase_boundaries(alpha_r=0.0, beta_r=0.0, *, g_r=1.0, input_std=0.0, chaos=True, tol=1e-3, progress=False,
+                     **onset_options):
+    r"""The boundaries :math:`g_{\rm topo}\le g_{\rm chaos}\le g_{\rm quiet}` along one axis (chapter 11).
+
+    .. math::
+
+        g_{\rm topo}=\Big[\sup_{\Delta>0}\frac{S_r(g_r^2Q(\Delta))Q(\Delta)}{\Delta}\Big]^{-1/2},\qquad
+        g_{\rm chaos}=\min\{g_h:\text{chaotic DMFT branch exists}\},\qquad
+        g_{\rm quiet}=1+e^{\beta_r}.
+
+    Each is a 1-D computation per axis value: a maximisation (:math:`g_{\rm topo}`, labelled a
+    proxy for the onset of topological complexity), a root search on the existence of the
+    chaotic branch (:func:`~gatebook.meanfield.chaos_onset`) and a closed form. For
+    :math:`\alpha_r=0` all three coincide at :math:`1+e^{\beta_r}`.
+
+    Parameters
+    ----------
+    alpha_r, beta_r : float or 1-D array
+        Exactly one of them may be an array (the axis); the other is held fixed.
+    g_r : float, optional
+        Gate-coupling gain.
+    input_std : float, optional
+        Static input :math:`\sigma_I` (enters :math:`g_{\rm chaos}` only; :math:`g_{\rm topo}`
+        and :math:`g_{\rm quiet}` are the input-free values).
+    chaos : bool, optional
+        Compute :math:`g_{\rm chaos}` (the expensive one); ``nan`` otherwise.
+    tol : float, optional
+        Tolerance of :math:`g_{\rm chaos}` in :math:`g_h`.
+    progress : bool, optional
+    **onset_options
+        Grid and iteration settings passed to :func:`~gatebook.meanfield.chaos_onset`
+        (``n``, ``s_max``, ``max_iter``).
+
+    Returns
+    -------
+    PhaseBoundaries
+    """
+    name, values, other = _axis(alpha_r, beta_r)
+    g_r = check_nonnegative_float(g_r, "g_r")
+    input_std = check_nonnegative_float(input_std, "input_std")
+    tol = check_positive_float(tol, "tol")
+    topo, chaos_g, quiet = [], [], []
+    for v in progress_bar(values, total=values.size, desc="boundaries", enabled=progress):
+        a, b = (float(v), other) if name == "alpha_r" else (other, float(v))
+        topo.append(fixed_point_onset(a, b, g_r))
+        quiet.append(zero_state_threshold(b))
+        chaos_g.append(_chaos_onset(a, b, g_r, input_std, tol, onset_options) if chaos else np.nan)
+    fixed = {("beta_r" if name == "alpha_r" else "alpha_r"): other, "g_r": g_r, "input_std": input_std}
+    return PhaseBoundaries(name, values.copy(), fixed, np.array(topo), np.array(chaos_g, dtype=float), np.array(quiet))
+
+
+def _chaos_onset(alpha_r, beta_r, g_r, input_std, tol, options):
+    """:func:`gatebook.meanfield.onsets.chaos_onset` with the given solver options."""
+    from .onsets import chaos_onset
+
+    return float(chaos_onset(alpha_r, beta_r, g_r, input_std=input_std, tol=tol, **options))
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def classify_region(chaotic, quiet_stable, fixed_points, resolved=True):
+    r"""Region label(s) from three facts about a point (chapter 11).
+
+    ``chaotic``: the chaotic DMFT branch exists (large start). ``quiet_stable``: the quiet
+    state is not unstable, :math:`g_hs_r\le1`. ``fixed_points``: :math:`g_h>g_{\rm topo}`
+    (nonzero fixed points exist, static proxy). Then
+
+    ===================  ============================================
+    ``"bistable"``       chaotic branch and a stable quiet state
+    ``"chaotic"``        chaotic branch, quiet state unstable
+    ``"fixed points,     no chaotic branch, quiet state stable, but
+    no chaos"``          nonzero (unstable) fixed points exist
+    ``"quiescent"``      only the quiet state
+    ``"unresolved"``     solver failure, or an unstable quiet state
+                         without a chaotic branch (not expected)
+    ===================  ============================================
+
+    Vectorised over arrays of booleans; returns an array of strings.
+    """
+    c, q, f, ok = np.broadcast_arrays(*(np.asarray(x, dtype=bool) for x in (chaotic, quiet_stable, fixed_points, resolved)))
+    out = np.full(c.shape, REGIONS[4], dtype=object)
+    out[c & q] = "bistable"
+    out[c & ~q] = "chaotic"
+    out[~c & q & f] = "fixed points, no chaos"
+    out[~c & q & ~f] = "quiescent"
+    out[~ok] = REGIONS[4]
+    return out
+
+
+def _quiet_lambda(g_h, beta_r, beta_z, tau_h, tau_r):
+    r"""Exact exponent of the quiet state, :math:`\max\{(s_z/\tau_h)(g_hs_r-1),-1/\tau_r\}` (:math:`\alpha_z=0` DMFT convention)."""
+    s_z, s_r = expit(-np.asarray(beta_z, dtype=float)), expit(-np.asarray(beta_r, dtype=float))
+    return np.maximum(s_z / tau_h * (np.asarray(g_h, dtype=float) * s_r - 1.0), -1.0 / tau_r)
+
+
+# --------------------------------------------------------------------------- the grid solver
+
+#: Counters of the grid solver (solves actually run, disk-cache hits): tests count calls.
+_STATS = {"solves": 0, "lambda_solves": 0, "disk_hits": 0}
+
+
+def phase_cache_info() -> dict:
+    """Counters of the phase-diagram solver and the in-memory cache (``lru_cache`` info)."""
+    info = _solve_point.cache_info()
+    return dict(_STATS, hits=info.hits, misses=info.misses, size=info.currsize)
+
+
+def clear_phase_cache() -> None:
+    """Empty the in-memory cache of :func:`phase_diagram` and reset its counters."""
+    _solve_point.cache_clear()
+    _point_lambda.cache_clear()
+    for k in _STATS:
+        _STATS[k] = 0
+
+
+def _r(x) -> float:
+    return round(float(x), _KEY_DIGITS)
+
+
+@lru_cache(maxsize=4096)
+def _solve_point(chain, params, settings):
+    """In-memory cached :func:`_compute_point` (keys: rounded parameters, path, settings)."""
+    return _compute_point(chain, params, settings, _solve_point)
+
+
+def _compute_point(chain, params, settings, solve_previous):
+    r"""DMFT at the last :math:`g_h` of ``chain``, warm-started along it.
+
+    ``chain`` is the tuple of :math:`g_h` values from the top of a row down to this point:
+    the solution at ``chain[:-1]`` (itself cached) is the start, so the result depends only on
+    the key. Returns ``(variance, lambda_max, status, result)`` with status ``"chaotic"``,
+    ``"none"`` (no chaotic branch) or ``"failed"``.
+    """
+    p, s = dict(params), dict(settings)
+    g = chain[-1]
+    if p["input_std"] == 0.0 and (p["alpha_r"] == 0.0 or p["g_r"] == 0.0):
+        return _soft_gate_point(g, p, s)
+    start = "large"
+    if len(chain) > 1:
+        prev = solve_previous(chain[:-1], params, settings)
+        if prev[2] == "none":  # below the onset: the chaotic branch exists for all larger g_h only
+            return 0.0, np.nan, "none", None
+        if prev[3] is not None:
+            start = prev[3]
+    solver = dict(s_max=s["s_max"], n=s["n"], damping=s["damping"], tol=s["tol"], max_iter=s["max_iter"])
+    args = dict(alpha_r=p["alpha_r"], beta_r=p["beta_r"], beta_z=p["beta_z"], g_r=p["g_r"],
+                tau_h=p["tau_h"], tau_r=p["tau_r"], input_std=p["input_std"])
+    # with a stable quiet state, a solve that drifts without converging follows the ghost of a
+    # lost branch just below its saddle-node: no chaotic solution (as in chaos_onset); above
+    # the quiet threshold it is a genuine failure. A warm start that collapses is retried
+    # from the large start (a long continuation step can overshoot onto the quiet branch).
+    quiet_stable = p["input_std"] == 0.0 and g * float(expit(-p["beta_r"])) <= 1.0
+    result, failed = None, False
+    for attempt in ([start, "large"] if start != "large" else ["large"]):
+        _STATS["solves"] += 1
+        try:
+            result = gated_dmft(g, start=attempt, **args, **solver)
+        except DMFTConvergenceError:
+            result, failed = None, True
+            if quiet_stable:
+                break
+            continue
+        failed = False
+        if is_chaotic(result):
+            break
+    if failed and not quiet_stable:
+        return np.nan, np.nan, "failed", None
+    if result is None or not is_chaotic(result):
+        return 0.0, np.nan, "none", None
+    return float(result.variance), np.nan, "chaotic", result
+
+
+@lru_cache(maxsize=4096)
+def _point_lambda(chain, params, settings, lambda_tol):
+    """In-memory cached :func:`_compute_lambda`."""
+    return _compute_lambda(_solve_point(chain, params, settings), chain[-1], params, lambda_tol)
+
+
+def _compute_lambda(point, g, params, lambda_tol):
+    r"""DMFT :math:`\lambda_{\max}` at a solved grid point (``nan`` without a chaotic branch)."""
+    variance, lam, status, result = point
+    if status != "chaotic":
+        return np.nan
+    if result is None:  # the exact soft-gate path
+        return _soft_gate_lambda(g, dict(params))
+    _STATS["lambda_solves"] += 1
+    try:
+        return float(gated_lambda_max(result, tol=lambda_tol))
+    except DMFTConvergenceError:
+        return np.nan
+
+
+def _soft_gate_point(g, p, s):
+    r"""Exact path for a constant output gate: chapter 1's network with :math:`g_{\rm eff}=g_hs_r`.
+
+    Chaos iff :math:`g_{\rm eff}>1`; :math:`\Delta_h(0)` from the potential method and
+    :math:`\lambda_{\max}=\lambda^{\rm SCS}(g_{\rm eff})` in units of :math:`\tau_{\rm eff}=\tau_h/s_z`.
+    """
+    g_eff = g * float(expit(-p["beta_r"]))  # with g_r = 0 the gate also sits at sigma_r(0)
+    if g_eff <= 1.0:
+        return 0.0, np.nan, "none", None
+    _STATS["solves"] += 1
+    return float(scs_variance(g_eff)), np.nan, "chaotic", None
+
+
+def _soft_gate_lambda(g, p):
+    _STATS["lambda_solves"] += 1
+    g_eff = g * float(expit(-p["beta_r"]))
+    return float(scs_lambda_max(g_eff, tau=p["tau_h"] / float(expit(-p["beta_z"]))))
+
+
+@dataclass
+class PhaseDiagram:
+    r"""DMFT phase diagram over :math:`g_h` and one gate parameter (chapter 11).
+
+    Arrays have shape ``(len(values), len(g_h))``: one row per value of ``parameter``.
+
+    Attributes
+    ----------
+    g_h : ndarray, shape (n_g,)
+    parameter : {"alpha_r", "beta_r"}
+    values : ndarray, shape (n_p,)
+    fixed : dict
+        The parameters held fixed (``alpha_r`` or ``beta_r``, ``beta_z``, ``g_r``, ``tau_h``,
+        ``tau_r``, ``input_std``).
+    variance : ndarray
+        :math:`\Delta_h(0)` of the chaotic branch (large start); 0 where it does not exist,
+        ``nan`` where the solver failed.
+    lambda_max : ndarray
+        DMFT :math:`\lambda_{\max}` on the chaotic branch (``nan`` where it does not exist or
+        was not computed).
+    quiet_lambda : ndarray
+        Exact exponent of the quiet state, :math:`\max\{(s_z/\tau_h)(g_hs_r-1),-1/\tau_r\}`.
+    quiet_stable : ndarray of bool
+        :math:`g_hs_r\le1`.
+    chaotic : ndarray of bool
+        The chaotic branch exists.
+    region : ndarray of str
+        :func:`classify_region` labels (:data:`REGIONS`).
+    g_topo, g_quiet : ndarray, shape (n_p,)
+        Static onset (proxy) and quiet-state threshold of each row.
+    settings : dict
+        Solver settings (part of every cache key).
+    """
+
+    g_h: np.ndarray
+    parameter: str
+    values: np.ndarray
+    fixed: dict
+    variance: np.ndarray
+    lambda_max: np.ndarray
+    quiet_lambda: np.ndarray
+    quiet_stable: np.ndarray
+    chaotic: np.ndarray
+    region: np.ndarray
+    g_topo: np.ndarray
+    g_quiet: np.ndarray
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def g_chaos_bracket(self) -> np.ndarray:
+        r"""Per row, the grid interval ``(lo, hi]`` holding :math:`g_{\rm chaos}`: the last
+        :math:`g_h` without and the first with the chaotic branch (``nan`` if none/all)."""
+        out = np.full((self.values.size, 2), np.nan)
+        for i, row in enumerate(self.chaotic):
+            k = np.flatnonzero(row)
+            if k.size:
+                out[i, 1] = self.g_h[k[0]]
+                if k[0] > 0:
+                    out[i, 0] = self.g_h[k[0] - 1]
+        return out
+
+    def region_code(self) -> np.ndarray:
+        """Regions as integers (indices into :data:`REGIONS`), for colour maps."""
+        lookup = {name: i for i, name in enumerate(REGIONS)}
+        return np.vectorize(lookup.__getitem__, otypes=[int])(self.region)
+
+    def attractor_lambda(self) -> np.ndarray:
+        r""":math:`\lambda_{\max}` reached from a large initial state: the DMFT value where the
+        chaotic branch exists, the quiet-state exponent elsewhere."""
+        return np.where(self.chaotic, self.lambda_max, self.quiet_lambda)
+
+    def at(self, g_h: float, value: float) -> dict:
+        """The grid point nearest to ``(g_h, value)`` as a dict of its entries."""
+        j = int(np.argmin(np.abs(self.g_h - g_h)))
+        i = int(np.argmin(np.abs(self.values - value)))
+        return {
+            "g_h": float(self.g_h[j]), self.parameter: float(self.values[i]),
+            "variance": float(self.variance[i, j]), "lambda_max": float(self.lambda_max[i, j]),
+            "quiet_lambda": float(self.quiet_lambda[i, j]), "region": str(self.region[i, j]),
+        }
+
+    def counts(self) -> dict:
+        """Number of grid points in each region."""
+        return {name: int(np.sum(self.region == name)) for name in REGIONS}
+
+    def __str__(self) -> str:
+        n = " ".join(f"{k}: {v}" for k, v in self.counts().items() if v)
+        return (f"PhaseDiagram over g_h [{self.g_h[0]:g}, {self.g_h[-1]:g}] ({self.g_h.size}) x "
+                f"{self.parameter} [{self.values[0]:g}, {self.values[-1]:g}] ({self.values.size}); {n}")
+
+
+_DEFAULT_SETTINGS = dict(n=512, s_max=40.0, damping=0.7, tol=1e-5, max_iter=400, lambda_tol=1e-4)
+
+
+def _disk_key(payload: dict) -> str:
+    from .. import __version__
+
+    text = json.dumps(dict(payload, version=__version__), sort_keys=True, default=float)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def phase_diagram(
+    g_h,
+    alpha_r=0.0,
+    beta_r=0.0,
+    *,
+    beta_z=0.0,
+    g_r=1.0,
+    tau_h=1.0,
+    tau_r=1.0,
+    input_std=0.0,
+    lambda_max=True,
+    n_lags=None,
+    progress=True,
+    cache=True,
+    cache_dir=None,
+    **solver_options,
+) -> PhaseDiagram:
+    r"""DMFT phase diagram of the gated network (:math:`\alpha_z=0`) on a grid (chapter 11).
+
+    For every row (one value of ``alpha_r`` or ``beta_r``) the DMFT of chapter 9,
+
+    .. math::
+
+        \big(1-\tau_{\rm eff}^2\partial_s^2\big)\Delta_h=g_h^2C_{\sigma_r}C_\phi+\sigma_I^2,\qquad
+        \big(1-\tau_r^2\partial_s^2\big)\Delta_r=g_r^2C_\phi,
+
+    is solved from the largest :math:`g_h` downwards, each point warm-started from the
+    chaotic solution of its upper neighbour (continuation; the first point of a row, or a
+    point where the warm start fails, uses the ``"large"`` start). Once the chaotic branch
+    is gone it is taken to be absent for every smaller :math:`g_h`, which is the definition
+    of :math:`g_{\rm chaos}` as the smallest gain with a chaotic branch. Where it exists,
+    :math:`\lambda_{\max}` follows from the linearised two-replica problem. The quiet state's
+    stability and exponent are exact, :math:`g_{\rm topo}` comes from the static mean field,
+    and :func:`classify_region` turns the three into labels.
+
+    Parameters
+    ----------
+    g_h : 1-D array
+        Coupling gains (sorted internally, positive).
+    alpha_r, beta_r : float or 1-D array
+        Exactly one may be an array: the second axis.
+    beta_z, g_r, tau_h, tau_r, input_std : float, optional
+        Other parameters, as in :func:`~gatebook.meanfield.gated_dmft`.
+    lambda_max : bool, optional
+        Also compute the DMFT :math:`\lambda_{\max}` (about as costly again).
+    n_lags : int, optional
+        Lags of the DMFT grid (default 512 on :math:`[0,40]\,\tau_h`).
+    progress : bool, optional
+        A progress bar over the grid points.
+    cache : bool, optional
+        Use the in-memory cache (``functools.lru_cache`` on the per-point solver, keyed by the
+        rounded parameters, the continuation path and every solver setting).
+    cache_dir : str or path, optional
+        Also store the finished diagram on disk (``np.savez``) under a name hashed from every
+        parameter, solver setting and the package version; a second call loads it.
+    **solver_options
+        ``s_max``, ``damping``, ``tol``, ``max_iter`` of the DMFT and ``lambda_tol`` of
+        :math:`\lambda_{\max}`.
+
+    Returns
+    -------
+    PhaseDiagram
+    """
+    g = np.asarray(g_h, dtype=float)
+    if g.ndim != 1 or g.size == 0 or not np.all(np.isfinite(g)) or np.any(g <= 0):
+        raise ValueError(f"g_h must be a non-empty 1-D array of positive gains, got {g_h!r}")
+    g = np.unique(g)
+    name, values, other = _axis(alpha_r, beta_r)
+    fixed = {
+        ("beta_r" if name == "alpha_r" else "alpha_r"): other,
+        "beta_z": check_finite_float(beta_z, "beta_z"),
+        "g_r": check_nonnegative_float(g_r, "g_r"),
+        "tau_h": check_positive_float(tau_h, "tau_h"),
+        "tau_r": check_positive_float(tau_r, "tau_r"),
+        "input_std": check_nonnegative_float(input_std, "input_std"),
+    }
+    unknown = sorted(set(solver_options) - set(_DEFAULT_SETTINGS))
+    if unknown:
+        raise ValueError(f"unknown solver option(s) {unknown}; choose from {sorted(_DEFAULT_SETTINGS)}")
+    settings = dict(_DEFAULT_SETTINGS, **solver_options)
+    if n_lags is not None:
+        settings["n"] = check_positive_int(n_lags, "n_lags")
+    settings["lambda_max"] = bool(lambda_max)
+    settings = {k: (v if isinstance(v, bool) else float(v)) for k, v in settings.items()}
+    settings["n"], settings["max_iter"] = int(settings["n"]), int(settings["max_iter"])
+    check_positive_float(settings["s_max"], "s_max")
+    check_positive_float(settings["tol"], "tol")
+    check_positive_float(settings["lambda_tol"], "lambda_tol")
+
+    path = None
+    if cache_dir is not None:
+        payload = {"g_h": g.tolist(), "parameter": name, "values": values.tolist(), "fixed": fixed, "settings": settings}
+        os.makedirs(cache_dir, exist_ok=True)
+        path = os.path.join(os.fspath(cache_dir), f"phase_diagram_{_disk_key(payload)}.npz")
+        if os.path.exists(path):
+            _STATS["disk_hits"] += 1
+            return _load(path)
+
+    shape = (values.size, g.size)
+    variance = np.zeros(shape)
+    lam = np.full(shape, np.nan)
+    status = np.full(shape, "none", dtype=object)
+    lambda_tol = settings["lambda_tol"]
+    settings_key = tuple(sorted((k, v) for k, v in settings.items() if k not in ("lambda_max", "lambda_tol")))
+    if cache:
+        solve, point_lambda = _solve_point, _point_lambda
+    else:
+        memo = {}
+
+        def solve(chain, params, settings_):
+            if chain not in memo:
+                memo[chain] = _compute_point(chain, params, settings_, solve)
+            return memo[chain]
+
+        def point_lambda(chain, params, settings_, tol):
+            return _compute_lambda(solve(chain, params, settings_), chain[-1], params, tol)
+
+    order = g[::-1]  # continuation from the top
+    bar = progress_bar(total=values.size * g.size, desc="phase diagram", enabled=progress)
+    try:
+        for i, v in enumerate(values):
+            p = dict(fixed, **{name: float(v)})
+            params_key = tuple(sorted((k, _r(val)) for k, val in p.items()))
+            chain = ()
+            if not cache:
+                memo.clear()
+            for k, gk in enumerate(order):
+                chain = chain + (_r(gk),)
+                j = g.size - 1 - k
+                out = solve(chain, params_key, settings_key)
+                variance[i, j], status[i, j] = out[0], out[2]
+                if lambda_max and out[2] == "chaotic":
+                    lam[i, j] = point_lambda(chain, params_key, settings_key, lambda_tol)
+                bar.update(1)
+    finally:
+        bar.close()
+    diagram = _assemble(g, name, values, fixed, variance, lam, status, settings)
+    if path is not None:
+        _save(path, diagram)
+    return diagram
+
+
+def _assemble(g, name, values, fixed, variance, lam, status, settings):
+    a_rows = values if name == "alpha_r" else np.full(values.size, fixed["alpha_r"])
+    b_rows = values if name == "beta_r" else np.full(values.size, fixed["beta_r"])
+    g_topo = np.array([fixed_point_onset(a, b, fixed["g_r"]) for a, b in zip(a_rows, b_rows)])
+    g_quiet = 1.0 + np.exp(b_rows)
+    s_r = expit(-b_rows)[:, None]
+    quiet_stable = g[None, :] * s_r <= 1.0
+    quiet_lambda = _quiet_lambda(g[None, :], b_rows[:, None], fixed["beta_z"], fixed["tau_h"], fixed["tau_r"])
+    chaotic = status == "chaotic"
+    resolved = status != "failed"
+    fixed_points = g[None, :] > g_topo[:, None]
+    region = classify_region(chaotic, quiet_stable, fixed_points, resolved)
+    return PhaseDiagram(g, name, values.copy(), dict(fixed), variance, lam, quiet_lambda, quiet_stable,
+                        chaotic, region, g_topo, g_quiet, dict(settings))
+
+
+def _save(path, d: PhaseDiagram):
+    meta = json.dumps({"parameter": d.parameter, "fixed": d.fixed, "settings": d.settings})
+    np.savez(path, g_h=d.g_h, values=d.values, variance=d.variance, lambda_max=d.lambda_max,
+             quiet_lambda=d.quiet_lambda, quiet_stable=d.quiet_stable, chaotic=d.chaotic,
+             region=d.region.astype(str), g_topo=d.g_topo, g_quiet=d.g_quiet, meta=np.array(meta))
+
+
+def _load(path) -> PhaseDiagram:
+    with np.load(path, allow_pickle=False) as f:
+        meta = json.loads(str(f["meta"]))
+        return PhaseDiagram(
+            f["g_h"], meta["parameter"], f["values"], meta["fixed"], f["variance"], f["lambda_max"],
+            f["quiet_lambda"], f["quiet_stable"].astype(bool), f["chaotic"].astype(bool),
+            f["region"].astype(object), f["g_topo"], f["g_quiet"], meta["settings"],
+        )
+
+
+# --------------------------------------------------------------------------- spot checks
+
+
+@dataclass
+class SpotCheck:
+    r"""Finite-:math:`N` simulations at grid points compared with the diagram's labels (chapter 11).
+
+    One entry per (point, seed). A network is started from a large random state (s.d.
+    ``scale``), so in the bistable region it should land on the chaotic attractor.
+
+    Attributes
+    ----------
+    g_h, value : ndarray, shape (m,)
+        The grid point (``value`` is the diagram's ``parameter``).
+    seed : ndarray of int, shape (m,)
+    region : ndarray of str, shape (m,)
+        The diagram's label at the point.
+    predicted_active : ndarray of bool
+        True for ``"chaotic"`` and ``"bistable"`` (a chaotic attractor reachable from a large start).
+    dmft_lambda : ndarray
+        The diagram's :math:`\lambda_{\max}` from a large start: DMFT on the chaotic branch,
+        the quiet-state value otherwise.
+    lambda_max, lambda_stderr : ndarray
+        Measured :math:`\lambda_{\max}` and its standard error (:func:`gatebook.max_lyapunov`).
+    activity : ndarray
+        :math:`\frac1N\sum_ih_i^2` at the end of the run.
+    active : ndarray of bool
+        ``activity > activity_floor``.
+    agrees : ndarray of bool
+        Where a chaotic attractor is predicted: active with a positive exponent; elsewhere: a
+        negative exponent (the remaining activity then decays as :math:`e^{2\lambda_{\max}t}`,
+        so a slowly decaying network still counts as quiet).
+    N : int
+    """
+
+    g_h: np.ndarray
+    value: np.ndarray
+    seed: np.ndarray
+    region: np.ndarray
+    predicted_active: np.ndarray
+    dmft_lambda: np.ndarray
+    lambda_max: np.ndarray
+    lambda_stderr: np.ndarray
+    activity: np.ndarray
+    active: np.ndarray
+    agrees: np.ndarray
+    N: int
+    parameter: str = "alpha_r"
+
+    @property
+    def agreement(self) -> float:
+        """Fraction of runs that agree with the diagram."""
+        return float(np.mean(self.agrees))
+
+    def rows(self):
+        """One tuple per run: ``(g_h, value, seed, region, dmft_lambda, lambda_max, activity, agrees)``."""
+        return list(zip(self.g_h.tolist(), self.value.tolist(), self.seed.tolist(), self.region.tolist(),
+                        self.dmft_lambda.tolist(), self.lambda_max.tolist(), self.activity.tolist(), self.agrees.tolist()))
+
+
+def _grid_index(diagram, g_h, value):
+    j = int(np.argmin(np.abs(diagram.g_h - g_h)))
+    i = int(np.argmin(np.abs(diagram.values - value)))
+    if not (np.isclose(diagram.g_h[j], g_h) and np.isclose(diagram.values[i], value)):
+        raise ValueError(
+            f"point (g_h={g_h:g}, {diagram.parameter}={value:g}) is not on the diagram's grid "
+            f"(g_h: {diagram.g_h.tolist()}, {diagram.parameter}: {diagram.values.tolist()})"
+        )
+    return i, j
+
+
+def point_lambda(diagram: PhaseDiagram, g_h: float, value: float) -> float:
+    r"""DMFT :math:`\lambda_{\max}` from a large start at one grid point of ``diagram`` (chapter 11).
+
+    The chaotic branch's exponent (computed on demand from the cached DMFT solution of the
+    point, continuation path included) where it exists, the exact quiet-state exponent
+    otherwise.
+    """
+    i, j = _grid_index(diagram, g_h, value)
+    if not diagram.chaotic[i, j]:
+        return float(diagram.quiet_lambda[i, j])
+    if np.isfinite(diagram.lambda_max[i, j]):
+        return float(diagram.lambda_max[i, j])
+    p = dict(diagram.fixed, **{diagram.parameter: float(diagram.values[i])})
+    params_key = tuple(sorted((k, _r(v)) for k, v in p.items()))
+    s = diagram.settings
+    settings_key = tuple(sorted((k, v) for k, v in s.items() if k not in ("lambda_max", "lambda_tol")))
+    chain = tuple(_r(x) for x in diagram.g_h[::-1][: diagram.g_h.size - j])
+    return float(_point_lambda(chain, params_key, settings_key, float(s["lambda_tol"])))
+
+
+def spot_check(
+    diagram: PhaseDiagram,
+    points,
+    N: int = 200,
+    seeds=(0, 1, 2),
+    *,
+    dt: float = 0.1,
+    t_transient: float = 50.0,
+    t_measure: float = 100.0,
+    scale: float = 2.0,
+    activity_floor: float = 1e-4,
+    progress: bool = False,
+) -> SpotCheck:
+    r"""Simulate finite gated networks at grid points and compare with the diagram (chapter 11).
+
+    At each point ``(g_h, value)`` and seed, a :class:`gatebook.GatedNetwork` with the
+    diagram's parameters (:math:`\alpha_z=0`) starts from :math:`x_0\sim\mathcal N(0,\mathrm{scale}^2)`
+    and :func:`gatebook.max_lyapunov` measures
+
+    .. math::
+
+        \lambda_{\max}=\lim_{T\to\infty}\frac1T\ln\frac{\lVert\delta x(T)\rVert}{\lVert\delta x(0)\rVert},
+        \qquad a=\frac1N\sum_ih_i(T)^2 .
+
+    A run agrees with the diagram when it is active (:math:`a>` ``activity_floor``) with
+    :math:`\lambda_{\max}>0` where the diagram predicts a chaotic attractor reachable from a
+    large start (``"chaotic"``, ``"bistable"``), and has :math:`\lambda_{\max}<0` elsewhere. Finite networks
+    near a boundary can disagree (long transients, finite-:math:`N` shifts of the onsets):
+    pick points clearly inside regions.
+
+    Parameters
+    ----------
+    diagram : PhaseDiagram
+    points : sequence of (g_h, value)
+        Grid points of ``diagram`` (``value`` of its ``parameter``).
+    N : int
+        Network size.
+    seeds : sequence of int
+        One network (couplings and initial state) per seed.
+    dt, t_transient, t_measure : float
+        Step, transient and measurement window of :func:`gatebook.max_lyapunov`.
+    scale : float
+        Standard deviation of the initial state.
+    activity_floor : float
+    progress : bool
+
+    Returns
+    -------
+    SpotCheck
+    """
+    from ..gated_network import GatedNetwork
+    from ..lyapunov import max_lyapunov
+
+    if not isinstance(diagram, PhaseDiagram):
+        raise TypeError(f"diagram must be a PhaseDiagram, got {type(diagram).__name__}")
+    N = check_positive_int(N, "N")
+    seeds = [check_positive_int(s + 1, "seeds") - 1 for s in np.atleast_1d(seeds).tolist()]
+    scale = check_positive_float(scale, "scale")
+    activity_floor = check_positive_float(activity_floor, "activity_floor")
+    pts = np.asarray(points, dtype=float)
+    if pts.ndim != 2 or pts.shape[1] != 2 or pts.shape[0] == 0:
+        raise ValueError(f"points must be a sequence of (g_h, {diagram.parameter}) pairs, got shape {pts.shape}")
+    rows = []
+    todo = [(float(g), float(v), s) for g, v in pts for s in seeds]
+    for g, v, s in progress_bar(todo, total=len(todo), desc="spot checks", enabled=progress):
+        i, j = _grid_index(diagram, g, v)
+        p = dict(diagram.fixed, **{diagram.parameter: v})
+        net = GatedNetwork(N, g, alpha_r=p["alpha_r"], beta_r=p["beta_r"], beta_z=p["beta_z"], g_r=p["g_r"],
+                           tau_h=p["tau_h"], tau_r=p["tau_r"], seed=s)
+        if p["input_std"] > 0:
+            rng = np.random.default_rng([s, 11])
+            net = net.with_inputs(input_h=p["input_std"] * rng.standard_normal(N))
+        res = max_lyapunov(net, dt=dt, t_transient=t_transient, t_measure=t_measure,
+                           x0=net.initial_state(s, scale=scale), seed=s)
+        h = res.final_state[:N]
+        region = str(diagram.region[i, j])
+        rows.append((g, v, s, region, region in ("chaotic", "bistable"), point_lambda(diagram, g, v),
+                     res.maximum, float(res.stderr[0]), float(np.mean(h**2))))
+    g_, v_, s_, reg, pred, dl, lam, err, act = (np.array(c) for c in zip(*rows))
+    pred = pred.astype(bool)
+    active = act > activity_floor
+    agrees = np.where(pred, active & (lam > 0), lam < 0)
+    return SpotCheck(g_, v_, s_.astype(int), reg.astype(object), pred, dl.astype(float), lam.astype(float),
+                     err.astype(float), act.astype(float), active, agrees, N, diagram.parameter)
+
+
+# --------------------------------------------------------------------------- marginal region (alpha_z -> infinity)
+
+
+@dataclass
+class MarginalRegion:
+    r"""The window of marginally stable fixed points at :math:`\alpha_z\to\infty` against :math:`\beta_r` (chapter 11).
+
+    Attributes
+    ----------
+    beta_r : ndarray, shape (n,)
+    lower : ndarray
+        :math:`1+e^{\beta_r}`: below it the only fixed point is the quiet state.
+    upper : ndarray
+        :math:`g_h^*`, where :math:`\rho_{\rm open}(g_h^*)=1`: above it the open units are unstable.
+    f_open : float
+        Fraction of open timescale gates.
+    """
+
+    beta_r: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    f_open: float
+
+    def contains(self, g_h, beta_r) -> np.ndarray:
+        """True where ``lower < g_h < upper`` (``beta_r`` interpolated on the stored grid)."""
+        lo = np.interp(beta_r, self.beta_r, self.lower)
+        hi = np.interp(beta_r, self.beta_r, self.upper)
+        return (np.asarray(g_h) > lo) & (np.asarray(g_h) < hi)
+
+
+def _open_functions():
+    """``open_radius``, ``marginal_window`` from :mod:`gatebook.meanfield` (moved there from ``memory``)."""
+    from . import onsets
+
+    return onsets.open_radius, onsets.marginal_window
+
+
+def marginal_region(beta_r, f_open: float = 0.5) -> MarginalRegion:
+    r"""The marginal window :math:`1+e^{\beta_r}<g_h<g_h^*` for each :math:`\beta_r` (chapter 11).
+
+    .. math::
+
+        \rho_{\rm open}^2(g_h^*)=g_h^{*2}s_r^2\,f_{\rm open}\,\langle\phi'^2\rangle_\Delta=1,\qquad
+        \Delta=g_h^{*2}s_r^2\langle\phi^2\rangle_\Delta,
+
+    the large-:math:`\alpha_z` limit with a soft output gate (:math:`\alpha_r=0`), one root
+    search per value (:func:`~gatebook.meanfield.marginal_window`).
+    """
+    b = np.atleast_1d(np.asarray(beta_r, dtype=float))
+    if b.ndim != 1 or not np.all(np.isfinite(b)):
+        raise ValueError(f"beta_r must be a finite number or 1-D array, got {beta_r!r}")
+    f_open = check_positive_float(f_open, "f_open")
+    _, window = _open_functions()
+    lo, hi = np.array([window(float(x), f_open) for x in b]).T
+    return MarginalRegion(b.copy(), lo, hi, f_open)
+
+
+def open_radius_map(g_h, beta_r, f_open: float = 0.5) -> np.ndarray:
+    r""":math:`\rho_{\rm open}(g_h,\beta_r)` on a grid, ``nan`` where no nonzero fixed point exists (chapter 11).
+
+    .. math:: \rho_{\rm open}^2=g_h^2s_r^2\,f_{\rm open}\,\langle\phi'^2\rangle_\Delta\quad(g_hs_r>1).
+
+    Returns shape ``(len(beta_r), len(g_h))``.
+    """
+    g = np.atleast_1d(np.asarray(g_h, dtype=float))
+    b = np.atleast_1d(np.asarray(beta_r, dtype=float))
+    if g.ndim != 1 or b.ndim != 1 or not (np.all(np.isfinite(g)) and np.all(np.isfinite(b))):
+        raise ValueError("g_h and beta_r must be finite numbers or 1-D arrays")
+    f_open = check_positive_float(f_open, "f_open")
+    radius, _ = _open_functions()
+    out = np.full((b.size, g.size), np.nan)
+    for i, x in enumerate(b):
+        for j, y in enumerate(g):
+            if y * float(expit(-x)) > 1.0:
+                out[i, j] = radius(float(y), float(x), f_open)
+    return out
+
+
+@dataclass
+class MarginalSpotCheck:
+    r"""Slowing of finite networks as :math:`\alpha_z` grows at one :math:`(g_h,\beta_r)` (chapter 11).
+
+    Arrays have shape ``(len(alpha_z), len(seeds))``.
+
+    Attributes
+    ----------
+    g_h, beta_r : float
+    alpha_z : ndarray
+    seeds : ndarray of int
+    lambda_max, lambda_stderr, rms_speed, decay_time, closed_fraction : ndarray
+        From :func:`gatebook.slow_modes.measure_slowing`.
+    in_window : bool
+        Whether :math:`(g_h,\beta_r)` lies in the marginal window.
+    N : int
+    """
+
+    g_h: float
+    beta_r: float
+    alpha_z: np.ndarray
+    seeds: np.ndarray
+    lambda_max: np.ndarray
+    lambda_stderr: np.ndarray
+    rms_speed: np.ndarray
+    decay_time: np.ndarray
+    closed_fraction: np.ndarray
+    in_window: bool
+    N: int
+
+
+def marginal_spot_check(
+    g_h: float,
+    alpha_z,
+    beta_r: float = 0.0,
+    *,
+    N: int = 100,
+    seeds=(0, 1, 2),
+    t_transient: float = 30.0,
+    t_measure: float = 40.0,
+    f_open: float = 0.5,
+    progress: bool = False,
+) -> MarginalSpotCheck:
+    r"""Simulation check of the marginal region at finite :math:`\alpha_z` (chapter 11).
+
+    For each :math:`\alpha_z` and seed, :func:`gatebook.slow_modes.measure_slowing` measures
+    :math:`\lambda_{\max}`, the RMS speed :math:`\langle\lVert\dot h\rVert^2/N\rangle^{1/2}`, the
+    correlation time and the fraction of closed timescale gates of a
+    :class:`gatebook.GatedNetwork` (:math:`\alpha_r=0`). Inside the window
+    :math:`1+e^{\beta_r}<g_h<g_h^*` the theory predicts :math:`\lambda_{\max}\to0^+` and a speed
+    that falls by orders of magnitude as :math:`\alpha_z` grows (chapter 7's slowing).
+    """
+    from ..gated_network import GatedNetwork
+    from ..slow_modes import measure_slowing
+
+    g_h = check_positive_float(g_h, "g_h")
+    beta_r = check_finite_float(beta_r, "beta_r")
+    az = np.atleast_1d(np.asarray(alpha_z, dtype=float))
+    if az.ndim != 1 or np.any(az < 0) or not np.all(np.isfinite(az)):
+        raise ValueError(f"alpha_z must be non-negative finite values, got {alpha_z!r}")
+    seeds = np.atleast_1d(np.asarray(seeds, dtype=int))
+    shape = (az.size, seeds.size)
+    out = {k: np.zeros(shape) for k in ("lambda_max", "lambda_stderr", "rms_speed", "decay_time", "closed_fraction")}
+    todo = [(i, k) for i in range(az.size) for k in range(seeds.size)]
+    for i, k in progress_bar(todo, total=len(todo), desc="marginal spot checks", enabled=progress):
+        net = GatedNetwork(N, g_h, alpha_z=float(az[i]), beta_r=beta_r, seed=int(seeds[k]))
+        m = measure_slowing(net, seed=int(seeds[k]), t_transient=t_transient, t_measure=t_measure)
+        for key in out:
+            out[key][i, k] = getattr(m, key)
+    lo, hi = _open_functions()[1](beta_r, f_open)
+    return MarginalSpotCheck(g_h, beta_r, az.copy(), seeds.copy(), in_window=bool(lo < g_h < hi), N=N, **out)

@@ -1,0 +1,307 @@
+"""Figures for chapter 11: phase diagrams of the gated network, spot checks, the marginal region."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+
+import numpy as np
+from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from ..meanfield.phases import REGIONS, MarginalRegion, MarginalSpotCheck, PhaseDiagram, SpotCheck, phase_diagram
+from ._style import _COLOURS, _new_figure
+
+__all__ = [
+    "REGION_COLOURS",
+    "plot_phase_diagram",
+    "plot_spot_checks",
+    "plot_marginal_region",
+    "phase_cut_explorer",
+    "EXPLORER_GRIDS",
+]
+
+#: One colour per region of :data:`gatebook.meanfield.phases.REGIONS`.
+REGION_COLOURS = {
+    "quiescent": "#dfe7f2",
+    "fixed points, no chaos": "#a9c6e8",
+    "bistable": "#f4b183",
+    "chaotic": "#d6604d",
+    "unresolved": "#bdbdbd",
+}
+_BOUNDARY_STYLE = {
+    "g_topo": dict(color=_COLOURS[2], ls=":", marker="^", label=r"$g_{\rm topo}$ (static proxy)"),
+    "g_chaos": dict(color="k", ls="-", marker="o", label=r"$g_{\rm chaos}$ (chaotic branch appears)"),
+    "g_quiet": dict(color=_COLOURS[0], ls="--", marker="s", label=r"$g_{\rm quiet}=1+e^{\beta_r}$"),
+}
+_PARAM_LABEL = {"alpha_r": r"output-gate gain $\alpha_r$", "beta_r": r"output-gate bias $\beta_r$"}
+_FIXED_LABEL = {"alpha_r": r"\alpha_r", "beta_r": r"\beta_r"}
+
+
+def _edges(x: np.ndarray) -> np.ndarray:
+    """Cell edges around sorted centres (midpoints, ends extended by half a step)."""
+    if x.size == 1:
+        return np.array([x[0] - 0.5, x[0] + 0.5])
+    mid = 0.5 * (x[1:] + x[:-1])
+    return np.concatenate([[2 * x[0] - mid[0]], mid, [2 * x[-1] - mid[-1]]])
+
+
+def _g_chaos_rows(diagram: PhaseDiagram, g_chaos) -> np.ndarray:
+    """Given onsets, or the midpoints of the diagram's brackets."""
+    if g_chaos is not None:
+        g = np.asarray(g_chaos, dtype=float)
+        if g.shape != diagram.values.shape:
+            raise ValueError(f"g_chaos must have one value per row {diagram.values.shape}, got {g.shape}")
+        return g
+    b = diagram.g_chaos_bracket
+    return np.where(np.isnan(b[:, 0]), b[:, 1], 0.5 * (b[:, 0] + b[:, 1]))
+
+
+def _draw_diagram(ax, diagram: PhaseDiagram, quantity: str, g_chaos=None, spot: SpotCheck | None = None):
+    rows = np.arange(diagram.values.size)
+    xe, ye = _edges(diagram.g_h), _edges(rows.astype(float))
+    if quantity == "region":
+        cmap = ListedColormap([REGION_COLOURS[r] for r in REGIONS])
+        norm = BoundaryNorm(np.arange(len(REGIONS) + 1) - 0.5, cmap.N)
+        mesh = ax.pcolormesh(xe, ye, diagram.region_code(), cmap=cmap, norm=norm)
+    else:
+        data = {"variance": diagram.variance, "lambda_max": diagram.attractor_lambda()}[quantity]
+        masked = np.ma.masked_invalid(np.where(diagram.chaotic, data, np.nan))
+        mesh = ax.pcolormesh(xe, ye, masked, cmap="magma_r", shading="flat")
+        mesh.set_array(masked.ravel())
+        ax.set_facecolor(REGION_COLOURS["quiescent"])
+    curves = {"g_topo": diagram.g_topo, "g_chaos": _g_chaos_rows(diagram, g_chaos), "g_quiet": diagram.g_quiet}
+    for key, values in curves.items():
+        style = dict(_BOUNDARY_STYLE[key])
+        ax.plot(values, rows, ms=5, lw=1.4, **style)
+    if spot is not None:
+        idx = {float(v): i for i, v in enumerate(diagram.values)}
+        y = np.array([idx[min(idx, key=lambda u: abs(u - v))] for v in spot.value], dtype=float)
+        seeds = np.unique(spot.seed)
+        offset = {s: (k - (seeds.size - 1) / 2) * 0.15 for k, s in enumerate(seeds)}
+        y = y + np.array([offset[s] for s in spot.seed])
+        ok = spot.agrees
+        ax.scatter(spot.g_h[ok], y[ok], marker="o", s=28, facecolor="white", edgecolor="k", zorder=5,
+                   label="simulation agrees")
+        if np.any(~ok):
+            ax.scatter(spot.g_h[~ok], y[~ok], marker="X", s=40, color="k", zorder=5, label="simulation disagrees")
+    ax.set_yticks(rows, [f"{v:g}" for v in diagram.values])
+    ax.set_xlim(xe[0], xe[-1])
+    ax.set_ylim(ye[0], ye[-1])
+    ax.set_xlabel(r"coupling gain $g_h$")
+    ax.set_ylabel(_PARAM_LABEL[diagram.parameter])
+    other = "beta_r" if diagram.parameter == "alpha_r" else "alpha_r"
+    ax.set_title(rf"${_FIXED_LABEL[other]}={diagram.fixed[other]:g}$", fontsize=10)
+    return mesh
+
+
+def plot_phase_diagram(diagrams, *, quantity: str = "region", g_chaos=None, spot_checks=None) -> Figure:
+    r"""One or several DMFT phase diagrams side by side, with their three boundaries (chapter 11).
+
+    Each panel colours the grid cells of a :class:`~gatebook.meanfield.phases.PhaseDiagram`
+    by region (``quantity="region"``), by the chaotic branch's variance :math:`\Delta_h(0)`
+    (``"variance"``) or by its :math:`\lambda_{\max}` (``"lambda_max"``; quiet cells pale).
+    Every row carries :math:`g_{\rm topo}` (static proxy), :math:`g_{\rm chaos}` and
+    :math:`g_{\rm quiet}=1+e^{\beta_r}`; :math:`g_{\rm chaos}` is the midpoint of the grid
+    bracket unless given. Optional spot checks are drawn as circles (simulation agrees with
+    the label) or crosses (it does not), one per seed.
+
+    Parameters
+    ----------
+    diagrams : PhaseDiagram or mapping of title -> PhaseDiagram
+    quantity : {"region", "variance", "lambda_max"}
+    g_chaos : mapping of title -> array, or array, optional
+        Refined onsets per row (e.g. from :func:`~gatebook.meanfield.phases.phase_boundaries`).
+    spot_checks : mapping of title -> SpotCheck, or SpotCheck, optional
+    """
+    if isinstance(diagrams, PhaseDiagram):
+        diagrams = {"": diagrams}
+    if not isinstance(diagrams, Mapping) or not diagrams:
+        raise TypeError("diagrams must be a PhaseDiagram or a non-empty mapping of title -> PhaseDiagram")
+    if quantity not in ("region", "variance", "lambda_max"):
+        raise ValueError(f"quantity must be 'region', 'variance' or 'lambda_max', got {quantity!r}")
+    single = len(diagrams) == 1
+
+    def pick(obj, title):
+        if obj is None or (single and not isinstance(obj, Mapping)):
+            return obj
+        return obj.get(title) if isinstance(obj, Mapping) else obj
+
+    n = len(diagrams)
+    fig, axes = _new_figure(3.4 * n + 1.6, 3.3, ncols=n)
+    mesh = None
+    for ax, (title, d) in zip(axes[0], diagrams.items()):
+        if not isinstance(d, PhaseDiagram):
+            raise TypeError(f"diagrams[{title!r}] must be a PhaseDiagram, got {type(d).__name__}")
+        mesh = _draw_diagram(ax, d, quantity, pick(g_chaos, title), pick(spot_checks, title))
+        if title:
+            ax.set_title(f"{title}: {ax.get_title()}", fontsize=10)
+    if quantity == "region":
+        shown = [r for r in REGIONS if any(np.any(d.region == r) for d in diagrams.values())]
+        handles = [Patch(facecolor=REGION_COLOURS[r], edgecolor="0.5", label=r) for r in shown]
+    else:
+        label = r"$\Delta_h(0)$ of the chaotic branch" if quantity == "variance" else r"DMFT $\lambda_{\max}\tau_h$"
+        fig.colorbar(mesh, ax=list(axes[0]), label=label, shrink=0.9)
+        handles = [Patch(facecolor=REGION_COLOURS["quiescent"], edgecolor="0.5", label="no chaotic branch")]
+    handles += [Line2D([], [], **{k: v for k, v in s.items()}) for s in _BOUNDARY_STYLE.values()]
+    ax_handles, ax_labels = axes[0][-1].get_legend_handles_labels()
+    extra = [h for h, lab in zip(ax_handles, ax_labels) if lab.startswith("simulation")]
+    fig.legend(handles=handles + extra, loc="outside right center", fontsize=8, frameon=False)
+    return fig
+
+
+def plot_spot_checks(checks) -> Figure:
+    r"""Measured finite-:math:`N` :math:`\lambda_{\max}` against the diagram's prediction (chapter 11).
+
+    Each run of a :class:`~gatebook.meanfield.phases.SpotCheck` is a point (error bar: block
+    standard error) at its predicted exponent (DMFT on the chaotic branch, the exact
+    quiet-state value elsewhere), coloured by the diagram's region; the diagonal is perfect
+    agreement. Runs that disagree with the label are crosses.
+
+    Parameters
+    ----------
+    checks : SpotCheck or mapping of title -> SpotCheck
+    """
+    if isinstance(checks, SpotCheck):
+        checks = {"": checks}
+    if not isinstance(checks, Mapping) or not checks:
+        raise TypeError("checks must be a SpotCheck or a non-empty mapping of title -> SpotCheck")
+    fig, axes = _new_figure(4.6, 3.4)
+    ax = axes[0, 0]
+    markers = "osD^v"
+    lo, hi = np.inf, -np.inf
+    for k, (title, c) in enumerate(checks.items()):
+        if not isinstance(c, SpotCheck):
+            raise TypeError(f"checks[{title!r}] must be a SpotCheck, got {type(c).__name__}")
+        for region in REGIONS:
+            sel = c.region == region
+            if not np.any(sel):
+                continue
+            for ok in (True, False):
+                m = sel & (c.agrees == ok)
+                if not np.any(m):
+                    continue
+                ax.errorbar(c.dmft_lambda[m], c.lambda_max[m], yerr=c.lambda_stderr[m], ls="none",
+                            marker=markers[k % len(markers)] if ok else "X", ms=6, color=REGION_COLOURS[region],
+                            mec="k", mew=0.6, ecolor="0.4",
+                            label=f"{title + ': ' if title else ''}{region}" + ("" if ok else " (disagrees)"))
+        lo = min(lo, np.min(c.dmft_lambda), np.min(c.lambda_max))
+        hi = max(hi, np.max(c.dmft_lambda), np.max(c.lambda_max))
+    pad = 0.08 * (hi - lo + 1e-9)
+    line = np.array([lo - pad, hi + pad])
+    ax.plot(line, line, color="0.5", lw=1, label="theory = simulation")
+    ax.axhline(0, color="0.8", lw=0.8, zorder=0)
+    ax.axvline(0, color="0.8", lw=0.8, zorder=0)
+    ax.set_xlabel(r"predicted $\lambda_{\max}\tau_h$ (DMFT / quiet state)")
+    ax.set_ylabel(r"measured $\lambda_{\max}\tau_h$")
+    n = next(iter(checks.values())).N
+    ax.set_title(f"simulation spot checks, N = {n}", fontsize=10)
+    ax.legend(fontsize=7, loc="upper left", frameon=False)
+    return fig
+
+
+def plot_marginal_region(region: MarginalRegion, rho=None, g_h=None, spot: MarginalSpotCheck | None = None) -> Figure:
+    r"""The marginal window at :math:`\alpha_z\to\infty` and a finite-:math:`\alpha_z` check (chapter 11).
+
+    Left: the :math:`(g_h,\beta_r)` plane with the window :math:`1+e^{\beta_r}<g_h<g_h^*`
+    shaded (:math:`\rho_{\rm open}<1`) and, if given, contours of :math:`\rho_{\rm open}`
+    (``rho`` of shape ``(len(region.beta_r), len(g_h))`` from
+    :func:`~gatebook.meanfield.phases.open_radius_map`). Right (with ``spot``): measured
+    :math:`\lambda_{\max}` and RMS speed against :math:`\alpha_z` (mean over seeds, error bar:
+    standard error).
+    """
+    if not isinstance(region, MarginalRegion):
+        raise TypeError(f"region must be a MarginalRegion, got {type(region).__name__}")
+    ncols = 2 if spot is not None else 1
+    fig, axes = _new_figure(4.2 * ncols + 0.4, 3.3, ncols=ncols)
+    ax = axes[0, 0]
+    b = region.beta_r
+    ax.fill_betweenx(b, region.lower, region.upper, color=REGION_COLOURS["fixed points, no chaos"], alpha=0.8,
+                     label=r"marginal window ($\rho_{\rm open}<1$)")
+    ax.plot(region.lower, b, color=_COLOURS[0], ls="--", label=r"$1+e^{\beta_r}$")
+    ax.plot(region.upper, b, color=_COLOURS[1], label=r"$g_h^*$: $\rho_{\rm open}=1$")
+    if rho is not None:
+        if g_h is None:
+            raise ValueError("pass g_h together with rho")
+        rho = np.asarray(rho, dtype=float)
+        g_h = np.asarray(g_h, dtype=float)
+        if rho.shape != (b.size, g_h.size):
+            raise ValueError(f"rho must have shape {(b.size, g_h.size)}, got {rho.shape}")
+        cs = ax.contour(g_h, b, rho, levels=[0.8, 0.9, 1.1, 1.25, 1.5], colors="0.45", linewidths=0.8)
+        ax.clabel(cs, fontsize=7, fmt="%.2g")
+    if spot is not None:
+        ax.plot([spot.g_h], [spot.beta_r], marker="*", ms=12, color="k", ls="none", label="simulated point")
+    ax.set_xlabel(r"coupling gain $g_h$")
+    ax.set_ylabel(r"output-gate bias $\beta_r$")
+    ax.set_title(rf"$\alpha_z\to\infty$, $\alpha_r=0$, $f_{{\rm open}}={region.f_open:g}$", fontsize=10)
+    ax.legend(fontsize=7, loc="upper left", frameon=False)
+    if spot is not None:
+        ax2 = axes[0, 1]
+        k = spot.seeds.size
+        x = spot.alpha_z
+
+        def stats(a):
+            return a.mean(axis=1), (a.std(axis=1, ddof=1) / np.sqrt(k) if k > 1 else np.zeros(x.size))
+
+        lam, lam_e = stats(spot.lambda_max)
+        ax2.errorbar(x, lam, yerr=lam_e, marker="o", color=_COLOURS[1], label=r"$\lambda_{\max}\tau_h$")
+        ax2.axhline(0, color="0.6", lw=0.8)
+        ax2.set_xlabel(r"timescale-gate gain $\alpha_z$")
+        ax2.set_ylabel(r"$\lambda_{\max}\tau_h$", color=_COLOURS[1])
+        ax3 = ax2.twinx()
+        spd, spd_e = stats(spot.rms_speed)
+        ax3.errorbar(x, spd, yerr=spd_e, marker="s", color=_COLOURS[0], label="RMS speed")
+        ax3.set_yscale("log")
+        ax3.set_ylabel(r"RMS speed $\langle\|\dot h\|^2/N\rangle^{1/2}$", color=_COLOURS[0])
+        ax2.set_title(rf"N = {spot.N}, $g_h={spot.g_h:g}$, $\beta_r={spot.beta_r:g}$ ({k} seeds)", fontsize=10)
+    return fig
+
+
+#: Grids of the chapter's explorable: g_h values and alpha_r rows for each beta_r.
+EXPLORER_GRIDS = {
+    0.0: (tuple(np.round(np.linspace(1.3, 2.9, 9), 10)), (0.0, 2.0, 5.0, 20.0)),
+    2.0: (tuple(float(x) for x in range(2, 10)), (0.0, 5.0, 20.0)),
+}
+_EXPLORER_SOLVER = dict(n_lags=256, tol=1e-4, damping=0.7)
+
+
+@lru_cache(maxsize=8)
+def _explorer_diagram(beta_r: float) -> PhaseDiagram:
+    g, a = EXPLORER_GRIDS[beta_r]
+    return phase_diagram(np.array(g), alpha_r=np.array(a), beta_r=beta_r, lambda_max=False, progress=False,
+                         **_EXPLORER_SOLVER)
+
+
+def phase_cut_explorer(g_h: float = 2.1, beta_r: float = 0.0) -> Figure:
+    r"""Explorable of chapter 11: one vertical cut through the :math:`(g_h,\alpha_r)` diagram.
+
+    Left: the region map at ``beta_r`` with the cut at ``g_h`` marked. Right: along the cut,
+    the chaotic branch's :math:`\Delta_h(0)` against :math:`\alpha_r` (zero where the branch
+    does not exist) and the quiet state's exponent :math:`(s_z/\tau_h)(g_hs_r-1)` (stable where
+    negative). The diagrams are computed once per ``beta_r`` (grids in
+    :data:`EXPLORER_GRIDS`, the chapter's settings, so the chapter's own diagrams fill the
+    cache) and every frame only redraws.
+    """
+    if beta_r not in EXPLORER_GRIDS:
+        raise ValueError(f"beta_r must be one of {sorted(EXPLORER_GRIDS)}, got {beta_r!r}")
+    d = _explorer_diagram(float(beta_r))
+    j = int(np.argmin(np.abs(d.g_h - g_h)))
+    fig, axes = _new_figure(8.4, 3.2, ncols=2)
+    _draw_diagram(axes[0, 0], d, "region")
+    axes[0, 0].axvline(d.g_h[j], color="k", lw=2, alpha=0.6)
+    ax = axes[0, 1]
+    rows = np.arange(d.values.size)
+    ax.bar(rows, d.variance[:, j], color=[REGION_COLOURS[r] for r in d.region[:, j]], edgecolor="0.3")
+    for i, r in enumerate(d.region[:, j]):
+        ax.text(i, d.variance[i, j], r.replace(", ", ",\n"), ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(rows, [f"{v:g}" for v in d.values])
+    ax.set_xlabel(r"output-gate gain $\alpha_r$")
+    ax.set_ylabel(r"$\Delta_h(0)$ of the chaotic branch")
+    top = max(1e-3, float(np.nanmax(d.variance)))
+    ax.set_ylim(0, 1.3 * top)
+    quiet = float(d.quiet_lambda[0, j])
+    ax.set_title(rf"$g_h={d.g_h[j]:g}$: quiet-state exponent {quiet:+.2f}/$\tau_h$"
+                 + (" (stable)" if d.quiet_stable[0, j] else " (unstable)"), fontsize=10)
+    return fig

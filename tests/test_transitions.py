@@ -1,0 +1,177 @@
+"""Chapter 10 science: three thresholds, continuous vs discontinuous onset, bistability, input-induced chaos."""
+
+import numpy as np
+import pytest
+
+import gatebook as gb
+from gatebook import meanfield, transitions
+from gatebook.r_gate import quiet_lambda_max
+
+SEEDS = (0, 1, 2)
+
+
+@pytest.fixture(scope="module")
+def sharp():
+    return transitions.thresholds(20.0, 0.0, tol=0.02)
+
+
+# -- thresholds ------------------------------------------------------------------------
+def test_sharp_gate_thresholds_are_ordered(sharp):
+    assert sharp.ordered
+    assert sharp.g_topo < sharp.g_chaos - 0.05  # decoupled by more than the bracket
+    assert sharp.g_chaos < sharp.g_quiet - 0.1
+    assert sharp.g_quiet == pytest.approx(2.0, abs=1e-12)
+    assert sharp.g_topo > np.sqrt(2.0)  # static onset bound for beta_r >= 0
+    assert sharp.bistable_window == (sharp.g_chaos, sharp.g_quiet)
+    assert "| 20 | 0 |" in sharp.table()
+
+
+def test_thresholds_ordered_with_a_bias():
+    th = transitions.thresholds(20.0, 1.0, tol=0.03)
+    assert th.ordered
+    assert th.g_topo < th.g_chaos < th.g_quiet
+    assert th.g_quiet == pytest.approx(1.0 + np.e, rel=1e-12)
+
+
+@pytest.mark.parametrize("beta_r", [0.0, 1.0])
+def test_soft_gate_thresholds_coincide(beta_r):
+    th = transitions.thresholds(0.0, beta_r)
+    exact = 1.0 + np.exp(beta_r)
+    assert th.g_topo == pytest.approx(exact, rel=1e-9)
+    assert th.g_chaos == pytest.approx(exact, rel=1e-9)
+    assert th.g_quiet == pytest.approx(exact, rel=1e-12)
+    assert th.ordered and th.decoupling == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("beta_r", [-0.5, 0.0, 1.0, 2.0])
+def test_quiet_exponent_is_exact_and_vanishes_at_the_threshold(beta_r):
+    g_q = meanfield.zero_state_threshold(beta_r)
+    assert transitions.quiet_exponent(g_q, beta_r) == pytest.approx(0.0, abs=1e-12)
+    # the closed form matches the model's origin disk (independent code path), any alpha_r
+    for g in (0.5 * g_q, 0.9 * g_q, 1.2 * g_q):
+        net = gb.GatedNetwork(4, g, alpha_r=7.0, beta_r=beta_r)
+        assert transitions.quiet_exponent(g, beta_r) == pytest.approx(quiet_lambda_max(net), abs=1e-12)
+    assert np.all(np.diff(transitions.quiet_exponent(np.linspace(0.5, 3, 6), beta_r)) > 0)
+
+
+def test_quiet_exponent_matches_the_finite_network_spectrum():
+    # rightmost eigenvalue of the hh block at the origin, N = 400: the circular-law edge within finite-N slack
+    g = 1.9
+    net = gb.GatedNetwork(400, g, alpha_r=20.0, seed=3)
+    eig = np.linalg.eigvals(net.jacobian(np.zeros(net.dim))[: net.N, : net.N])
+    assert eig.real.max() == pytest.approx(transitions.quiet_exponent(g), abs=0.04)
+
+
+# -- the static loop gain ------------------------------------------------------------------
+def test_loop_gain_limits_and_maximum():
+    s_r = 0.5
+    for alpha in (0.0, 20.0):
+        assert transitions.loop_gain(1e-7, 1.7, alpha) == pytest.approx((1.7 * s_r) ** 2, rel=1e-4)
+    delta = np.geomspace(1e-5, 1e2, 600)
+    soft = transitions.loop_gain(delta, 1.0, 0.0)
+    assert np.all(np.diff(soft) < 0)  # soft gate: only the tanh saturation, G falls
+    sharp = transitions.loop_gain(delta, 1.0, 20.0)
+    k = int(np.argmax(sharp))
+    assert 0 < k < delta.size - 1 and sharp[k] > 1.3 * sharp[0]  # the loop: G rises before it falls
+    # the hump reaches 1 at g_topo (independent 1-D optimiser in meanfield.fixed_point_onset)
+    assert 1.0 / np.sqrt(sharp[k]) == pytest.approx(meanfield.fixed_point_onset(20.0), rel=2e-3)
+
+
+# -- DMFT branches ---------------------------------------------------------------------------
+def test_sharp_gate_branch_jumps_at_g_chaos(sharp):
+    g = sharp.g_chaos
+    curve = transitions.branch_curve([g - 0.03, g + 0.02, 1.9], 20.0)
+    assert curve.branch == ("quiescent", "chaotic", "chaotic")
+    assert curve.variance[0] == 0.0
+    assert curve.onset_variance > 0.02  # finite right above the onset: a jump
+    assert curve.variance[1] > 0.15 * curve.variance[2]
+    assert curve.lambda_chaotic[1] > 0.05  # the exponent jumps too ...
+    assert curve.lambda_quiet[1] < -0.04  # ... while the quiet state is still stable: bistable
+
+
+def test_soft_gate_branch_grows_continuously_from_zero():
+    curve = transitions.branch_curve([1.98, 2.01, 2.02, 2.04], 0.0)
+    assert curve.branch == ("quiescent", "chaotic", "chaotic", "chaotic")
+    v = curve.variance[1:]
+    assert v[0] < 0.02
+    # Delta_0 grows linearly in g_eff - 1 at the onset: doubling the distance doubles it
+    assert v[2] / v[1] == pytest.approx(2.0, rel=0.1)
+    assert v[1] / v[0] == pytest.approx(2.0, rel=0.1)
+    # the exponent starts from zero too (it grows like (g_eff - 1)^2; the solver resolves ~1e-4)
+    assert np.all(np.abs(curve.lambda_chaotic[1:]) < 1e-3)
+
+
+def test_soft_gate_branch_agrees_with_the_gated_dmft():
+    # the reduction (chapter 1's theory at g_eff = g_h / 2, tau_eff = 2) is the fine-grid limit
+    # of the gated solver: on the default grid (2048 lags on [0, 80]) they agree to 1e-4
+    curve = transitions.branch_curve([2.6], 0.0)
+    res = meanfield.gated_dmft(2.6, 0.0, n=2048, s_max=80)
+    assert curve.method == "scs-reduction"
+    assert curve.variance[0] == pytest.approx(res.variance, rel=1e-4)
+    assert curve.lambda_chaotic[0] == pytest.approx(meanfield.gated_lambda_max(res), rel=2e-3)
+
+
+# -- simulations ---------------------------------------------------------------------------
+def test_sharp_gate_is_bistable_in_simulation(sharp):
+    g = 1.9
+    assert sharp.g_chaos < g < sharp.g_quiet
+    hs = transitions.hysteresis_sweep([g], 20.0, N=400, seeds=SEEDS, t_transient=100, t_measure=30)
+    small, large = hs.variance[:, 0, 0], hs.variance[:, 0, 1]
+    assert np.all(small < 1e-6), small  # decays to the quiet state (lambda_0 = -0.025)
+    assert np.all(hs.final_rms[:, 0, 0] < 0.01)
+    assert np.all(large > 0.02), large  # stays chaotic (DMFT Delta_h(0) = 0.177)
+    assert hs.bistable.tolist() == [True] and hs.bistable_window == (g, g)
+
+
+def test_soft_gate_has_no_hysteresis():
+    hs = transitions.hysteresis_sweep([1.7, 2.5], 0.0, N=300, seeds=SEEDS, t_transient=60, t_measure=20)
+    act = hs.active
+    assert not act[:, 0, :].any(), hs.variance[:, 0]  # below 2: both starts decay
+    assert act[:, 1, :].all(), hs.variance[:, 1]  # above 2: both starts active
+    assert not hs.bistable.any()
+
+
+def test_static_input_pushes_a_quiet_network_into_chaos():
+    res = transitions.input_induced_chaos([0.0, 0.5], alpha_r=20.0, beta_r=2.0, g_h=2.0, N=200, seeds=SEEDS,
+                                          t_transient=30, t_measure=40, theory=True)
+    lam = res.lambda_max
+    assert np.all(lam[:, 0] < -0.2), lam[:, 0]  # quiet: lambda_0 = (2 s_r - 1)/2 = -0.38
+    assert np.all(lam[:, 1] > 0.0), lam[:, 1]  # chaotic with sigma_I = 0.5
+    assert res.theory_branch == ("quiescent", "chaotic")
+    assert res.theory_lambda[0] == pytest.approx(transitions.quiet_exponent(2.0, 2.0), abs=1e-9)
+    assert res.theory_lambda[1] > 0.05
+    # <h^2> over units and time against the DMFT Delta_h(0) (finite N: within 35 %)
+    assert res.second_moment[:, 1].mean() == pytest.approx(res.theory_second_moment[1], rel=0.35)
+
+
+# -- bad input ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: transitions.thresholds(-1.0), "alpha_r"),
+        (lambda: transitions.thresholds(20.0, np.nan), "beta_r"),
+        (lambda: transitions.thresholds(20.0, tol=0.0), "tol"),
+        (lambda: transitions.branch_curve([2.0, 1.9], 20.0), "increasing"),
+        (lambda: transitions.branch_curve([], 20.0), "g_values"),
+        (lambda: transitions.branch_curve([2.0], 20.0, n=0), "n"),
+        (lambda: transitions.hysteresis_sweep([1.9], 20.0, N=0), "N"),
+        (lambda: transitions.hysteresis_sweep([1.9], 20.0, N=10, seeds=()), "seeds"),
+        (lambda: transitions.hysteresis_sweep([1.9], 20.0, N=10, seeds=(-1,)), "seeds"),
+        (lambda: transitions.hysteresis_sweep([1.9], 20.0, N=10, initial_scales=(0.0, 1.0)), "initial_scales"),
+        (lambda: transitions.hysteresis_sweep([1.9], 20.0, N=10, dt=-0.1), "dt"),
+        (lambda: transitions.input_induced_chaos([-0.5]), "sigma_values"),
+        (lambda: transitions.input_induced_chaos([0.5], N=10, t_measure=0), "t_measure"),
+        (lambda: transitions.loop_gain(0.0, 2.0), "delta"),
+        (lambda: transitions.loop_gain(1.0, -2.0), "g_h"),
+        (lambda: transitions.quiet_exponent(np.nan), "g_h"),
+        (lambda: transitions.onsets_by_gain([]), "alpha_values"),
+    ],
+)
+def test_bad_input(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_threshold_table_type_error():
+    with pytest.raises(TypeError, match="Thresholds"):
+        transitions.threshold_table([1.0])

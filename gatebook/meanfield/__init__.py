@@ -11,7 +11,7 @@ import importlib as _importlib
 
 __all__: list[str] = []
 
-for _name in ("_result", "quadrature", "static", "scs", "gated", "onsets", "sampling", "simulation", "phases"):
+for _name in ("_result", "quadrature", "static", "scs", "gated", "onsets", "solve", "sampling", "simulation", "phases"):
     try:
         _module = _importlib.import_module(f"{__name__}.{_name}")
     except ModuleNotFoundError as _err:  # a submodule not written yet: skip it, never hide a broken one

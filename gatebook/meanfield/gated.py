@@ -249,11 +249,19 @@ def gated_dmft(
         return _gate(x, alpha, beta)
 
     dh, dr = _initial(start, lags, p)
+    if alpha == 0.0 and p["input_std"] == 0.0 and p["g_h"] * s_r <= 1.0:
+        # chapter 1's network with g_eff <= 1: Delta = 0 is the only solution (at g_eff = 1 the
+        # iteration would creep towards it algebraically slowly)
+        dh, dr = np.zeros_like(dh), np.zeros_like(dr)
     residuals = []
     history = []
     floor = 1e-13
     converged = False
+    it = 0
     for it in range(1, max_iter + 1):
+        if dh[0] == 0.0 and p["input_std"] == 0.0:
+            converged = True
+            break
         c_phi = _profile(phi, dh)
         c_sig = _profile(gate, dr, alpha) if alpha != 0.0 else s_r**2
         new_h = _solve_linear(p["g_h"] ** 2 * c_sig * c_phi + p["input_std"] ** 2, ds, tau_eff)
@@ -330,29 +338,38 @@ def gated_dmft(
     )
 
 
-def _operator(result, kappa):
-    """The two-field operator of chapter 10 at growth rate ``kappa`` as a LinearOperator."""
+def _coefficients(result):
+    """The lag profiles entering the two-field operator (computed once per DMFT solution)."""
     p = result.params
-    lags = np.asarray(result.lags)
-    ds = lags[1] - lags[0]
     dh = np.asarray(result.autocorrelation)
     dr = np.asarray(p["autocorrelation_r"])
     alpha, beta = p["alpha_r"], p["beta_r"]
     c_sig = _profile(lambda x: _gate(x, alpha, beta), dr, alpha) if alpha != 0.0 else p["s_r"] ** 2
     c_dphi = _profile(_tanh_slope, dh)
+    coef = {"a_hh": p["g_h"] ** 2 * c_sig * c_dphi}
+    if alpha != 0.0:
+        c_dsig = _profile(lambda x: _gate_slope(x, alpha, beta), dr, alpha)
+        coef["a_hr"] = p["g_h"] ** 2 * c_dsig * _profile(np.tanh, dh)
+        coef["a_rh"] = p["g_r"] ** 2 * c_dphi
+    return coef
+
+
+def _operator(result, kappa, coef=None):
+    """The two-field operator of chapter 10 at growth rate ``kappa`` as a LinearOperator."""
+    p = result.params
+    lags = np.asarray(result.lags)
+    ds = lags[1] - lags[0]
+    coef = _coefficients(result) if coef is None else coef
     te, tr = p["tau_eff"], p["tau_r"]
-    a_hh = p["g_h"] ** 2 * c_sig * c_dphi
+    a_hh = coef["a_hh"]
     n = lags.size
-    if alpha == 0.0:
+    if "a_hr" not in coef:
         def mv(f):
             f = np.ravel(f)
             return _even_filter(a_hh * f, ds, lambda w: 1.0 / ((1 + te * kappa) ** 2 + (te * w) ** 2))
 
         return LinearOperator((n, n), matvec=mv, dtype=float)
-    c_dsig = _profile(lambda x: _gate_slope(x, alpha, beta), dr, alpha)
-    c_phi = _profile(np.tanh, dh)
-    a_hr = p["g_h"] ** 2 * c_dsig * c_phi
-    a_rh = p["g_r"] ** 2 * c_dphi
+    a_hr, a_rh = coef["a_hr"], coef["a_rh"]
 
     def mv2(x):
         x = np.ravel(x)
@@ -373,7 +390,10 @@ def spectral_radius(result, kappa: float) -> float:
         G^{r}_\kappa*g_r^2C_{\phi'}f\Big),\qquad
         \hat G^{\tau}_\kappa(\omega)=\frac{1}{(1+\tau\kappa)^2+\tau^2\omega^2}.
     """
-    op = _operator(result, kappa)
+    return _radius(_operator(result, kappa))
+
+
+def _radius(op) -> float:
     vals = eigs(op, k=1, which="LM", v0=np.ones(op.shape[0]), tol=1e-12, return_eigenvectors=False)
     return float(np.abs(vals[0]))
 
@@ -411,8 +431,10 @@ def gated_lambda_max(result, *, tol=1e-8) -> float:
         return max(p["s_z"] / p["tau_h"] * (p["g_h"] * p["s_r"] - 1.0), -1.0 / p["tau_r"])
     tau_max = max(p["tau_eff"], p["tau_r"])
 
+    coef = _coefficients(result)
+
     def excess(kappa):
-        return spectral_radius(result, kappa) - 1.0
+        return _radius(_operator(result, kappa, coef)) - 1.0
 
     lo = 0.0
     while excess(lo) < 0:

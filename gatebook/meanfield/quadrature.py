@@ -60,6 +60,7 @@ DEFAULT_SHARPNESS = 2.0
 
 _METHODS = ("auto", "hermite", "grid")
 _CHUNK = 2_000_000  # elements per block of the nested correlated integral
+_GRID_CHUNK = 8_000_000  # grid points per block of the smoothed correlated average (one block for DMFT tables)
 _ZETA_POINTS = 321  # outer nodes for |c| too small for the grid rule's trapezoid
 
 
@@ -271,7 +272,10 @@ def correlated_average(f, g, variance, c, *, mean=0.0, n=None, method="auto", sh
     alpha = _check_sharpness(sharpness)
     if n is not None:
         n = check_positive_int(n, "n")
+    auto_n = n is None
     method, n = _choose(method, n, alpha, np.sqrt(v))
+    if method == "grid" and auto_n:
+        n = _correlated_grid_points(alpha, np.sqrt(v))
     flat = cc.ravel()
     if method == "grid":
         out = _smoothed_correlation(f, g, v, mu, flat, n)
@@ -281,7 +285,17 @@ def correlated_average(f, g, variance, c, *, mean=0.0, n=None, method="auto", sh
     return float(out) if out.ndim == 0 else out
 
 
-@lru_cache(maxsize=16)
+def _correlated_grid_points(sharpness, std) -> int:
+    r"""Default ``n`` of the correlated grid rule: :math:`2^k+1\ge257` points, spacing at most half the gate width.
+
+    Powers of two keep ``n`` (hence the cached filters) unchanged while the variance of a DMFT
+    iteration drifts.
+    """
+    needed = max(256.0, 16.0 * sharpness * std)
+    return int(2 ** int(np.ceil(np.log2(needed)))) + 1
+
+
+@lru_cache(maxsize=6)
 def _filter_tables(n: int, c_bytes: bytes):
     r"""Variance-free parts of the ``"grid"`` correlated average, cached per (n, c).
 
@@ -337,7 +351,7 @@ def _smoothed_correlation(f, g, v, mu, c, n):
     if sd == 0.0:
         x = np.full(1, mu)
         return np.full(c.size, float(_apply(f, x)[0] * _apply(g, x)[0]))
-    step = max(1, _CHUNK // (4 * n))
+    step = max(1, _GRID_CHUNK // (4 * n))
     for start in range(0, c.size, step):  # blocks of c values, to bound memory
         cb = np.ascontiguousarray(c[start : start + step])
         u, delta, multiplier, weights, resolved = _filter_tables(n, cb.tobytes())

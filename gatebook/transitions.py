@@ -218,6 +218,13 @@ def loop_gain(delta, g_h, alpha_r=0.0, beta_r=0.0, g_r=1.0):
     a sharp gate a wider :math:`r` opens more gates, :math:`S_r` grows with :math:`\Delta`, and
     :math:`G` first *rises*: the self-reinforcing loop. Its maximum reaches 1 at
     :math:`g_h=g_{\rm topo}`. Vectorised over ``delta`` (``> 0``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> G = loop_gain(np.array([1e-6, 0.05]), 1.0, alpha_r=20.0)
+    >>> bool(G[1] > G[0])   # a sharp gate: the loop gain rises with the variance
+    True
     """
     d = np.asarray(delta, dtype=float)
     if d.size == 0 or not np.all(np.isfinite(d)) or np.any(d <= 0):
@@ -238,6 +245,11 @@ def quiet_exponent(g_h, beta_r=0.0, beta_z=0.0, tau_h=1.0, tau_z=1.0, tau_r=1.0)
 
     negative below :math:`g_h=1+e^{\beta_r}`. Vectorised over ``g_h``; the parameter form of
     :func:`gatebook.r_gate.quiet_lambda_max`.
+
+    Examples
+    --------
+    >>> round(quiet_exponent(1.9), 6)   # (1/2)(1.9/2 - 1)
+    -0.025
     """
     g = np.asarray(g_h, dtype=float)
     if not np.all(np.isfinite(g)) or np.any(g < 0):

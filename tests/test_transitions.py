@@ -123,6 +123,21 @@ def test_sharp_gate_is_bistable_in_simulation(sharp):
     assert hs.bistable.tolist() == [True] and hs.bistable_window == (g, g)
 
 
+def test_hysteresis_exponents_from_the_final_states():
+    # g_h = 1.5 < g_topo: both starts end at the quiet state, whose exponent is the edge of the
+    # origin's hh disk (finite N = 60: within 0.06 of the large-N value -0.125)
+    hs = transitions.hysteresis_sweep([1.5], 20.0, N=60, seeds=(0,), t_transient=40, t_measure=10,
+                                      lyapunov_t_measure=20)
+    assert not hs.active.any()
+    assert np.all(np.isfinite(hs.lambda_max))
+    np.testing.assert_allclose(hs.lambda_max, transitions.quiet_exponent(1.5), atol=0.06)
+
+
+def test_onsets_by_gain_soft_gate_is_exact():
+    (th,) = transitions.onsets_by_gain([0.0], beta_r=1.0)
+    assert th == transitions.thresholds(0.0, 1.0)
+
+
 def test_soft_gate_has_no_hysteresis():
     hs = transitions.hysteresis_sweep([1.7, 2.5], 0.0, N=300, seeds=SEEDS, t_transient=60, t_measure=20)
     act = hs.active

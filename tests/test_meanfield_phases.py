@@ -223,3 +223,13 @@ def test_classify_region_table():
     got = ph.classify_region([True, True, False, False, False, True], [True, False, True, True, False, True],
                              [True, True, True, False, True, True], [True, True, True, True, True, False])
     assert list(got) == ["bistable", "chaotic", "fixed points, no chaos", "quiescent", "unresolved", "unresolved"]
+
+
+def test_marginal_spot_check_closes_gates_and_flags_the_window():
+    m = ph.marginal_spot_check(3.0, [0.0, 40.0], N=40, seeds=(0, 1, 2), t_transient=10.0, t_measure=10.0)
+    assert m.lambda_max.shape == (2, 3) and m.in_window  # 2 < 3 < g_h*(0) ~ 6.5
+    # alpha_z = 0: every timescale gate sits at 1/2; alpha_z = 40: about half the units are closed
+    assert np.all(m.closed_fraction[0] == 0.0)
+    assert np.all(m.closed_fraction[1] > 0.25)
+    far = ph.marginal_spot_check(8.0, [0.0], N=20, seeds=(0,), t_transient=5.0, t_measure=5.0)
+    assert not far.in_window

@@ -115,14 +115,18 @@ def test_marginal_region_figure():
 
 
 def test_explorer_frame_reads_its_diagram(monkeypatch):
-    small = {0.0: ((1.5, 2.5), (0.0,))}
+    small = {0.0: ((1.5, 2.5, 3.5), (0.0,))}
     monkeypatch.setattr(pp, "EXPLORER_GRIDS", small)
     pp._explorer_diagram.cache_clear()
-    fig = _render(pp.phase_cut_explorer(2.5, 0.0))
-    bars = fig.axes[1].patches
+    fig = _render(pp.phase_row_explorer(0.0, 0.0))
     d = pp._explorer_diagram(0.0)
-    np.testing.assert_allclose([b.get_height() for b in bars], d.variance[:, 1])
-    assert "unstable" in fig.axes[1].get_title()
+    line = [ln for ln in fig.axes[0].get_lines() if "Delta" in ln.get_label()][0]
+    np.testing.assert_allclose(line.get_xdata(), d.g_h)
+    np.testing.assert_allclose(line.get_ydata(), d.variance[0])
+    quiet = [ln for ln in fig.axes[0].get_lines() if "quiet" in ln.get_label()][0]
+    np.testing.assert_allclose(quiet.get_xdata(), [2.0, 2.0])
     with pytest.raises(ValueError, match="beta_r"):
-        pp.phase_cut_explorer(2.5, 7.0)
+        pp.phase_row_explorer(0.0, 7.0)
+    with pytest.raises(ValueError, match="alpha_r"):
+        pp.phase_row_explorer(3.0, 0.0)
     pp._explorer_diagram.cache_clear()

@@ -585,10 +585,15 @@ def phase_diagram(
     return diagram
 
 
+@lru_cache(maxsize=256)
+def _g_topo(alpha_r, beta_r, g_r):
+    return fixed_point_onset(alpha_r, beta_r, g_r)
+
+
 def _assemble(g, name, values, fixed, variance, lam, status, settings):
     a_rows = values if name == "alpha_r" else np.full(values.size, fixed["alpha_r"])
     b_rows = values if name == "beta_r" else np.full(values.size, fixed["beta_r"])
-    g_topo = np.array([fixed_point_onset(a, b, fixed["g_r"]) for a, b in zip(a_rows, b_rows)])
+    g_topo = np.array([_g_topo(_r(a), _r(b), _r(fixed["g_r"])) for a, b in zip(a_rows, b_rows)])
     g_quiet = 1.0 + np.exp(b_rows)
     s_r = expit(-b_rows)[:, None]
     quiet_stable = g[None, :] * s_r <= 1.0

@@ -19,8 +19,9 @@ __all__ = [
     "plot_phase_diagram",
     "plot_spot_checks",
     "plot_marginal_region",
-    "phase_cut_explorer",
+    "phase_row_explorer",
     "EXPLORER_GRIDS",
+    "EXPLORER_SOLVER",
 ]
 
 #: One colour per region of :data:`gatebook.meanfield.phases.REGIONS`.
@@ -259,49 +260,54 @@ def plot_marginal_region(region: MarginalRegion, rho=None, g_h=None, spot: Margi
     return fig
 
 
-#: Grids of the chapter's explorable: g_h values and alpha_r rows for each beta_r.
+#: Grids of the chapter's explorable (the chapter computes the same diagrams, so frames come
+#: from the in-memory cache): g_h values and alpha_r rows for each beta_r.
 EXPLORER_GRIDS = {
-    0.0: (tuple(np.round(np.linspace(1.3, 2.9, 9), 10)), (0.0, 2.0, 5.0, 20.0)),
+    0.0: (tuple(float(x) for x in np.round(np.linspace(1.3, 2.9, 9), 10)), (0.0, 5.0, 20.0)),
     2.0: (tuple(float(x) for x in range(2, 10)), (0.0, 5.0, 20.0)),
 }
-_EXPLORER_SOLVER = dict(n_lags=256, tol=1e-4, damping=0.7)
+#: DMFT settings of the explorable and of chapter 11's diagrams.
+EXPLORER_SOLVER = dict(n_lags=256, tol=1e-4)
 
 
 @lru_cache(maxsize=8)
 def _explorer_diagram(beta_r: float) -> PhaseDiagram:
     g, a = EXPLORER_GRIDS[beta_r]
     return phase_diagram(np.array(g), alpha_r=np.array(a), beta_r=beta_r, lambda_max=False, progress=False,
-                         **_EXPLORER_SOLVER)
+                         **EXPLORER_SOLVER)
 
 
-def phase_cut_explorer(g_h: float = 2.1, beta_r: float = 0.0) -> Figure:
-    r"""Explorable of chapter 11: one vertical cut through the :math:`(g_h,\alpha_r)` diagram.
+def phase_row_explorer(alpha_r: float = 20.0, beta_r: float = 0.0) -> Figure:
+    r"""Explorable of chapter 11: one row of the :math:`(g_h,\alpha_r)` diagram, and what happens along it.
 
-    Left: the region map at ``beta_r`` with the cut at ``g_h`` marked. Right: along the cut,
-    the chaotic branch's :math:`\Delta_h(0)` against :math:`\alpha_r` (zero where the branch
-    does not exist) and the quiet state's exponent :math:`(s_z/\tau_h)(g_hs_r-1)` (stable where
-    negative). The diagrams are computed once per ``beta_r`` (grids in
-    :data:`EXPLORER_GRIDS`, the chapter's settings, so the chapter's own diagrams fill the
-    cache) and every frame only redraws.
+    Along the row ``alpha_r`` of the diagram at ``beta_r`` (background: the region of each
+    grid cell), the chaotic branch's :math:`\Delta_h(0)` against :math:`g_h` (zero where the branch
+    does not exist: a jump at :math:`g_{\rm chaos}` for a sharp gate, a continuous rise for a
+    soft one), with the row's three boundaries. The diagrams are computed once per
+    ``beta_r`` (grids :data:`EXPLORER_GRIDS`, settings :data:`EXPLORER_SOLVER`) and every
+    frame only redraws.
     """
     if beta_r not in EXPLORER_GRIDS:
         raise ValueError(f"beta_r must be one of {sorted(EXPLORER_GRIDS)}, got {beta_r!r}")
     d = _explorer_diagram(float(beta_r))
-    j = int(np.argmin(np.abs(d.g_h - g_h)))
-    fig, axes = _new_figure(8.4, 3.2, ncols=2)
-    _draw_diagram(axes[0, 0], d, "region")
-    axes[0, 0].axvline(d.g_h[j], color="k", lw=2, alpha=0.6)
-    ax = axes[0, 1]
-    rows = np.arange(d.values.size)
-    ax.bar(rows, d.variance[:, j], color=[REGION_COLOURS[r] for r in d.region[:, j]], edgecolor="0.3")
-    for i, r in enumerate(d.region[:, j]):
-        ax.text(i, d.variance[i, j], r.replace(", ", ",\n"), ha="center", va="bottom", fontsize=7)
-    ax.set_xticks(rows, [f"{v:g}" for v in d.values])
-    ax.set_xlabel(r"output-gate gain $\alpha_r$")
+    if not np.any(np.isclose(d.values, alpha_r)):
+        raise ValueError(f"alpha_r must be one of {d.values.tolist()}, got {alpha_r!r}")
+    i = int(np.argmin(np.abs(d.values - alpha_r)))
+    fig, axes = _new_figure(5.6, 3.0)
+    ax = axes[0, 0]
+    ax.plot(d.g_h, d.variance[i], "o-", color="k", label=r"$\Delta_h(0)$, chaotic branch")
+    for g, r in zip(d.g_h, d.region[i]):
+        ax.axvspan(g - 0.5 * (d.g_h[1] - d.g_h[0]), g + 0.5 * (d.g_h[1] - d.g_h[0]), color=REGION_COLOURS[r], lw=0)
+    bounds = {"g_topo": d.g_topo[i], "g_chaos": _g_chaos_rows(d, None)[i], "g_quiet": d.g_quiet[i]}
+    for key, x in bounds.items():
+        if np.isfinite(x):
+            style = _BOUNDARY_STYLE[key]
+            ax.axvline(x, color=style["color"], ls=style["ls"], lw=1.4, label=style["label"])
+    ax.set_xlim(d.g_h[0] - 0.5 * (d.g_h[1] - d.g_h[0]), d.g_h[-1] + 0.5 * (d.g_h[1] - d.g_h[0]))
+    ax.set_ylim(0, 1.1 * max(1e-3, float(np.nanmax(d.variance))))
+    ax.set_xlabel(r"coupling gain $g_h$")
     ax.set_ylabel(r"$\Delta_h(0)$ of the chaotic branch")
-    top = max(1e-3, float(np.nanmax(d.variance)))
-    ax.set_ylim(0, 1.3 * top)
-    quiet = float(d.quiet_lambda[0, j])
-    ax.set_title(rf"$g_h={d.g_h[j]:g}$: quiet-state exponent {quiet:+.2f}/$\tau_h$"
-                 + (" (stable)" if d.quiet_stable[0, j] else " (unstable)"), fontsize=10)
+    handles = [Patch(facecolor=REGION_COLOURS[r], label=r) for r in REGIONS[:4]]
+    ax.legend(handles=handles, fontsize=7, loc="upper left", frameon=False)
+    ax.set_title(f"αr = {d.values[i]:g}, βr = {beta_r:g}  (lines: g_topo, g_chaos, g_quiet)", fontsize=9)
     return fig

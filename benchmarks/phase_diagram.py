@@ -1,0 +1,154 @@
+"""Part III-b benchmarks (issue 5): mean-field theory against simulation, and phase diagrams.
+
+Imported by ``benchmarks/run.py`` (the lead wires the names in). Each ``bench_*`` function
+takes the runner's configuration ``cfg`` and a ``tools`` namespace with the runner's
+helpers (``timed``, ``paired``, ``result``) and returns a list of table rows. BLAS threads
+are pinned by the runner before numpy is imported.
+
+* ``phase_dmft_vs_sim`` -- one DMFT solve of the gated network (variance and
+  :math:`\\lambda_{\\max}`, cold start) against one finite-:math:`N` simulation measuring
+  :math:`\\lambda_{\\max}` (``max_lyapunov``), paired in the same process. Target: the theory is
+  at least 100x cheaper (issue 5). The row also reports both estimates and the simulation's
+  standard error, so "comparable precision" can be judged: the DMFT value carries no
+  finite-:math:`N` bias and a solver error far below the simulation's error bar.
+* ``phase_diagram_grid`` -- a ``(g_h, alpha_r)`` diagram with :math:`\\lambda_{\\max}` (continuation
+  along :math:`g_h`, empty cache), timed once; reported as total time, cost per grid point
+  against one simulation, and the extrapolated time of a 40 x 40 diagram. The full size is
+  scaled down from 40 x 40 to keep the run to a few minutes (see ``CONFIGS``).
+
+Run directly: ``python benchmarks/phase_diagram.py [--quick]`` prints the rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import gatebook
+from gatebook.meanfield import phases
+from gatebook.meanfield.gated import gated_dmft, gated_lambda_max
+
+__all__ = ["CONFIGS", "bench_phase_dmft_vs_sim", "bench_phase_diagram_grid", "simulation_lambda", "dmft_solve"]
+
+#: The point both sides measure: a chaotic gated network with a sharp-ish output gate.
+POINT = {"g_h": 3.0, "alpha_r": 5.0}
+
+CONFIGS = {
+    "quick": {
+        "phase_dmft_vs_sim": {"N": 200, "t_transient": 10.0, "t_measure": 40.0, "n": 256, "s_max": 40.0},
+        "phase_diagram_grid": {"n_g": 5, "n_alpha": 3, "N": 200, "t_transient": 10.0, "t_measure": 40.0,
+                               "n": 256, "s_max": 40.0},
+    },
+    "full": {
+        # the simulation of the issue: N = 1000, lambda_max over 200 tau (after a 50 tau transient)
+        "phase_dmft_vs_sim": {"N": 1000, "t_transient": 50.0, "t_measure": 200.0, "n": 512, "s_max": 40.0},
+        # 40 x 40 would take ~30-60 min on the busy machine: 16 x 8 is timed and extrapolated
+        "phase_diagram_grid": {"n_g": 16, "n_alpha": 8, "N": 1000, "t_transient": 50.0, "t_measure": 200.0,
+                               "n": 512, "s_max": 40.0},
+    },
+}
+
+
+def dmft_solve(n: int, s_max: float):
+    """One cold DMFT solve at :data:`POINT` and its :math:`\\lambda_{\\max}`: ``(variance, lambda_max)``."""
+    res = gated_dmft(POINT["g_h"], POINT["alpha_r"], n=n, s_max=s_max)
+    return res.variance, gated_lambda_max(res)
+
+
+def simulation_lambda(N: int, t_transient: float, t_measure: float, seed: int = 0):
+    """``max_lyapunov`` of ``GatedNetwork(N, **POINT)``: ``(lambda_max, stderr, temporal variance of h)``."""
+    net = gatebook.GatedNetwork(N, POINT["g_h"], alpha_r=POINT["alpha_r"], seed=seed)
+    res = gatebook.max_lyapunov(net, dt=0.1, t_transient=t_transient, t_measure=t_measure,
+                                x0=net.initial_state(seed), seed=seed)
+    return res.maximum, float(res.stderr[0])
+
+
+def bench_phase_dmft_vs_sim(cfg, tools):
+    """One DMFT variance + lambda_max solve against one finite-N lambda_max simulation."""
+    out = {}
+
+    def theory():
+        out["theory"] = dmft_solve(cfg["n"], cfg["s_max"])
+
+    def simulation():
+        out["sim"] = simulation_lambda(cfg["N"], cfg["t_transient"], cfg["t_measure"])
+
+    theory()  # warm-up (quadrature caches, imports)
+    t = tools.paired(theory, simulation, cfg["repeats"])
+    speedup = 1.0 / t["ratio"]
+    (variance, lam_theory), (lam_sim, err_sim) = out["theory"], out["sim"]
+    return [tools.result(
+        "phase_dmft_vs_sim", value=speedup, target=100.0, op=">=", unit="x cheaper",
+        times={"dmft (variance + lambda_max)": t["candidate_s"], "simulation (max_lyapunov)": t["baseline_s"]},
+        details={"dmft_variance": variance, "dmft_lambda_max": lam_theory, "sim_lambda_max": lam_sim,
+                 "sim_stderr": err_sim, "N": cfg["N"], "t_measure": cfg["t_measure"], "point": POINT,
+                 "pairs": t},
+        note=f"lambda_max: DMFT {lam_theory:.4f} vs simulation {lam_sim:.4f} ± {err_sim:.4f} (N={cfg['N']})",
+    )]
+
+
+def bench_phase_diagram_grid(cfg, tools):
+    """A (g_h, alpha_r) diagram with lambda_max from an empty cache, against one simulation."""
+    g = np.linspace(1.2, 4.0, cfg["n_g"])
+    alphas = np.concatenate([[0.0], np.geomspace(1.0, 100.0, cfg["n_alpha"] - 1)])
+    phases.clear_phase_cache()
+
+    def diagram():
+        return phases.phase_diagram(g, alpha_r=alphas, lambda_max=True, progress=False,
+                                    n_lags=cfg["n"], s_max=cfg["s_max"])
+
+    t_diagram, d = tools.timed(diagram)
+    info = phases.phase_cache_info()
+    t_sim, _ = tools.timed(lambda: simulation_lambda(cfg["N"], cfg["t_transient"], cfg["t_measure"]))
+    points = g.size * alphas.size
+    per_point = t_diagram / points
+    return [
+        tools.result("phase_diagram_grid", value=per_point / t_sim, target=None, unit="x one simulation per point",
+                     times={"diagram": t_diagram, "simulation": t_sim},
+                     details={"grid": [int(g.size), int(alphas.size)], "per_point_s": per_point,
+                              "dmft_solves": info["solves"], "lambda_solves": info["lambda_solves"],
+                              "regions": d.counts()},
+                     note=f"{g.size}x{alphas.size} grid in {t_diagram:.1f} s ({per_point:.2f} s per point, "
+                          f"{info['solves']} DMFT + {info['lambda_solves']} lambda solves)"),
+        tools.result("phase_diagram_40x40", value=per_point * 1600.0, target=None, unit="s (extrapolated)",
+                     details={"per_point_s": per_point, "simulation_s": t_sim,
+                              "simulations_in_the_same_time": per_point * 1600.0 / t_sim},
+                     note=f"= {per_point * 1600.0 / t_sim:.1f} simulations of N={cfg['N']}"),
+    ]
+
+
+if __name__ == "__main__":  # pragma: no cover - manual use
+    import argparse
+    import gc
+    import time
+    import types
+
+    from timing import paired_statistics  # benchmarks/timing.py
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    def timed(fn):
+        gc.collect()
+        start = time.perf_counter()
+        out = fn()
+        return time.perf_counter() - start, out
+
+    def paired(candidate, baseline, repeats):
+        cand, base = [], []
+        for i in range(repeats):
+            first, second = (candidate, baseline) if i % 2 == 0 else (baseline, candidate)
+            a = timed(first)[0]
+            b = timed(second)[0]
+            (cand.append(a), base.append(b)) if i % 2 == 0 else (base.append(a), cand.append(b))
+        return paired_statistics(cand, base)
+
+    def result(name, **row):
+        return {"name": name, **row}
+
+    tools = types.SimpleNamespace(timed=timed, paired=paired, result=result)
+    cfgs = CONFIGS["quick" if args.quick else "full"]
+    for name, bench in (("phase_dmft_vs_sim", bench_phase_dmft_vs_sim), ("phase_diagram_grid", bench_phase_diagram_grid)):
+        for row in bench({**cfgs[name], "repeats": args.repeats}, tools):
+            print(row["name"], f"{row['value']:.4g}", row["unit"], "|", row.get("note", ""), "|", row.get("times", {}))

@@ -116,39 +116,18 @@ def bench_phase_diagram_grid(cfg, tools):
     ]
 
 
-if __name__ == "__main__":  # pragma: no cover - manual use
+if __name__ == "__main__":  # pragma: no cover - manual use: the runner's own helpers
     import argparse
-    import gc
-    import time
     import types
 
-    from timing import paired_statistics  # benchmarks/timing.py
+    import run  # benchmarks/run.py (pins the BLAS threads on import)
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-
-    def timed(fn):
-        gc.collect()
-        start = time.perf_counter()
-        out = fn()
-        return time.perf_counter() - start, out
-
-    def paired(candidate, baseline, repeats):
-        cand, base = [], []
-        for i in range(repeats):
-            first, second = (candidate, baseline) if i % 2 == 0 else (baseline, candidate)
-            a = timed(first)[0]
-            b = timed(second)[0]
-            (cand.append(a), base.append(b)) if i % 2 == 0 else (base.append(a), cand.append(b))
-        return paired_statistics(cand, base)
-
-    def result(name, **row):
-        return {"name": name, **row}
-
-    tools = types.SimpleNamespace(timed=timed, paired=paired, result=result)
+    tools = types.SimpleNamespace(timed=run.timed, paired=run.paired, result=run.result)
     cfgs = CONFIGS["quick" if args.quick else "full"]
     for name, bench in (("phase_dmft_vs_sim", bench_phase_dmft_vs_sim), ("phase_diagram_grid", bench_phase_diagram_grid)):
         for row in bench({**cfgs[name], "repeats": args.repeats}, tools):
-            print(row["name"], f"{row['value']:.4g}", row["unit"], "|", row.get("note", ""), "|", row.get("times", {}))
+            print(row["name"], row["status"], f"{row['value']:.4g}", row["unit"], "|", row["note"], "|", row["times_s"])

@@ -60,6 +60,10 @@ def test_boundaries_along_beta_r_axis():
     assert b.parameter == "beta_r" and b.fixed["alpha_r"] == 20.0
     np.testing.assert_allclose(b.g_quiet, 1.0 + np.exp(b.values), rtol=1e-14)
     assert np.all(np.isfinite(b.g_topo)) and np.all(b.g_topo <= b.g_quiet + 1e-12)
+    # the marginal window's upper edge sits above the quiet threshold, where rho_open = 1
+    assert np.all(b.g_marginal > b.g_quiet)
+    for beta, g_star in zip(b.values, b.g_marginal):
+        assert open_radius(g_star, beta) == pytest.approx(1.0, abs=1e-7)
 
 
 def test_marginal_window_edges():

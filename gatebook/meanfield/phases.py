@@ -32,7 +32,6 @@ import numpy as np
 from scipy.special import expit
 
 from .._validation import (
-    check_choice,
     check_finite_float,
     check_nonnegative_float,
     check_positive_float,
@@ -111,6 +110,10 @@ class PhaseBoundaries:
         ``nan`` if not computed.
     g_quiet : ndarray, shape (n,)
         Exact loss of stability of the quiet state, :math:`1+e^{\beta_r}`.
+    g_marginal : ndarray, shape (n,)
+        Upper edge :math:`g_h^*` of the marginal window of a sharp timescale gate
+        (:math:`\alpha_z\to\infty`, :math:`\rho_{\rm open}(g_h^*)=1`, :math:`f_{\rm open}=1/2`), for
+        the row's :math:`\beta_r`; the formula assumes a soft output gate, so it ignores :math:`\alpha_r`.
     """
 
     parameter: str
@@ -119,6 +122,7 @@ class PhaseBoundaries:
     g_topo: np.ndarray
     g_chaos: np.ndarray
     g_quiet: np.ndarray
+    g_marginal: np.ndarray
 
     @property
     def bistable_width(self) -> np.ndarray:
@@ -126,7 +130,7 @@ class PhaseBoundaries:
         return self.g_quiet - self.g_chaos
 
     def rows(self):
-        """``(value, g_topo, g_chaos, g_quiet)`` tuples, one per axis value."""
+        """``(value, g_topo, g_chaos, g_quiet)`` tuples, one per axis value (``g_marginal`` apart)."""
         return list(zip(self.values.tolist(), self.g_topo.tolist(), self.g_chaos.tolist(), self.g_quiet.tolist()))
 
 
@@ -171,14 +175,16 @@ def phase_boundaries(alpha_r=0.0, beta_r=0.0, *, g_r=1.0, input_std=0.0, chaos=T
     g_r = check_nonnegative_float(g_r, "g_r")
     input_std = check_nonnegative_float(input_std, "input_std")
     tol = check_positive_float(tol, "tol")
-    topo, chaos_g, quiet = [], [], []
+    topo, chaos_g, quiet, marginal = [], [], [], []
     for v in progress_bar(values, total=values.size, desc="boundaries", enabled=progress):
         a, b = (float(v), other) if name == "alpha_r" else (other, float(v))
         topo.append(fixed_point_onset(a, b, g_r))
         quiet.append(zero_state_threshold(b))
+        marginal.append(_open_functions()[1](b)[1])
         chaos_g.append(_chaos_onset(a, b, g_r, input_std, tol, onset_options) if chaos else np.nan)
     fixed = {("beta_r" if name == "alpha_r" else "alpha_r"): other, "g_r": g_r, "input_std": input_std}
-    return PhaseBoundaries(name, values.copy(), fixed, np.array(topo), np.array(chaos_g, dtype=float), np.array(quiet))
+    return PhaseBoundaries(name, values.copy(), fixed, np.array(topo), np.array(chaos_g, dtype=float),
+                           np.array(quiet), np.array(marginal))
 
 
 def _chaos_onset(alpha_r, beta_r, g_r, input_std, tol, options):
@@ -210,7 +216,8 @@ def classify_region(chaotic, quiet_stable, fixed_points, resolved=True):
 
     Vectorised over arrays of booleans; returns an array of strings.
     """
-    c, q, f, ok = np.broadcast_arrays(*(np.asarray(x, dtype=bool) for x in (chaotic, quiet_stable, fixed_points, resolved)))
+    facts = (chaotic, quiet_stable, fixed_points, resolved)
+    c, q, f, ok = np.broadcast_arrays(*(np.asarray(x, dtype=bool) for x in facts))
     out = np.full(c.shape, REGIONS[4], dtype=object)
     out[c & q] = "bistable"
     out[c & ~q] = "chaotic"
@@ -221,7 +228,10 @@ def classify_region(chaotic, quiet_stable, fixed_points, resolved=True):
 
 
 def _quiet_lambda(g_h, beta_r, beta_z, tau_h, tau_r):
-    r"""Exact exponent of the quiet state, :math:`\max\{(s_z/\tau_h)(g_hs_r-1),-1/\tau_r\}` (:math:`\alpha_z=0` DMFT convention)."""
+    r"""Exact exponent of the quiet state, :math:`\max\{(s_z/\tau_h)(g_hs_r-1),-1/\tau_r\}`.
+
+    The :math:`z`-block relaxation :math:`-1/\tau_z` is left out, as in the :math:`\alpha_z=0` DMFT.
+    """
     s_z, s_r = expit(-np.asarray(beta_z, dtype=float)), expit(-np.asarray(beta_r, dtype=float))
     return np.maximum(s_z / tau_h * (np.asarray(g_h, dtype=float) * s_r - 1.0), -1.0 / tau_r)
 
@@ -534,7 +544,8 @@ def phase_diagram(
 
     path = None
     if cache_dir is not None:
-        payload = {"g_h": g.tolist(), "parameter": name, "values": values.tolist(), "fixed": fixed, "settings": settings}
+        payload = {"g_h": g.tolist(), "parameter": name, "values": values.tolist(), "fixed": fixed,
+                   "settings": settings}
         os.makedirs(cache_dir, exist_ok=True)
         path = os.path.join(os.fspath(cache_dir), f"phase_diagram_{_disk_key(payload)}.npz")
         if os.path.exists(path):
@@ -680,7 +691,8 @@ class SpotCheck:
     def rows(self):
         """One tuple per run: ``(g_h, value, seed, region, dmft_lambda, lambda_max, activity, agrees)``."""
         return list(zip(self.g_h.tolist(), self.value.tolist(), self.seed.tolist(), self.region.tolist(),
-                        self.dmft_lambda.tolist(), self.lambda_max.tolist(), self.activity.tolist(), self.agrees.tolist()))
+                        self.dmft_lambda.tolist(), self.lambda_max.tolist(), self.activity.tolist(),
+                        self.agrees.tolist()))
 
 
 def _grid_index(diagram, g_h, value):

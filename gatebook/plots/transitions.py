@@ -12,6 +12,7 @@ from typing import Mapping
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullLocator
 
 from .._validation import check_finite_float, check_nonnegative_float, check_positive_float
 from ..meanfield import fixed_point_onset, zero_state_threshold
@@ -247,7 +248,8 @@ def loop_gain_explorer(g_h: float, alpha_r: float, beta_r: float = 0.0) -> Figur
     (log axis, fixed limits). Where :math:`G=1` (horizontal line) the static mean field has a
     nonzero solution (dots); :math:`G(0^+)=g_h^2s_r^2` decides the stability of the quiet
     state. The title gives :math:`g_{\rm topo}` and :math:`1+e^{\beta_r}`. The curve for
-    :math:`g_h=1` is cached per gate, so a frame costs one drawing.
+    :math:`g_h=1` is cached per gate, and the ticks are fixed plain text, so a frame costs one
+    quick drawing.
     """
     g_h = check_positive_float(g_h, "g_h")
     alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
@@ -267,6 +269,11 @@ def loop_gain_explorer(g_h: float, alpha_r: float, beta_r: float = 0.0) -> Figur
     ax.set_xscale("log")
     ax.set_xlim(delta[0], delta[-1])
     ax.set_ylim(0.0, 2.0)
+    # fixed plain-text ticks (no mathtext, no minor ticks): frames draw fast and compare by eye
+    powers = np.arange(-4, 3)
+    ax.set_xticks(10.0**powers, labels=[f"1e{p}" if p else "1" for p in powers])
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_yticks([0.0, 0.5, 1.0, 1.5, 2.0])
     ax.set_xlabel("fixed-point variance Δ")
     ax.set_ylabel("G(Δ)")
     ax.legend(frameon=False, fontsize=8, loc="upper right")

@@ -1,0 +1,607 @@
+r"""Monte Carlo (sampling) DMFT of the gated network with a dynamic timescale gate (chapter 9).
+
+With :math:`\alpha_z\neq0` the timescale gate multiplies the whole bracket, the noise acting
+on :math:`h` becomes multiplicative and the single-site state :math:`h` is no longer Gaussian,
+so the closed equations for :math:`\Delta_h(s)` used at :math:`\alpha_z=0`
+(:mod:`gatebook.meanfield.gated`) do not hold. The single-site process itself still does:
+
+.. math::
+
+    \tau_h\dot h=\sigma_z(z)\,[-h+\eta_h+I],\qquad \tau_z\dot z=-z+\eta_z,\qquad
+    \tau_r\dot r=-r+\eta_r,
+
+with independent zero-mean Gaussian noises of covariances
+:math:`g_h^2C_{\sigma_r}(s)C_\phi(s)`, :math:`g_z^2C_\phi(s)` and :math:`g_r^2C_\phi(s)`, and
+:func:`sampled_dmft` solves it self-consistently by sampling many independent paths. The
+paper's own numerical method for this case is not known to us ([uncertain] in the science
+note); the recipe here is the note's: draw the noises with the current spectra, integrate,
+re-estimate the correlations, damp, repeat, and report the Monte Carlo error.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from scipy import fft as _fft
+from scipy.special import expit
+
+from .._validation import (
+    as_generator,
+    check_choice,
+    check_finite_float,
+    check_nonnegative_float,
+    check_positive_float,
+    check_positive_int,
+)
+from ..progress import progress_bar
+from ._result import DMFTConvergenceError, DMFTResult
+from .gated import _profile, gated_dmft
+from .quadrature import gate as _gate, gaussian_average
+
+__all__ = ["sampled_dmft", "stationary_gaussian_paths"]
+
+STARTS = ("large", "small")
+#: below this C_phi(0) (divided by (alpha_r g_r)^2) the single-site problem is linear to ~0.1 %
+_LINEAR_VARIANCE = 1e-3
+#: paths per block of the vectorised integration (bounds the memory to a few tens of MB)
+_BLOCK = 250
+#: default tolerance: RMS over lags of the iterate's change, in units of its Monte Carlo s.e.
+_DEFAULT_TOL = 2.5
+
+
+# --------------------------------------------------------------------------- noise by FFT
+def _circulant_spectrum(covariance: np.ndarray, length: int, margin: int = 0):
+    r"""Circulant embedding of a stationary covariance with a constant tail.
+
+    ``covariance[k]`` is :math:`c(k\,\delta t)` for :math:`k=0,\dots,K`, and lags beyond
+    :math:`K` take the tail value :math:`c_\infty=` ``covariance[-1]``. The decaying part
+    :math:`c-c_\infty` (zero beyond :math:`K`) is embedded in a circle of
+    :math:`M\ge\mathrm{length}+K+\mathrm{margin}` points (an even fast FFT size), so that the
+    first ``length`` samples never see its wrapped-around copy; the tail is a static Gaussian
+    offset of variance :math:`c_\infty` per path. ``margin`` leaves room for a later
+    smoothing filter. Returns ``(lam, M, tail)``, ``lam`` the real even spectrum on the
+    ``M // 2 + 1`` rfft frequencies.
+    """
+    tail = float(covariance[-1])
+    k = covariance.size - 1
+    m = _fft.next_fast_len(max(length + k + margin, 2 * k + 2), real=True)
+    m += m % 2
+    half = np.zeros(m // 2 + 1)
+    half[: k + 1] = covariance - tail
+    full = np.concatenate([half, half[-2:0:-1]])
+    return _fft.rfft(full).real, m, tail
+
+
+def _clip(lam: np.ndarray, m: int, tail: float):
+    """Clip negative eigenvalues (and a negative tail); return them and the clipped fraction of the mass."""
+    weights = np.full(lam.size, 2.0)
+    weights[0] = weights[-1] = 1.0
+    total = float(weights @ np.abs(lam)) + abs(tail) * m
+    clipped = float(weights @ np.maximum(-lam, 0.0)) + max(-tail, 0.0) * m
+    return np.maximum(lam, 0.0), max(tail, 0.0), (clipped / total if total > 0 else 0.0)
+
+
+def _draw(lam: np.ndarray, m: int, tail: float, length: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    r"""``n`` paths of ``length`` samples: the periodic Gaussian process with spectrum ``lam``
+    plus a static offset of variance ``tail``.
+
+    The Fourier coefficients of real white noise are drawn directly (real at the zero and
+    Nyquist frequencies, complex with independent parts of variance :math:`M/2` elsewhere),
+    multiplied by :math:`\sqrt{\lambda}` and transformed back once.
+    """
+    scale = np.sqrt(lam * (m / 2.0))
+    scale[0] *= np.sqrt(2.0)  # irfft keeps only the real part at these two frequencies
+    scale[-1] *= np.sqrt(2.0)
+    coef = rng.standard_normal((n, 2 * lam.size)).view(np.complex128)
+    coef *= scale
+    x = _fft.irfft(coef, n=m, axis=-1)[:, :length]
+    if tail > 0.0:
+        x += np.sqrt(tail) * rng.standard_normal((n, 1))
+    return x
+
+
+def stationary_gaussian_paths(covariance, length, paths=1, seed=None, *, return_clipped=False):
+    r"""Sample paths of a stationary Gaussian process by circulant embedding (chapter 9).
+
+    For a covariance :math:`c(k)=\langle x_t x_{t+k}\rangle`, :math:`k=0,\dots,K` (lags beyond
+    :math:`K` take the last value :math:`c_\infty`), the even extension of
+    :math:`\tilde c=c-c_\infty` (zero beyond :math:`K`) to a circle of
+    :math:`M\ge\mathrm{length}+K` points has the eigenvalues
+
+    .. math::
+
+        \lambda_j=\sum_{k=0}^{M-1}\tilde c(k)\,e^{-2\pi ijk/M},\qquad
+        x=\mathcal F^{-1}\big[\sqrt{\lambda}\,\mathcal F[w]\big]+\sqrt{c_\infty}\,\xi,\quad
+        w\sim\mathcal N(0,\mathbb 1),\ \xi\sim\mathcal N(0,1),
+
+    and the first ``length`` samples of :math:`x` have exactly the covariance :math:`c` when all
+    :math:`\lambda_j\ge0` and :math:`c_\infty\ge0` (a constant tail is a static offset per path). Small negative eigenvalues (a covariance that is not quite positive
+    definite, e.g. a Monte Carlo estimate) are set to zero; the clipped fraction of the
+    spectral mass :math:`\sum\max(-\lambda_j,0)/\sum|\lambda_j|` says how much was changed.
+
+    Parameters
+    ----------
+    covariance : array_like, shape (K + 1,)
+        :math:`c(0),\dots,c(K)` on the sampling grid, with :math:`c(0)>0`.
+    length : int
+        Samples per path.
+    paths : int, optional
+        Number of independent paths.
+    seed : None, int or numpy.random.Generator, optional
+    return_clipped : bool, optional
+        Also return the clipped fraction.
+
+    Returns
+    -------
+    ndarray, shape (paths, length)
+        (and the clipped fraction, a float, if ``return_clipped``).
+
+    Examples
+    --------
+    >>> x = stationary_gaussian_paths(np.exp(-np.arange(50) * 0.1), 200, paths=4, seed=0)
+    >>> x.shape
+    (4, 200)
+    """
+    c = np.asarray(covariance, dtype=float)
+    if c.ndim != 1 or c.size < 1:
+        raise ValueError(f"covariance must be a 1-D array with at least one lag, got shape {c.shape}")
+    if not np.all(np.isfinite(c)):
+        raise ValueError("covariance contains NaN or infinite values")
+    if c[0] <= 0 or np.any(np.abs(c) > c[0] * (1 + 1e-12)):
+        raise ValueError("covariance must have c(0) > 0 and |c(k)| <= c(0)")
+    length = check_positive_int(length, "length")
+    paths = check_positive_int(paths, "paths")
+    rng = as_generator(seed)
+    lam, m, tail = _circulant_spectrum(c, length)
+    lam, tail, clipped = _clip(lam, m, tail)
+    x = _draw(lam, m, tail, length, paths, rng)
+    return (x, clipped) if return_clipped else x
+
+
+# --------------------------------------------------------------------- single-site pieces
+def _exponential_step_coefficients(rate: np.ndarray, forcing: np.ndarray, dt: float):
+    r"""Coefficients of :math:`h_{n+1}=E_nh_n+B_n` for :math:`\dot h=-a(t)\,[h-f(t)]`.
+
+    Exact for :math:`a` constant (its trapezoid mean :math:`\bar a_n`) and :math:`f` linear on
+    each step: with :math:`A_n=\bar a_n\delta t`, :math:`E_n=e^{-A_n}` and
+    :math:`\varphi_n=(1-E_n)/A_n`,
+    :math:`B_n=f_{n+1}-E_nf_n-(f_{n+1}-f_n)\varphi_n`. Second order, stable for any step.
+    """
+    big_a = 0.5 * dt * (rate[:, 1:] + rate[:, :-1])
+    e = np.exp(-big_a)
+    small = big_a < 1e-8
+    phi1 = np.where(small, 1.0 - 0.5 * big_a, -np.expm1(-big_a) / np.where(small, 1.0, big_a))
+    f0, f1 = forcing[:, :-1], forcing[:, 1:]
+    return e, f1 - e * f0 - (f1 - f0) * phi1
+
+
+def _integrate(e: np.ndarray, b: np.ndarray, h0: np.ndarray) -> np.ndarray:
+    """Run the linear recursion h_{n+1} = e_n h_n + b_n for all paths (the loop is over time)."""
+    n = e.shape[1] + 1
+    h = np.empty((h0.size, n))
+    h[:, 0] = h0
+    et, bt, ht = e.T.copy(), b.T.copy(), h.T.copy()
+    for k in range(n - 1):
+        np.multiply(et[k], ht[k], out=ht[k + 1])
+        ht[k + 1] += bt[k]
+    return ht.T
+
+
+def _lagged_products(x: np.ndarray, n_lags: int) -> np.ndarray:
+    r"""Per-path uncentred autocorrelation :math:`\frac1{n-k}\sum_t x_tx_{t+k}`, :math:`k\le` ``n_lags``."""
+    n = x.shape[1]
+    size = _fft.next_fast_len(n + n_lags + 1, real=True)
+    spec = _fft.rfft(x, n=size, axis=-1)
+    acf = _fft.irfft(spec.real**2 + spec.imag**2, n=size, axis=-1)[:, : n_lags + 1]
+    return acf / (n - np.arange(n_lags + 1))
+
+
+# ----------------------------------------------------------------------------- the solver
+def _check_params(g_h, alpha_z, alpha_r, beta_z, beta_r, g_z, g_r, tau_h, tau_z, tau_r, input_std):
+    return dict(
+        g_h=check_nonnegative_float(g_h, "g_h"),
+        alpha_z=check_nonnegative_float(alpha_z, "alpha_z"),
+        alpha_r=check_nonnegative_float(alpha_r, "alpha_r"),
+        beta_z=check_finite_float(beta_z, "beta_z"),
+        beta_r=check_finite_float(beta_r, "beta_r"),
+        g_z=check_nonnegative_float(g_z, "g_z"),
+        g_r=check_nonnegative_float(g_r, "g_r"),
+        tau_h=check_positive_float(tau_h, "tau_h"),
+        tau_z=check_positive_float(tau_z, "tau_z"),
+        tau_r=check_positive_float(tau_r, "tau_r"),
+        input_std=check_nonnegative_float(input_std, "input_std"),
+    )
+
+
+def _initial_c_phi(start, lags: np.ndarray, p: dict) -> np.ndarray:
+    """Initial C_phi(s) on ``lags`` for a start label or a previous mean-field result."""
+    if isinstance(start, DMFTResult):
+        old = np.asarray(start.lags, dtype=float)
+        if "correlation_phi" in start.params:  # a sampling result: reuse its C_phi directly
+            return np.interp(lags, old, np.asarray(start.params["correlation_phi"], dtype=float))
+        dh = np.interp(lags, old, start.autocorrelation)  # Gaussian h (alpha_z = 0 solvers)
+        return _profile(np.tanh, dh) if dh[0] > 0 else np.zeros_like(lags)
+    start = check_choice(start, "start", STARTS)
+    if start == "large":
+        # the Gaussian (alpha_z = 0) chaotic branch, where it exists, is the closest cheap guess
+        try:
+            guess = gated_dmft(
+                p["g_h"], p["alpha_r"], p["beta_r"], p["beta_z"], p["g_r"], p["tau_h"], p["tau_r"],
+                p["input_std"], s_max=float(lags[-1]), n=lags.size, tol=1e-6, max_iter=500,
+            )
+        except DMFTConvergenceError:
+            guess = None
+        if guess is not None and guess.branch != "quiescent":
+            return _profile(np.tanh, guess.autocorrelation)
+    # Delta_h(0) = g_h^2 is an upper bound (C_sigma, C_phi <= 1 and h averages the noise)
+    amplitude = max(p["g_h"] ** 2, 1e-3) if start == "large" else 1e-3
+    dh = amplitude * np.exp(-lags * expit(-p["beta_z"]) / p["tau_h"]) + p["input_std"] ** 2
+    return _profile(np.tanh, dh)
+
+
+def _taper(n: int) -> np.ndarray:
+    """1 on the first 80 % of ``n`` lags, then a half cosine down to 0 at the last lag."""
+    w = np.ones(n)
+    k = max(n // 5, 1)
+    w[n - k :] = 0.5 * (1.0 + np.cos(np.pi * np.arange(1, k + 1) / k))
+    return w
+
+
+def _filtered(lam_phi: np.ndarray, m: int, dt: float, gain: float, tau: float) -> np.ndarray:
+    r"""Spectrum of :math:`(1-\tau^2\partial_s^2)^{-1}g^2C_\phi` on the circle (a linear gate variable)."""
+    omega = 2 * np.pi * _fft.rfftfreq(m, d=dt)
+    return gain**2 * lam_phi / (1.0 + (tau * omega) ** 2)
+
+
+def _probe_lags(dt: float, n_lags: int) -> np.ndarray:
+    """Lag indices at 1, 2, 4, ... time units, up to 80 % of the largest lag (the drift test)."""
+    times = 2.0 ** np.arange(0, 12)
+    k = np.unique(np.round(times / dt).astype(int))
+    return k[(k >= 1) & (k <= 0.8 * n_lags)]
+
+
+def _one_iteration(c_phi, p, grid, rng, paths):
+    """Sample ``paths`` single-site paths with the noise statistics set by ``c_phi``.
+
+    Returns an :class:`_Sample`: sums over paths of the lagged products of h and phi(h) and
+    of their squares, per-path summaries (C_phi(0) and Delta_h at the probe lags, for the drift
+    test), Delta_r and Delta_z on the lags, the clipped fraction.
+    """
+    dt, n_lags, n_trans, n_meas = grid
+    length = n_trans + n_meas
+    margin = int(np.ceil(30.0 * max(p["tau_z"], p["tau_r"]) / dt))  # room for the gate filters
+    if p["input_std"] == 0.0:
+        # without input the correlations decay to zero (h -> -h symmetry, no frozen part): the
+        # estimate is tapered to zero over the last fifth of the lags rather than continued flat
+        c_phi = c_phi * _taper(n_lags + 1)
+    lam_phi, m, tail_phi = _circulant_spectrum(c_phi, length, margin)
+    lam_z = _filtered(lam_phi, m, dt, p["g_z"], p["tau_z"])
+    lam_r = _filtered(lam_phi, m, dt, p["g_r"], p["tau_r"])
+    # the gates pass the constant tail unchanged (the filters have unit gain at omega = 0)
+    dr = _fft.irfft(lam_r, n=m)[: n_lags + 1] + p["g_r"] ** 2 * tail_phi
+    dz = _fft.irfft(lam_z, n=m)[: n_lags + 1] + p["g_z"] ** 2 * tail_phi
+    if p["alpha_r"] != 0.0:
+        c_sig = _profile(lambda x: _gate(x, p["alpha_r"], p["beta_r"]), dr, p["alpha_r"])
+    else:
+        c_sig = np.full(n_lags + 1, expit(-p["beta_r"]) ** 2)
+    lam_h, m_h, tail_h = _circulant_spectrum(p["g_h"] ** 2 * c_sig * c_phi, length)
+    lam_h, tail_h, clipped = _clip(lam_h, m_h, tail_h)
+    lam_z, tail_z, _ = _clip(lam_z, m, p["g_z"] ** 2 * tail_phi)
+    sums = np.zeros((4, n_lags + 1))  # sum and sum of squares for h and phi(h)
+    probes = _probe_lags(dt, n_lags)
+    summary = np.empty((paths, 2 + probes.size))  # per path: C_phi(0), Delta_h(0) and Delta_h at the probes
+    for start in range(0, paths, _BLOCK):
+        n = min(_BLOCK, paths - start)
+        eta = _draw(lam_h, m_h, tail_h, length, n, rng)
+        if p["input_std"] > 0.0:
+            eta += p["input_std"] * rng.standard_normal((n, 1))
+        if p["alpha_z"] != 0.0:
+            z = _draw(lam_z, m, tail_z, length, n, rng)
+            rate = _gate(z, p["alpha_z"], p["beta_z"]) / p["tau_h"]
+        else:
+            rate = np.full((n, length), expit(-p["beta_z"]) / p["tau_h"])
+        e, b = _exponential_step_coefficients(rate, eta, dt)
+        h = _integrate(e, b, eta[:, 0])[:, n_trans:]
+        for row, x in ((0, h), (2, np.tanh(h))):
+            prod = _lagged_products(x, n_lags)
+            sums[row] += prod.sum(axis=0)
+            sums[row + 1] += (prod**2).sum(axis=0)
+            if row == 0:
+                summary[start : start + n, 1:] = prod[:, np.concatenate([[0], probes])]
+            else:
+                summary[start : start + n, 0] = prod[:, 0]
+    return _Sample(sums, summary, dr, dz, clipped, paths)
+
+
+class _Sample:
+    """Monte Carlo estimates of one iteration (see :func:`_one_iteration`)."""
+
+    def __init__(self, sums, summary, dr, dz, clipped, paths):
+        self.sums, self.dr, self.dz, self.clipped, self.paths = sums, dr, dz, clipped, paths
+        self.summary_mean = summary.mean(axis=0)
+        self.summary_se = summary.std(axis=0, ddof=1) / np.sqrt(paths)
+
+    def c_phi(self):
+        return _mean_and_stderr(self.sums[2], self.sums[3], self.paths)[0]
+
+    def autocorrelation(self):
+        return _mean_and_stderr(self.sums[0], self.sums[1], self.paths)[0]
+
+
+def _mean_and_stderr(total: np.ndarray, total_sq: np.ndarray, count: int):
+    mean = total / count
+    var = np.maximum(total_sq / count - mean**2, 0.0) * count / max(count - 1, 1)
+    return mean, np.sqrt(var / count)
+
+
+def _drift(history: list, window: int) -> float:
+    """Largest change of the summaries over ``window`` iterations, in Monte Carlo standard errors."""
+    new, old = history[-1], history[max(len(history) - 1 - window, 0)]
+    se = np.sqrt(new.summary_se**2 + old.summary_se**2)
+    change = np.abs(new.summary_mean - old.summary_mean)
+    return float(np.max(change / np.maximum(se, 1e-300)))
+
+
+def sampled_dmft(
+    g_h,
+    alpha_z=0.0,
+    alpha_r=0.0,
+    beta_z=0.0,
+    beta_r=0.0,
+    g_z=1.0,
+    g_r=1.0,
+    tau_h=1.0,
+    tau_z=1.0,
+    tau_r=1.0,
+    input_std=0.0,
+    *,
+    paths=2000,
+    s_max=60.0,
+    dt=0.1,
+    damping=0.5,
+    max_iter=60,
+    tol=None,
+    average=3,
+    t_transient=None,
+    t_measure=None,
+    start="large",
+    seed=None,
+    progress=False,
+) -> DMFTResult:
+    r"""Self-consistent single-site process of the gated network by Monte Carlo (chapter 9).
+
+    Solves the dynamical mean-field theory for any :math:`\alpha_z\ge0` by sampling. Given the
+    current correlation function :math:`C_\phi(s)=\langle\phi(h(t))\phi(h(t+s))\rangle`
+    (means not subtracted) one iteration
+
+    1. computes the statistics of the gates, which are linear and hence Gaussian,
+
+       .. math::
+
+           (1-\tau_z^2\partial_s^2)\Delta_z=g_z^2C_\phi,\qquad
+           (1-\tau_r^2\partial_s^2)\Delta_r=g_r^2C_\phi,
+
+       and :math:`C_{\sigma_r}(s)` from :math:`\Delta_r(s)` by the nested Gaussian quadrature of
+       :mod:`gatebook.meanfield.gated` (exact, resolved for sharp gates). In the presynaptic
+       convention the local :math:`r` never acts on the local :math:`h`, so only this
+       correlation is needed;
+    2. draws ``paths`` independent stationary Gaussian paths of :math:`\eta_h`
+       (covariance :math:`g_h^2C_{\sigma_r}C_\phi`) and :math:`z` (covariance
+       :math:`\Delta_z`, i.e. :math:`\tau_z\dot z=-z+\eta_z` integrated exactly in Fourier
+       space) by circulant embedding (:func:`stationary_gaussian_paths`), plus one static input
+       :math:`I\sim\mathcal N(0,\sigma_I^2)` per path;
+    3. integrates
+
+       .. math::
+
+           \tau_h\dot h=\sigma_z(z)\,\big[-h+\eta_h+I\big]
+
+       on the fixed step ``dt`` with the exponential integrator (exact for a piecewise-linear
+       drive and a piecewise-constant gate, second order, stable for any step), starting from
+       :math:`h=\eta_h+I`, and drops ``t_transient``;
+    4. re-estimates :math:`C_\phi(s)` and :math:`\Delta_h(s)` as time- and path-averages of
+       lagged products (FFT, divided by the number of pairs at each lag, so unbiased; means
+       not subtracted), and damps, :math:`C_\phi\leftarrow(1-\eta)C_\phi+\eta C_\phi^{\rm new}`.
+
+    Without input the correlations decay to zero (the single-site process is symmetric under
+    :math:`h\to-h,\ \eta_h\to-\eta_h`), so the estimate of :math:`C_\phi` is tapered to zero over
+    the last fifth of the lags; with a static input its value at ``s_max`` is kept as a
+    constant tail (a static offset per path). Choose ``s_max`` a few relaxation times long.
+
+    **Convergence.** The residual of an iteration is the largest change, over the last
+    ``average`` iterations, of a few summaries (:math:`C_\phi(0)`, and :math:`\Delta_h(s)` at
+    :math:`s=0,1,2,4,8,\dots` up to :math:`0.8\,s_{\max}`), each in units of the Monte
+    Carlo standard error of that change (estimated from the spread over paths). Once it stays
+    below ``tol`` in two successive iterations the iterate no longer drifts beyond its noise,
+    and the raw estimates of the last ``average`` iterates are averaged. The probes at long
+    lags catch the slowest direction of the iteration, a drift of the correlation time, which
+    converges slowly when :math:`\alpha_z>0` stretches it (10-15 iterations from the
+    :math:`\alpha_z=0` start at :math:`\alpha_z=5`; ``damping=1`` roughly halves that and
+    was stable in every case we tried).
+
+    **Monte Carlo error.** ``variance_stderr`` and ``autocorrelation_stderr`` are standard errors
+    over all the averaged independent paths (each path is an independent block); they shrink as
+    :math:`1/\sqrt{\mathrm{paths}\times\mathrm{average}}` and, per path, roughly as
+    :math:`\sqrt{\tau_c/t_{\rm measure}}` with :math:`\tau_c` the correlation time. The
+    self-consistency adds a little: the noise of one iteration moves the next one's input, so
+    results from different seeds scatter by about 1-1.5 times these errors (measured at
+    :math:`g_h=3`, :math:`\alpha_r=5`). At :math:`\alpha_z=0` the result reproduces
+    :func:`gatebook.meanfield.gated_dmft` within this error (1-2 % with 1000 paths). Systematic
+    errors: :math:`O(\delta t^2)` from the integrator (below 0.3 % at ``dt=0.1``), and the
+    truncation at ``s_max``.
+
+    **Branches.** The zero solution :math:`\Delta\equiv0` always solves the equations without
+    input. Once :math:`C_\phi(0)` is in the linear range (below :math:`10^{-3}`, divided by
+    :math:`(\alpha_rg_r)^2` for a sharp output gate) the fate of the iteration is set by the
+    linearised map, which contracts exactly when :math:`g_hs_r<1` (:math:`\sigma_z\to s_z`
+    there, whatever :math:`\alpha_z`): the result is then the quiescent branch. The large
+    start is the chaotic solution of :func:`gatebook.meanfield.gated_dmft` at :math:`\alpha_z=0`
+    (same other parameters) where it exists, else a profile of variance :math:`g_h^2`.
+
+    **Cost.** Per iteration, ``paths * (t_transient + t_measure) / dt`` single-site steps (a
+    linear recursion, vectorised over paths) and about six FFTs of that length per path:
+    with the defaults (2000 paths, 1450 steps) 1-2 s per iteration on one busy core, and
+    5-15 iterations per solve. Halve ``paths`` for figures that tolerate a 1.5 % error.
+
+    Parameters
+    ----------
+    g_h, alpha_z, alpha_r, beta_z, beta_r, g_z, g_r, tau_h, tau_z, tau_r : float
+        Network parameters as in :class:`gatebook.GatedNetwork` (gains ``>= 0``, times ``> 0``).
+    input_std : float, optional
+        Standard deviation :math:`\sigma_I` of a static random input inside the bracket.
+    paths : int, optional
+        Independent single-site paths per iteration (``>= 2``).
+    s_max : float, optional
+        Largest lag (units of :math:`\tau_h`); the lag grid has spacing ``dt``.
+    dt : float, optional
+        Integration and sampling step.
+    damping : float, optional
+        :math:`\eta\in(0,1]`.
+    max_iter : int, optional
+        Iterations before giving up.
+    tol : float, optional
+        Convergence threshold on the residual, in Monte Carlo standard errors; default 2.5.
+    average : int, optional
+        Number of final iterates averaged (and the window of the drift test); ``>= 1``.
+    t_transient : float, optional
+        Discarded initial time of each path; default :math:`10\,\tau_h(1+e^{\beta_z})+5\tau_z`.
+    t_measure : float, optional
+        Measured time of each path, ``> s_max``; default ``2 * s_max``.
+    start : {"large", "small"} or DMFTResult, optional
+        Initial condition: ``"large"`` (:math:`\Delta_h(0)=g_h^2`) reaches the chaotic branch,
+        ``"small"`` (:math:`10^{-3}`) the quiescent one where both exist; a previous result
+        (of this or a Gaussian solver) continues from its correlations.
+    seed : None, int or numpy.random.Generator, optional
+        Source of all random numbers; the same seed gives the identical result.
+    progress : bool, optional
+        Show a progress bar over iterations.
+
+    Returns
+    -------
+    DMFTResult
+        ``method="sampling"``; ``lags`` (units of :math:`\tau_h`, spacing ``dt``),
+        ``autocorrelation`` :math:`\Delta_h(s)`, ``variance`` :math:`\Delta_h(0)`, ``branch``
+        (``"quiescent"``, ``"fixed"`` if :math:`\Delta_h` does not decay, else
+        ``"chaotic"``), ``residuals``; ``params`` holds the inputs and
+        ``variance_stderr``, ``autocorrelation_stderr`` (per lag), ``correlation_phi``
+        :math:`C_\phi(s)`, ``autocorrelation_r``, ``variance_r``, ``autocorrelation_z``,
+        ``variance_z``, ``mean_sigma_z`` :math:`\langle\sigma_z\rangle`,
+        ``clipped_fraction`` (largest over the averaged iterates), ``tau_eff``
+        (:math:`\tau_h/s_z`, the timescale at :math:`\alpha_z=0`).
+
+    Raises
+    ------
+    DMFTConvergenceError
+        If the residual is still above ``tol`` after ``max_iter`` iterations; its
+        ``diagnostics`` hold the residual history and the last variance.
+
+    Examples
+    --------
+    >>> res = sampled_dmft(3.0, alpha_z=5.0, paths=400, seed=0)  # doctest: +SKIP
+    >>> res.branch
+    'chaotic'
+    """
+    p = _check_params(g_h, alpha_z, alpha_r, beta_z, beta_r, g_z, g_r, tau_h, tau_z, tau_r, input_std)
+    if isinstance(paths, numbers.Integral) and not isinstance(paths, bool) and paths < 2:
+        raise ValueError(f"paths must be at least 2 (for a Monte Carlo error), got {paths}")
+    paths = check_positive_int(paths, "paths")
+    s_max = check_positive_float(s_max, "s_max")
+    dt = check_positive_float(dt, "dt")
+    if dt > s_max / 4:
+        raise ValueError(f"dt must be at most s_max / 4 (got dt={dt}, s_max={s_max})")
+    damping = check_positive_float(damping, "damping")
+    if damping > 1:
+        raise ValueError(f"damping must lie in (0, 1], got {damping}")
+    max_iter = check_positive_int(max_iter, "max_iter")
+    tol = _DEFAULT_TOL if tol is None else check_positive_float(tol, "tol")
+    average = check_positive_int(average, "average")
+    s_z = float(expit(-p["beta_z"]))
+    if t_transient is None:
+        t_transient = 10.0 * p["tau_h"] / s_z + 5.0 * p["tau_z"]
+    t_transient = check_nonnegative_float(t_transient, "t_transient")
+    t_measure = 2.0 * s_max if t_measure is None else check_positive_float(t_measure, "t_measure")
+    if t_measure <= s_max:
+        raise ValueError(f"t_measure must exceed s_max (got t_measure={t_measure}, s_max={s_max})")
+    if not isinstance(start, DMFTResult):
+        check_choice(start, "start", STARTS)
+    rng = as_generator(seed)
+
+    n_lags = int(round(s_max / dt))
+    lags = dt * np.arange(n_lags + 1)
+    grid = (dt, n_lags, int(round(t_transient / dt)), int(round(t_measure / dt)) + 1)
+    c_phi = _initial_c_phi(start, lags, p)
+    s_r = float(expit(-p["beta_r"]))
+    linear_stable = p["g_h"] * s_r < 1.0 and p["input_std"] == 0.0
+    # the map is linear while the gate r stays in its linear range too: alpha_r^2 Delta_r small
+    linear_floor = _LINEAR_VARIANCE / max(1.0, (p["alpha_r"] * p["g_r"]) ** 2)
+
+    residuals: list[float] = []
+    samples: list = []
+    converged = quiescent = False
+    bar = progress_bar(total=max_iter, desc="sampling DMFT", enabled=progress)
+    try:
+        for _ in range(max_iter):
+            sample = _one_iteration(c_phi, p, grid, rng, paths)
+            samples.append(sample)
+            res = _drift(samples, average) if len(samples) > 1 else float("inf")
+            residuals.append(res)
+            c_phi = (1.0 - damping) * c_phi + damping * sample.c_phi()
+            bar.update(1)
+            if linear_stable and c_phi[0] < linear_floor:
+                quiescent = converged = True
+                break
+            # converged once the drift stays below tol in two successive iterations
+            if res < tol and residuals[-2] < tol and len(samples) > average:
+                converged = True
+                break
+    finally:
+        bar.close()
+    kept = samples[-average:]
+
+    if not converged:
+        raise DMFTConvergenceError(
+            f"sampling DMFT at g_h={p['g_h']:g}, alpha_z={p['alpha_z']:g}, alpha_r={p['alpha_r']:g} "
+            f"(tol {tol:g} Monte Carlo s.e.)",
+            iterations=len(residuals),
+            residuals=residuals,
+            last={"variance": float(samples[-1].summary_mean[0]), "c_phi0": float(c_phi[0])},
+            suggestion="more iterations (max_iter), more damping (smaller damping) if the residual "
+            "oscillates, a looser tol, or a start closer to the solution (a previous result)",
+        )
+
+    params = dict(p)
+    params.update(
+        paths=paths, s_max=s_max, dt=dt, damping=damping, max_iter=max_iter, tol=tol, average=average,
+        t_transient=t_transient, t_measure=t_measure, seed=seed if not isinstance(seed, np.random.Generator) else None,
+        s_z=s_z, s_r=s_r, tau_eff=p["tau_h"] / s_z,
+    )
+    if quiescent:
+        zeros = np.zeros_like(lags)
+        params.update(
+            variance_stderr=0.0, autocorrelation_stderr=zeros, correlation_phi=zeros, autocorrelation_r=zeros,
+            variance_r=0.0, autocorrelation_z=zeros, variance_z=0.0, mean_sigma_z=s_z, clipped_fraction=0.0,
+        )
+        return DMFTResult(lags, zeros, 0.0, converged=True, iterations=len(residuals), residuals=residuals,
+                          branch="quiescent", method="sampling", params=params)
+
+    count = paths * len(kept)
+    total = sum(k.sums for k in kept)
+    dh, dh_se = _mean_and_stderr(total[0], total[1], count)
+    c_phi_final, _ = _mean_and_stderr(total[2], total[3], count)
+    dr = np.mean([k.dr for k in kept], axis=0)
+    dz = np.mean([k.dz for k in kept], axis=0)
+    if p["alpha_z"] != 0.0:
+        mean_sigma_z = float(gaussian_average(lambda x: _gate(x, p["alpha_z"], p["beta_z"]), dz[0],
+                                              sharpness=p["alpha_z"]))
+    else:
+        mean_sigma_z = s_z
+    params.update(
+        variance_stderr=float(dh_se[0]), autocorrelation_stderr=dh_se, correlation_phi=c_phi_final,
+        autocorrelation_r=dr, variance_r=float(dr[0]), autocorrelation_z=dz, variance_z=float(dz[0]),
+        mean_sigma_z=mean_sigma_z, clipped_fraction=max(k.clipped for k in kept),
+    )
+    decayed = dh[0] - dh[-1]
+    branch = "fixed" if decayed < max(0.05 * dh[0], 3 * dh_se[0]) else "chaotic"
+    return DMFTResult(lags, dh, float(dh[0]), converged=True, iterations=len(residuals), residuals=residuals,
+                      branch=branch, method="sampling", params=params)

@@ -18,7 +18,7 @@ The DMFT itself is solved by :mod:`gatebook.meanfield.scs` and :mod:`gatebook.me
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -30,7 +30,7 @@ from ..lyapunov import max_lyapunov
 from ..progress import progress_bar
 from ..simulate import simulate
 from ._result import DMFTResult
-from .gated import gated_dmft, gated_lambda_max
+from .solve import dmft
 from .scs import _potential_profile, schrodinger_operator, scs_dmft, scs_lambda_max
 
 __all__ = [
@@ -612,12 +612,12 @@ def schrodinger_states(result: DMFTResult, n_states: int = 2, h: float = 0.05) -
 
 @lru_cache(maxsize=64)
 def gated_theory(g_h: float, alpha_r: float = 0.0, beta_r: float = 0.0) -> DMFTResult:
-    r"""Gated DMFT at :math:`\alpha_z=0` with :math:`\lambda_{\max}` filled in, cached (chapter 9).
+    r"""Gated DMFT at :math:`\alpha_z=0` with :math:`\lambda_{\max}`, cached (chapter 9).
 
-    :func:`gatebook.meanfield.gated_dmft` (large start, default grid) followed by
-    :func:`gatebook.meanfield.gated_lambda_max`; the result's ``lambda_max`` holds the
-    exponent. Repeated calls with the same arguments return the same object (an explorable
-    figure and the chapter's own cells share the solves), so do not modify it.
+    :func:`gatebook.meanfield.dmft` with its defaults (Fourier iteration from a large start,
+    then the two-replica :math:`\lambda_{\max}`). Repeated calls with the same arguments
+    return the same object, so that an explorable figure and the chapter's own cells share
+    the solves; do not modify it.
 
     Examples
     --------
@@ -625,8 +625,7 @@ def gated_theory(g_h: float, alpha_r: float = 0.0, beta_r: float = 0.0) -> DMFTR
     >>> res.branch, bool(res.lambda_max > 0)
     ('chaotic', True)
     """
-    result = gated_dmft(float(g_h), alpha_r=float(alpha_r), beta_r=float(beta_r))
-    return replace(result, lambda_max=gated_lambda_max(result))
+    return dmft(float(g_h), float(alpha_r), float(beta_r))
 
 
 @dataclass

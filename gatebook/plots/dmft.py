@@ -282,7 +282,7 @@ def plot_lambda_and_relaxation(curve: SCSTheoryCurve) -> Figure:
 
 #: fixed axes of the explorer
 EXPLORER_S_MAX = 30.0
-EXPLORER_Y_MAX = 3.0
+EXPLORER_Y_MAX = 3.5
 
 
 def dmft_explorer(g_h: float = 3.0, alpha_r: float = 0.0) -> Figure:

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy.special import expit
 
 from gatebook.meanfield._result import DMFTConvergenceError
 from gatebook.meanfield.gated import gated_dmft
@@ -196,32 +197,35 @@ def test_bad_covariance():
 def test_dynamic_timescale_gate_against_simulation():
     """alpha_z = 5 (h non-Gaussian), g_h = 3, alpha_r = 5, beta_z = -1.
 
-    Theory: 600 paths, s_max = 40, damping 1 (twice as fast in the slow direction). Simulation:
-    N = 500, seeds 0-2, RK4 dt = 0.2 in float32, 50 tau discarded, <h^2> (uncentred, so not
-    biased by the finite window) over the next 100 tau. Measured when written: DMFT 1.31-1.36
-    (longer runs settle near 1.36 +- 0.04), simulation 1.44 +- 0.01 across seeds (finite N
-    sits above the theory here; at alpha_z = 0 it sits 3 % below). Stated band: 12 %.
+    Theory: 1000 paths, s_max = 40, damping 1 and tol 1.5 (the correlation time converges
+    slowly). Simulation: N = 1000, seeds 0-2, RK4 dt = 0.2 in float32, 50 tau discarded,
+    <h^2> (uncentred, so not biased by the finite window) over the next 100 tau.
+    Measured when written: theory 1.350-1.380 over seeds 0-3 (s.e. 0.013 each), simulation
+    1.33, 1.38, 1.48 (mean 1.40, 3 % above; 1.44 at N = 500 and 1.38 at N = 2000: finite N
+    pushes it up here). Stated band: 8 %.
     V11 trend: the relaxation time at alpha_z = 5 is more than 1.5 times the alpha_z = 0 value
-    (measured 2.2x in theory, 2.6-4x in simulation), while the variance changes by less than
-    15 % (measured +5 % in theory, +15 % in simulation at N = 500).
+    4.99 (measured 2.3x in theory, 2.6-3.6x in simulation), while the variance changes by less
+    than 15 % (measured +5 % in theory).
     """
     import gatebook as gb
 
     kw = dict(alpha_r=5.0, beta_z=-1.0)
     quiet_gate = gated_dmft(3.0, n=1024, s_max=60.0, **kw)
-    res = sampled_dmft(3.0, alpha_z=5.0, paths=600, s_max=40.0, t_measure=100.0, damping=1.0, seed=0, **kw)
+    res = sampled_dmft(
+        3.0, alpha_z=5.0, paths=1000, s_max=40.0, t_measure=100.0, damping=1.0, tol=1.5, seed=0, **kw
+    )
     assert res.branch == "chaotic"
-    assert 0 < res.params["mean_sigma_z"] < 1
+    assert 0.5 < res.params["mean_sigma_z"] < expit(1.0)  # closed gates pull <sigma_z> below s_z
     assert res.relaxation_time > 1.5 * quiet_gate.relaxation_time
     assert abs(res.variance / quiet_gate.variance - 1) < 0.15
 
     measured, relax = [], []
     for seed in (0, 1, 2):
-        net = gb.GatedNetwork(N=500, g_h=3.0, alpha_z=5.0, seed=seed, **kw)
+        net = gb.GatedNetwork(N=1000, g_h=3.0, alpha_z=5.0, seed=seed, **kw)
         tr = gb.simulate(net, 150.0, 0.2, seed=100 + seed, record_every=2, dtype=np.float32)
-        h = tr.states[tr.times >= 50.0 - 1e-9, :500].astype(float)
+        h = tr.states[tr.times >= 50.0 - 1e-9, :1000].astype(float)
         measured.append(np.mean(h**2))
         lags, c = gb.autocorrelation(h, 0.4, max_lag=100, center=False)  # lags up to 40 tau
         relax.append(gb.decay_time(lags, c))
-    assert np.mean(measured) == pytest.approx(res.variance, rel=0.12)
+    assert np.mean(measured) == pytest.approx(res.variance, rel=0.08)
     assert min(relax) > 1.5 * quiet_gate.relaxation_time

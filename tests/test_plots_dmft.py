@@ -65,6 +65,9 @@ def test_plot_gated_autocorrelations_and_explorer():
     assert "0.132" in line.get_label()
     dot = fig.axes[1].lines[1]
     assert dot.get_xdata()[0] == pytest.approx(res.relaxation_time)
+    plain = _render(P.plot_gated_autocorrelations({"a": res}, relaxation=False))
+    assert len(plain.axes[1].lines) == 2  # the curve and the 1/e line, no dot
+    assert np.allclose(plain.axes[1].lines[0].get_ydata()[:5], res.autocorrelation[:5] / res.variance)
     fig = _render(P.dmft_explorer(3.0, 5.0))
     assert fig.axes[0].lines[0].get_ydata()[0] == pytest.approx(res.variance)
     assert f"{res.lambda_max:+.3f}" in fig.axes[1].get_title()

@@ -123,12 +123,15 @@ def plot_solver_comparison(potential: DMFTResult, iteration: DMFTResult, s_max: 
     return fig
 
 
-def plot_gated_autocorrelations(results: Mapping[str, DMFTResult], s_max: float = 30.0) -> Figure:
+def plot_gated_autocorrelations(results: Mapping[str, DMFTResult], s_max: float = 30.0,
+                                relaxation: bool = True) -> Figure:
     r"""Gated-network DMFT autocorrelations, raw and normalised, one curve per result.
 
-    Left: :math:`\Delta_h(s)`. Right: :math:`\Delta_h(s)/\Delta_h(0)` with the relaxation
-    time (:attr:`DMFTResult.relaxation_time`) marked by a dot on the :math:`1/e` line.
-    The legend gives :math:`\lambda_{\max}` where the result carries it.
+    Left: :math:`\Delta_h(s)`. Right: :math:`\Delta_h(s)/\Delta_h(0)`, with the relaxation
+    time (:attr:`DMFTResult.relaxation_time`) marked by a dot on the :math:`1/e` line when
+    ``relaxation`` is true (switch it off for profiles that have not decayed within their lag
+    grid, whose relaxation time depends on the grid). The legend gives :math:`\lambda_{\max}`
+    where the result carries it.
     """
     if not isinstance(results, Mapping) or not results:
         raise TypeError("results must be a non-empty mapping label -> DMFTResult")
@@ -144,7 +147,7 @@ def plot_gated_autocorrelations(results: Mapping[str, DMFTResult], s_max: float 
         if d[0] > 0:
             axes[0, 1].plot(s[keep], d[keep] / d[0], color=colour)
             tr = res.relaxation_time
-            if np.isfinite(tr) and tr <= s_max:
+            if relaxation and np.isfinite(tr) and tr <= s_max:
                 axes[0, 1].plot([tr], [np.exp(-1.0)], "o", color=colour, ms=5)
     axes[0, 1].axhline(np.exp(-1.0), color="0.6", lw=0.8, ls=":")
     axes[0, 0].set_ylabel(r"$\Delta_h(s)$")
@@ -152,7 +155,7 @@ def plot_gated_autocorrelations(results: Mapping[str, DMFTResult], s_max: float 
     for ax in axes[0]:
         ax.set_xlabel(r"lag $s/\tau_h$")
     axes[0, 0].legend(fontsize=8, frameon=False)
-    axes[0, 1].set_title("normalised; dots: relaxation time (1/e)")
+    axes[0, 1].set_title("normalised; dots: relaxation time (1/e)" if relaxation else "normalised")
     return fig
 
 

@@ -126,6 +126,34 @@ def test_converges_from_another_solution():
     assert np.max(np.abs(res.autocorrelation - expected)) < 0.10 * ref.variance
 
 
+def test_static_input_matches_gated_dmft():
+    """A static input (sigma_I = 0.5) gives Delta_h a constant tail (frozen per-unit offsets).
+
+    g_h = 3, alpha_r = 5, alpha_z = 0, seeds 0-2, 1000 paths. Measured when written: Delta_h(0)
+    and the tail Delta_h(40) within 2 % of gated_dmft. Stated: max(3 s.e., 3 %) for both.
+    """
+    ref = gated_dmft(3.0, alpha_r=5.0, input_std=0.5, n=1024, s_max=60.0)
+    tail_ref = np.interp(40.0, ref.lags, ref.autocorrelation)
+    assert tail_ref > 0.3 * ref.variance
+    for seed in (0, 1, 2):
+        res = sampled_dmft(3.0, alpha_r=5.0, input_std=0.5, paths=1000, s_max=40.0, seed=seed, progress=seed == 0)
+        assert res.branch == "chaotic"
+        assert abs(res.variance - ref.variance) < max(3 * res.params["variance_stderr"], 0.03 * ref.variance)
+        se_tail = res.params["autocorrelation_stderr"][-1]
+        assert abs(res.autocorrelation[-1] - tail_ref) < max(3 * se_tail, 0.03 * tail_ref)
+
+
+def test_fixed_branch_with_input_matches_static_mean_field():
+    """g_h = 1.5 < 2 with sigma_I = 0.5: h settles to a static random value per unit, the "fixed"
+    branch, whose variance is the static mean field's (measured within 2.6 %, 1.1 s.e.)."""
+    from gatebook.meanfield.static import static_mean_field
+
+    ref = static_mean_field(1.5, 0.0, 0.0, input_std=0.5)
+    res = sampled_dmft(1.5, input_std=0.5, paths=1000, s_max=40.0, seed=0)
+    assert res.branch == "fixed"
+    assert abs(res.variance - ref.delta_h) < max(3 * res.params["variance_stderr"], 0.03 * ref.delta_h)
+
+
 def test_reproducible_and_seed_dependent(sampled_three_seeds):
     a = sampled_dmft(3.0, alpha_r=5.0, paths=1000, s_max=30.0, t_measure=90.0, seed=0)
     b = sampled_three_seeds[0]
@@ -176,6 +204,7 @@ def test_non_convergence_raises_with_diagnostics():
         (dict(damping=1.5), ValueError, "damping"),
         (dict(t_measure=10.0, s_max=20.0), ValueError, "t_measure"),
         (dict(seed="abc"), TypeError, "seed"),
+        (dict(min_iter=9, max_iter=5), ValueError, "min_iter"),
     ],
 )
 def test_bad_input(kwargs, err, match):

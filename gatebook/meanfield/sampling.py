@@ -364,6 +364,7 @@ def sampled_dmft(
     dt=0.1,
     damping=0.5,
     max_iter=60,
+    min_iter=None,
     tol=None,
     average=3,
     t_transient=None,
@@ -468,6 +469,11 @@ def sampled_dmft(
         :math:`\eta\in(0,1]`.
     max_iter : int, optional
         Iterations before giving up.
+    min_iter : int, optional
+        Iterations before convergence may be declared. Default 1 at :math:`\alpha_z=0`, and
+        ``round(6 / damping)`` otherwise: the :math:`\alpha_z=0` start has too short a
+        correlation time, and with few paths the drift test alone could stop before the slow
+        direction has moved (it contracts by about 0.7 per undamped iteration).
     tol : float, optional
         Convergence threshold on the residual, in Monte Carlo standard errors; default 2.5.
     average : int, optional
@@ -522,6 +528,11 @@ def sampled_dmft(
     if damping > 1:
         raise ValueError(f"damping must lie in (0, 1], got {damping}")
     max_iter = check_positive_int(max_iter, "max_iter")
+    if min_iter is None:
+        min_iter = min(max_iter, 1 if p["alpha_z"] == 0.0 else int(round(6.0 / damping)))
+    min_iter = check_positive_int(min_iter, "min_iter")
+    if min_iter > max_iter:
+        raise ValueError(f"min_iter ({min_iter}) must not exceed max_iter ({max_iter})")
     tol = _DEFAULT_TOL if tol is None else check_positive_float(tol, "tol")
     average = check_positive_int(average, "average")
     s_z = float(expit(-p["beta_z"]))
@@ -560,7 +571,7 @@ def sampled_dmft(
                 quiescent = converged = True
                 break
             # converged once the drift stays below tol in two successive iterations
-            if res < tol and residuals[-2] < tol and len(samples) > average:
+            if res < tol and residuals[-2] < tol and len(samples) > average and len(residuals) >= min_iter:
                 converged = True
                 break
     finally:
@@ -582,6 +593,7 @@ def sampled_dmft(
     params = dict(p)
     params.update(
         paths=paths,
+        min_iter=min_iter,
         s_max=s_max,
         dt=dt,
         damping=damping,

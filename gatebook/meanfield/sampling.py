@@ -46,7 +46,7 @@ STARTS = ("large", "small")
 _LINEAR_VARIANCE = 1e-3
 #: paths per block of the vectorised integration (bounds the memory to a few tens of MB)
 _BLOCK = 250
-#: default tolerance: RMS over lags of the iterate's change, in units of its Monte Carlo s.e.
+#: default tolerance: largest drift of the summaries over `average` iterations, in Monte Carlo s.e.
 _DEFAULT_TOL = 2.5
 
 
@@ -231,12 +231,12 @@ def _initial_c_phi(start, lags: np.ndarray, p: dict) -> np.ndarray:
         try:
             guess = gated_dmft(
                 p["g_h"], p["alpha_r"], p["beta_r"], p["beta_z"], p["g_r"], p["tau_h"], p["tau_r"],
-                p["input_std"], s_max=float(lags[-1]), n=lags.size, tol=1e-6, max_iter=500,
+                p["input_std"], s_max=float(lags[-1]), n=max(lags.size, 256), tol=1e-6, max_iter=500,
             )
         except DMFTConvergenceError:
             guess = None
         if guess is not None and guess.branch != "quiescent":
-            return _profile(np.tanh, guess.autocorrelation)
+            return _profile(np.tanh, np.interp(lags, guess.lags, guess.autocorrelation))
     # Delta_h(0) = g_h^2 is an upper bound (C_sigma, C_phi <= 1 and h averages the noise)
     amplitude = max(p["g_h"] ** 2, 1e-3) if start == "large" else 1e-3
     dh = amplitude * np.exp(-lags * expit(-p["beta_z"]) / p["tau_h"]) + p["input_std"] ** 2
@@ -409,9 +409,10 @@ def sampled_dmft(
        not subtracted), and damps, :math:`C_\phi\leftarrow(1-\eta)C_\phi+\eta C_\phi^{\rm new}`.
 
     Without input the correlations decay to zero (the single-site process is symmetric under
-    :math:`h\to-h,\ \eta_h\to-\eta_h`), so the estimate of :math:`C_\phi` is tapered to zero over
-    the last fifth of the lags; with a static input its value at ``s_max`` is kept as a
-    constant tail (a static offset per path). Choose ``s_max`` a few relaxation times long.
+    :math:`h\to-h,\ \eta_h\to-\eta_h` with :math:`z` unchanged, and has no frozen part), so
+    the estimate of :math:`C_\phi` is tapered to zero over the last fifth of the lags; with a
+    static input its value at ``s_max`` is kept as a constant tail (a static offset per path).
+    Choose ``s_max`` a few relaxation times long.
 
     **Convergence.** The residual of an iteration is the largest change, over the last
     ``average`` iterations, of a few summaries (:math:`C_\phi(0)`, and :math:`\Delta_h(s)` at
@@ -420,7 +421,7 @@ def sampled_dmft(
     below ``tol`` in two successive iterations the iterate no longer drifts beyond its noise,
     and the raw estimates of the last ``average`` iterates are averaged. The probes at long
     lags catch the slowest direction of the iteration, a drift of the correlation time, which
-    converges slowly when :math:`\alpha_z>0` stretches it (10-15 iterations from the
+    converges slowly when :math:`\alpha_z>0` stretches it (10-20 iterations from the
     :math:`\alpha_z=0` start at :math:`\alpha_z=5`; ``damping=1`` roughly halves that and
     was stable in every case we tried).
 
@@ -432,8 +433,9 @@ def sampled_dmft(
     along the slow direction (the correlation time) it is amplified, so results from different
     seeds scatter by 1-1.5 times these errors at :math:`\alpha_z=0` and up to 3 times at
     :math:`\alpha_z=5` (measured at :math:`g_h=3`, :math:`\alpha_r=5`). Where precision
-    matters, average a few seeds and quote their spread. At :math:`\alpha_z=0` the result reproduces
-    :func:`gatebook.meanfield.gated_dmft` within this error (1-2 % with 1000 paths). Systematic
+    matters, average a few seeds and quote their spread. At :math:`\alpha_z=0` the result
+    reproduces :func:`gatebook.meanfield.gated_dmft` within this error (1-2 % with 1000
+    paths), also with a static input (constant tail) and on the fixed branch. Systematic
     errors: :math:`O(\delta t^2)` from the integrator (below 0.3 % at ``dt=0.1``), and the
     truncation at ``s_max``.
 

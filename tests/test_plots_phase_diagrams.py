@@ -62,6 +62,10 @@ def test_phase_diagram_regions_and_boundaries(soft_beta, fake_spot):
     # the two spot-check markers: one agreeing circle, one disagreeing cross, at their g_h
     offsets = np.concatenate([c.get_offsets() for c in ax.collections[1:]])
     np.testing.assert_allclose(np.sort(offsets[:, 0]), [1.5, 4.5])
+    # spot checks on the first of two panels still reach the figure legend
+    fig = _render(plots.plot_phase_diagram({"a": soft_beta, "b": soft_beta}, spot_checks={"a": fake_spot}))
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "simulation agrees" in texts and "simulation disagrees" in texts
 
 
 def test_phase_diagram_quantities(soft, soft_beta):

@@ -106,7 +106,8 @@ def plot_phase_diagram(diagrams, *, quantity: str = "region", g_chaos=None, spot
     (``"variance"``) or by its :math:`\lambda_{\max}` (``"lambda_max"``; quiet cells pale).
     Every row carries :math:`g_{\rm topo}` (static proxy), :math:`g_{\rm chaos}` and
     :math:`g_{\rm quiet}=1+e^{\beta_r}`; :math:`g_{\rm chaos}` is the midpoint of the grid
-    bracket unless given. Optional spot checks are drawn as circles (simulation agrees with
+    bracket unless given (the first gain of the row, an upper bound, when the chaotic branch
+    exists at every gain). Optional spot checks are drawn as circles (simulation agrees with
     the label) or crosses (it does not), one per seed.
 
     Parameters
@@ -147,8 +148,12 @@ def plot_phase_diagram(diagrams, *, quantity: str = "region", g_chaos=None, spot
         fig.colorbar(mesh, ax=list(axes[0]), label=label, shrink=0.9)
         handles = [Patch(facecolor=REGION_COLOURS["quiescent"], edgecolor="0.5", label="no chaotic branch")]
     handles += [Line2D([], [], **{k: v for k, v in s.items()}) for s in _BOUNDARY_STYLE.values()]
-    ax_handles, ax_labels = axes[0][-1].get_legend_handles_labels()
-    extra = [h for h, lab in zip(ax_handles, ax_labels) if lab.startswith("simulation")]
+    extra = {}
+    for ax in axes[0]:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab.startswith("simulation"):
+                extra.setdefault(lab, h)
+    extra = list(extra.values())
     fig.legend(handles=handles + extra, loc="outside right center", fontsize=8, frameon=False)
     return fig
 

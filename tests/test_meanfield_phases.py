@@ -151,6 +151,15 @@ def test_extreme_gates_give_finite_results():
     assert e.region[1, 0] in ("quiescent", "fixed points, no chaos")  # a nearly closed gate silences g_h = 1.5
 
 
+def test_static_input_creates_chaos_where_the_quiet_state_is_stable():
+    """V13: sharp gate, beta_r = 2, g_h = 2 < 1 + e^2: no chaos without input, chaos with sigma_I = 0.5."""
+    quiet = ph.phase_diagram([2.0], alpha_r=[20.0], beta_r=2.0, lambda_max=False, **FAST)
+    driven = ph.phase_diagram([2.0], alpha_r=[20.0], beta_r=2.0, input_std=0.5, lambda_max=True, **FAST)
+    assert quiet.region[0, 0] == "fixed points, no chaos" and quiet.quiet_stable[0, 0]
+    assert driven.region[0, 0] == "chaotic" and driven.lambda_max[0, 0] > 0
+    assert not driven.quiet_stable[0, 0] and np.isnan(driven.quiet_lambda[0, 0])
+
+
 # ------------------------------------------------------------------ cache
 
 

@@ -373,13 +373,16 @@ class PhaseDiagram:
         DMFT :math:`\lambda_{\max}` on the chaotic branch (``nan`` where it does not exist or
         was not computed).
     quiet_lambda : ndarray
-        Exact exponent of the quiet state, :math:`\max\{(s_z/\tau_h)(g_hs_r-1),-1/\tau_r\}`.
+        Exact exponent of the quiet state, :math:`\max\{(s_z/\tau_h)(g_hs_r-1),-1/\tau_r\}`
+        (``nan`` with a static input, which removes the quiet state).
     quiet_stable : ndarray of bool
-        :math:`g_hs_r\le1`.
+        :math:`g_hs_r\le1` (all false with a static input).
     chaotic : ndarray of bool
         The chaotic branch exists.
     region : ndarray of str
-        :func:`classify_region` labels (:data:`REGIONS`).
+        :func:`classify_region` labels (:data:`REGIONS`). With a static input
+        (:math:`\sigma_I>0`) there is no quiet state, and a point is ``"chaotic"`` or
+        ``"fixed points, no chaos"`` (the input-driven fixed point).
     g_topo, g_quiet : ndarray, shape (n_p,)
         Static onset (proxy) and quiet-state threshold of each row.
     settings : dict
@@ -612,7 +615,15 @@ def _assemble(g, name, values, fixed, variance, lam, status, settings):
     chaotic = status == "chaotic"
     resolved = status != "failed"
     fixed_points = g[None, :] > g_topo[:, None]
-    region = classify_region(chaotic, quiet_stable, fixed_points, resolved)
+    if fixed["input_std"] > 0:
+        # a static input removes the quiet state: every point has an input-driven fixed point
+        quiet_stable = np.zeros(chaotic.shape, dtype=bool)
+        quiet_lambda = np.full(chaotic.shape, np.nan)
+        fixed_points = np.ones(chaotic.shape, dtype=bool)
+        region = np.where(chaotic, "chaotic", "fixed points, no chaos").astype(object)
+        region[~resolved] = REGIONS[4]
+    else:
+        region = classify_region(chaotic, quiet_stable, fixed_points, resolved)
     return PhaseDiagram(g, name, values.copy(), dict(fixed), variance, lam, quiet_lambda, quiet_stable,
                         chaotic, region, g_topo, g_quiet, dict(settings))
 

@@ -277,6 +277,12 @@ def test_bad_input():
         simulated_autocorrelation(lambda s: gb.RandomRateNetwork(10, 2.0, seed=s), seeds=())
     with pytest.raises(ValueError, match="max_lag"):
         simulated_autocorrelation(lambda s: gb.RandomRateNetwork(10, 2.0, seed=s), seeds=(0,), t_measure=10, max_lag=20)
+    with pytest.raises(ValueError, match="seeds"):
+        simulated_autocorrelation(lambda s: gb.RandomRateNetwork(10, 2.0, seed=s), seeds=(-1,))
+    with pytest.raises(TypeError, match="seeds"):
+        finite_size_lambda_max(lambda N, s: gb.RandomRateNetwork(N, 2.0, seed=s), [10], (0.5,))
+    with pytest.raises(ValueError, match="t_transient"):
+        simulated_autocorrelation(lambda s: gb.RandomRateNetwork(10, 2.0, seed=s), seeds=(0,), t_transient=-1)
     with pytest.raises(ValueError, match="t_measure"):
         simulated_autocorrelation(lambda s: gb.RandomRateNetwork(10, 2.0, seed=s), seeds=(0,), t_measure=-1)
     with pytest.raises(ValueError, match="sizes"):

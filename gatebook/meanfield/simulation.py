@@ -24,7 +24,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.linalg import eigh_tridiagonal
 
-from .._validation import check_positive_float, check_positive_int
+from .._validation import check_dtype, check_nonnegative_float, check_positive_float, check_positive_int
 from ..correlations import autocorrelation
 from ..lyapunov import max_lyapunov
 from ..progress import progress_bar
@@ -115,6 +115,19 @@ class SimulatedAutocorrelation:
         return int(round(self.window / self.sample_interval)) + 1
 
 
+def _check_seeds(seeds) -> tuple:
+    """A non-empty tuple of non-negative integer seeds."""
+    seeds = tuple(seeds)
+    if not seeds:
+        raise ValueError("seeds must contain at least one seed")
+    for s in seeds:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise TypeError(f"seeds must be non-negative integers, got {s!r}")
+        if s < 0:
+            raise ValueError(f"seeds must be non-negative integers, got {s}")
+    return seeds
+
+
 def _activity(model, states):
     """The h-part of recorded states (all of them for a model without gate variables)."""
     if hasattr(model, "split"):
@@ -188,12 +201,9 @@ def simulated_autocorrelation(
     """
     if not callable(make_model):
         raise TypeError(f"make_model must be a callable seed -> model, got {type(make_model).__name__}")
-    seeds = tuple(seeds)
-    if not seeds:
-        raise ValueError("seeds must contain at least one seed")
-    t_transient = float(t_transient)
-    if not np.isfinite(t_transient) or t_transient < 0:
-        raise ValueError(f"t_transient must be a non-negative number, got {t_transient}")
+    seeds = _check_seeds(seeds)
+    t_transient = check_nonnegative_float(t_transient, "t_transient")
+    dtype = check_dtype(dtype)
     t_measure = check_positive_float(t_measure, "t_measure")
     dt = check_positive_float(dt, "dt")
     max_lag = check_positive_float(max_lag, "max_lag")
@@ -503,9 +513,7 @@ def finite_size_lambda_max(
     sizes = np.array([check_positive_int(n, "sizes") for n in sizes], dtype=int)
     if sizes.size == 0:
         raise ValueError("sizes must contain at least one size")
-    seeds = tuple(seeds)
-    if not seeds:
-        raise ValueError("seeds must contain at least one seed")
+    seeds = _check_seeds(seeds)
     values = np.empty((sizes.size, len(seeds)))
     stderr = np.empty_like(values)
     runs = [(i, j) for i in range(sizes.size) for j in range(len(seeds))]

@@ -443,7 +443,9 @@ def sampled_dmft(
     input. Once :math:`C_\phi(0)` is in the linear range (below :math:`10^{-3}`, divided by
     :math:`(\alpha_rg_r)^2` for a sharp output gate) the fate of the iteration is set by the
     linearised map, which contracts exactly when :math:`g_hs_r<1` (:math:`\sigma_z\to s_z`
-    there, whatever :math:`\alpha_z`): the result is then the quiescent branch. The large
+    there, whatever :math:`\alpha_z`): the result is then the quiescent branch. The same holds
+    when :math:`C_\phi(0)<10^{-3}` has shrunk in three successive iterations (a small start
+    in the bistable range of a sharp gate, below the unstable branch). The large
     start is the chaotic solution of :func:`gatebook.meanfield.gated_dmft` at :math:`\alpha_z=0`
     (same other parameters) where it exists, else a profile of variance :math:`g_h^2`.
 
@@ -559,6 +561,7 @@ def sampled_dmft(
 
     residuals: list[float] = []
     samples: list = []
+    levels: list[float] = []  # C_phi(0) of the iterates
     converged = quiescent = False
     bar = progress_bar(total=max_iter, desc="sampling DMFT", enabled=progress)
     try:
@@ -569,7 +572,13 @@ def sampled_dmft(
             residuals.append(res)
             c_phi = (1.0 - damping) * c_phi + damping * sample.c_phi()
             bar.update(1)
-            if linear_stable and c_phi[0] < linear_floor:
+            levels.append(float(c_phi[0]))
+            # quiescent: the zero state is linearly stable (g_h s_r < 1) and the iterate is either
+            # in the linear range or small and still shrinking (below the unstable branch of a
+            # sharp gate's bistable range, where the linear range itself is tiny)
+            shrinking = len(levels) > 3 and all(b < a for a, b in zip(levels[-4:-1], levels[-3:]))
+            small = c_phi[0] < linear_floor or (c_phi[0] < _LINEAR_VARIANCE and shrinking)
+            if linear_stable and small:
                 quiescent = converged = True
                 break
             # converged once the drift stays below tol in two successive iterations

@@ -6,7 +6,7 @@ import pytest
 import gatebook as gb
 from gatebook.exercises import dmft as ex
 from gatebook.meanfield import gaussian_average, scs_dmft, scs_lambda_max, scs_variance
-from gatebook.meanfield.simulation import window_bias
+from gatebook.meanfield.simulation import expected_window_variance
 
 
 def _logcosh(x):
@@ -59,7 +59,7 @@ def test_window_variance_check():
     profile = np.interp(np.abs(t[:, None] - t[None, :]), res.lags[res.lags >= 0], res.autocorrelation[res.lags >= 0])
     right = res.variance - profile.mean()  # the reader's double sum
     assert ex.check_window_variance(right, g, T, delta)
-    assert ex.check_window_variance(window_bias(res, T), g, T, delta)  # continuous time also accepted
+    assert ex.check_window_variance(expected_window_variance(res, T), g, T, delta)  # continuous time also accepted
     wrong = ex.check_window_variance(res.variance, g, T, delta)
     assert not wrong and "Δ0 itself" in wrong.message
     wrong = ex.check_window_variance(1.1 * res.variance, g, T, delta)

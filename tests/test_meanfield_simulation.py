@@ -16,7 +16,7 @@ from gatebook.meanfield.simulation import (
     schrodinger_states,
     scs_theory_curve,
     simulated_autocorrelation,
-    window_bias,
+    expected_window_variance,
 )
 
 
@@ -29,7 +29,7 @@ def _exponential(tau=2.0, s_max=200.0, n=40001):
 
 
 @pytest.mark.parametrize("window", [3.0, 20.0, 150.0, 500.0])
-def test_window_bias_closed_form_for_exponential(window):
+def test_expected_window_variance_closed_form_for_exponential(window):
     """Delta(s) = exp(-|s|/tau): E[centred var] = 1 - 2 tau/T + 2 tau^2/T^2 (1 - exp(-T/tau)).
 
     T = 500 lies beyond the 200-long grid, where the tail value (exp(-100)) is used.
@@ -39,23 +39,23 @@ def test_window_bias_closed_form_for_exponential(window):
     tau, h = 2.0, 0.005
     exact = 1.0 - 2 * tau / window + 2 * tau**2 / window**2 * (1 - np.exp(-window / tau))
     bound = h**2 / 6 * (1 / tau**2 + 2 / (window * tau))
-    assert abs(window_bias(_exponential(tau), window) - exact) <= bound
+    assert abs(expected_window_variance(_exponential(tau), window) - exact) <= bound
 
 
-def test_discrete_window_bias_is_lag_zero_of_expected_centred_and_tends_to_continuous():
+def test_discrete_expected_window_variance_is_lag_zero_of_expected_centred_and_tends_to_continuous():
     res = _exponential(2.0)
     lags, expected = expected_centred_autocorrelation(res, 100.0, 0.5, 10.0)
     assert lags[1] == pytest.approx(0.5) and lags[-1] == pytest.approx(10.0)
-    assert expected[0] == pytest.approx(window_bias(res, 100.0, 0.5), rel=1e-12)
+    assert expected[0] == pytest.approx(expected_window_variance(res, 100.0, 0.5), rel=1e-12)
     # direct double sum over the 201 x 201 sample pairs (independent of the cumulative sums)
     t = 0.5 * np.arange(201)
     direct = 1.0 - np.exp(-np.abs(t[:, None] - t[None, :]) / 2.0).mean()
-    assert window_bias(res, 100.0, 0.5) == pytest.approx(direct, rel=1e-12)
+    assert expected_window_variance(res, 100.0, 0.5) == pytest.approx(direct, rel=1e-12)
     # fine sampling approaches the continuous-time formula
-    assert window_bias(res, 100.0, 0.01) == pytest.approx(window_bias(res, 100.0), rel=1e-4)
+    assert expected_window_variance(res, 100.0, 0.01) == pytest.approx(expected_window_variance(res, 100.0), rel=1e-4)
 
 
-def test_window_bias_against_sampled_gaussian_processes():
+def test_expected_window_variance_against_sampled_gaussian_processes():
     """Ornstein-Uhlenbeck paths (exact AR(1) sampling, Delta = exp(-|s|/2)), 3000 paths, 3 seeds.
 
     The centred estimator's mean over paths matches expected_centred_autocorrelation within
@@ -108,7 +108,7 @@ def _check_against_theory(theory, sim, var_tol):
     assert np.mean(sim.variance) == pytest.approx(d0, rel=var_tol)
     band = stats.t.ppf(0.975, n - 1) * sim.std / np.sqrt(n) + 0.1 * d0
     assert np.all(np.abs(sim.mean - dmft_profile(theory, sim.lags)) <= band)
-    expected = window_bias(theory, sim.window, sim.sample_interval)
+    expected = expected_window_variance(theory, sim.window, sim.sample_interval)
     measured = np.mean(sim.centred_variance)
     assert abs(measured - expected) < abs(measured - d0)
     return measured, expected
@@ -264,11 +264,11 @@ def test_gated_theory_is_cached_and_reduces_to_chapter_1():
 def test_bad_input():
     res = _exponential()
     with pytest.raises(ValueError, match="window"):
-        window_bias(res, 0.0)
+        expected_window_variance(res, 0.0)
     with pytest.raises(ValueError, match="sample_interval"):
-        window_bias(res, 10.0, -1.0)
+        expected_window_variance(res, 10.0, -1.0)
     with pytest.raises(TypeError, match="result"):
-        window_bias("not a result", 10.0)
+        expected_window_variance("not a result", 10.0)
     with pytest.raises(ValueError, match="max_lag"):
         expected_centred_autocorrelation(res, 10.0, 0.5, 20.0)
     with pytest.raises(TypeError, match="make_model"):

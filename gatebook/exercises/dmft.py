@@ -13,7 +13,7 @@ import numpy as np
 from .._validation import check_positive_float
 from ..meanfield.gated import gated_dmft, gated_lambda_max
 from ..meanfield.scs import scs_dmft, scs_lambda_max, scs_variance
-from ..meanfield.simulation import window_bias
+from ..meanfield.simulation import expected_window_variance
 from .feedback import Feedback, as_number as _number, register_quizzes
 
 __all__ = ["check_dmft_variance", "check_soft_gate_lambda", "check_window_variance"]
@@ -86,7 +86,7 @@ def check_soft_gate_lambda(answer, g_h: float = 3.0, beta_r: float = 0.0, beta_z
 def check_window_variance(answer, g: float = 2.0, window: float = 100.0, sample_interval: float = 0.5) -> Feedback:
     r"""Exercise 9.3: expected centred temporal variance over a window, from :math:`\Delta(s)`.
 
-    Reference: :func:`gatebook.meanfield.simulation.window_bias` for chapter 1's network at
+    Reference: :func:`gatebook.meanfield.simulation.expected_window_variance` for chapter 1's network at
     gain ``g`` with samples every ``sample_interval`` (the continuous-time formula is also
     accepted); accepted within 0.2 %.
     """
@@ -95,8 +95,8 @@ def check_window_variance(answer, g: float = 2.0, window: float = 100.0, sample_
     if problem is not None:
         return problem
     res = scs_dmft(g)
-    discrete = window_bias(res, window, sample_interval)
-    continuous = window_bias(res, window)
+    discrete = expected_window_variance(res, window, sample_interval)
+    continuous = expected_window_variance(res, window)
     if min(abs(value - discrete), abs(value - continuous)) <= 2e-3 * discrete:
         return Feedback(True, f"E[var] = {discrete:.4f} (samples) / {continuous:.4f} (continuous), against "
                               f"Δ0 = {res.variance:.4f}: the window mean soaks up {100 * (1 - discrete / res.variance):.1f} %.")

@@ -6,7 +6,7 @@ finite simulations, and says exactly what a finite measurement *should* give:
 
 - :func:`simulated_autocorrelation`: :math:`\langle h(t)h(t+s)\rangle` of networks of size
   :math:`N` over several seeds, uncentred (the DMFT object) and centred;
-- :func:`window_bias` and :func:`expected_centred_autocorrelation`: what a centred
+- :func:`expected_window_variance` and :func:`expected_centred_autocorrelation`: what a centred
   estimate over a window of length :math:`T` converges to, given :math:`\Delta(s)`;
 - :func:`finite_size_lambda_max` and :func:`fit_finite_size`: :math:`\lambda_{\max}(N)` and
   the extrapolation :math:`\lambda(N)=\lambda_\infty+c/N`;
@@ -37,7 +37,7 @@ __all__ = [
     "SimulatedAutocorrelation",
     "simulated_autocorrelation",
     "dmft_profile",
-    "window_bias",
+    "expected_window_variance",
     "expected_centred_autocorrelation",
     "FiniteSizeLyapunov",
     "FiniteSizeFit",
@@ -162,7 +162,7 @@ def simulated_autocorrelation(
 
     are computed with :func:`gatebook.autocorrelation` (``center=False`` and ``True``). The
     uncentred :math:`\hat\Delta` has expectation :math:`\Delta(s)` (the theory's means are
-    zero); the centred one is biased by the window (:func:`window_bias`).
+    zero); the centred one is biased by the window (:func:`expected_window_variance`).
 
     Parameters
     ----------
@@ -272,7 +272,7 @@ def _check_window(window, sample_interval):
     return window, sample_interval, n
 
 
-def window_bias(result: DMFTResult, window: float, sample_interval: float | None = None) -> float:
+def expected_window_variance(result: DMFTResult, window: float, sample_interval: float | None = None) -> float:
     r"""Expected temporal variance of a centred signal over a finite window (chapter 9).
 
     A stationary signal :math:`h(t)` with autocorrelation :math:`\Delta(s)`, observed over
@@ -301,13 +301,13 @@ def window_bias(result: DMFTResult, window: float, sample_interval: float | None
     Returns
     -------
     float
-        The expected centred variance; ``result.variance - window_bias(...)`` is the bias.
+        The expected centred variance; ``result.variance - expected_window_variance(...)`` is the window bias.
 
     Examples
     --------
     >>> from gatebook.meanfield import scs_dmft
     >>> res = scs_dmft(2.0)
-    >>> bool(window_bias(res, 300.0) < res.variance), bool(window_bias(res, 1e5) > 0.999 * res.variance)
+    >>> bool(expected_window_variance(res, 300.0) < res.variance), bool(expected_window_variance(res, 1e5) > 0.999 * res.variance)
     (True, True)
     """
     result = _check_result(result)
@@ -338,7 +338,7 @@ def expected_centred_autocorrelation(result: DMFTResult, window: float, sample_i
         \mathbb E\,\hat C(k)=\Delta(k\delta)-\frac1{n-k}\sum_{t=0}^{n-k-1}\big(m_t+m_{t+k}\big)
         +\frac1n\sum_t m_t .
 
-    At :math:`k=0` this is :func:`window_bias` with the same ``sample_interval``.
+    At :math:`k=0` this is :func:`expected_window_variance` with the same ``sample_interval``.
 
     Returns
     -------

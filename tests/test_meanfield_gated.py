@@ -197,3 +197,19 @@ def test_bad_input():
         gated_dmft(-1.0)
     with pytest.raises(TypeError, match="result"):
         gated_lambda_max("not a result")
+
+
+def test_robust_to_mixing_failures_and_constant_solutions():
+    # found by the sampling solver's author: Anderson mixing with memory 5 diverged here and the
+    # iteration ended on the quiet state (g_eff = 3 sigma(1) = 2.19 > 1, so that was wrong);
+    # the solver now falls back to shorter memories and agrees with chapter 1's network
+    from gatebook.meanfield import scs_variance
+
+    res = gated_dmft(3.0, beta_r=-1.0)
+    assert res.branch == "chaotic"
+    assert res.variance == pytest.approx(scs_variance(3.0 * expit(1.0)), rel=1e-4)
+    # with a static input below the chaotic onset the solution is constant in s (fixed
+    # points); a constant profile is not a spurious oscillation
+    fixed = gated_dmft(1.5, input_std=0.5)
+    assert fixed.branch == "fixed"
+    np.testing.assert_allclose(fixed.autocorrelation, fixed.variance, rtol=1e-6)

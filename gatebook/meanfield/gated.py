@@ -40,6 +40,10 @@ from .quadrature import correlated_average, gate as _gate, gate_slope as _gate_s
 __all__ = ["gated_dmft", "gated_lambda_max"]
 
 STARTS = ("large", "small")
+#: Anderson-mixing memories tried in turn; 0 is plain damped iteration (slow but sure)
+_MIXING_MEMORIES = (5, 2, 0)
+#: iterations without a new smallest residual after which an Anderson attempt is abandoned
+_STAGNATION = 200
 #: number of correlation coefficients at which the correlation functions are tabulated
 _N_TABLE = 97
 
@@ -148,6 +152,152 @@ def _initial(start, lags, p):
     return profile + p["input_std"] ** 2, p["g_r"] ** 2 * profile / max(amplitude, 1.0)
 
 
+def _gated_dmft_once(
+    g_h,
+    alpha_r=0.0,
+    beta_r=0.0,
+    beta_z=0.0,
+    g_r=1.0,
+    tau_h=1.0,
+    tau_r=1.0,
+    input_std=0.0,
+    *,
+    alpha_z=0.0,
+    s_max=80.0,
+    n=2048,
+    damping=0.4,
+    tol=1e-9,
+    max_iter=3000,
+    start="large",
+    memory=5,
+) -> DMFTResult:
+    """One attempt of :func:`gated_dmft` with Anderson mixing of the given ``memory`` (0: plain damping)."""
+    p = _check_params(g_h, alpha_r, beta_r, beta_z, g_r, tau_h, tau_r, input_std, alpha_z)
+    s_max = check_positive_float(s_max, "s_max")
+    n = check_positive_int(n, "n")
+    if n < 16:
+        raise ValueError(f"n must be at least 16, got {n}")
+    damping = check_positive_float(damping, "damping")
+    if damping > 1:
+        raise ValueError(f"damping must lie in (0, 1], got {damping}")
+    tol = check_positive_float(tol, "tol")
+    max_iter = check_positive_int(max_iter, "max_iter")
+
+    s_z = float(expit(-p["beta_z"]))
+    s_r = float(expit(-p["beta_r"]))
+    tau_eff = p["tau_h"] / s_z
+    lags = np.linspace(0.0, s_max, n)
+    ds = lags[1]
+    phi = np.tanh
+    alpha, beta = p["alpha_r"], p["beta_r"]
+
+    def gate(x):
+        return _gate(x, alpha, beta)
+
+    dh, dr = _initial(start, lags, p)
+    if alpha == 0.0 and p["input_std"] == 0.0 and p["g_h"] * s_r <= 1.0:
+        # chapter 1's network with g_eff <= 1: Delta = 0 is the only solution (at g_eff = 1 the
+        # iteration would creep towards it algebraically slowly)
+        dh, dr = np.zeros_like(dh), np.zeros_like(dr)
+    residuals = []
+    history = []
+    best = None  # (residual, iterate, its residual vector): the restart point if mixing diverges
+    best_it, progress_mark = 0, np.inf
+    floor = 1e-13
+    converged = False
+    it = 0
+    for it in range(1, max_iter + 1):
+        if dh[0] == 0.0 and p["input_std"] == 0.0:
+            converged = True
+            break
+        c_phi = _profile(phi, dh)
+        c_sig = _profile(gate, dr, alpha) if alpha != 0.0 else s_r**2
+        new_h = _solve_linear(p["g_h"] ** 2 * c_sig * c_phi + p["input_std"] ** 2, ds, tau_eff)
+        new_r = _solve_linear(p["g_r"] ** 2 * c_phi, ds, p["tau_r"])
+        scale = max(float(dh[0]), 1e-300)
+        res = max(np.max(np.abs(new_h - dh)), np.max(np.abs(new_r - dr))) / scale
+        residuals.append(float(res))
+        x = np.concatenate([dh, dr])
+        fres = np.concatenate([new_h, new_r]) - x
+        if best is None or res < best[0]:
+            best = (res, x.copy(), fres.copy())
+        if res < 0.5 * progress_mark:
+            progress_mark, best_it = res, it
+        elif it - best_it > _STAGNATION and memory:
+            break  # mixing has stalled (no halving of the residual): retry with another memory
+        if res > 1e3 * best[0]:
+            # the extrapolation diverged: forget the history, take a damped step from the best iterate
+            history.clear()
+            step = best[1] + damping * best[2]
+        else:
+            step = _anderson_step(history, x, fres, damping, memory) if memory else x + damping * fres
+            if step[0] < floor or np.any(~np.isfinite(step)):
+                # never let an extrapolation declare the quiet state: take the plain damped step
+                history.clear()
+                step = x + damping * fres
+        dh, dr = step[:n], step[n:]
+        if dh[0] < floor and p["input_std"] == 0.0:
+            dh = np.zeros_like(dh)
+            dr = np.zeros_like(dr)
+            converged = True
+            break
+        if res < tol:
+            converged = True
+            break
+    if not converged:
+        raise DMFTConvergenceError(
+            f"Fourier iteration of the gated DMFT at g_h={p['g_h']:g}, alpha_r={p['alpha_r']:g} (tol {tol:g})",
+            iterations=max_iter,
+            residuals=residuals,
+            last={"variance": float(dh[0]), "variance_r": float(dr[0]), "tail": float(dh[-1])},
+            suggestion="more damping (smaller damping), a wider grid (larger s_max), more iterations, "
+            "or another start",
+        )
+    span = dh[0] - dh[-1]
+    varying = span > 1e-6 * dh[0]  # a constant profile (the fixed branch) cannot oscillate
+    if dh[0] > 0.0 and ((varying and np.min(dh - dh[-1]) < -1e-2 * span) or dh[-1] < -1e-6 * dh[0]):
+        # a periodic (oscillating) fixed point of the truncated problem: Delta_h dips below its
+        # tail, or the tail (the variance of static per-unit means) is negative
+        raise DMFTConvergenceError(
+            f"gated DMFT at g_h={p['g_h']:g}, alpha_r={p['alpha_r']:g}: the solution oscillates "
+            "below its tail value (a spurious periodic solution)",
+            iterations=it,
+            residuals=residuals,
+            last={"variance": float(dh[0]), "tail": float(dh[-1])},
+            suggestion="a wider grid (larger s_max), or another start (an oscillating profile is a "
+            "spurious periodic solution)",
+        )
+    if dh[0] == 0.0:
+        branch = "quiescent"
+    elif dh[0] - dh[-1] < 1e-6 * dh[0]:
+        branch = "fixed"
+    else:
+        branch = "chaotic"
+    params = dict(p)
+    params.update(
+        autocorrelation_r=dr,
+        variance_r=float(dr[0]),
+        tau_eff=tau_eff,
+        s_z=s_z,
+        s_r=float(expit(-p["beta_r"])),
+        s_max=s_max,
+        n=n,
+        damping=damping,
+        tol=tol,
+    )
+    return DMFTResult(
+        lags=lags,
+        autocorrelation=dh,
+        variance=float(dh[0]),
+        converged=True,
+        iterations=it,
+        residuals=tuple(residuals),
+        branch=branch,
+        method="gated-fourier-iteration",
+        params=params,
+    )
+
+
 def gated_dmft(
     g_h,
     alpha_r=0.0,
@@ -226,116 +376,22 @@ def gated_dmft(
     >>> res.branch, res.variance
     ('quiescent', 0.0)
     """
-    p = _check_params(g_h, alpha_r, beta_r, beta_z, g_r, tau_h, tau_r, input_std, alpha_z)
-    s_max = check_positive_float(s_max, "s_max")
-    n = check_positive_int(n, "n")
-    if n < 16:
-        raise ValueError(f"n must be at least 16, got {n}")
-    damping = check_positive_float(damping, "damping")
-    if damping > 1:
-        raise ValueError(f"damping must lie in (0, 1], got {damping}")
-    tol = check_positive_float(tol, "tol")
-    max_iter = check_positive_int(max_iter, "max_iter")
-
-    s_z = float(expit(-p["beta_z"]))
-    s_r = float(expit(-p["beta_r"]))
-    tau_eff = p["tau_h"] / s_z
-    lags = np.linspace(0.0, s_max, n)
-    ds = lags[1]
-    phi = np.tanh
-    alpha, beta = p["alpha_r"], p["beta_r"]
-
-    def gate(x):
-        return _gate(x, alpha, beta)
-
-    dh, dr = _initial(start, lags, p)
-    if alpha == 0.0 and p["input_std"] == 0.0 and p["g_h"] * s_r <= 1.0:
-        # chapter 1's network with g_eff <= 1: Delta = 0 is the only solution (at g_eff = 1 the
-        # iteration would creep towards it algebraically slowly)
-        dh, dr = np.zeros_like(dh), np.zeros_like(dr)
-    residuals = []
-    history = []
-    floor = 1e-13
-    converged = False
-    it = 0
-    for it in range(1, max_iter + 1):
-        if dh[0] == 0.0 and p["input_std"] == 0.0:
-            converged = True
-            break
-        c_phi = _profile(phi, dh)
-        c_sig = _profile(gate, dr, alpha) if alpha != 0.0 else s_r**2
-        new_h = _solve_linear(p["g_h"] ** 2 * c_sig * c_phi + p["input_std"] ** 2, ds, tau_eff)
-        new_r = _solve_linear(p["g_r"] ** 2 * c_phi, ds, p["tau_r"])
-        scale = max(float(dh[0]), 1e-300)
-        res = max(np.max(np.abs(new_h - dh)), np.max(np.abs(new_r - dr))) / scale
-        residuals.append(float(res))
-        x = np.concatenate([dh, dr])
-        fres = np.concatenate([new_h, new_r]) - x
-        x = _anderson_step(history, x, fres, damping)
-        dh, dr = x[:n], x[n:]
-        if dh[0] <= 0.0:  # an extrapolation overshot: restart from the damped update
-            history.clear()
-            dh = (1 - damping) * (dh - damping * fres[:n]) + damping * new_h
-            dr = (1 - damping) * (dr - damping * fres[n:]) + damping * new_r
-        if dh[0] < floor and p["input_std"] == 0.0:
-            dh = np.zeros_like(dh)
-            dr = np.zeros_like(dr)
-            converged = True
-            break
-        if res < tol:
-            converged = True
-            break
-    if not converged:
-        raise DMFTConvergenceError(
-            f"Fourier iteration of the gated DMFT at g_h={p['g_h']:g}, alpha_r={p['alpha_r']:g} (tol {tol:g})",
-            iterations=max_iter,
-            residuals=residuals,
-            last={"variance": float(dh[0]), "variance_r": float(dr[0]), "tail": float(dh[-1])},
-            suggestion="more damping (smaller damping), a wider grid (larger s_max), more iterations, "
-            "or another start",
-        )
-    span = dh[0] - dh[-1]
-    if dh[0] > 0.0 and (np.min(dh - dh[-1]) < -1e-2 * max(span, 1e-300) or dh[-1] < -1e-6 * dh[0]):
-        # a periodic (oscillating) fixed point of the truncated problem: Delta_h dips below its
-        # tail, or the tail (the variance of static per-unit means) is negative
-        raise DMFTConvergenceError(
-            f"gated DMFT at g_h={p['g_h']:g}, alpha_r={p['alpha_r']:g}: the solution oscillates "
-            "below its tail value (a spurious periodic solution)",
-            iterations=it,
-            residuals=residuals,
-            last={"variance": float(dh[0]), "tail": float(dh[-1])},
-            suggestion="a wider grid (larger s_max), or another start (an oscillating profile is a "
-            "spurious periodic solution)",
-        )
-    if dh[0] == 0.0:
-        branch = "quiescent"
-    elif dh[0] - dh[-1] < 1e-6 * dh[0]:
-        branch = "fixed"
-    else:
-        branch = "chaotic"
-    params = dict(p)
-    params.update(
-        autocorrelation_r=dr,
-        variance_r=float(dr[0]),
-        tau_eff=tau_eff,
-        s_z=s_z,
-        s_r=float(expit(-p["beta_r"])),
-        s_max=s_max,
-        n=n,
-        damping=damping,
-        tol=tol,
-    )
-    return DMFTResult(
-        lags=lags,
-        autocorrelation=dh,
-        variance=float(dh[0]),
-        converged=True,
-        iterations=it,
-        residuals=tuple(residuals),
-        branch=branch,
-        method="gated-fourier-iteration",
-        params=params,
-    )
+    attempts = []
+    for memory in _MIXING_MEMORIES:
+        try:
+            result = _gated_dmft_once(
+                g_h, alpha_r, beta_r, beta_z, g_r, tau_h, tau_r, input_std,
+                alpha_z=alpha_z, s_max=s_max, n=n, damping=damping, tol=tol, max_iter=max_iter,
+                start=start, memory=memory,
+            )
+        except DMFTConvergenceError as err:
+            attempts.append(err)
+            continue
+        result.params["mixing_memory"] = memory
+        return result
+    last = attempts[-1]  # the plain damped iteration's failure, with every attempt in its diagnostics
+    last.diagnostics["attempts"] = [str(e) for e in attempts]
+    raise last
 
 
 def _coefficients(result):

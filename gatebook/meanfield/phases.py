@@ -483,13 +483,24 @@ def phase_diagram(
         \big(1-\tau_r^2\partial_s^2\big)\Delta_r=g_r^2C_\phi,
 
     is solved from the largest :math:`g_h` downwards, each point warm-started from the
-    chaotic solution of its upper neighbour (continuation; the first point of a row, or a
-    point where the warm start fails, uses the ``"large"`` start). Once the chaotic branch
-    is gone it is taken to be absent for every smaller :math:`g_h`, which is the definition
-    of :math:`g_{\rm chaos}` as the smallest gain with a chaotic branch. Where it exists,
-    :math:`\lambda_{\max}` follows from the linearised two-replica problem. The quiet state's
-    stability and exponent are exact, :math:`g_{\rm topo}` comes from the static mean field,
-    and :func:`classify_region` turns the three into labels.
+    chaotic solution of its upper neighbour (continuation; the first point of a row uses the
+    ``"large"`` start, and so does a point whose warm start collapses onto the quiet branch,
+    since a long step can overshoot). Once the chaotic branch is gone it is taken to be
+    absent for every smaller :math:`g_h`, which is the definition of :math:`g_{\rm chaos}` as
+    the smallest gain with a chaotic branch. A solve that does not converge counts as "no
+    chaotic branch" where the quiet state is stable (the iteration drifts along the ghost of
+    the lost branch, as in :func:`~gatebook.meanfield.chaos_onset`) and as ``"unresolved"``
+    above the quiet threshold. Rows with a constant output gate (:math:`\alpha_r=0` or
+    :math:`g_r=0`, no input) are chapter 1's network with :math:`g_{\rm eff}=g_hs_r` and use the
+    exact path (chaos iff :math:`g_{\rm eff}>1`, potential method, Schrödinger
+    :math:`\lambda_{\max}`). Where the chaotic branch exists, :math:`\lambda_{\max}` follows
+    from the linearised two-replica problem. The quiet state's stability and exponent are
+    exact, :math:`g_{\rm topo}` comes from the static mean field, and :func:`classify_region`
+    turns the three into labels.
+
+    Defaults: 512 lags on :math:`[0,40]\,\tau_h`, damping 0.7, tolerance :math:`10^{-5}`, at most
+    400 iterations per point, :math:`\lambda_{\max}` to :math:`10^{-4}`. The correlation time
+    diverges at a continuous onset: widen ``s_max`` for points very close to one.
 
     Parameters
     ----------

@@ -170,8 +170,14 @@ def _gated_dmft_once(
     max_iter=3000,
     start="large",
     memory=5,
+    quiet_below=0.0,
 ) -> DMFTResult:
-    """One attempt of :func:`gated_dmft` with Anderson mixing of the given ``memory`` (0: plain damping)."""
+    """One attempt of :func:`gated_dmft` with Anderson mixing of the given ``memory`` (0: plain damping).
+
+    Without input, an iterate whose variance falls below ``quiet_below`` is taken to be on its
+    way to the quiet state (used by :func:`~gatebook.meanfield.onsets.chaos_onset`, which knows
+    a lower bound for the chaotic branch's variance).
+    """
     p = _check_params(g_h, alpha_r, beta_r, beta_z, g_r, tau_h, tau_r, input_std, alpha_z)
     s_max = check_positive_float(s_max, "s_max")
     n = check_positive_int(n, "n")
@@ -236,7 +242,7 @@ def _gated_dmft_once(
                 history.clear()
                 step = x + damping * fres
         dh, dr = step[:n], step[n:]
-        if dh[0] < floor and p["input_std"] == 0.0:
+        if dh[0] < max(floor, quiet_below) and p["input_std"] == 0.0:
             dh = np.zeros_like(dh)
             dr = np.zeros_like(dr)
             converged = True

@@ -23,8 +23,8 @@ from scipy.optimize import brentq
 from scipy.special import expit
 
 from .._validation import check_finite_float, check_nonnegative_float, check_positive_float, check_positive_int
-from ._result import DMFTConvergenceError
-from .gated import gated_dmft
+from ._result import DMFTConvergenceError, DMFTResult
+from .gated import _gated_dmft_once
 from .quadrature import gaussian_average
 from .static import fixed_point_onset, tanh_second_moment, zero_state_threshold
 
@@ -228,21 +228,14 @@ def chaos_onset(
 
     def solve(g, start):
         info["solves"] += 1
+        # below the saddle-node the warm-started iterate drains towards the quiet state through
+        # the ghost of the lost branch; once its variance is well under that of the chaotic
+        # solution at the bracket's upper end, it is not coming back
+        quiet_below = 0.05 * start.variance if isinstance(start, DMFTResult) and input_std == 0.0 else 0.0
         try:
-            res = gated_dmft(
-                g,
-                alpha_r,
-                beta_r,
-                beta_z,
-                g_r,
-                tau_h,
-                tau_r,
-                input_std,
-                s_max=s_max,
-                n=n,
-                tol=1e-7,
-                max_iter=max_iter,
-                start=start,
+            res = _gated_dmft_once(
+                g, alpha_r, beta_r, beta_z, g_r, tau_h, tau_r, input_std,
+                s_max=s_max, n=n, tol=1e-7, max_iter=max_iter, start=start, quiet_below=quiet_below,
             )
         except DMFTConvergenceError:
             return None

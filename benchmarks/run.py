@@ -30,6 +30,7 @@ CHAPTER1 = os.path.join(REPO, "chapters", "01_random_networks.ipynb")
 DEFAULT_JSON = os.path.join(BENCH_DIR, "results", "latest.json")
 NAMES = ("sim_matvec", "maxlyap_sim", "spectrum_dense", "chapter1", "widget",
          "gated_sim_matvec", "gated_batch_gemm", "gated_maxlyap_sim", "gated_spectrum_dense", "gated_dense_eig",
+         "phase_dmft_vs_sim", "phase_diagram_grid",
          "lag_probe", "per_example_grads", "train_step", "s2_preset", "s2_real", "book")
 # Run only when named (positionally, with --only, or --book for the book build).
 ON_REQUEST = ("s2_preset", "s2_real", "book")
@@ -628,6 +629,7 @@ def configs(quick: bool, repeats: int):
             "gated_maxlyap_sim": {"N": 200, "t_transient": 2.0, "t_measure": 8.0, "min_repeats": 3},
             "gated_spectrum_dense": {"N": 100, "k": 20, "t_transient": 1.0, "t_measure": 2.0, "kernel_reps": 10},
             "gated_dense_eig": {"N": 100, "rk4_steps": 20, "jacobian_reps": 5},
+            **_meanfield_configs("quick"),
             "lag_probe": {"batch": 2, "T": 16, "n": 16, "m": 4, "pairs_per_lag": None},
             "per_example_grads": {"M": 16, "T": 10, "n": 16, "m": 4},
             "train_step": {"batch": 16, "T": 16, "n": 32, "m": 4, "steps_per_sample": 2, "min_repeats": 3},
@@ -649,6 +651,7 @@ def configs(quick: bool, repeats: int):
         "gated_maxlyap_sim": {"N": 1000, "t_transient": 5.0, "t_measure": 20.0, "min_repeats": 5},
         "gated_spectrum_dense": {"N": 1000, "k": 100, "t_transient": 1.0, "t_measure": 2.0, "kernel_reps": 5},
         "gated_dense_eig": {"N": 500, "rk4_steps": 50, "jacobian_reps": 5},
+        **_meanfield_configs("full"),
         # The per-pair loop is timed on 8 starts per lag (all starts at lags > T-8), each
         # lag's time scaled to all its T-h+1 starts; the library always does every pair.
         "lag_probe": {"batch": 12, "T": 80, "n": 64, "m": 4, "pairs_per_lag": 8},
@@ -691,6 +694,25 @@ def _part3(name):
     return run
 
 
+def _meanfield_configs(mode):
+    """Sizes of the mean-field benchmarks, kept next to them in benchmarks/phase_diagram.py."""
+    import phase_diagram  # benchmarks/phase_diagram.py
+
+    return phase_diagram.CONFIGS[mode]
+
+
+def _part3b(name):
+    """A mean-field benchmark from benchmarks/phase_diagram.py (issue 5)."""
+    def run(cfg):
+        import types
+
+        import phase_diagram  # benchmarks/phase_diagram.py
+
+        tools = types.SimpleNamespace(timed=timed, paired=paired, result=result)
+        return getattr(phase_diagram, f"bench_{name}")(cfg, tools)
+    return run
+
+
 RUNNERS = {
     "sim_matvec": bench_sim_matvec,
     "maxlyap_sim": bench_maxlyap_sim,
@@ -699,6 +721,7 @@ RUNNERS = {
     "widget": bench_widget,
     **{name: _part3(name) for name in ("gated_sim_matvec", "gated_batch_gemm", "gated_maxlyap_sim",
                                        "gated_spectrum_dense", "gated_dense_eig")},
+    **{name: _part3b(name) for name in ("phase_dmft_vs_sim", "phase_diagram_grid")},
     "lag_probe": _part2("lag_probe"),
     "per_example_grads": _part2("per_example_grads"),
     "train_step": _part2("train_step"),

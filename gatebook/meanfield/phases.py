@@ -211,7 +211,9 @@ def classify_region(chaotic, quiet_stable, fixed_points, resolved=True):
     no chaos"``          nonzero (unstable) fixed points exist
     ``"quiescent"``      only the quiet state
     ``"unresolved"``     solver failure, or an unstable quiet state
-                         without a chaotic branch (not expected)
+                         without a chaotic branch (seen right above
+                         a continuous onset, where the iteration can
+                         settle on a static profile)
     ===================  ============================================
 
     Vectorised over arrays of booleans; returns an array of strings.

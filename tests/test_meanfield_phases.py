@@ -139,11 +139,11 @@ def test_variance_and_lambda_against_independent_solvers(sharp_row):
 
 
 def test_extreme_gates_give_finite_results():
-    d = ph.phase_diagram([3.0], alpha_r=[100.0], lambda_max=False, **FAST)
-    assert np.isfinite(d.variance[0, 0]) and d.region[0, 0] == "chaotic"
-    # the step-gate limit of the chaotic variance: a sharper gate changes it little
-    d20 = ph.phase_diagram([3.0], alpha_r=[20.0], lambda_max=False, **FAST)
-    assert d.variance[0, 0] == pytest.approx(d20.variance[0, 0], rel=0.05)
+    d = ph.phase_diagram([3.0], alpha_r=[20.0, 100.0, 1000.0], lambda_max=False, tol=1e-4, **FAST)
+    assert np.all(np.isfinite(d.variance)) and np.all(d.region == "chaotic")
+    # approaching the step-gate limit: the chaotic variance converges as the gate sharpens
+    v20, v100, v1000 = d.variance[:, 0]
+    assert abs(v1000 - v100) < abs(v100 - v20) and v1000 == pytest.approx(v100, rel=0.01)
     e = ph.phase_diagram([1.5, 3.0], alpha_r=20.0, beta_r=[-5.0, 5.0], lambda_max=False, **FAST)
     assert np.all(np.isfinite(e.variance))
     assert "unresolved" not in set(e.region.ravel())

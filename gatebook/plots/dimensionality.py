@@ -260,7 +260,7 @@ def dimension_explorer(alpha_r: float, seed: int = 0, N: int = 100, g_h: float =
     ax.set_yticks([-1.5, 0, 1.5])
     ax.set_xlabel("Re λ")
     ax.set_ylabel("Im λ")
-    ax.set_title(f"αr = {alpha_r:g}: max Re λ = {eig.real.max():+.2f}", fontsize=10, y=1.01)
+    ax.set_title(rf"$\alpha_r={alpha_r:g}$: max Re $\lambda={eig.real.max():+.2f}$", fontsize=10, y=1.01)
     right = fig.add_subplot(1, 2, 2)
     total = mu.sum()
     if total > 0:

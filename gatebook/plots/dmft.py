@@ -309,7 +309,7 @@ def dmft_explorer(g_h: float = 3.0, alpha_r: float = 0.0) -> Figure:
     ax.set_ylim(0, EXPLORER_Y_MAX)
     ax.set_xlabel("lag s / τh")
     ax.legend(fontsize=8, frameon=False)
-    ax.set_title(f"gh = {g_h:g}, αr = {alpha_r:g}: Δh(0) = {res.variance:.3f}", fontsize=10)
+    ax.set_title(rf"$g_h={g_h:g}$, $\alpha_r={alpha_r:g}$: $\Delta_h(0)={res.variance:.3f}$", fontsize=10)
     ax = axes[0, 1]
     if d[0] > 0:
         ax.plot(s[keep], d[keep] / d[0], color=_COLOURS[0])

@@ -314,5 +314,6 @@ def phase_row_explorer(alpha_r: float = 20.0, beta_r: float = 0.0) -> Figure:
     ax.set_ylabel(r"$\Delta_h(0)$ of the chaotic branch")
     handles = [Patch(facecolor=REGION_COLOURS[r], label=r) for r in REGIONS[:4]]
     ax.legend(handles=handles, fontsize=7, loc="upper left", frameon=False)
-    ax.set_title(f"αr = {d.values[i]:g}, βr = {beta_r:g}  (lines: g_topo, g_chaos, g_quiet)", fontsize=9)
+    ax.set_title(rf"$\alpha_r={d.values[i]:g}$, $\beta_r={beta_r:g}$  (lines: $g_{{\rm topo}}$, $g_{{\rm chaos}}$, $g_{{\rm quiet}}$)",
+                 fontsize=9)
     return fig

@@ -275,8 +275,8 @@ def loop_gain_explorer(g_h: float, alpha_r: float, beta_r: float = 0.0) -> Figur
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_yticks([0.0, 0.5, 1.0, 1.5, 2.0])
     ax.set_xlabel("fixed-point variance Δ")
-    ax.set_ylabel("G(Δ)")
+    ax.set_ylabel(r"$G(\Delta)$")
     ax.legend(frameon=False, fontsize=8, loc="upper right")
-    ax.set_title(f"g_h = {g_h:g}, αr = {alpha_r:g}, βr = {beta_r:g}:  g_topo = {_onset(alpha_r, beta_r):.3f}, "
-                 f"1+e^βr = {zero_state_threshold(beta_r):.3f};  {len(cross)} nonzero solution(s)", fontsize=9)
+    ax.set_title(rf"$g_h={g_h:g}$, $\alpha_r={alpha_r:g}$, $\beta_r={beta_r:g}$:  $g_{{\rm topo}}={_onset(alpha_r, beta_r):.3f}$, "
+                 rf"$1+e^{{\beta_r}}={zero_state_threshold(beta_r):.3f}$;  {len(cross)} nonzero solution(s)", fontsize=9)
     return fig

@@ -44,6 +44,7 @@ from ._validation import (
     check_state,
 )
 from .dimension import kaplan_yorke_dimension, participation_ratio
+from .meanfield.static import gate_second_moment as _mean_square_gate
 from .gated_network import GatedNetwork
 from .lyapunov import LyapunovResult, lyapunov_spectrum
 from .progress import progress_bar
@@ -132,14 +133,7 @@ def quiet_lambda_max(model: GatedNetwork) -> float:
     return float(max(centre + radius, -1.0 / model.tau_z, -1.0 / model.tau_r))
 
 
-def _gaussian_grid(n_points: int, width: float = 8.0):
-    """Uniform grid on ``[-width, width]`` standard deviations and its Gaussian weights (sum 1)."""
-    x = np.linspace(-width, width, n_points)
-    w = np.exp(-0.5 * x * x)
-    return x, w / w.sum()
-
-
-def gate_second_moment(alpha_r: float, beta_r: float, r_std: float, *, n_points: int = 4001) -> float:
+def gate_second_moment(alpha_r: float, beta_r: float, r_std: float) -> float:
     r""":math:`\langle\sigma_r(r)^2\rangle` for a Gaussian gate variable :math:`r\sim\mathcal N(0,\mathrm{r\_std}^2)`.
 
     .. math:: \langle\sigma_r^2\rangle=\int\!\frac{dx\,e^{-x^2/2}}{\sqrt{2\pi}}\;
@@ -149,9 +143,9 @@ def gate_second_moment(alpha_r: float, beta_r: float, r_std: float, *, n_points:
     This is the factor by which the output gate scales the support function
     :math:`\mathcal S(\lambda)` (chapter 8). Limits: :math:`s_r^2` at :math:`\alpha_r=0` (or
     ``r_std = 0``), and :func:`step_gate_second_moment` with threshold :math:`\beta_r/\alpha_r`
-    as :math:`\alpha_r\to\infty` at fixed threshold. Evaluated on a uniform grid of
-    ``n_points`` over :math:`\pm8` standard deviations (Gauss–Hermite nodes are too coarse for
-    a sharp gate).
+    as :math:`\alpha_r\to\infty` at fixed threshold. Chapter 8's spelling (standard deviation,
+    gate parameters first) of :func:`gatebook.meanfield.gate_second_moment`, whose grid resolves
+    sharp gates (Gauss-Hermite nodes are too coarse for them).
 
     Examples
     --------
@@ -161,11 +155,7 @@ def gate_second_moment(alpha_r: float, beta_r: float, r_std: float, *, n_points:
     alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
     beta_r = check_finite_float(beta_r, "beta_r")
     r_std = check_nonnegative_float(r_std, "r_std")
-    n_points = check_positive_int(n_points, "n_points")
-    if alpha_r == 0.0 or r_std == 0.0:
-        return float(expit(-beta_r)) ** 2
-    x, w = _gaussian_grid(n_points)
-    return float(np.dot(w, expit(alpha_r * r_std * x - beta_r) ** 2))
+    return float(_mean_square_gate(r_std**2, alpha_r, beta_r))
 
 
 def step_gate_second_moment(threshold: float, r_std: float) -> float:

@@ -121,7 +121,7 @@ def _check_params(g_h, alpha_r, beta_r, beta_z, g_r, tau_h, tau_r, input_std, al
     if alpha_z != 0.0:
         raise ValueError(
             f"alpha_z must be 0 for gated_dmft (got {alpha_z}): with a dynamic timescale gate h is "
-            "non-Gaussian and needs the Monte Carlo (sampling) DMFT solver, not available yet"
+            "non-Gaussian: use the Monte Carlo solver, meanfield.sampled_dmft or meanfield.dmft(..., alpha_z=...)"
         )
     return dict(
         g_h=check_nonnegative_float(g_h, "g_h"),
@@ -346,7 +346,7 @@ def gated_dmft(
         Standard deviation :math:`\sigma_I` of a static random input inside the bracket.
     alpha_z : float, optional
         Must be 0; anything else raises :class:`ValueError` (the sampling solver for
-        :math:`\alpha_z\neq0` is not part of this module).
+        :math:`\alpha_z\neq0` is :func:`~gatebook.meanfield.sampling.sampled_dmft`).
     s_max : float, optional
         Largest lag, in the units of :math:`\tau_h`. Widen it near transitions.
     n : int, optional

@@ -49,7 +49,11 @@ def _sech2(x):
 
 
 def _nested_average(f, delta, delta0):
-    r"""Nested average :math:`\int D\zeta[\int D\xi f(\sqrt{\Delta_0-\Delta}\xi+\sqrt{\Delta}\zeta)]^2` for :math:`0\le\Delta\le\Delta_0`."""
+    r"""Nested average :math:`\int D\zeta[\int D\xi f(\sqrt{\Delta_0-\Delta}\xi+\sqrt{\Delta}\zeta)]^2`.
+
+    For :math:`0\le\Delta\le\Delta_0`: the correlated average of ``f`` with itself at correlation
+    coefficient :math:`\Delta/\Delta_0` (:func:`~gatebook.meanfield.quadrature.correlated_average`).
+    """
     c = np.clip(np.asarray(delta, dtype=float) / delta0, 0.0, 1.0)
     return correlated_average(f, f, delta0, c, method="grid")
 

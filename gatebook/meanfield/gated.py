@@ -37,7 +37,7 @@ from .._validation import (
 from ._result import DMFTConvergenceError, DMFTResult
 from .quadrature import correlated_average, gate as _gate, gate_slope as _gate_slope
 
-__all__ = ["gated_dmft", "gated_lambda_max"]
+__all__ = ["gated_dmft", "gated_lambda_max", "quiet_lambda_max"]
 
 STARTS = ("large", "small")
 #: Anderson-mixing memories tried in turn; 0 is plain damped iteration (slow but sure)
@@ -460,6 +460,20 @@ def _radius(op) -> float:
     return float(np.abs(vals[0]))
 
 
+def quiet_lambda_max(g_h, beta_r=0.0, beta_z=0.0, tau_h=1.0, tau_r=1.0):
+    r"""Exponent of the quiet state in the :math:`\alpha_z=0` DMFT, :math:`\max\{(s_z/\tau_h)(g_hs_r-1),-1/\tau_r\}`.
+
+    The edge of the origin's :math:`h`-block disk, or the relaxation of :math:`r` if slower; the
+    :math:`z`-block relaxation :math:`-1/\tau_z` is not part of the :math:`\alpha_z=0` DMFT.
+    Vectorised over its arguments (chapters 10-11).
+
+    >>> float(quiet_lambda_max(1.5))
+    -0.125
+    """
+    s_z, s_r = expit(-np.asarray(beta_z, dtype=float)), expit(-np.asarray(beta_r, dtype=float))
+    return np.maximum(s_z / tau_h * (np.asarray(g_h, dtype=float) * s_r - 1.0), -1.0 / tau_r)
+
+
 def gated_lambda_max(result, *, tol=1e-8) -> float:
     r"""Maximal Lyapunov exponent of the gated network from its DMFT solution (chapter 10).
 
@@ -490,7 +504,7 @@ def gated_lambda_max(result, *, tol=1e-8) -> float:
     tol = check_positive_float(tol, "tol")
     p = result.params
     if result.branch == "quiescent":
-        return max(p["s_z"] / p["tau_h"] * (p["g_h"] * p["s_r"] - 1.0), -1.0 / p["tau_r"])
+        return float(quiet_lambda_max(p["g_h"], p["beta_r"], p["beta_z"], p["tau_h"], p["tau_r"]))
     tau_max = max(p["tau_eff"], p["tau_r"])
 
     coef = _coefficients(result)

@@ -39,7 +39,7 @@ from .._validation import (
 )
 from ..progress import progress_bar
 from ._result import DMFTConvergenceError
-from .gated import gated_dmft, gated_lambda_max
+from .gated import gated_dmft, gated_lambda_max, quiet_lambda_max
 from .onsets import is_chaotic
 from .scs import scs_lambda_max, scs_variance
 from .static import fixed_point_onset, zero_state_threshold
@@ -227,15 +227,6 @@ def classify_region(chaotic, quiet_stable, fixed_points, resolved=True):
     out[~c & q & ~f] = "quiescent"
     out[~ok] = REGIONS[4]
     return out
-
-
-def _quiet_lambda(g_h, beta_r, beta_z, tau_h, tau_r):
-    r"""Exact exponent of the quiet state, :math:`\max\{(s_z/\tau_h)(g_hs_r-1),-1/\tau_r\}`.
-
-    The :math:`z`-block relaxation :math:`-1/\tau_z` is left out, as in the :math:`\alpha_z=0` DMFT.
-    """
-    s_z, s_r = expit(-np.asarray(beta_z, dtype=float)), expit(-np.asarray(beta_r, dtype=float))
-    return np.maximum(s_z / tau_h * (np.asarray(g_h, dtype=float) * s_r - 1.0), -1.0 / tau_r)
 
 
 # --------------------------------------------------------------------------- the grid solver
@@ -624,7 +615,7 @@ def _assemble(g, name, values, fixed, variance, lam, status, settings):
     g_quiet = 1.0 + np.exp(b_rows)
     s_r = expit(-b_rows)[:, None]
     quiet_stable = g[None, :] * s_r <= 1.0
-    quiet_lambda = _quiet_lambda(g[None, :], b_rows[:, None], fixed["beta_z"], fixed["tau_h"], fixed["tau_r"])
+    quiet_lambda = quiet_lambda_max(g[None, :], b_rows[:, None], fixed["beta_z"], fixed["tau_h"], fixed["tau_r"])
     chaotic = status == "chaotic"
     resolved = status != "failed"
     fixed_points = g[None, :] > g_topo[:, None]

@@ -46,6 +46,73 @@ def no_leaked_pyplot_figures():
     assert set(plt.get_fignums()) == before, "a pyplot figure was left open"
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--perturb-fp",
+        type=float,
+        default=0.0,
+        metavar="EPS",
+        help="multiply every Gaussian quadrature of gatebook.meanfield by 1 + EPS * u, u uniform in "
+        "[-1, 1] (seeded by the arguments): runs the mean-field tests on a perturbed floating-point path, so that a "
+        "solver whose convergence depends on the machine's rounding fails here too (e.g. 1e-15)",
+    )
+
+
+def _perturbed(function, eps):
+    """``function`` with its output multiplied by 1 + eps * u, u uniform in [-1, 1].
+
+    The noise is a deterministic function of the arguments (hashed), so two identical calls still
+    agree bit for bit while the path differs from the unperturbed one.
+    """
+    import functools
+    import hashlib
+
+    import numpy as np
+
+    def key(value):
+        if callable(value):
+            return getattr(value, "__qualname__", repr(type(value))).encode()
+        try:
+            return np.ascontiguousarray(value, dtype=float).tobytes()
+        except (TypeError, ValueError):
+            return repr(value).encode()
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        out = function(*args, **kwargs)
+        digest = hashlib.sha256(b"|".join([key(a) for a in args] + [k.encode() + key(v) for k, v in sorted(kwargs.items())]))
+        rng = np.random.default_rng(int.from_bytes(digest.digest()[:8], "little"))
+        values = np.asarray(out, dtype=float)
+        noisy = values * (1.0 + eps * rng.uniform(-1.0, 1.0, values.shape))
+        return float(noisy) if np.ndim(out) == 0 and not isinstance(out, np.ndarray) else noisy
+
+    wrapper.perturbed = eps
+    return wrapper
+
+
+@pytest.fixture(autouse=True, scope="session")
+def perturbed_floating_point_path(request):
+    """With ``--perturb-fp EPS``: the quadratures under every mean-field solver carry relative noise EPS."""
+    eps = request.config.getoption("--perturb-fp")
+    if not eps:
+        yield 0.0
+        return
+    import importlib
+
+    names = ("quadrature", "static", "scs", "gated", "onsets", "sampling", "phases", "simulation", "solve")
+    patched = []
+    for name in names:
+        module = importlib.import_module(f"gatebook.meanfield.{name}")
+        for attr in ("correlated_average", "gaussian_average"):
+            original = getattr(module, attr, None)
+            if callable(original):
+                setattr(module, attr, _perturbed(original, eps))
+                patched.append((module, attr, original))
+    yield eps
+    for module, attr, original in patched:
+        setattr(module, attr, original)
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "book: builds the Jupyter Book (slow); deselect with -m 'not book'")
     config.addinivalue_line("markers", "browser: checks the built site in a real Chromium (needs Playwright)")

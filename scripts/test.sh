@@ -12,7 +12,10 @@
 #      - the unit and science tests (tests/) and the docstring examples (gatebook/),
 #      - every chapter notebook on a fresh kernel in live (widget) mode (nbmake),
 #      - the checks of the built site, including a real Chromium driven by
-#        Playwright (skipped with a message if no Chromium is found, unless CI is set).
+#        Playwright (skipped with a message if no Chromium is found, unless CI is set);
+# 5. runs the mean-field tests again on a perturbed floating-point path (every Gaussian
+#    quadrature multiplied by 1 + 1e-15 u, two BLAS threads), so that a solver whose
+#    convergence hinges on the machine's rounding fails here, not only on another CPU.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,5 +39,8 @@ echo "==> pytest: unit and science tests, chapter notebooks, built site"
 status=0
 GATEBOOK_BUILT_HTML="$ROOT/_build/html" python -m pytest tests gatebook chapters --doctest-modules --nbmake --nbmake-timeout=600 \
     -p no:cacheprovider --durations=15 || status=$?
+echo "==> pytest: mean-field tests on a perturbed floating-point path (--perturb-fp 1e-15, 2 BLAS threads)"
+OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 python -m pytest tests/test_meanfield_*.py \
+    --perturb-fp=1e-15 -p no:cacheprovider -q || status=$?
 echo "==> scripts/test.sh finished in $(( $(date +%s) - start )) s with exit status $status"
 exit $status

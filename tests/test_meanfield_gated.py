@@ -67,10 +67,18 @@ def test_alpha_r_zero_is_chapter_1_network(scs_case):
 
 
 def test_alpha_r_zero_matches_scs_module(scs_case):
-    """The gated solver at alpha_r = 0 against chapter 1's DMFT (meanfield.scs, potential method)."""
+    """The gated Fourier iteration at alpha_r = 0 against chapter 1's DMFT (meanfield.scs, potential method)."""
     from gatebook.meanfield.scs import scs_dmft, scs_lambda_max
 
     ref = scs_dmft(1.5, tau=2.0)
+    assert scs_case.method == "gated-exact-soft-gate"  # the default route is the potential method itself
+    iterated = gated_dmft(3.0, route="iteration")
+    assert iterated.method == "gated-fourier-iteration"
+    s = iterated.lags[iterated.lags <= 30.0]
+    np.testing.assert_allclose(
+        iterated.autocorrelation[: s.size], np.interp(s, ref.lags, ref.autocorrelation), atol=1e-4 * ref.variance
+    )
+    assert gated_lambda_max(iterated) == pytest.approx(scs_lambda_max(1.5, tau=2.0, result=ref), abs=1e-5)
     s = scs_case.lags[scs_case.lags <= 30.0]
     np.testing.assert_allclose(
         scs_case.autocorrelation[: s.size], np.interp(s, ref.lags, ref.autocorrelation), atol=1e-4 * ref.variance
@@ -202,10 +210,10 @@ def test_bad_input():
 def test_robust_to_mixing_failures_and_constant_solutions():
     # found by the sampling solver's author: Anderson mixing with memory 5 diverged here and the
     # iteration ended on the quiet state (g_eff = 3 sigma(1) = 2.19 > 1, so that was wrong);
-    # the solver now falls back to shorter memories and agrees with chapter 1's network
+    # the iteration now restarts from its best iterate and agrees with chapter 1's network
     from gatebook.meanfield import scs_variance
 
-    res = gated_dmft(3.0, beta_r=-1.0)
+    res = gated_dmft(3.0, beta_r=-1.0, route="iteration")
     assert res.branch == "chaotic"
     assert res.variance == pytest.approx(scs_variance(3.0 * expit(1.0)), rel=1e-4)
     # with a static input below the chaotic onset the solution is constant in s (fixed
@@ -213,3 +221,119 @@ def test_robust_to_mixing_failures_and_constant_solutions():
     fixed = gated_dmft(1.5, input_std=0.5)
     assert fixed.branch == "fixed"
     np.testing.assert_allclose(fixed.autocorrelation, fixed.variance, rtol=1e-6)
+
+
+# -- issue 11: any machine, any gate ----------------------------------------------------------
+def test_slow_clock_gives_the_chaotic_branch_not_a_truncated_fixed_point():
+    # beta_z = 5: tau_eff = tau_h (1 + e^5) = 149 exceeds the old fixed window of 80 tau_h, on which
+    # the solver settled on the static solution (variance 1.2027, "fixed"). The window now grows
+    # with tau_eff, and the answer is the chaotic branch, which a much wider explicit window confirms.
+    res = gated_dmft(3.0, alpha_r=2.0, beta_z=5.0)
+    assert res.branch == "chaotic"
+    assert res.params["s_max"] >= 40 * res.params["tau_eff"]
+    wide = gated_dmft(3.0, alpha_r=2.0, beta_z=5.0, s_max=80.0 * res.params["tau_eff"], n=4096)
+    assert res.variance == pytest.approx(wide.variance, rel=1e-5)
+    assert res.variance < 1.1  # far from the static solution's 1.2027
+    # an explicit window that cannot hold the correlation time is refused, naming s_max
+    with pytest.raises(ValueError, match="s_max"):
+        gated_dmft(3.0, alpha_r=2.0, beta_z=5.0, s_max=80.0)
+
+
+@pytest.mark.parametrize("beta_z", [-50.0, 5.0, 50.0])
+def test_beta_z_only_sets_the_clock(beta_z):
+    # at alpha_z = 0 the timescale gate is the constant s_z: the DMFT in units of tau_eff depends
+    # on tau_r / tau_eff alone. beta_z with tau_r = 1 must equal beta_z = 0 with tau_r rescaled so
+    # that tau_r / tau_eff is the same: same variance, lags and exponent scaled by the clock ratio.
+    from gatebook.meanfield.gated import effective_time_constant
+
+    tau_eff = effective_time_constant(beta_z)
+    slow = gated_dmft(3.0, alpha_r=5.0, beta_z=beta_z, n=1024)
+    ref = gated_dmft(3.0, alpha_r=5.0, tau_r=2.0 / tau_eff, n=1024)
+    assert slow.variance == pytest.approx(ref.variance, rel=1e-7)
+    np.testing.assert_allclose(slow.lags / tau_eff, ref.lags / 2.0, rtol=1e-12)
+    np.testing.assert_allclose(slow.autocorrelation, ref.autocorrelation, atol=1e-7 * ref.variance)
+    assert gated_lambda_max(slow) * tau_eff == pytest.approx(gated_lambda_max(ref) * 2.0, rel=1e-5)
+
+
+@pytest.mark.parametrize("beta_r", [-50.0, -5.0, 0.0, 5.0, 50.0])
+@pytest.mark.parametrize("beta_z", [-50.0, 0.0, 50.0])
+def test_soft_gate_just_above_onset_is_chapter_1_network_exactly(beta_r, beta_z):
+    # alpha_r = 0 is chapter 1's network with g_eff = g_h s_r on the clock tau_eff, at any bias;
+    # just above the continuous onset (g_eff = 1.1) the correlation time is long, and the exact
+    # route (potential method) has nothing to stall on
+    from gatebook.meanfield.gated import effective_time_constant
+    from gatebook.meanfield.scs import scs_lambda_max, scs_variance
+
+    g_h = 1.1 * (1.0 + np.exp(beta_r))
+    res = gated_dmft(g_h, beta_r=beta_r, beta_z=beta_z)
+    assert res.branch == "chaotic" and res.method == "gated-exact-soft-gate"
+    assert res.variance == pytest.approx(scs_variance(1.1), rel=1e-12)
+    tau_eff = effective_time_constant(beta_z)
+    lam = gated_lambda_max(res)  # the two-replica operator, on the grown window
+    assert lam * tau_eff == pytest.approx(scs_lambda_max(1.1), abs=2e-4)
+    # just below: quiet, with the exact exponent
+    below = gated_dmft(0.99 * (1.0 + np.exp(beta_r)), beta_r=beta_r, beta_z=beta_z)
+    assert below.branch == "quiescent"
+    assert gated_lambda_max(below) == pytest.approx(-0.01 / tau_eff, rel=1e-6)
+
+
+def test_open_and_closed_output_gates_reduce_to_constant_gates():
+    # beta_r = -25: the output gate sigma(5 r + 25) is open unless r < -5, which r (variance
+    # about 0.6) reaches with probability ~1e-10: the network is chapter 1's at g_eff = g_h
+    from gatebook.meanfield.scs import scs_variance
+
+    open_gate = gated_dmft(2.0, alpha_r=5.0, beta_r=-25.0)
+    assert open_gate.method == "gated-fourier-iteration"
+    assert open_gate.variance == pytest.approx(scs_variance(2.0), rel=1e-6)
+    # beta_r = +50: closed unless r > 2.5: no chaos at g_h = 3, from any start
+    closed = gated_dmft(3.0, alpha_r=20.0, beta_r=50.0)
+    assert closed.branch == "quiescent"
+
+
+def test_near_onset_solves_do_not_depend_on_rounding():
+    # the machine-dependent stall of issue 11 came from the path of the mixing near an onset;
+    # inputs perturbed at the 1e-15 level must give the same answer to the tolerance, every time
+    for g_h, alpha_r in [(2.1, 2.0), (1.9, 20.0)]:
+        results = [gated_dmft(g_h * (1.0 + k * 1e-15), alpha_r=alpha_r, n=1024) for k in (-2, -1, 0, 1, 2)]
+        v = np.array([r.variance for r in results])
+        assert np.all([r.branch == "chaotic" for r in results])
+        assert np.ptp(v) <= 1e-7 * v.mean()
+
+
+def test_a_profile_that_has_not_decayed_is_an_error_or_is_widened():
+    from gatebook.meanfield._result import WindowTooShortError
+
+    # alpha_r = 1 just above its continuous onset: the correlation time is hundreds of tau_h
+    with pytest.raises(WindowTooShortError) as info:
+        gated_dmft(2.05, alpha_r=1.0, s_max=80.0, n=1024)
+    assert info.value.diagnostics["last"]["relative_change_at_end"] > 2e-3
+    assert "s_max" in str(info.value)
+    grown = gated_dmft(2.05, alpha_r=1.0, n=1024)
+    assert grown.params["s_max"] > 80.0
+    # the grown window's answer does not depend on where the growth started
+    other = gated_dmft(2.05, alpha_r=1.0, n=1024, window=20.0)
+    assert grown.variance == pytest.approx(other.variance, rel=1e-5)
+    # a time-independent answer on a window shorter than the correlation time is refused
+    with pytest.raises(WindowTooShortError, match="time-independent"):
+        gated_dmft(2.2, alpha_r=1.0, s_max=20.0, n=256)
+
+
+def test_extreme_clock_is_refused_with_the_gate_parameter_named():
+    with pytest.raises(ValueError, match="beta_z"):
+        gated_dmft(3.0, beta_z=710.0)
+    with pytest.raises(ValueError, match="beta_z"):
+        gated_dmft(3.0, alpha_r=5.0, beta_z=1e4)
+    with pytest.raises(ValueError, match="n must be at most"):
+        gated_dmft(3.0, alpha_r=5.0, n=2**20)
+    res = gated_dmft(3.0, beta_z=600.0)  # the largest supported clock: still exact
+    assert np.isfinite(res.variance) and np.isfinite(res.lags[-1])
+
+
+def test_perturbed_path_option_is_active_when_asked(perturbed_floating_point_path):
+    # with --perturb-fp EPS the quadratures carry relative noise EPS (see conftest.py)
+    from gatebook.meanfield import gated
+
+    if not perturbed_floating_point_path:
+        assert not hasattr(gated.correlated_average, "perturbed")
+    else:
+        assert gated.correlated_average.perturbed == perturbed_floating_point_path

@@ -100,8 +100,9 @@ def test_exactly_at_the_threshold_and_extreme_gates():
 
 
 def test_non_convergence_carries_diagnostics():
+    # alpha_r > 0: the iteration (alpha_r = 0 takes the exact route, which does not iterate)
     with pytest.raises(DMFTConvergenceError) as err:
-        dmft(3.0, max_iter=2)
+        dmft(3.0, 5.0, max_iter=2)
     diag = err.value.diagnostics
     assert diag["iterations"] == 2 and len(diag["residuals"]) == 2
     assert diag["last"]["variance"] > 0

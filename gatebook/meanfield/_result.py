@@ -14,7 +14,7 @@ import numpy as np
 
 from .._validation import check_choice
 
-__all__ = ["DMFTResult", "DMFTConvergenceError", "BRANCHES"]
+__all__ = ["DMFTResult", "DMFTConvergenceError", "WindowTooShortError", "BRANCHES"]
 
 #: Names of the solution branches a mean-field result can sit on.
 BRANCHES = ("chaotic", "quiescent", "fixed")
@@ -47,15 +47,29 @@ class DMFTConvergenceError(RuntimeError):
         ``{"iterations": int, "residuals": tuple of float, "last": object}``.
     """
 
+    #: what the message says happened (subclasses that converged but are refused say so)
+    status = "not converged after {iterations} iterations ({tail})"
+
     def __init__(self, message: str, *, iterations: int = 0, residuals=(), last=None, suggestion: str | None = None):
         residuals = tuple(float(r) for r in np.ravel(np.asarray(residuals, dtype=float)))
         self.diagnostics = {"iterations": int(iterations), "residuals": residuals, "last": last}
         tail = f"last residual {residuals[-1]:.3g}" if residuals else "no residual recorded"
-        text = f"{message}: not converged after {int(iterations)} iterations ({tail})"
+        text = f"{message}: " + self.status.format(iterations=int(iterations), tail=tail)
         if last is not None:
             text += f"; last iterate {last}"
         text += f". To fix: {suggestion or _DEFAULT_SUGGESTION}."
         super().__init__(text)
+
+
+class WindowTooShortError(DMFTConvergenceError):
+    """A mean-field solution whose autocorrelation has not decayed by the end of its lag window.
+
+    Raised instead of returning a truncated answer (chapter 9): near a continuous onset, or with
+    a slow clock (large :math:`\beta_z`), the correlation time can exceed the window. Its
+    ``diagnostics["last"]`` holds the window and how much the profile still changes at its end.
+    """
+
+    status = "refused after {iterations} iterations ({tail})"
 
 
 @dataclass

@@ -21,8 +21,9 @@ two-replica equations (chapter 10).
 from __future__ import annotations
 
 import numpy as np
+from scipy import fft as _fft
 from scipy.interpolate import CubicSpline
-from scipy.optimize import brentq
+from scipy.optimize import NoConvergence, brentq, newton_krylov
 from scipy.sparse.linalg import LinearOperator, eigs
 from scipy.special import expit
 
@@ -34,16 +35,37 @@ from .._validation import (
     check_positive_int,
 )
 
-from ._result import DMFTConvergenceError, DMFTResult
+from ._result import DMFTConvergenceError, DMFTResult, WindowTooShortError
 from .quadrature import correlated_average, gate as _gate, gate_slope as _gate_slope
+from .scs import scs_dmft
 
-__all__ = ["gated_dmft", "gated_lambda_max", "quiet_lambda_max"]
+__all__ = ["gated_dmft", "gated_lambda_max", "quiet_lambda_max", "effective_time_constant"]
 
 STARTS = ("large", "small")
-#: Anderson-mixing memories tried in turn; 0 is plain damped iteration (slow but sure)
+#: ``route`` of :func:`gated_dmft`: the exact soft-gate route where it applies, or always the iteration
+ROUTES = ("auto", "iteration")
+#: Anderson-mixing memories tried in turn (0: plain damped iteration), each finished by Newton
 _MIXING_MEMORIES = (5, 2, 0)
-#: iterations without a new smallest residual after which an Anderson attempt is abandoned
+#: iterations without halving the residual after which the mixing history restarts from the best iterate
 _STAGNATION = 200
+#: restarts in a row that do not halve the best residual before a mixing schedule hands over
+_RESTARTS = 2
+#: relative residual below which the iteration is finished by Newton-Krylov
+_POLISH_FROM = 1e-4
+#: Newton steps allowed in the polish
+_NEWTON_STEPS = 30
+#: an autocorrelation counts as decayed when it changes by less than this fraction of its span
+#: over the last tenth of the lag window (measured: the truncation then moves the variance by
+#: under 1e-5 relative, at sharp and soft gates, near and far from onsets)
+_DECAY_TOL = 2e-3
+#: shortest explicit lag window, in units of the slowest time constant max(tau_eff, tau_r)
+_MIN_WINDOW = 10.0
+#: automatic doublings of the default window (and of n) before giving up
+_WIDENINGS = 3
+#: largest lag grid
+_MAX_LAGS = 2**16
+#: largest beta_z: tau_eff = tau_h (1 + e^beta_z) times the window must stay far inside float range
+_MAX_BETA_Z = 600.0
 #: number of correlation coefficients at which the correlation functions are tabulated
 _N_TABLE = 97
 
@@ -76,17 +98,17 @@ def _profile(f, autocorrelation: np.ndarray, sharpness: float = 2.0) -> np.ndarr
 def _even_filter(values: np.ndarray, ds: float, multiplier) -> np.ndarray:
     r"""Apply a Fourier multiplier to even functions sampled on :math:`s=0,\dots,s_{\max}`.
 
-    The profile is extended evenly to :math:`[-s_{\max},s_{\max}]`, zero-padded to twice that
-    length against wrap-around, multiplied by ``multiplier(omega)`` in Fourier space and
+    The profile is extended evenly to :math:`[-s_{\max},s_{\max}]`, zero-padded to at least twice that
+    length (a fast FFT size) against wrap-around, multiplied by ``multiplier(omega)`` in Fourier space and
     restricted back to :math:`s\ge0`. ``values`` may carry leading batch axes.
     """
     n = values.shape[-1]
-    P = 4 * (n - 1)
+    P = _fft.next_fast_len(4 * (n - 1), real=True)  # at least twice the even extension
     full = np.zeros(values.shape[:-1] + (P,))
     full[..., :n] = values
     full[..., P - n + 1 :] = values[..., 1:][..., ::-1]
-    omega = 2 * np.pi * np.fft.rfftfreq(P, d=ds)
-    return np.fft.irfft(np.fft.rfft(full) * multiplier(omega), n=P)[..., :n]
+    omega = 2 * np.pi * _fft.rfftfreq(P, d=ds)
+    return _fft.irfft(_fft.rfft(full) * multiplier(omega), n=P)[..., :n]
 
 
 def _solve_linear(rhs: np.ndarray, ds: float, tau: float) -> np.ndarray:
@@ -136,7 +158,58 @@ def _check_params(g_h, alpha_r, beta_r, beta_z, g_r, tau_h, tau_r, input_std, al
     )
 
 
-def _initial(start, lags, p):
+def effective_time_constant(beta_z=0.0, tau_h=1.0) -> float:
+    r"""Time constant :math:`\tau_{\rm eff}=\tau_h/s_z=\tau_h(1+e^{\beta_z})` of a constant timescale gate.
+
+    At :math:`\alpha_z=0` the timescale gate is the constant :math:`s_z=\sigma_z(0)`, so it only
+    sets the network's clock (chapter 9). Computed as :math:`\tau_h(1+e^{\beta_z})`, which stays
+    accurate where :math:`s_z` underflows; a :math:`\beta_z` so large that :math:`\tau_{\rm eff}`
+    (times the lag window) leaves the floating-point range is refused with an error naming
+    ``beta_z``.
+
+    >>> effective_time_constant(0.0)
+    2.0
+    """
+    beta_z = check_finite_float(beta_z, "beta_z")
+    tau_h = check_positive_float(tau_h, "tau_h")
+    if beta_z > _MAX_BETA_Z:
+        raise ValueError(
+            f"beta_z={beta_z:g} closes the timescale gate so far that tau_eff = tau_h (1 + e^beta_z) "
+            f"leaves the floating-point range (beta_z <= {_MAX_BETA_Z:g} is supported); at alpha_z = 0 "
+            "beta_z only sets the clock: solve at a smaller beta_z and multiply the lags by the ratio "
+            "of the effective time constants"
+        )
+    return float(tau_h * (1.0 + np.exp(beta_z)))
+
+
+def _lag_window(p, s_max, window):
+    r"""The lag window :math:`s_{\max}` (units of :math:`\tau_h`) and the slowest time constant.
+
+    ``s_max=None`` takes ``window`` times the slowest time constant
+    :math:`\max(\tau_{\rm eff},\tau_r)`, so the window grows with :math:`\tau_{\rm eff}`; an
+    explicit ``s_max`` shorter than ``_MIN_WINDOW`` such time constants is refused (the
+    autocorrelation could not decay inside it, and the truncated problem has a spurious
+    time-independent solution).
+    """
+    tau_eff = effective_time_constant(p["beta_z"], p["tau_h"])
+    tau_max = max(tau_eff, p["tau_r"])
+    if s_max is None:
+        window = check_positive_float(window, "window")
+        if window < _MIN_WINDOW:
+            raise ValueError(f"window must be at least {_MIN_WINDOW:g} time constants, got {window:g}")
+        return window * tau_max, tau_eff, tau_max
+    s_max = check_positive_float(s_max, "s_max")
+    if s_max < _MIN_WINDOW * tau_max:
+        raise ValueError(
+            f"s_max={s_max:g} is shorter than {_MIN_WINDOW:g} times the slowest time constant "
+            f"max(tau_eff, tau_r) = {tau_max:.6g} (tau_eff = tau_h (1 + e^beta_z) with beta_z="
+            f"{p['beta_z']:g}, tau_r={p['tau_r']:g}): the autocorrelation cannot decay inside the lag "
+            "window; use s_max=None (a window that grows with tau_eff) or a larger s_max"
+        )
+    return s_max, tau_eff, tau_max
+
+
+def _initial(start, lags, p, tau_eff):
     """Initial (Delta_h, Delta_r) profiles for a start label or a previous result."""
     if isinstance(start, DMFTResult):
         if "autocorrelation_r" not in start.params:
@@ -148,11 +221,87 @@ def _initial(start, lags, p):
     start = check_choice(start, "start", STARTS)
     # "large": the upper bound g_h^2 of Delta_h(0) (C_sigma, C_phi <= 1), decaying over tau_eff
     amplitude = max(p["g_h"] ** 2, 1e-3) if start == "large" else 1e-3
-    profile = amplitude * np.exp(-lags * expit(-p["beta_z"]) / p["tau_h"])
+    profile = amplitude * np.exp(-lags / tau_eff)
     return profile + p["input_std"] ** 2, p["g_r"] ** 2 * profile / max(amplitude, 1.0)
 
 
-def _gated_dmft_once(
+def _self_consistency_map(p, lags, tau_eff):
+    r"""The map :math:`(\Delta_h,\Delta_r)\mapsto(\Delta_h^{\rm new},\Delta_r^{\rm new})` of chapter 9 on ``lags``."""
+    ds = lags[1] - lags[0]
+    s_r = float(expit(-p["beta_r"]))
+    alpha, beta = p["alpha_r"], p["beta_r"]
+
+    def gate(x):
+        return _gate(x, alpha, beta)
+
+    def step(dh, dr):
+        c_phi = _profile(np.tanh, dh)
+        c_sig = _profile(gate, dr, alpha) if alpha != 0.0 else s_r**2
+        new_h = _solve_linear(p["g_h"] ** 2 * c_sig * c_phi + p["input_std"] ** 2, ds, tau_eff)
+        new_r = _solve_linear(p["g_r"] ** 2 * c_phi, ds, p["tau_r"])
+        return new_h, new_r
+
+    return step
+
+
+def _newton_polish(step, x, n, tol, max_steps=_NEWTON_STEPS):
+    r"""Finish the fixed point :math:`x=G(x)` by Newton-Krylov from a nearby iterate ``x``.
+
+    Near an onset the damped and Anderson iterations slow down (the linearised map has an
+    eigenvalue close to 1) and their path depends on round-off; Newton's method converges
+    quadratically whatever that eigenvalue, so the last digits are reached in a few steps on
+    every machine. Works on :math:`x/\Delta_h(0)`, so ``tol`` is the relative residual of the
+    iteration. Returns the polished iterate and its residual, or ``None`` if Newton fails.
+    """
+    scale = float(x[0])
+    if not scale > 0.0:
+        return None
+
+    def residual(y):
+        new_h, new_r = step(y[:n] * scale, y[n:] * scale)
+        return np.concatenate([new_h, new_r]) / scale - y
+
+    try:
+        y = newton_krylov(residual, x / scale, f_tol=tol, maxiter=max_steps, tol_norm=lambda v: np.max(np.abs(v)))
+    except (NoConvergence, ValueError, FloatingPointError, np.linalg.LinAlgError):
+        return None
+    if not np.all(np.isfinite(y)):
+        return None
+    return y * scale, float(np.max(np.abs(residual(y))))
+
+
+def _decayed(dh) -> tuple[bool, float]:
+    r"""Whether a profile has reached its tail: its change over the last tenth of the window,
+    relative to :math:`\Delta_h(0)-\Delta_h(s_{\max})`, is below ``_DECAY_TOL``."""
+    span = float(dh[0] - dh[-1])
+    if not span > 1e-12 * max(abs(float(dh[0])), 1e-300):
+        return True, 0.0
+    k = int(0.9 * (dh.size - 1))
+    change = float(abs(dh[k] - dh[-1]) / span)
+    return change <= _DECAY_TOL, change
+
+
+def _soft_gate_solution(p, lags, tau_eff):
+    r"""Exact route for a constant output gate without input: chapter 1's network.
+
+    At :math:`\alpha_r=0` (or :math:`g_r=0`) the gate is the constant :math:`s_r`, so
+    :math:`\Delta_h` is the DMFT solution of chapter 1's network at :math:`g_{\rm eff}=g_hs_r` on
+    the clock :math:`\tau_{\rm eff}`, computed by the potential method (root-finding for
+    :math:`\Delta_0`, then Newtonian motion from rest, no iteration), and :math:`\Delta_r` follows
+    from one linear solve of :math:`(1-\tau_r^2\partial_s^2)\Delta_r=g_r^2C_\phi`.
+    """
+    n = lags.size
+    g_eff = p["g_h"] * float(expit(-p["beta_r"]))  # sigma_r(0) = s_r: alpha_r = 0, or r = 0 when g_r = 0
+    if g_eff <= 1.0:
+        return np.zeros(n), np.zeros(n), "quiescent"
+    # scs_dmft's grid on [-s_max, s_max] with 2n - 1 points: its s >= 0 half is exactly our lags
+    sol = scs_dmft(g_eff, tau_eff, s_max=float(lags[-1]) / tau_eff, n=2 * n - 1)
+    dh = np.array(sol.autocorrelation[n - 1 :])
+    dr = _solve_linear(p["g_r"] ** 2 * _profile(np.tanh, dh), lags[1] - lags[0], p["tau_r"])
+    return dh, dr, "chaotic"
+
+
+def _solve_window(
     g_h,
     alpha_r=0.0,
     beta_r=0.0,
@@ -163,116 +312,69 @@ def _gated_dmft_once(
     input_std=0.0,
     *,
     alpha_z=0.0,
-    s_max=80.0,
+    s_max=None,
+    window=40.0,
     n=2048,
     damping=0.4,
     tol=1e-9,
     max_iter=3000,
     start="large",
-    memory=5,
     quiet_below=0.0,
+    check_decay=True,
+    route="auto",
 ) -> DMFTResult:
-    """One attempt of :func:`gated_dmft` with Anderson mixing of the given ``memory`` (0: plain damping).
+    """One solve of :func:`gated_dmft` on one lag window (no widening).
 
     Without input, an iterate whose variance falls below ``quiet_below`` is taken to be on its
     way to the quiet state (used by :func:`~gatebook.meanfield.onsets.chaos_onset`, which knows
     a lower bound for the chaotic branch's variance).
     """
     p = _check_params(g_h, alpha_r, beta_r, beta_z, g_r, tau_h, tau_r, input_std, alpha_z)
-    s_max = check_positive_float(s_max, "s_max")
+    auto_window = s_max is None
+    s_max, tau_eff, tau_max = _lag_window(p, s_max, window)
     n = check_positive_int(n, "n")
     if n < 16:
         raise ValueError(f"n must be at least 16, got {n}")
+    if n > _MAX_LAGS:
+        raise ValueError(f"n must be at most {_MAX_LAGS} lags (got {n}): each iteration costs O(n log n) "
+                         f"and the correlation tables {8 * 4 * n / 2**20:.0f} MiB")
     damping = check_positive_float(damping, "damping")
     if damping > 1:
         raise ValueError(f"damping must lie in (0, 1], got {damping}")
     tol = check_positive_float(tol, "tol")
+    if tol >= 1.0:
+        raise ValueError(f"tol must be below 1 (a relative residual), got {tol}")
     max_iter = check_positive_int(max_iter, "max_iter")
-
-    s_z = float(expit(-p["beta_z"]))
-    s_r = float(expit(-p["beta_r"]))
-    tau_eff = p["tau_h"] / s_z
+    quiet_below = check_nonnegative_float(quiet_below, "quiet_below")
+    if not isinstance(start, DMFTResult):
+        check_choice(start, "start", STARTS)
     lags = np.linspace(0.0, s_max, n)
-    ds = lags[1]
-    phi = np.tanh
-    alpha, beta = p["alpha_r"], p["beta_r"]
 
-    def gate(x):
-        return _gate(x, alpha, beta)
-
-    dh, dr = _initial(start, lags, p)
-    if alpha == 0.0 and p["input_std"] == 0.0 and p["g_h"] * s_r <= 1.0:
-        # chapter 1's network with g_eff <= 1: Delta = 0 is the only solution (at g_eff = 1 the
-        # iteration would creep towards it algebraically slowly)
-        dh, dr = np.zeros_like(dh), np.zeros_like(dr)
-    residuals = []
-    history = []
-    best = None  # (residual, iterate, its residual vector): the restart point if mixing diverges
-    best_it, progress_mark = 0, np.inf
-    floor = 1e-13
-    converged = False
-    it = 0
-    for it in range(1, max_iter + 1):
-        if dh[0] == 0.0 and p["input_std"] == 0.0:
-            converged = True
+    route = check_choice(route, "route", ROUTES)
+    exact = route == "auto" and p["input_std"] == 0.0 and (p["alpha_r"] == 0.0 or p["g_r"] == 0.0)
+    if exact:
+        dh, dr, branch = _soft_gate_solution(p, lags, tau_eff)
+        residuals, it, method = [], 0, "gated-exact-soft-gate"
+    else:
+        # mixing schedules in turn: a schedule that fails, or ends on a spurious periodic
+        # solution of the truncated problem, hands over to the next (the decision rests on
+        # where an attempt ends, never on how fast it got there)
+        failures = []
+        for memory in _MIXING_MEMORIES:
+            try:
+                dh, dr, residuals, it = _iterate(p, lags, tau_eff, start, damping, tol, max_iter, quiet_below, memory)
+                _check_solution(p, dh, it, residuals, False, s_max, tau_max)
+            except DMFTConvergenceError as err:
+                failures.append(err)
+                continue
             break
-        c_phi = _profile(phi, dh)
-        c_sig = _profile(gate, dr, alpha) if alpha != 0.0 else s_r**2
-        new_h = _solve_linear(p["g_h"] ** 2 * c_sig * c_phi + p["input_std"] ** 2, ds, tau_eff)
-        new_r = _solve_linear(p["g_r"] ** 2 * c_phi, ds, p["tau_r"])
-        scale = max(float(dh[0]), 1e-300)
-        res = max(np.max(np.abs(new_h - dh)), np.max(np.abs(new_r - dr))) / scale
-        residuals.append(float(res))
-        x = np.concatenate([dh, dr])
-        fres = np.concatenate([new_h, new_r]) - x
-        if best is None or res < best[0]:
-            best = (res, x.copy(), fres.copy())
-        if res < 0.5 * progress_mark:
-            progress_mark, best_it = res, it
-        elif it - best_it > _STAGNATION and memory:
-            break  # mixing has stalled (no halving of the residual): retry with another memory
-        if res > 1e3 * best[0]:
-            # the extrapolation diverged: forget the history, take a damped step from the best iterate
-            history.clear()
-            step = best[1] + damping * best[2]
         else:
-            step = _anderson_step(history, x, fres, damping, memory) if memory else x + damping * fres
-            if step[0] < floor or np.any(~np.isfinite(step)):
-                # never let an extrapolation declare the quiet state: take the plain damped step
-                history.clear()
-                step = x + damping * fres
-        dh, dr = step[:n], step[n:]
-        if dh[0] < max(floor, quiet_below) and p["input_std"] == 0.0:
-            dh = np.zeros_like(dh)
-            dr = np.zeros_like(dr)
-            converged = True
-            break
-        if res < tol:
-            converged = True
-            break
-    if not converged:
-        raise DMFTConvergenceError(
-            f"Fourier iteration of the gated DMFT at g_h={p['g_h']:g}, alpha_r={p['alpha_r']:g} (tol {tol:g})",
-            iterations=max_iter,
-            residuals=residuals,
-            last={"variance": float(dh[0]), "variance_r": float(dr[0]), "tail": float(dh[-1])},
-            suggestion="more damping (smaller damping), a wider grid (larger s_max), more iterations, "
-            "or another start",
-        )
-    span = dh[0] - dh[-1]
-    varying = span > 1e-6 * dh[0]  # a constant profile (the fixed branch) cannot oscillate
-    if dh[0] > 0.0 and ((varying and np.min(dh - dh[-1]) < -1e-2 * span) or dh[-1] < -1e-6 * dh[0]):
-        # a periodic (oscillating) fixed point of the truncated problem: Delta_h dips below its
-        # tail, or the tail (the variance of static per-unit means) is negative
-        raise DMFTConvergenceError(
-            f"gated DMFT at g_h={p['g_h']:g}, alpha_r={p['alpha_r']:g}: the solution oscillates "
-            "below its tail value (a spurious periodic solution)",
-            iterations=it,
-            residuals=residuals,
-            last={"variance": float(dh[0]), "tail": float(dh[-1])},
-            suggestion="a wider grid (larger s_max), or another start (an oscillating profile is a "
-            "spurious periodic solution)",
-        )
+            failures[-1].diagnostics["attempts"] = [str(e) for e in failures]
+            raise failures[-1]
+        method = "gated-fourier-iteration"
+    # the exact route's profile is exact at every lag, whatever the window; in the default
+    # (growing) window it is still widened until it decays, for the lambda_max operator
+    _check_solution(p, dh, it, residuals, check_decay and (auto_window or not exact), s_max, tau_max)
     if dh[0] == 0.0:
         branch = "quiescent"
     elif dh[0] - dh[-1] < 1e-6 * dh[0]:
@@ -284,7 +386,7 @@ def _gated_dmft_once(
         autocorrelation_r=dr,
         variance_r=float(dr[0]),
         tau_eff=tau_eff,
-        s_z=s_z,
+        s_z=float(expit(-p["beta_z"])),
         s_r=float(expit(-p["beta_r"])),
         s_max=s_max,
         n=n,
@@ -299,9 +401,120 @@ def _gated_dmft_once(
         iterations=it,
         residuals=tuple(residuals),
         branch=branch,
-        method="gated-fourier-iteration",
+        method=method,
         params=params,
     )
+
+
+def _iterate(p, lags, tau_eff, start, damping, tol, max_iter, quiet_below, memory=5):
+    r"""Anderson-mixed Fourier iteration with restarts, finished by Newton-Krylov.
+
+    The schedule, and why it is robust: Anderson mixing (memory ``memory``) is fast far from an onset
+    but its path is sensitive to round-off where the linearised map has an eigenvalue near 1
+    (the correlation time grows near a continuous onset). Instead of abandoning a stalled
+    attempt (which made the outcome depend on the machine), a stall restarts the history from
+    the best iterate, and as soon as the residual is below ``_POLISH_FROM`` the fixed point is
+    finished by Newton's method, whose quadratic convergence does not care about that
+    eigenvalue. The tolerance is relative to :math:`\Delta_h(0)`.
+    """
+    n = lags.size
+    step = _self_consistency_map(p, lags, tau_eff)
+    dh, dr = _initial(start, lags, p, tau_eff)
+    residuals = []
+    history = []
+    best = None  # (residual, iterate, its residual vector)
+    best_it, progress_mark = 0, np.inf
+    floor = 1e-13
+    polished_at = np.inf  # residual at the last Newton attempt (retry only after real progress)
+    restarts, best_at_restart = 0, np.inf
+    quiet = p["input_std"] == 0.0
+    it = 0
+    for it in range(1, max_iter + 1):
+        if dh[0] == 0.0 and quiet:
+            return np.zeros(n), np.zeros(n), residuals, it
+        new_h, new_r = step(dh, dr)
+        scale = max(float(dh[0]), 1e-300)
+        res = max(np.max(np.abs(new_h - dh)), np.max(np.abs(new_r - dr))) / scale
+        residuals.append(float(res))
+        if res < tol:
+            return dh, dr, residuals, it
+        x = np.concatenate([dh, dr])
+        fres = np.concatenate([new_h, new_r]) - x
+        if best is None or res < best[0]:
+            best = (res, x.copy(), fres.copy())
+        if best[0] < _POLISH_FROM and best[0] < 0.1 * polished_at:
+            polished_at = best[0]
+            polished = _newton_polish(step, best[1], n, tol)
+            if polished is not None:
+                y, y_res = polished
+                same_branch = abs(y[0] - best[1][0]) <= 1e-2 * best[1][0] and y[0] > max(floor, quiet_below)
+                if y_res < tol and same_branch:
+                    residuals.append(y_res)
+                    return y[:n], y[n:], residuals, it
+        if res < 0.5 * progress_mark:
+            progress_mark, best_it = res, it
+        stalled = it - best_it > _STAGNATION
+        if stalled or res > 1e3 * best[0]:
+            # a stall or a diverging extrapolation: restart the history from the best iterate;
+            # a schedule whose restarts no longer improve on its best residual hands over
+            restarts = restarts + 1 if best[0] > 0.5 * best_at_restart else 0
+            if restarts > _RESTARTS:
+                break
+            best_at_restart = best[0]
+            history.clear()
+            progress_mark, best_it = best[0], it
+            step_x = best[1] + damping * best[2]
+        else:
+            step_x = _anderson_step(history, x, fres, damping, memory) if memory else x + damping * fres
+            if step_x[0] < floor or np.any(~np.isfinite(step_x)):
+                # never let an extrapolation declare the quiet state: take the plain damped step
+                history.clear()
+                step_x = x + damping * fres
+        dh, dr = step_x[:n], step_x[n:]
+        if dh[0] < max(floor, quiet_below) and quiet:
+            return np.zeros(n), np.zeros(n), residuals, it
+    raise DMFTConvergenceError(
+        f"Fourier iteration of the gated DMFT at g_h={p['g_h']:g}, alpha_r={p['alpha_r']:g} (tol {tol:g}, "
+        f"Anderson memory {memory})",
+        iterations=it,
+        residuals=residuals,
+        last={"variance": float(dh[0]), "variance_r": float(dr[0]), "tail": float(dh[-1]),
+              "best_residual": float(best[0]) if best else float("nan")},
+        suggestion="more iterations (max_iter), another start (a neighbouring solution as start=...), "
+        "or a wider lag window",
+    )
+
+
+def _check_solution(p, dh, it, residuals, check_decay, s_max, tau_max):
+    """Refuse spurious periodic solutions and autocorrelations that have not decayed in the window."""
+    span = dh[0] - dh[-1]
+    varying = span > 1e-6 * dh[0]  # a constant profile (the fixed branch) cannot oscillate
+    if dh[0] > 0.0 and ((varying and np.min(dh - dh[-1]) < -1e-2 * span) or dh[-1] < -1e-6 * dh[0]):
+        # a periodic (oscillating) fixed point of the truncated problem: Delta_h dips below its
+        # tail, or the tail (the variance of static per-unit means) is negative
+        raise DMFTConvergenceError(
+            f"gated DMFT at g_h={p['g_h']:g}, alpha_r={p['alpha_r']:g}: the solution oscillates "
+            "below its tail value (a spurious periodic solution)",
+            iterations=it,
+            residuals=residuals,
+            last={"variance": float(dh[0]), "tail": float(dh[-1])},
+            suggestion="a wider grid (larger s_max), or another start (an oscillating profile is a "
+            "spurious periodic solution)",
+        )
+    ok, change = _decayed(dh)
+    if check_decay and not ok:
+        raise WindowTooShortError(
+            f"gated DMFT at g_h={p['g_h']:g}, alpha_r={p['alpha_r']:g}, beta_z={p['beta_z']:g}: the "
+            f"autocorrelation has not decayed by the end of the lag window s_max={s_max:.6g} "
+            f"({s_max / tau_max:.3g} time constants; it still changes by {change:.2g} of its span over "
+            "the last tenth)",
+            iterations=it,
+            residuals=residuals,
+            last={"variance": float(dh[0]), "tail": float(dh[-1]), "relative_change_at_end": change,
+                  "s_max": float(s_max)},
+            suggestion="a wider lag window (larger s_max, or s_max=None so that it grows by itself); the "
+            "correlation time diverges at a continuous onset",
+        )
 
 
 def gated_dmft(
@@ -315,16 +528,18 @@ def gated_dmft(
     input_std=0.0,
     *,
     alpha_z=0.0,
-    s_max=80.0,
+    s_max=None,
+    window=40.0,
     n=2048,
     damping=0.4,
     tol=1e-9,
     max_iter=3000,
     start="large",
+    route="auto",
 ) -> DMFTResult:
     r"""Self-consistent autocorrelations of the gated network at :math:`\alpha_z=0` (chapter 9).
 
-    Solves, by damped Fourier fixed-point iteration on :math:`s\in[0,s_{\max}]`,
+    Solves, on lags :math:`s\in[0,s_{\max}]`,
 
     .. math::
 
@@ -334,9 +549,25 @@ def gated_dmft(
         \qquad \tau_{\rm eff}=\tau_h(1+e^{\beta_z}),
 
     with :math:`C_\phi,C_{\sigma_r}` tabulated on a grid of correlation coefficients by the
-    nested Gaussian formula (:func:`~gatebook.meanfield.quadrature.correlated_average`) and interpolated. The iterate is
-    damped, :math:`\Delta\leftarrow(1-\eta)\Delta+\eta\Delta_{\rm new}`. Constant tails
-    (:math:`\Delta(\infty)`, nonzero with a static input) are kept exactly.
+    nested Gaussian formula (:func:`~gatebook.meanfield.quadrature.correlated_average`) and
+    interpolated. Constant tails (:math:`\Delta(\infty)`, nonzero with a static input) are kept
+    exactly.
+
+    Two routes:
+
+    * a constant output gate without input (:math:`\alpha_r=0` or :math:`g_r=0`): the network is
+      chapter 1's with :math:`g_{\rm eff}=g_hs_r` on the clock :math:`\tau_{\rm eff}`, solved
+      exactly by the potential method (no iteration, so nothing can stall near the continuous
+      onset :math:`g_{\rm eff}=1`);
+    * otherwise the Fourier fixed-point iteration, accelerated by Anderson mixing (memory 5,
+      damping :math:`\eta`), restarted from the best iterate when it stalls, and finished by
+      Newton-Krylov (:func:`scipy.optimize.newton_krylov`) once the relative residual is below
+      :math:`10^{-4}`, which converges quadratically even where the correlation time diverges.
+
+    The lag window grows with the slowest time constant :math:`\max(\tau_{\rm eff},\tau_r)`:
+    by default it is ``window`` of them, and it is doubled (with ``n``) until the
+    autocorrelation has decayed, up to 8 times. A solution that has not decayed by the end
+    of the window is an error (:class:`WindowTooShortError`), never a converged answer.
 
     Parameters
     ----------
@@ -347,10 +578,15 @@ def gated_dmft(
     alpha_z : float, optional
         Must be 0; anything else raises :class:`ValueError` (the sampling solver for
         :math:`\alpha_z\neq0` is :func:`~gatebook.meanfield.sampling.sampled_dmft`).
-    s_max : float, optional
-        Largest lag, in the units of :math:`\tau_h`. Widen it near transitions.
+    s_max : float or None, optional
+        Largest lag, in units of :math:`\tau_h`, held fixed; at least 10 time constants
+        :math:`\max(\tau_{\rm eff},\tau_r)`. ``None`` (default): ``window`` time constants,
+        widened automatically until the autocorrelation decays.
+    window : float, optional
+        The default window in units of :math:`\max(\tau_{\rm eff},\tau_r)` (``>= 10``; 40 gives
+        :math:`80\,\tau_h` at :math:`\beta_z=0`).
     n : int, optional
-        Number of lags on :math:`[0,s_{\max}]` (``>= 16``).
+        Number of lags on :math:`[0,s_{\max}]` (16 to 65536).
     damping : float, optional
         :math:`\eta\in(0,1]`.
     tol : float, optional
@@ -359,21 +595,30 @@ def gated_dmft(
     start : {"large", "small"} or DMFTResult, optional
         Initial condition; a large start reaches the chaotic branch, a small one the
         quiescent branch where both exist (bistability of sharp gates, chapter 10).
+    route : {"auto", "iteration"}, optional
+        ``"auto"`` takes the exact route for a constant output gate without input;
+        ``"iteration"`` always iterates (to compare the two, as the tests do).
 
     Returns
     -------
     DMFTResult
         ``lags`` (units of :math:`\tau_h`), ``autocorrelation`` :math:`\Delta_h(s)`,
         ``variance`` :math:`\Delta_h(0)`, ``branch`` (``"chaotic"``, ``"quiescent"`` or
-        ``"fixed"`` for a time-independent nonzero solution), and in ``params`` the inputs
-        plus ``autocorrelation_r`` :math:`\Delta_r(s)`, ``variance_r``, ``tau_eff``.
+        ``"fixed"`` for a time-independent nonzero solution), ``method``
+        (``"gated-exact-soft-gate"`` or ``"gated-fourier-iteration"``), and in ``params`` the
+        inputs plus ``autocorrelation_r`` :math:`\Delta_r(s)`, ``variance_r``, ``tau_eff``,
+        ``s_max``, ``n``.
 
     Raises
     ------
+    ValueError
+        For bad arguments, an explicit ``s_max`` shorter than 10 time constants, or a
+        ``beta_z`` so large that :math:`\tau_{\rm eff}` leaves the floating-point range.
     DMFTConvergenceError
-        If the iteration does not reach ``tol`` within ``max_iter`` steps, or if the converged
+        If the iteration does not reach ``tol`` within ``max_iter`` steps, if the converged
         profile dips below its tail value by more than 1 % of :math:`\Delta_h(0)-\Delta_h(s_{\max})`
-        or ends negative (a spurious periodic solution of the truncated problem).
+        or ends negative (a spurious periodic solution of the truncated problem), or (its
+        subclass :class:`WindowTooShortError`) if the autocorrelation has not decayed.
 
     Examples
     --------
@@ -381,23 +626,71 @@ def gated_dmft(
     >>> res = gated_dmft(1.5)           # g_eff = 0.75 < 1
     >>> res.branch, res.variance
     ('quiescent', 0.0)
+    >>> res = gated_dmft(3.0, alpha_r=2.0, beta_z=5.0)   # tau_eff = 149: the window follows it
+    >>> res.branch, round(res.params["s_max"] / res.params["tau_eff"])
+    ('chaotic', 40)
     """
-    attempts = []
-    for memory in _MIXING_MEMORIES:
-        try:
-            result = _gated_dmft_once(
-                g_h, alpha_r, beta_r, beta_z, g_r, tau_h, tau_r, input_std,
-                alpha_z=alpha_z, s_max=s_max, n=n, damping=damping, tol=tol, max_iter=max_iter,
-                start=start, memory=memory,
-            )
-        except DMFTConvergenceError as err:
-            attempts.append(err)
+    return _gated_dmft_once(
+        g_h, alpha_r, beta_r, beta_z, g_r, tau_h, tau_r, input_std,
+        alpha_z=alpha_z, s_max=s_max, window=window, n=n, damping=damping, tol=tol,
+        max_iter=max_iter, start=start, route=route,
+    )
+
+
+def _gated_dmft_once(g_h, alpha_r=0.0, beta_r=0.0, beta_z=0.0, g_r=1.0, tau_h=1.0, tau_r=1.0, input_std=0.0,
+                     *, s_max=None, window=40.0, n=2048, start="large", **options) -> DMFTResult:
+    """:func:`gated_dmft` with ``quiet_below`` (see :func:`_solve_window`).
+
+    With ``s_max=None`` a solution that has not decayed in its window is solved again on a
+    window (and grid) twice as long, warm-started from the truncated solution, up to
+    ``_WIDENINGS`` times; then :class:`WindowTooShortError` is raised.
+    """
+    args = (g_h, alpha_r, beta_r, beta_z, g_r, tau_h, tau_r, input_std)
+    auto = s_max is None
+    for widenings in range(_WIDENINGS + 1):
+        last = auto and (widenings == _WIDENINGS or 2 * int(n) > _MAX_LAGS)
+        result = _solve_window(*args, s_max=s_max, window=window, n=n, start=start,
+                               check_decay=(not auto) or last, **options)
+        if auto and not last and not _decayed(result.autocorrelation)[0]:
+            # solved afresh from the same start: a truncated profile, held constant beyond its
+            # window, would lead the iteration towards the time-independent solution
+            window, n = 2.0 * window, 2 * n
             continue
-        result.params["mixing_memory"] = memory
+        if result.branch == "fixed" and result.method != "gated-exact-soft-gate":
+            try:
+                result = _confirm_fixed(result, args, start, options)
+            except WindowTooShortError:
+                if not auto or last:
+                    raise
+                window, n = 2.0 * window, 2 * n
+                continue
         return result
-    last = attempts[-1]  # the plain damped iteration's failure, with every attempt in its diagnostics
-    last.diagnostics["attempts"] = [str(e) for e in attempts]
-    raise last
+    return result  # pragma: no cover - the last pass returns above
+
+
+def _confirm_fixed(result, args, start, options):
+    r"""Check a time-independent solution on a window twice as long.
+
+    On a lag window that is short compared with the correlation time, the iteration can settle
+    on the constant profile of the static mean field even where the network is chaotic (the
+    start has no room to decay). A genuine time-independent solution does not depend on the
+    window; a truncation artefact turns into the chaotic branch on a wider one, which is then
+    returned where the window was the default, and refused where ``s_max`` was given.
+    """
+    p = result.params
+    wider = _solve_window(*args, s_max=2.0 * p["s_max"], n=2 * p["n"], start=start, check_decay=False, **options)
+    if wider.branch == "fixed" and abs(wider.variance - result.variance) <= 1e-6 * result.variance:
+        return result
+    raise WindowTooShortError(
+        f"gated DMFT at g_h={p['g_h']:g}, alpha_r={p['alpha_r']:g}, beta_z={p['beta_z']:g}: the lag window "
+        f"s_max={p['s_max']:.6g} gives a time-independent solution (variance {result.variance:.6g}) that a "
+        f"window twice as long does not ({wider.branch}, variance {wider.variance:.6g})",
+        iterations=result.iterations,
+        residuals=result.residuals,
+        last={"variance": result.variance, "wider_variance": wider.variance, "wider_branch": wider.branch,
+              "s_max": float(p["s_max"])},
+        suggestion="a wider lag window (s_max=None, or a larger s_max, or a larger window=)",
+    )
 
 
 def _coefficients(result):
@@ -497,7 +790,8 @@ def gated_lambda_max(result, *, tol=1e-8) -> float:
     result : DMFTResult
         Output of :func:`gated_dmft`.
     tol : float, optional
-        Absolute tolerance on :math:`\kappa`.
+        Tolerance on :math:`\kappa\max(\tau_{\rm eff},\tau_r)` (the exponent in units of the
+        slowest rate).
     """
     if not isinstance(result, DMFTResult) or "autocorrelation_r" not in result.params:
         raise TypeError("result must be a DMFTResult returned by gated_dmft")
@@ -506,20 +800,31 @@ def gated_lambda_max(result, *, tol=1e-8) -> float:
     if result.branch == "quiescent":
         return float(quiet_lambda_max(p["g_h"], p["beta_r"], p["beta_z"], p["tau_h"], p["tau_r"]))
     tau_max = max(p["tau_eff"], p["tau_r"])
+    decayed, change = _decayed(np.asarray(result.autocorrelation))
+    if not decayed:
+        raise WindowTooShortError(
+            f"lambda_max at g_h={p['g_h']:g}: the DMFT autocorrelation has not decayed by the end of "
+            f"its lag window (it changes by {change:.2g} of its span over the last tenth), so the "
+            "two-replica operator would be truncated",
+            last={"relative_change_at_end": change, "s_max": float(result.lags[-1])},
+            suggestion="solve the DMFT with a wider lag window (s_max=None grows it automatically)",
+        )
 
     coef = _coefficients(result)
 
-    def excess(kappa):
-        return _radius(_operator(result, kappa, coef)) - 1.0
+    # bisection in units of the slowest rate 1/tau_max, so that tol is relative to it (a closed
+    # timescale gate, large beta_z, makes every rate tiny)
+    def excess(x):
+        return _radius(_operator(result, x / tau_max, coef)) - 1.0
 
     lo = 0.0
     while excess(lo) < 0:
-        lo = 0.5 * (lo - 1.0 / tau_max)
-        if lo < -(1 - 1e-6) / tau_max:
+        lo = 0.5 * (lo - 1.0)
+        if lo < -(1 - 1e-6):
             raise DMFTConvergenceError(
-                "bisection for lambda_max: rho(kappa) < 1 down to kappa = -1/tau", last={"kappa": lo}
+                "bisection for lambda_max: rho(kappa) < 1 down to kappa = -1/tau", last={"kappa": lo / tau_max}
             )
-    hi = max(lo, 0.0) + 0.5 / tau_max
+    hi = max(lo, 0.0) + 0.5
     while excess(hi) > 0:
-        hi = 2 * hi + 1.0 / tau_max
-    return float(brentq(excess, lo, hi, xtol=tol))
+        hi = 2 * hi + 1.0
+    return float(brentq(excess, lo, hi, xtol=tol)) / tau_max

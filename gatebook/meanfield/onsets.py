@@ -25,13 +25,20 @@ from scipy.special import expit
 from .._validation import check_finite_float, check_nonnegative_float, check_positive_float, check_positive_int
 from ._result import DMFTConvergenceError, DMFTResult
 from .gated import _gated_dmft_once
-from .quadrature import gaussian_average
+from .quadrature import MAX_CORRELATED_GRID_POINTS, QuadratureGridError, gaussian_average
 from .static import fixed_point_onset, tanh_second_moment, zero_state_threshold
 
 __all__ = ["chaos_onset", "is_chaotic", "open_radius", "marginal_window"]
 
 #: variance, relative to :math:`g_h^2`, below which a DMFT solution counts as quiet
 _QUIET_FLOOR = 1e-8
+#: quiet thresholds 1 + e^beta_r up to this value keep the search that starts just above them
+_DIRECT_SEARCH_MAX = 64.0
+#: largest g_h of the upward search from g_topo: a chaotic solution there has Delta_h ~ g_h^2,
+#: whose tanh correlation table needs ~32 g_h grid points (MAX_CORRELATED_GRID_POINTS allows ~8000)
+_SEARCH_MAX = 1024.0
+#: ratio of successive gains of the upward search
+_SEARCH_FACTOR = 1.5
 
 
 def _static_variance(g_eff: float) -> float:
@@ -144,7 +151,7 @@ def chaos_onset(
     tau_r=1.0,
     tol=1e-3,
     n=1024,
-    s_max=80.0,
+    s_max=None,
     max_iter=1500,
     details=False,
 ):
@@ -161,17 +168,29 @@ def chaos_onset(
     the upper end of the bracket (so the chaotic branch is followed down to where it ends).
 
     Without input the quiet state loses stability at :math:`1+e^{\beta_r}`, above which the
-    chaotic branch exists, so :math:`g_{\rm chaos}\le1+e^{\beta_r}`:
+    chaotic branch exists, so :math:`g_{\rm topo}\le g_{\rm chaos}\le1+e^{\beta_r}`:
 
     * :math:`\alpha_r=0`: the network is chapter 1's with :math:`g_{\rm eff}=g_hs_r`, and the
-      onset is exactly :math:`1+e^{\beta_r}` (returned without solving);
-    * otherwise the branch is first looked for just below the threshold; if it is absent there
-      the onset is continuous and :math:`1+e^{\beta_r}` is returned, if present the branch
-      ends at a saddle-node below it (sharp gates, a jump in :math:`\Delta_h(0)`), which the
-      bisection brackets from :math:`g_{\rm topo}` (:func:`~gatebook.meanfield.static.fixed_point_onset`).
+      onset is exactly :math:`1+e^{\beta_r}` (returned without solving, for any :math:`\beta_r`);
+    * otherwise, while :math:`1+e^{\beta_r}\le64`, the branch is first looked for just below the
+      threshold; if it is absent there the onset is continuous and :math:`1+e^{\beta_r}` is
+      returned, if present the branch ends at a saddle-node below it (sharp gates, a jump in
+      :math:`\Delta_h(0)`), which the bisection brackets from :math:`g_{\rm topo}`
+      (:func:`~gatebook.meanfield.static.fixed_point_onset`);
+    * for a larger threshold (:math:`\beta_r>\ln63\approx4.14`) solves near it get expensive and
+      soon impossible (at :math:`\beta_r=50` it is :math:`5\times10^{21}`, where
+      :math:`\Delta_h\sim g_h^2` would need correlation tables of :math:`10^{23}` points), so the
+      search starts from the static onset instead. If :math:`g_{\rm topo}=1+e^{\beta_r}` (the
+      supremum of the static problem sits at :math:`\Delta\to0`) the ordering above gives
+      :math:`g_{\rm chaos}=1+e^{\beta_r}` exactly. Otherwise the chaotic branch is searched
+      upwards from :math:`g_{\rm topo}` on the gains :math:`g_{\rm topo}\,1.5^k` (large start)
+      up to :math:`\min(1024,\,1.05\,(1+e^{\beta_r}))`, and the bracket between the last gain
+      without and the first with a chaotic solution is bisected as above. If none is found up
+      to 1024 a ``ValueError`` naming ``beta_r`` says so.
 
     With a static input (:math:`\sigma_I>0`) there is no quiet state; the bracket is found by
-    stepping down and up from :math:`1+e^{\beta_r}` before bisecting.
+    stepping down and up from :math:`1+e^{\beta_r}` (or, beyond 64, up from
+    :math:`g_{\rm topo}` as above) before bisecting.
 
     Parameters
     ----------
@@ -182,18 +201,33 @@ def chaos_onset(
     beta_z, tau_h, tau_r : float, optional
         Only rescale time; they do not move the onset but are passed to the solver.
     tol : float, optional
-        Width of the final bracket in :math:`g_h` (``> 0``); the midpoint is returned.
-    n, s_max, max_iter : optional
-        Grid and iteration settings of each DMFT solve (widen ``s_max`` if the correlation time
-        near the onset exceeds it).
+        Absolute width of the final bracket in :math:`g_h`; the midpoint is returned. A positive
+        finite number below the quiet threshold :math:`1+e^{\beta_r}`.
+    n, max_iter : optional
+        Grid and iteration settings of each DMFT solve.
+    s_max : float or None, optional
+        Lag window of each DMFT solve (units of :math:`\tau_h`). Default ``None``: the
+        solver's own window, which grows with :math:`\tau_{\rm eff}=\tau_h(1+e^{\beta_z})`
+        (and is widened near the onset, where the correlation time grows).
     details : bool, optional
         If true, return ``(g_chaos, info)`` with the final bracket, the variance of the
-        chaotic branch at its upper end and the number of solves.
+        chaotic branch at its upper end, the number of solves and the kind of onset
+        (``"exact"``, ``"continuous"``, ``"discontinuous"`` or ``"input"``).
 
     Returns
     -------
     float
         :math:`g_{\rm chaos}` to within ``tol / 2`` (exact for :math:`\alpha_r=0` without input).
+
+    Raises
+    ------
+    ValueError
+        For bad arguments (``tol`` not below the quiet threshold included); naming ``beta_r``
+        (and ``alpha_r``) when the onset lies beyond the reach of the DMFT grids (above
+        :math:`g_h=1024` with :math:`1+e^{\beta_r}` larger still), or when a correlation table
+        would exceed the quadrature cap.
+    DMFTConvergenceError
+        If no chaotic solution is found where one must exist (just above the quiet threshold).
 
     Notes
     -----
@@ -213,11 +247,19 @@ def chaos_onset(
     beta_r = check_finite_float(beta_r, "beta_r")
     g_r = check_nonnegative_float(g_r, "g_r")
     input_std = check_nonnegative_float(input_std, "input_std")
-    tol = check_positive_float(tol, "tol")
-    n = check_positive_int(n, "n")
-    max_iter = check_positive_int(max_iter, "max_iter")
     g_quiet = zero_state_threshold(beta_r)
+    tol = check_positive_float(tol, "tol")
+    if tol >= g_quiet:
+        raise ValueError(
+            f"tol={tol:g} must be smaller than the quiet threshold 1 + e^beta_r = {g_quiet:.6g} (beta_r={beta_r:g}): "
+            "it is the absolute width in g_h of the final bracket"
+        )
+    n = check_positive_int(n, "n")
+    if s_max is not None:
+        s_max = check_positive_float(s_max, "s_max")
+    max_iter = check_positive_int(max_iter, "max_iter")
     info = {"solves": 0, "bracket": (g_quiet, g_quiet), "variance_at_upper": float("nan"), "kind": "continuous"}
+    window = {} if s_max is None else {"s_max": s_max}  # None: the solver's default (growing) window
 
     def out(value):
         return (float(value), info) if details else float(value)
@@ -235,13 +277,18 @@ def chaos_onset(
         try:
             res = _gated_dmft_once(
                 g, alpha_r, beta_r, beta_z, g_r, tau_h, tau_r, input_std,
-                s_max=s_max, n=n, tol=1e-7, max_iter=max_iter, start=start, quiet_below=quiet_below,
+                n=n, tol=1e-7, max_iter=max_iter, start=start, quiet_below=quiet_below, **window,
             )
         except DMFTConvergenceError:
             return None
+        except QuadratureGridError as err:
+            raise ValueError(
+                f"chaos_onset(alpha_r={alpha_r:g}, beta_r={beta_r:g}): the DMFT solve at g_h={g:.6g} needs a "
+                f"correlation table beyond the quadrature cap: {err}"
+            ) from err
         return res if is_chaotic(res) else None
 
-    if input_std == 0.0:
+    if g_quiet <= _DIRECT_SEARCH_MAX and input_std == 0.0:
         hi = g_quiet * (1.0 + 0.05)
         upper = solve(hi, "large")
         if upper is None:  # pragma: no cover - the quiet state is unstable here
@@ -258,7 +305,7 @@ def chaos_onset(
         while lo > 0.05 and solve(lo, upper) is not None:  # pragma: no cover - chaos below g_topo
             lo *= 0.8
         info["kind"] = "discontinuous"
-    else:
+    elif g_quiet <= _DIRECT_SEARCH_MAX:
         hi, upper = g_quiet, solve(g_quiet, "large")
         while upper is None:
             hi *= 1.25
@@ -278,6 +325,17 @@ def chaos_onset(
                 break
             hi, upper = lo, trial
         info["kind"] = "input"
+    else:
+        g_topo = fixed_point_onset(alpha_r, beta_r, g_r)
+        if input_std == 0.0 and g_topo >= g_quiet:
+            # g_topo <= g_chaos <= 1 + e^beta_r: the static onset pins the chaotic one
+            info["bracket"] = (g_quiet, g_quiet)
+            return out(g_quiet)
+        found = _search_upwards(solve, g_topo, g_quiet, input_std, alpha_r, beta_r)
+        if found is None:
+            return out(0.0)  # with input: chaotic down to g_h -> 0
+        lo, hi, upper = found
+        info["kind"] = "input" if input_std > 0.0 else "discontinuous"
     while hi - lo > tol:
         mid = 0.5 * (lo + hi)
         trial = solve(mid, upper)
@@ -285,6 +343,69 @@ def chaos_onset(
             lo = mid
         else:
             hi, upper = mid, trial
+    if input_std == 0.0 and info["kind"] == "discontinuous" and hi >= g_quiet:
+        info["kind"] = "continuous"  # the upward search reached the quiet threshold
     info["bracket"] = (lo, hi)
     info["variance_at_upper"] = float(upper.variance)
     return out(0.5 * (lo + hi))
+
+
+def _search_upwards(solve, g_topo, g_quiet, input_std, alpha_r, beta_r):
+    r"""Bracket of the chaotic onset for a far-away quiet threshold (see :func:`chaos_onset`).
+
+    Tries :math:`g_{\rm topo}\,1.5^k` with a large start until a chaotic solution appears,
+    capped at :math:`\min(1024,\,1.05\,(1+e^{\beta_r}))` (at 1024 with an input, which has no
+    quiet threshold and may create chaos below :math:`g_{\rm topo}`: there the search starts at
+    :math:`\min(g_{\rm topo},1024)`). Returns ``(lo, hi, upper)``: the last gain without and the
+    first with a chaotic solution, and that solution. If the very first gain is already chaotic
+    (possible with an input), steps down by 0.8 with warm starts instead; returns ``None`` if
+    chaos persists down to :math:`g_h<10^{-3}`.
+    """
+    cap = min(_SEARCH_MAX, 1.05 * g_quiet) if input_std == 0.0 else _SEARCH_MAX
+
+    def out_of_reach(g_from, searched_from=None):
+        searched = (
+            f"no chaotic DMFT solution exists from g_h = {searched_from:.4g} up to g_h = {g_from:.4g} "
+            f"(g_topo = {g_topo:.4g})"
+            if searched_from is not None
+            else f"the static onset g_topo = {g_topo:.4g} already lies beyond g_h = {_SEARCH_MAX:g}"
+        )
+        return ValueError(
+            f"chaos_onset: beta_r={beta_r:g} puts the quiet threshold 1 + e^beta_r at {g_quiet:.4g}, and "
+            f"{searched} (alpha_r={alpha_r:g}, sigma_I={input_std:g}); beyond g_h = {_SEARCH_MAX:g} the chaotic "
+            f"variance ~ g_h^2 needs tanh correlation tables of ~32 g_h points (cap {MAX_CORRELATED_GRID_POINTS}), "
+            f"so the onset, somewhere in [{g_from:.4g}, {g_quiet:.4g}], is out of reach: use a smaller beta_r or a "
+            "sharper gate (larger alpha_r)"
+        )
+
+    g, lo = max(g_topo, 1e-3), None
+    if g > cap:
+        if input_std == 0.0:
+            raise out_of_reach(g)
+        g = cap
+    g_start = g
+    while True:
+        upper = solve(g, "large")
+        if upper is not None:
+            break
+        lo = g
+        if g >= cap:
+            if cap < _SEARCH_MAX:  # pragma: no cover - without input the quiet state is unstable here
+                raise DMFTConvergenceError(
+                    f"no chaotic DMFT solution found above the quiet threshold (g_h={g:g}, alpha_r={alpha_r:g})",
+                    suggestion="a wider grid (s_max) or more iterations (max_iter)",
+                )
+            raise out_of_reach(g, g_start)
+        g = min(g * _SEARCH_FACTOR, cap)
+    hi = g
+    if lo is None:
+        lo = hi
+        while True:
+            lo *= 0.8
+            if lo < 1e-3:
+                return None
+            trial = solve(lo, upper)
+            if trial is None:
+                break
+            hi, upper = lo, trial
+    return lo, hi, upper

@@ -39,7 +39,7 @@ from .._validation import (
 )
 from ..progress import progress_bar
 from ._result import DMFTConvergenceError
-from .gated import gated_dmft, gated_lambda_max, quiet_lambda_max
+from .gated import effective_time_constant, gated_dmft, gated_lambda_max, quiet_lambda_max
 from .onsets import is_chaotic
 from .scs import scs_lambda_max, scs_variance
 from .static import fixed_point_onset, zero_state_threshold
@@ -278,7 +278,8 @@ def _compute_point(chain, params, settings, solve_previous):
             return 0.0, np.nan, "none", None
         if prev[3] is not None:
             start = prev[3]
-    solver = dict(s_max=s["s_max"], n=s["n"], damping=s["damping"], tol=s["tol"], max_iter=s["max_iter"])
+    solver = dict(s_max=s["s_max"], window=s["window"], n=s["n"], damping=s["damping"], tol=s["tol"],
+                  max_iter=s["max_iter"])
     args = dict(alpha_r=p["alpha_r"], beta_r=p["beta_r"], beta_z=p["beta_z"], g_r=p["g_r"],
                 tau_h=p["tau_h"], tau_r=p["tau_r"], input_std=p["input_std"])
     # with a stable quiet state, a solve that drifts without converging follows the ghost of a
@@ -342,7 +343,7 @@ def _soft_gate_point(g, p, s):
 def _soft_gate_lambda(g, p):
     _STATS["lambda_solves"] += 1
     g_eff = g * float(expit(-p["beta_r"]))
-    return float(scs_lambda_max(g_eff, tau=p["tau_h"] / float(expit(-p["beta_z"]))))
+    return float(scs_lambda_max(g_eff, tau=effective_time_constant(p["beta_z"], p["tau_h"])))
 
 
 @dataclass
@@ -439,7 +440,7 @@ class PhaseDiagram:
                 f"{self.parameter} [{self.values[0]:g}, {self.values[-1]:g}] ({self.values.size}); {n}")
 
 
-_DEFAULT_SETTINGS = dict(n=512, s_max=40.0, damping=0.7, tol=1e-5, max_iter=400, lambda_tol=1e-4)
+_DEFAULT_SETTINGS = dict(n=512, s_max=None, window=20.0, damping=0.7, tol=1e-5, max_iter=400, lambda_tol=1e-4)
 
 
 def _disk_key(payload: dict) -> str:
@@ -491,9 +492,11 @@ def phase_diagram(
     exact, :math:`g_{\rm topo}` comes from the static mean field, and :func:`classify_region`
     turns the three into labels.
 
-    Defaults: 512 lags on :math:`[0,40]\,\tau_h`, damping 0.7, tolerance :math:`10^{-5}`, at most
-    400 iterations per point, :math:`\lambda_{\max}` to :math:`10^{-4}`. The correlation time
-    diverges at a continuous onset: widen ``s_max`` for points very close to one.
+    Defaults: 512 lags on a window of 20 slowest time constants :math:`\max(\tau_{\rm eff},\tau_r)`
+    (:math:`[0,40]\,\tau_h` at :math:`\beta_z=0`), widened automatically where the
+    autocorrelation has not decayed (the correlation time diverges at a continuous onset),
+    damping 0.7, tolerance :math:`10^{-5}`, at most 400 iterations per point,
+    :math:`\lambda_{\max}` to :math:`10^{-4}`.
 
     Parameters
     ----------
@@ -516,7 +519,8 @@ def phase_diagram(
         Also store the finished diagram on disk (``np.savez``) under a name hashed from every
         parameter, solver setting and the package version; a second call loads it.
     **solver_options
-        ``s_max``, ``damping``, ``tol``, ``max_iter`` of the DMFT and ``lambda_tol`` of
+        ``s_max`` (``None``: the growing window), ``window``, ``damping``, ``tol``, ``max_iter``
+        of the DMFT (:func:`~gatebook.meanfield.gated_dmft`) and ``lambda_tol`` of
         :math:`\lambda_{\max}`.
 
     Returns
@@ -543,9 +547,11 @@ def phase_diagram(
     if n_lags is not None:
         settings["n"] = check_positive_int(n_lags, "n_lags")
     settings["lambda_max"] = bool(lambda_max)
-    settings = {k: (v if isinstance(v, bool) else float(v)) for k, v in settings.items()}
+    settings = {k: (v if isinstance(v, bool) or v is None else float(v)) for k, v in settings.items()}
     settings["n"], settings["max_iter"] = int(settings["n"]), int(settings["max_iter"])
-    check_positive_float(settings["s_max"], "s_max")
+    if settings["s_max"] is not None:
+        check_positive_float(settings["s_max"], "s_max")
+    check_positive_float(settings["window"], "window")
     check_positive_float(settings["tol"], "tol")
     check_positive_float(settings["lambda_tol"], "lambda_tol")
 

@@ -22,6 +22,13 @@ resolves a gate once the spacing is a fraction of its width :math:`1/\alpha`; al
 doubling. ``method="auto"`` therefore uses Gauss-Hermite only while
 :math:`\alpha\sqrt\Delta\le2` (error below about :math:`10^{-9}`), with :math:`\alpha` the
 ``sharpness`` hint (default 2, that of :math:`\tanh`).
+
+The uniform grids grow with :math:`\alpha\sqrt\Delta`, so they are capped: at most
+:data:`MAX_GRID_POINTS` points for single averages and :data:`MAX_CORRELATED_GRID_POINTS` for
+correlated ones (:math:`\alpha\sqrt\Delta` up to about :math:`6.5\times10^4` and
+:math:`1.6\times10^4`). Beyond them a :class:`QuadratureGridError` (a :class:`ValueError`) says
+which sharpness and variance asked for how many points; callers that know the network's
+parameter names (e.g. :func:`~gatebook.meanfield.onsets.chaos_onset`) re-raise it naming them.
 """
 
 from __future__ import annotations
@@ -45,6 +52,9 @@ __all__ = [
     "GRID_HALF_WIDTH",
     "SHARPNESS_THRESHOLD",
     "DEFAULT_SHARPNESS",
+    "MAX_GRID_POINTS",
+    "MAX_CORRELATED_GRID_POINTS",
+    "QuadratureGridError",
 ]
 
 #: Gauss-Hermite nodes used for smooth integrands.
@@ -57,6 +67,44 @@ GRID_HALF_WIDTH = 8.0
 SHARPNESS_THRESHOLD = 2.0
 #: Default sharpness hint: the gain of tanh(x) = 2 sigma(2x) - 1.
 DEFAULT_SHARPNESS = 2.0
+#: Largest grid of a single average (16 MiB per array of nodes; sharpness * sqrt(variance) <= 65536).
+MAX_GRID_POINTS = 2**21 + 1
+#: Largest ``n`` of the correlated grid rule, whose FFT grid has ``4 (n - 1)`` points (8 MiB per
+#: array, about 0.05 s per correlation coefficient; sharpness * sqrt(variance) <= 16384).
+MAX_CORRELATED_GRID_POINTS = 2**18 + 1
+
+
+class QuadratureGridError(ValueError):
+    r"""A uniform quadrature grid would exceed its cap (:data:`MAX_GRID_POINTS`, :data:`MAX_CORRELATED_GRID_POINTS`).
+
+    Raised when a function of sharpness :math:`\alpha` (a gate's gain, 2 for :math:`\tanh`) is
+    averaged over a Gaussian so wide that resolving its switching width :math:`1/\alpha` needs
+    more points than the cap: the number of points grows like :math:`\alpha\sqrt\Delta`. The
+    attributes ``sharpness``, ``variance``, ``points`` (the grid it would need) and ``cap`` let
+    a caller re-raise the error naming its own parameters.
+    """
+
+    def __init__(self, message, *, sharpness=float("nan"), variance=float("nan"), points=float("nan"), cap=0):
+        super().__init__(message)
+        self.sharpness = sharpness
+        self.variance = variance
+        self.points = points
+        self.cap = cap
+
+
+def _grid_error(kind, sharpness, std, points, cap):
+    product = sharpness * std
+    return QuadratureGridError(
+        f"{kind}: the sharpness * sqrt(variance) = {product:.3g} (sharpness {sharpness:.3g}, variance "
+        f"{std * std:.3g}) needs a uniform grid of {points:.3g} points to resolve the switching width "
+        f"1/sharpness, more than the cap of {cap} points (on this scale the function is a step: reduce "
+        "the gain or the variance, or pass a smaller n explicitly)",
+        sharpness=sharpness,
+        variance=std * std,
+        points=points,
+        cap=cap,
+    )
+
 
 _METHODS = ("auto", "hermite", "grid")
 _CHUNK = 2_000_000  # elements per block of the nested correlated integral
@@ -89,9 +137,14 @@ def gate_slope(x, alpha, beta):
 
 
 def _grid_points(sharpness, std) -> int:
-    """Odd number of grid points with spacing at most half the gate width ``1/sharpness``."""
-    needed = int(np.ceil(4.0 * GRID_HALF_WIDTH * sharpness * std)) + 1
-    n = max(GRID_POINTS, needed)
+    """Odd number of grid points with spacing at most half the gate width ``1/sharpness``.
+
+    Raises :class:`QuadratureGridError` above :data:`MAX_GRID_POINTS`.
+    """
+    needed = float(np.ceil(4.0 * GRID_HALF_WIDTH * sharpness * std)) + 1.0  # a float: never overflows
+    if not needed <= MAX_GRID_POINTS:
+        raise _grid_error("gaussian_average", sharpness, std, needed, MAX_GRID_POINTS)
+    n = max(GRID_POINTS, int(needed))
     return n if n % 2 == 1 else n + 1
 
 
@@ -111,6 +164,10 @@ def gaussian_nodes(n: int, method: str = "hermite"):
     method = check_choice(method, "method", ("hermite", "grid"))
     if method == "grid" and n < 3:
         raise ValueError(f"n must be at least 3 for the grid rule, got {n}")
+    if method == "grid" and n > MAX_GRID_POINTS:
+        raise ValueError(f"n must be at most MAX_GRID_POINTS = {MAX_GRID_POINTS} for the grid rule, got {n}")
+    if method == "hermite" and n > 2000:
+        raise ValueError(f"n must be at most 2000 for the Gauss-Hermite rule (an eigen-solve of size n), got {n}")
     return _nodes(n, method)
 
 
@@ -146,13 +203,14 @@ def _check_sharpness(sharpness):
     return s
 
 
-def _choose(method, n, sharpness, std_max):
+def _choose(method, n, sharpness, std_max, grid_points=None):
+    """The rule and its number of nodes (``grid_points(sharpness, std)`` sizes a default grid)."""
     method = check_choice(method, "method", _METHODS)
     if method == "auto":
         sharp = sharpness * std_max > SHARPNESS_THRESHOLD
         method = "grid" if sharp else "hermite"
     if n is None:
-        n = HERMITE_POINTS if method == "hermite" else _grid_points(sharpness, std_max)
+        n = HERMITE_POINTS if method == "hermite" else (grid_points or _grid_points)(sharpness, std_max)
     return method, n
 
 
@@ -192,6 +250,12 @@ def gaussian_average(f, variance, *, mean=0.0, n=None, method="auto", sharpness=
     -------
     float or ndarray
         Same shape as ``variance``.
+
+    Raises
+    ------
+    QuadratureGridError
+        If the default grid would need more than :data:`MAX_GRID_POINTS` points
+        (``sharpness * sqrt(variance)`` above about 65536); the message gives both numbers.
 
     Examples
     --------
@@ -250,6 +314,12 @@ def correlated_average(f, g, variance, c, *, mean=0.0, n=None, method="auto", sh
     float or ndarray
         Same shape as ``c``.
 
+    Raises
+    ------
+    QuadratureGridError
+        If the default grid would need more than :data:`MAX_CORRELATED_GRID_POINTS` points
+        (``sharpness * sqrt(variance)`` above 16384); the message gives both numbers.
+
     Examples
     --------
     >>> round(float(correlated_average(np.tanh, np.tanh, 1.0, 0.0)), 12)
@@ -272,10 +342,14 @@ def correlated_average(f, g, variance, c, *, mean=0.0, n=None, method="auto", sh
     alpha = _check_sharpness(sharpness)
     if n is not None:
         n = check_positive_int(n, "n")
-    auto_n = n is None
-    method, n = _choose(method, n, alpha, np.sqrt(v))
-    if method == "grid" and auto_n:
-        n = _correlated_grid_points(alpha, np.sqrt(v))
+    method, n = _choose(method, n, alpha, np.sqrt(v), _correlated_grid_points)
+    if method == "grid" and n > MAX_CORRELATED_GRID_POINTS:
+        raise ValueError(
+            f"n must be at most MAX_CORRELATED_GRID_POINTS = {MAX_CORRELATED_GRID_POINTS} for the grid rule "
+            f"of correlated_average, got {n}"
+        )
+    if method == "hermite" and n > 2000:
+        raise ValueError(f"n must be at most 2000 for the nested Gauss-Hermite rule, got {n}")
     flat = cc.ravel()
     if method == "grid":
         out = _smoothed_correlation(f, g, v, mu, flat, n)
@@ -289,9 +363,12 @@ def _correlated_grid_points(sharpness, std) -> int:
     r"""Default ``n`` of the correlated grid rule: :math:`2^k+1\ge257` points, spacing at most half the gate width.
 
     Powers of two keep ``n`` (hence the cached filters) unchanged while the variance of a DMFT
-    iteration drifts.
+    iteration drifts. Raises :class:`QuadratureGridError` above :data:`MAX_CORRELATED_GRID_POINTS`.
     """
-    needed = max(256.0, 16.0 * sharpness * std)
+    needed = max(256.0, 16.0 * sharpness * std)  # a float: never overflows
+    if not needed <= MAX_CORRELATED_GRID_POINTS - 1:
+        points = 2.0 ** np.ceil(np.log2(needed)) + 1.0 if np.isfinite(needed) else needed
+        raise _grid_error("correlated_average", sharpness, std, points, MAX_CORRELATED_GRID_POINTS)
     return int(2 ** int(np.ceil(np.log2(needed)))) + 1
 
 

@@ -37,7 +37,8 @@ from .._validation import (
 from ..progress import progress_bar
 from ._result import DMFTConvergenceError, DMFTResult
 from .gated import _profile, gated_dmft
-from .quadrature import gate as _gate, gaussian_average
+from .quadrature import QuadratureGridError, gate as _gate
+from .static import _gate_moment, tanh_second_moment
 
 __all__ = ["sampled_dmft", "stationary_gaussian_paths"]
 
@@ -46,6 +47,19 @@ STARTS = ("large", "small")
 _LINEAR_VARIANCE = 1e-3
 #: paths per block of the vectorised integration (bounds the memory to a few tens of MB)
 _BLOCK = 250
+#: float64 elements per path-by-time array of one block: long paths come in smaller blocks (8 MiB
+#: per array, about 15 such arrays at once)
+_BLOCK_ELEMENTS = 2**20
+#: most samples per single-site path (transient + measured), and most points of a circulant
+#: embedding: 16 MiB per path and array
+_MAX_STEPS = 2_000_000
+#: most single-site steps per iteration (paths x samples per path); the integrator does about
+#: 4e6 per second on one core, so this is about a minute per iteration
+_MAX_WORK = 2.5e8
+#: largest |beta_z|: beyond, s_z = 1 / (1 + e^beta_z) leaves the floating-point range
+_MAX_BETA_Z = 600.0
+#: without input Delta_h must decay to zero; still above this fraction of Delta_h(0) at s_max, it has not
+_UNDECAYED = 0.3
 #: default tolerance: largest drift of the summaries over `average` iterations, in Monte Carlo s.e.
 _DEFAULT_TOL = 2.5
 
@@ -65,6 +79,11 @@ def _circulant_spectrum(covariance: np.ndarray, length: int, margin: int = 0):
     """
     tail = float(covariance[-1])
     k = covariance.size - 1
+    if max(length + k + margin, 2 * k + 2) > _MAX_STEPS:
+        raise ValueError(
+            f"length + lags = {length + k + margin:.3g} samples exceed the circulant embedding's cap of "
+            f"{_MAX_STEPS} points (16 MiB per path and array)"
+        )
     m = _fft.next_fast_len(max(length + k + margin, 2 * k + 2), real=True)
     m += m % 2
     half = np.zeros(m // 2 + 1)
@@ -140,6 +159,12 @@ def stationary_gaussian_paths(covariance, length, paths=1, seed=None, *, return_
     ndarray, shape (paths, length)
         (and the clipped fraction, a float, if ``return_clipped``).
 
+    Raises
+    ------
+    ValueError
+        For a bad covariance, or if ``length + K`` exceeds the embedding's cap of
+        :math:`2\times10^6` points.
+
     Examples
     --------
     >>> x = stationary_gaussian_paths(np.exp(-np.arange(50) * 0.1), 200, paths=4, seed=0)
@@ -202,11 +227,17 @@ def _lagged_products(x: np.ndarray, n_lags: int) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- the solver
 def _check_params(g_h, alpha_z, alpha_r, beta_z, beta_r, g_z, g_r, tau_h, tau_z, tau_r, input_std):
+    beta_z = check_finite_float(beta_z, "beta_z")
+    if abs(beta_z) > _MAX_BETA_Z:
+        raise ValueError(
+            f"beta_z must lie in [-{_MAX_BETA_Z:g}, {_MAX_BETA_Z:g}] (got {beta_z:g}): beyond, the timescale "
+            "gate's resting value s_z = 1 / (1 + e^beta_z) leaves the floating-point range"
+        )
     return dict(
         g_h=check_nonnegative_float(g_h, "g_h"),
         alpha_z=check_nonnegative_float(alpha_z, "alpha_z"),
         alpha_r=check_nonnegative_float(alpha_r, "alpha_r"),
-        beta_z=check_finite_float(beta_z, "beta_z"),
+        beta_z=beta_z,
         beta_r=check_finite_float(beta_r, "beta_r"),
         g_z=check_nonnegative_float(g_z, "g_z"),
         g_r=check_nonnegative_float(g_r, "g_r"),
@@ -217,8 +248,41 @@ def _check_params(g_h, alpha_z, alpha_r, beta_z, beta_r, g_z, g_r, tau_h, tau_z,
     )
 
 
-def _initial_c_phi(start, lags: np.ndarray, p: dict) -> np.ndarray:
-    """Initial C_phi(s) on ``lags`` for a start label or a previous mean-field result."""
+def _mean_timescale_gate(p: dict, variance_z) -> float:
+    r"""Mean timescale gate :math:`\langle\sigma_z\rangle` for :math:`z\sim\mathcal N(0,\Delta_z)`.
+
+    :math:`s_z` at :math:`\alpha_z=0`; otherwise a Gaussian average accurate to about
+    :math:`10^{-10}` relative even where it is exponentially small (a nearly closed gate).
+    """
+    if p["alpha_z"] == 0.0 or variance_z <= 0.0:
+        return float(expit(-p["beta_z"]))
+    return float(_gate_moment(float(variance_z), p["alpha_z"], p["beta_z"], 1, "alpha_z"))
+
+
+def _clock_rate(p: dict) -> float:
+    r"""The fastest plausible mean rate :math:`\bar s_z` of the timescale gate (units of :math:`1/\tau_h`).
+
+    :math:`\max(s_z,\langle\sigma_z\rangle)` with :math:`z` at its largest possible variance
+    :math:`g_z^2Q(g_h^2+\sigma_I^2)` (:math:`C_\phi(0)\le Q(\Delta_h(0))` and
+    :math:`\Delta_h(0)\le g_h^2+\sigma_I^2`). It equals :math:`s_z` at :math:`\alpha_z=0` and for
+    :math:`\beta_z\le0` (the symmetrised gate then decreases away from :math:`z=0`); for
+    :math:`\beta_z>0` fluctuations of :math:`z` open a gate that is closed at rest, and the
+    mean rate exceeds :math:`s_z`, possibly by many orders of magnitude. The relaxation time
+    :math:`\tau_h/\bar s_z` sets the default transient and lag window of :func:`sampled_dmft`.
+    """
+    s_z = float(expit(-p["beta_z"]))
+    if p["alpha_z"] == 0.0 or p["beta_z"] <= 0.0:
+        return s_z
+    variance_z = p["g_z"] ** 2 * float(tanh_second_moment(p["g_h"] ** 2 + p["input_std"] ** 2))
+    return max(s_z, _mean_timescale_gate(p, variance_z))
+
+
+def _initial_c_phi(start, lags: np.ndarray, p: dict, rate: float) -> np.ndarray:
+    """Initial C_phi(s) on ``lags`` for a start label or a previous mean-field result.
+
+    ``rate`` is :func:`_clock_rate`: the Gaussian (:math:`\alpha_z=0`) start runs on the clock
+    :math:`\tau_h/\bar s_z`, i.e. at the :math:`\beta_z` whose resting gate is :math:`\bar s_z`.
+    """
     if isinstance(start, DMFTResult):
         old = np.asarray(start.lags, dtype=float)
         if "correlation_phi" in start.params:  # a sampling result: reuse its C_phi directly
@@ -227,19 +291,27 @@ def _initial_c_phi(start, lags: np.ndarray, p: dict) -> np.ndarray:
         return _profile(np.tanh, dh) if dh[0] > 0 else np.zeros_like(lags)
     start = check_choice(start, "start", STARTS)
     if start == "large":
-        # the Gaussian (alpha_z = 0) chaotic branch, where it exists, is the closest cheap guess
+        # the Gaussian (alpha_z = 0) chaotic branch, where it exists, is the closest cheap guess; at
+        # alpha_z = 0 beta_z only sets its clock, which is taken to be the mean rate of the gate
+        beta_clock = p["beta_z"] if rate == float(expit(-p["beta_z"])) else float(np.log((1.0 - rate) / rate))
+        args = (p["g_h"], p["alpha_r"], p["beta_r"], beta_clock, p["g_r"], p["tau_h"], p["tau_r"], p["input_std"])
         try:
             guess = gated_dmft(
-                p["g_h"], p["alpha_r"], p["beta_r"], p["beta_z"], p["g_r"], p["tau_h"], p["tau_r"],
-                p["input_std"], s_max=float(lags[-1]), n=max(lags.size, 256), tol=1e-6, max_iter=500,
+                *args, s_max=float(lags[-1]), n=min(max(lags.size, 256), 8192), tol=1e-6, max_iter=500
             )
-        except DMFTConvergenceError:
-            guess = None
+        except (DMFTConvergenceError, ValueError):
+            # no convergence, or a window the Gaussian solver refuses as too short for its
+            # correlation time: once more on the solver's own window (s_max=None), else start
+            # from the profile below
+            try:
+                guess = gated_dmft(*args, s_max=None, tol=1e-6, max_iter=500)
+            except (DMFTConvergenceError, ValueError, TypeError):
+                guess = None
         if guess is not None and guess.branch != "quiescent":
             return _profile(np.tanh, np.interp(lags, guess.lags, guess.autocorrelation))
     # Delta_h(0) = g_h^2 is an upper bound (C_sigma, C_phi <= 1 and h averages the noise)
     amplitude = max(p["g_h"] ** 2, 1e-3) if start == "large" else 1e-3
-    dh = amplitude * np.exp(-lags * expit(-p["beta_z"]) / p["tau_h"]) + p["input_std"] ** 2
+    dh = amplitude * np.exp(-lags * rate / p["tau_h"]) + p["input_std"] ** 2
     return _profile(np.tanh, dh)
 
 
@@ -271,9 +343,8 @@ def _one_iteration(c_phi, p, grid, rng, paths):
     of their squares, per-path summaries (C_phi(0) and Delta_h at the probe lags, for the drift
     test), Delta_r and Delta_z on the lags, the clipped fraction.
     """
-    dt, n_lags, n_trans, n_meas = grid
+    dt, n_lags, n_trans, n_meas, margin = grid  # margin: room for the gate filters
     length = n_trans + n_meas
-    margin = int(np.ceil(30.0 * max(p["tau_z"], p["tau_r"]) / dt))  # room for the gate filters
     if p["input_std"] == 0.0:
         # without input the correlations decay to zero (h -> -h symmetry, no frozen part): the
         # estimate is tapered to zero over the last fifth of the lags rather than continued flat
@@ -294,8 +365,9 @@ def _one_iteration(c_phi, p, grid, rng, paths):
     sums = np.zeros((4, n_lags + 1))  # sum and sum of squares for h and phi(h)
     probes = _probe_lags(dt, n_lags)
     summary = np.empty((paths, 2 + probes.size))  # per path: C_phi(0), Delta_h(0) and Delta_h at the probes
-    for start in range(0, paths, _BLOCK):
-        n = min(_BLOCK, paths - start)
+    block = max(1, min(_BLOCK, _BLOCK_ELEMENTS // max(m, m_h)))  # long paths come in smaller blocks
+    for start in range(0, paths, block):
+        n = min(block, paths - start)
         eta = _draw(lam_h, m_h, tail_h, length, n, rng)
         if p["input_std"] > 0.0:
             eta += p["input_std"] * rng.standard_normal((n, 1))
@@ -346,6 +418,136 @@ def _drift(history: list, window: int) -> float:
     return float(np.max(change / np.maximum(se, 1e-300)))
 
 
+def _refuse_undecayed(p, dh, dh_se, s_max, user_s_max, mean_sigma_z):
+    r"""Raise a ``ValueError`` for a solution whose :math:`\Delta_h` has not decayed by ``s_max``.
+
+    Without input the sampler tapers :math:`C_\phi` to zero over the last fifth of the lags (a
+    chaotic state has no frozen part), so a solution still above ``_UNDECAYED`` of its variance
+    at :math:`s_{\max}` is not a solution of the untruncated problem. With the default window
+    (30 relaxation times at the fastest plausible clock) this means the state is (nearly)
+    frozen: a sharp timescale gate that is closed at rest (large :math:`\alpha_z`,
+    :math:`\beta_z>0`) keeps most units closed, and their :math:`h` never relaxes. Measured at
+    :math:`g_h=3`, :math:`\alpha_z=100`, :math:`\beta_z=50`: finite networks (:math:`N=1000`)
+    settle on a fixed point with about 75 % of the gates shut, which no stationary chaotic
+    single-site process describes.
+    """
+    ratio = float(dh[-1] / dh[0])
+    found = (
+        f"Delta_h(s_max)/Delta_h(0) = {ratio:.3f} +- {float(dh_se[-1] / dh[0]):.3f} at s_max={s_max:.4g}, with "
+        f"<sigma_z> = {mean_sigma_z:.3g}"
+    )
+    if user_s_max:
+        raise ValueError(
+            f"sampled_dmft: s_max={s_max:g} is too short: the autocorrelation has not decayed by the end of the "
+            f"lag window ({found}); use a larger s_max, or s_max=None (a window that grows with the clock)"
+        )
+    raise ValueError(
+        f"sampled_dmft: alpha_z={p['alpha_z']:g} with beta_z={p['beta_z']:g} freezes the single-site process: "
+        f"the autocorrelation has not decayed within 30 relaxation times ({found}). Units whose sharp "
+        "timescale gate is closed keep their h, so the state is (close to) a fixed point rather than a "
+        "stationary chaotic process; for its statistics see meanfield.static_mean_field (the z-gate does "
+        "not move fixed points) and meanfield.marginal_window; or use a smaller alpha_z or beta_z"
+    )
+
+
+def _check_transient(p, variance_z, t_transient):
+    r"""Refuse an iterate whose mean clock :math:`\langle\sigma_z\rangle` is too slow for the default transient.
+
+    The default transient is 10 relaxation times at the fastest plausible mean rate
+    (:func:`_clock_rate`); if the iterate's own :math:`\langle\sigma_z\rangle` (at its
+    :math:`\Delta_z(0)`) makes the transient shorter than 3 relaxation times, the paths have not
+    forgotten their start and the estimate would be wrong (a frozen :math:`h`).
+    """
+    mean_gate = _mean_timescale_gate(p, variance_z)
+    if t_transient * mean_gate < 3.0 * p["tau_h"]:
+        raise ValueError(
+            f"sampled_dmft: beta_z={p['beta_z']:g} (with alpha_z={p['alpha_z']:g}, g_z={p['g_z']:g}) keeps the "
+            f"timescale gate nearly closed on this iterate: <sigma_z> = {mean_gate:.3g} at Delta_z(0) = "
+            f"{variance_z:.3g}, a relaxation time tau_h / <sigma_z> = {p['tau_h'] / mean_gate:.3g} longer than a "
+            f"third of the transient ({t_transient:.3g}); the single-site paths stay frozen at their start. "
+            "Pass a longer t_transient if affordable, or use a smaller beta_z or a larger alpha_z * g_z"
+        )
+
+
+def _plan_grid(p, rate, paths, s_max, dt, t_transient, t_measure, given):
+    r"""The sampling grid ``(dt, n_lags, n_transient, n_measure, margin)``, or a ``ValueError``
+    naming the argument that makes it too large.
+
+    Sizes are computed in floating point first, so an astronomically long time (e.g. the
+    relaxation time :math:`\tau_h/\bar s_z\approx5\times10^{21}` at :math:`\beta_z=50`,
+    :math:`\alpha_z=0`) is reported instead of overflowing. Caps: ``_MAX_STEPS`` samples per path
+    and per circulant embedding, ``_MAX_WORK`` single-site steps per iteration.
+    """
+    user_s_max, user_transient, user_measure = given
+    relaxation = p["tau_h"] / rate
+    n_lags = s_max / dt
+    n_trans = t_transient / dt
+    n_meas = t_measure / dt + 1.0
+    margin = 30.0 * max(p["tau_z"], p["tau_r"]) / dt
+    length = n_trans + n_meas
+    embed = length + n_lags + margin
+    work = paths * length
+    if embed <= _MAX_STEPS and work <= _MAX_WORK:
+        return dt, int(round(n_lags)), int(round(n_trans)), int(round(n_meas - 1.0)) + 1, int(np.ceil(margin))
+
+    # the longest contribution, and the argument behind it
+    clock = (
+        f"beta_z={p['beta_z']:g} (with alpha_z={p['alpha_z']:g}) nearly closes the timescale gate: its mean "
+        f"value is at most {rate:.3g} (s_z = 1/(1 + e^beta_z) = {float(expit(-p['beta_z'])):.3g}), so h relaxes "
+        f"over tau_h / <sigma_z> >= {relaxation:.3g} (tau_h={p['tau_h']:g}), and the default transient "
+        "(10 relaxation times) and lag window (30) grow with it"
+    )
+    slow_clock = relaxation >= max(p["tau_z"], p["tau_r"], 2.0) and relaxation > 2.0 * p["tau_h"]
+    gates = "tau_z" if p["tau_z"] >= p["tau_r"] else "tau_r"
+    if slow_clock:
+        default_reason = clock
+    elif relaxation >= max(p["tau_z"], p["tau_r"]):
+        default_reason = f"tau_h={p['tau_h']:g} sets relaxation times of {relaxation:.3g}"
+    else:
+        default_reason = f"{gates}={max(p['tau_z'], p['tau_r']):g} sets the gates' correlation time"
+    parts = {
+        "transient": (n_trans, "t_transient" if user_transient else None),
+        "measured": (n_meas, "t_measure" if user_measure else ("s_max" if user_s_max else None)),
+        "lags": (n_lags, "s_max" if user_s_max else None),
+        "margin": (margin, gates),
+    }
+    worst = max(parts, key=lambda k: parts[k][0])
+    name = parts[worst][1]
+    if embed <= _MAX_STEPS and length <= 20_000:
+        reason = f"paths={paths} is large for paths of {length:.3g} samples"  # only the work cap is exceeded
+        name = "paths"
+    elif name is None:
+        reason = default_reason
+    elif name in ("tau_z", "tau_r"):
+        reason = (
+            f"{name}={max(p['tau_z'], p['tau_r']):g} needs a margin of 30 {name} against wrap-around of the gate "
+            "filters"
+        )
+    else:
+        reason = f"{name} was set to {dict(t_transient=t_transient, t_measure=t_measure, s_max=s_max)[name]:g}"
+    if embed > _MAX_STEPS:
+        size = (
+            f"{length:.3g} samples per path ({t_transient:.3g} transient + {t_measure:.3g} measured at dt={dt:g}) "
+            f"and a circulant embedding of {embed:.3g} points, more than the cap of {_MAX_STEPS:.3g}"
+        )
+    else:
+        size = (
+            f"paths={paths} x {length:.3g} samples = {work:.3g} single-site steps per iteration (at dt={dt:g}), "
+            f"more than the cap of {_MAX_WORK:.3g} (about a minute per iteration)"
+        )
+    if embed <= _MAX_STEPS:
+        hint = "Use fewer paths, a larger dt, or shorter times."
+    else:
+        hint = "Use a larger dt or shorter times."
+    if slow_clock and name is None:
+        hint = (
+            "At alpha_z = 0 use gated_dmft or dmft(..., method='iteration'), whose lag window grows with "
+            "tau_eff = tau_h (1 + e^beta_z); otherwise use a smaller beta_z or a larger alpha_z * g_z"
+            + ("." if embed > _MAX_STEPS else ", or fewer paths.")
+        )
+    raise ValueError(f"sampled_dmft: {reason}; that needs {size}. {hint}")
+
+
 def sampled_dmft(
     g_h,
     alpha_z=0.0,
@@ -360,7 +562,7 @@ def sampled_dmft(
     input_std=0.0,
     *,
     paths=2000,
-    s_max=60.0,
+    s_max=None,
     dt=0.1,
     damping=0.5,
     max_iter=60,
@@ -412,7 +614,37 @@ def sampled_dmft(
     :math:`h\to-h,\ \eta_h\to-\eta_h` with :math:`z` unchanged, and has no frozen part), so
     the estimate of :math:`C_\phi` is tapered to zero over the last fifth of the lags; with a
     static input its value at ``s_max`` is kept as a constant tail (a static offset per path).
-    Choose ``s_max`` a few relaxation times long.
+    Choose ``s_max`` a few relaxation times long; a solution without input whose
+    :math:`\Delta_h(s_{\max})` is still above 30 % of :math:`\Delta_h(0)` (beyond three Monte
+    Carlo errors) is refused with a ``ValueError`` rather than returned truncated.
+
+    **Clock.** The relaxation time of :math:`h` is :math:`\tau_h/\langle\sigma_z\rangle`. The
+    default transient and lag window use the fastest plausible clock
+    :math:`\bar s_z=\max(s_z,\langle\sigma_z\rangle)`, the mean gate taken at the largest
+    possible :math:`z` variance :math:`g_z^2Q(g_h^2+\sigma_I^2)`: :math:`\bar s_z=s_z` at
+    :math:`\alpha_z=0` and for :math:`\beta_z\le0` (so the defaults there are unchanged), while
+    for a gate that is closed at rest (:math:`\beta_z>0`) fluctuations of :math:`z` open it far
+    more often than :math:`s_z=1/(1+e^{\beta_z})` suggests (:math:`\beta_z=50`,
+    :math:`\alpha_z=100`: :math:`\bar s_z=0.28` against :math:`s_z=2\times10^{-22}`). The
+    Gaussian large start runs on the clock :math:`\tau_h/\bar s_z`. Each iterate's own
+    :math:`\langle\sigma_z\rangle` (at its :math:`\Delta_z(0)`) is checked against the default
+    transient, which must cover 3 of its relaxation times.
+
+    **Frozen states.** A sharp timescale gate (large :math:`\alpha_z`) can freeze the network:
+    units whose gate is shut keep their :math:`h`, and finite networks settle on a fixed point
+    (measured at :math:`g_h=3`, :math:`\alpha_z=100`, :math:`\beta_z=50`, :math:`N=1000`: 72-77 %
+    of the gates never open after :math:`t=300\tau_h`, :math:`\langle h^2\rangle` constant in
+    time). The sampled :math:`\Delta_h(s)` then does not decay inside the window, and the
+    solver raises the ``ValueError`` above, naming ``alpha_z`` and ``beta_z``.
+
+    **Limits.** A single-site path has at most :math:`2\times10^6` samples (transient plus
+    measured, and the circulant embedding), and an iteration at most
+    :math:`2.5\times10^8` single-site steps (``paths`` times samples, about a minute on one
+    core); larger requests raise a ``ValueError`` naming the argument behind them (``beta_z``
+    for a nearly closed timescale gate, e.g. :math:`\beta_z=50` at :math:`\alpha_z\le1`, where
+    :math:`\tau_h/\bar s_z\sim10^{21}`; ``s_max``, ``t_transient``, ``t_measure``, ``tau_z`` or
+    ``tau_r`` otherwise). Long paths are integrated in smaller blocks of paths (at most
+    :math:`2^{20}` samples per array).
 
     **Convergence.** The residual of an iteration is the largest change, over the last
     ``average`` iterations, of a few summaries (:math:`C_\phi(0)`, and :math:`\Delta_h(s)` at
@@ -447,7 +679,8 @@ def sampled_dmft(
     when :math:`C_\phi(0)<10^{-3}` has shrunk in three successive iterations (a small start
     in the bistable range of a sharp gate, below the unstable branch). The large
     start is the chaotic solution of :func:`gatebook.meanfield.gated_dmft` at :math:`\alpha_z=0`
-    (same other parameters) where it exists, else a profile of variance :math:`g_h^2`.
+    (same other parameters, on the clock :math:`\tau_h/\bar s_z`) where it exists, else a profile
+    of variance :math:`g_h^2` decaying over :math:`\tau_h/\bar s_z`.
 
     **Cost.** Per iteration, ``paths * (t_transient + t_measure) / dt`` single-site steps (a
     linear recursion, vectorised over paths) and about six FFTs of that length per path: with
@@ -466,7 +699,9 @@ def sampled_dmft(
     paths : int, optional
         Independent single-site paths per iteration (``>= 2``).
     s_max : float, optional
-        Largest lag (units of :math:`\tau_h`); the lag grid has spacing ``dt``.
+        Largest lag (units of :math:`\tau_h`); the lag grid has spacing ``dt``. Default
+        ``None``: :math:`\max(60,\,30\tau_h/\bar s_z,\,30\tau_z,\,30\tau_r)`, i.e. 60 unless the
+        clock or a gate is slow (see **Clock**).
     dt : float, optional
         Integration and sampling step.
     damping : float, optional
@@ -483,7 +718,8 @@ def sampled_dmft(
     average : int, optional
         Number of final iterates averaged (and the window of the drift test); ``>= 1``.
     t_transient : float, optional
-        Discarded initial time of each path; default :math:`10\,\tau_h(1+e^{\beta_z})+5\tau_z`.
+        Discarded initial time of each path; default :math:`10\,\tau_h/\bar s_z+5\tau_z`, which is
+        :math:`10\,\tau_h(1+e^{\beta_z})+5\tau_z` at :math:`\alpha_z=0` or :math:`\beta_z\le0`.
     t_measure : float, optional
         Measured time of each path, ``> s_max``; default ``2 * s_max``.
     start : {"large", "small"} or DMFTResult, optional
@@ -513,6 +749,13 @@ def sampled_dmft(
     DMFTConvergenceError
         If the residual is still above ``tol`` after ``max_iter`` iterations; its
         ``diagnostics`` hold the residual history and the last variance.
+    ValueError
+        For bad arguments; for a grid beyond the limits above, naming the argument behind it
+        (``beta_z`` for a nearly closed timescale gate); if an iterate's timescale gate is too
+        closed for the default transient (naming ``beta_z``); if :math:`\Delta_h` has not
+        decayed by ``s_max`` (naming ``s_max``, or ``alpha_z`` and ``beta_z`` for a frozen
+        state in the default window); if a correlation table needs a quadrature grid beyond
+        its cap (naming ``alpha_r`` or ``g_h``); for :math:`|\beta_z|>600`.
 
     Examples
     --------
@@ -526,8 +769,19 @@ def sampled_dmft(
     if isinstance(paths, numbers.Integral) and not isinstance(paths, bool) and paths < 2:
         raise ValueError(f"paths must be at least 2 (for a Monte Carlo error), got {paths}")
     paths = check_positive_int(paths, "paths")
-    s_max = check_positive_float(s_max, "s_max")
     dt = check_positive_float(dt, "dt")
+    user_s_max, user_transient, user_measure = s_max is not None, t_transient is not None, t_measure is not None
+    s_z = float(expit(-p["beta_z"]))
+    rate = _clock_rate(p)  # the mean timescale gate sets the clock: tau_h / rate
+    relaxation = p["tau_h"] / rate
+    if not np.isfinite(relaxation):
+        raise ValueError(
+            f"sampled_dmft: tau_h={p['tau_h']:g} with beta_z={p['beta_z']:g} gives a relaxation time tau_h / <sigma_z> "
+            "beyond the floating-point range"
+        )
+    if s_max is None:
+        s_max = max(60.0, 30.0 * relaxation, 30.0 * max(p["tau_z"], p["tau_r"]))
+    s_max = check_positive_float(s_max, "s_max")
     if dt > s_max / 4:
         raise ValueError(f"dt must be at most s_max / 4 (got dt={dt}, s_max={s_max})")
     damping = check_positive_float(damping, "damping")
@@ -541,21 +795,22 @@ def sampled_dmft(
         raise ValueError(f"min_iter ({min_iter}) must not exceed max_iter ({max_iter})")
     tol = _DEFAULT_TOL if tol is None else check_positive_float(tol, "tol")
     average = check_positive_int(average, "average")
-    s_z = float(expit(-p["beta_z"]))
     if t_transient is None:
-        t_transient = 10.0 * p["tau_h"] / s_z + 5.0 * p["tau_z"]
+        t_transient = 10.0 * p["tau_h"] / rate + 5.0 * p["tau_z"]
     t_transient = check_nonnegative_float(t_transient, "t_transient")
     t_measure = 2.0 * s_max if t_measure is None else check_positive_float(t_measure, "t_measure")
     if t_measure <= s_max:
         raise ValueError(f"t_measure must exceed s_max (got t_measure={t_measure}, s_max={s_max})")
     if not isinstance(start, DMFTResult):
         check_choice(start, "start", STARTS)
+    grid = _plan_grid(
+        p, rate, paths, s_max, dt, t_transient, t_measure, (user_s_max, user_transient, user_measure)
+    )
     rng = as_generator(seed)
 
-    n_lags = int(round(s_max / dt))
+    n_lags = grid[1]
     lags = dt * np.arange(n_lags + 1)
-    grid = (dt, n_lags, int(round(t_transient / dt)), int(round(t_measure / dt)) + 1)
-    c_phi = _initial_c_phi(start, lags, p)
+    c_phi = _initial_c_phi(start, lags, p, rate)
     s_r = float(expit(-p["beta_r"]))
     linear_stable = p["g_h"] * s_r < 1.0 and p["input_std"] == 0.0
     # the map is linear while the gate r stays in its linear range too: alpha_r^2 Delta_r small
@@ -568,7 +823,14 @@ def sampled_dmft(
     bar = progress_bar(total=max_iter, desc="sampling DMFT", enabled=progress)
     try:
         for _ in range(max_iter):
-            sample = _one_iteration(c_phi, p, grid, rng, paths)
+            try:
+                sample = _one_iteration(c_phi, p, grid, rng, paths)
+            except QuadratureGridError as err:
+                name = "alpha_r" if err.sharpness == max(p["alpha_r"], 2.0) and p["alpha_r"] > 2.0 else "g_h"
+                raise ValueError(
+                    f"sampled_dmft: {name}={p[name]:g} (alpha_r={p['alpha_r']:g}, beta_r={p['beta_r']:g}, "
+                    f"g_h={p['g_h']:g}) gives a correlation table the quadrature cannot resolve: {err}"
+                ) from err
             samples.append(sample)
             res = _drift(samples, average) if len(samples) > 1 else float("inf")
             residuals.append(res)
@@ -583,6 +845,10 @@ def sampled_dmft(
             if linear_stable and small:
                 quiescent = converged = True
                 break
+            if not user_transient:
+                # the default transient assumed the fastest plausible clock (rate); a gate that is
+                # closed at rest and opened only by fluctuations of z runs slower on a small iterate
+                _check_transient(p, sample.dz[0], t_transient)
             # converged once the drift stays below tol in two successive iterations
             if res < tol and residuals[-2] < tol and len(samples) > average and len(residuals) >= min_iter:
                 converged = True
@@ -640,10 +906,7 @@ def sampled_dmft(
         dh, dh_se = _mean_and_stderr(total[0], total[1], count)
         dr = np.mean([k.dr for k in kept], axis=0)
         dz = np.mean([k.dz for k in kept], axis=0)
-        mean_sigma_z = s_z
-        if p["alpha_z"] != 0.0:
-            a, b = p["alpha_z"], p["beta_z"]
-            mean_sigma_z = float(gaussian_average(lambda x: _gate(x, a, b), dz[0], sharpness=a))
+        mean_sigma_z = _mean_timescale_gate(p, float(dz[0]))
         params.update(
             variance_stderr=float(dh_se[0]),
             autocorrelation_stderr=dh_se,
@@ -655,6 +918,8 @@ def sampled_dmft(
             mean_sigma_z=mean_sigma_z,
             clipped_fraction=max(k.clipped for k in kept),
         )
+        if p["input_std"] == 0.0 and dh[-1] - 3.0 * dh_se[-1] > _UNDECAYED * dh[0]:
+            _refuse_undecayed(p, dh, dh_se, s_max, user_s_max, mean_sigma_z)
         # "fixed": Delta_h(s) does not decay (a static solution, possible with a static input)
         branch = "fixed" if dh[0] - dh[-1] < max(0.05 * dh[0], 3 * dh_se[0]) else "chaotic"
     return DMFTResult(

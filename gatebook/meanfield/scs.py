@@ -27,7 +27,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.interpolate import CubicSpline
 from scipy.linalg import eigh_tridiagonal
-from scipy.optimize import brentq
+from scipy.optimize import NoConvergence, brentq, newton_krylov
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from .._validation import check_choice, check_nonnegative_float, check_positive_float, check_positive_int
@@ -236,28 +236,52 @@ def _potential_solution(g, s, delta0):
 
 
 def _fourier_iteration(g, s, ds, start, damping, tol, max_iter):
-    r"""Damped fixed-point iteration :math:`\Delta\leftarrow\mathcal F^{-1}[\mathcal F[g^2C_\phi]/(1+\omega^2)]`."""
+    r"""Damped fixed-point iteration :math:`\Delta\leftarrow\mathcal F^{-1}[\mathcal F[g^2C_\phi]/(1+\omega^2)]`.
+
+    Near the onset (:math:`g\to1^+`) the linearised map has an eigenvalue close to 1, so the
+    damped iteration crawls and the last digits depend on round-off; once the update is below
+    :math:`10^{-4}\Delta_0` the fixed point is finished by Newton-Krylov
+    (:func:`scipy.optimize.newton_krylov`), which converges quadratically there too.
+    """
     n = s.size
     n_pad = 2 * n
     omega = 2.0 * np.pi * np.fft.rfftfreq(n_pad, d=ds)
     kernel = 1.0 / (1.0 + omega**2)
-    delta = start.copy()
-    residuals = []
-    for it in range(1, max_iter + 1):
+
+    def mapping(delta):
         d0 = max(float(np.max(delta)), 0.0)
         source = g * g * _tabulated_average(np.tanh, d0)(delta) if d0 > 0 else np.zeros_like(delta)
         padded = np.zeros(n_pad)
         padded[:n] = source
         # circular convolution on the padded grid keeps each value at its own lag
         new = np.fft.irfft(np.fft.rfft(padded) * kernel, n_pad)[:n]
-        new = 0.5 * (new + new[::-1])
+        return 0.5 * (new + new[::-1])
+
+    delta = start.copy()
+    residuals = []
+    polished_at = np.inf
+    for it in range(1, max_iter + 1):
+        new = mapping(delta)
         res = float(np.max(np.abs(new - delta)))
         residuals.append(res)
-        delta = (1.0 - damping) * delta + damping * new
         if not np.isfinite(res):
             break
         if res < tol:
-            return delta, it, residuals, True
+            return new, it, residuals, True
+        d0 = float(np.max(delta))
+        if d0 > 0 and res < 1e-4 * d0 and res < 0.1 * polished_at:
+            polished_at = res
+            try:
+                root = newton_krylov(lambda d: mapping(d) - d, new, f_tol=tol, maxiter=30,
+                                     tol_norm=lambda v: np.max(np.abs(v)))
+            except (NoConvergence, ValueError, FloatingPointError, np.linalg.LinAlgError):
+                root = None
+            if root is not None and abs(float(np.max(root)) - d0) < 1e-2 * d0:
+                final = float(np.max(np.abs(mapping(root) - root)))
+                if final < tol:
+                    residuals.append(final)
+                    return root, it, residuals, True
+        delta = (1.0 - damping) * delta + damping * new
     return delta, len(residuals), residuals, False
 
 

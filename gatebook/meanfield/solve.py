@@ -63,7 +63,9 @@ def dmft(
     :math:`\Delta_h(s)=\langle h(t)h(t+s)\rangle`.
 
     * ``method="iteration"`` (the default for :math:`\alpha_z=0`):
-      :func:`~gatebook.meanfield.gated.gated_dmft`, then, with ``lambda_max=True``,
+      :func:`~gatebook.meanfield.gated.gated_dmft` (exact for a soft output gate without
+      input, the Fourier iteration finished by Newton's method otherwise, on a lag window
+      that grows with :math:`\tau_{\rm eff}=\tau_h(1+e^{\beta_z})`), then, with ``lambda_max=True``,
       :func:`~gatebook.meanfield.gated.gated_lambda_max` (chapter 10's two-replica operator; on
       the quiescent branch the exact value at the origin). ``alpha_z`` must be 0.
     * ``method="sampling"`` (the default for :math:`\alpha_z\neq0`): the Monte Carlo solver

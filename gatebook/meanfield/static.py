@@ -21,10 +21,23 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize_scalar
+from scipy.special import expit, log_expit
 
 from .._validation import check_finite_float, check_nonnegative_float, check_positive_int
 from ._result import DMFTConvergenceError
-from .quadrature import gate, gaussian_average
+from .quadrature import MAX_GRID_POINTS, QuadratureGridError, _check_variance, gate, gaussian_average
+
+#: above this variance Q(Delta) is computed from 1 - Q on the scale of tanh (the grid in standard
+#: deviations would need 32 sqrt(Delta) points)
+_LARGE_VARIANCE = 1e4
+#: nodes of the trapezoid rule for 1 - Q in units of the argument of tanh: sech^2 u on [-40, 40]
+_SECH_U = np.linspace(-40.0, 40.0, 321)
+#: below this value of S_r, the fixed +-8 s.d. grid may miss the gate's open region far out in the
+#: tail (its truncation error is ~1e-15 absolute): S_r is recomputed around the integrand's mode
+_TINY_GATE_MOMENT = 1e-6
+#: half-width of that window around the mode, in standard deviations (the log-integrand, concave
+#: with curvature <= -1, drops by at least 60 there)
+_MODE_WINDOW = 11.0
 
 __all__ = [
     "zero_state_threshold",
@@ -47,29 +60,175 @@ def zero_state_threshold(beta_r) -> float:
     2.0
     """
     beta_r = check_finite_float(beta_r, "beta_r")
+    if beta_r > 700.0:
+        raise ValueError(f"beta_r={beta_r:g} is too large: the threshold 1 + e^beta_r leaves the floating-point range")
     return float(1.0 + np.exp(beta_r))
 
 
 def tanh_second_moment(delta):
     r"""Fixed-point order parameter :math:`Q(\Delta)=\int Dx\,\tanh^2(\sqrt\Delta\,x)` (chapter 10).
 
-    :math:`Q(\Delta)<\Delta` and :math:`Q(\Delta)/\Delta\to1` as :math:`\Delta\to0`.
-    Vectorised over ``delta``; uses :func:`~gatebook.meanfield.quadrature.gaussian_average`
-    with the sharpness of :math:`\tanh`.
+    :math:`Q(\Delta)<\Delta` and :math:`Q(\Delta)/\Delta\to1` as :math:`\Delta\to0`;
+    :math:`1-Q(\Delta)\simeq2/\sqrt{2\pi\Delta}` as :math:`\Delta\to\infty`.
+
+    Parameters
+    ----------
+    delta : float or array_like
+        Variances :math:`\Delta\ge0` (finite).
+
+    Returns
+    -------
+    float or ndarray
+        Same shape as ``delta``.
+
+    Notes
+    -----
+    Up to :math:`\Delta=10^4` it uses :func:`~gatebook.meanfield.quadrature.gaussian_average`
+    with the sharpness of :math:`\tanh` (a grid of :math:`32\sqrt\Delta` points). Above, where
+    that grid would keep growing, it uses the exact identity
+
+    .. math::
+
+        1-Q(\Delta)=\int Dx\,\mathrm{sech}^2(\sqrt\Delta\,x)
+        =\frac{1}{\sqrt\Delta}\int du\,\mathrm{sech}^2(u)\,\varphi\big(u/\sqrt\Delta\big),
+
+    with :math:`\varphi` the standard normal density, by the trapezoid rule on
+    :math:`u\in[-40,40]` (spacing 1/4; error below :math:`10^{-16}`), so any finite
+    :math:`\Delta` (e.g. :math:`g_h^2` at :math:`g_h=1+e^{50}`) costs the same.
+
+    Examples
+    --------
+    >>> round(float(tanh_second_moment(1.0)), 10)
+    0.3942944906
     """
-    return gaussian_average(lambda x: np.tanh(x) ** 2, delta)
+    d = _check_variance(delta)
+    big = d > _LARGE_VARIANCE
+    if not np.any(big):
+        return gaussian_average(lambda x: np.tanh(x) ** 2, delta)
+    out = np.empty(d.shape)
+    if np.any(~big):
+        out[~big] = gaussian_average(lambda x: np.tanh(x) ** 2, d[~big])
+    root = np.sqrt(d[big])[:, None]
+    u = _SECH_U
+    w = np.full(u.size, u[1] - u[0])
+    w[[0, -1]] *= 0.5
+    integrand = np.exp(-0.5 * (u[None, :] / root) ** 2) / np.cosh(u) ** 2
+    out[big] = 1.0 - (integrand @ w) / (np.sqrt(2.0 * np.pi) * root[:, 0])
+    return float(out) if out.ndim == 0 else out
 
 
 def gate_second_moment(delta_r, alpha_r=0.0, beta_r=0.0):
     r"""Mean squared output gate :math:`S_r(\Delta_r)=\int Dx\,\sigma_r^2(\sqrt{\Delta_r}\,x)` (chapter 10).
 
     Equals :math:`s_r^2=(1+e^{\beta_r})^{-2}` at :math:`\alpha_r=0` or :math:`\Delta_r=0`, and tends to
-    the probability that :math:`r>0`, i.e. :math:`1/2`, in the step-gate limit
-    :math:`\alpha_r\to\infty`. Sharp gates are averaged on a fine grid.
+    the probability that :math:`r>\beta_r/\alpha_r` in the step-gate limit
+    :math:`\alpha_r\to\infty` (:math:`1/2` at :math:`\beta_r=0`).
+
+    Parameters
+    ----------
+    delta_r : float or array_like
+        Variances :math:`\Delta_r\ge0` of the gate's input.
+    alpha_r : float, optional
+        Gate gain (``>= 0``).
+    beta_r : float, optional
+        Gate bias.
+
+    Returns
+    -------
+    float or ndarray
+        Same shape as ``delta_r``; accurate to about :math:`10^{-10}` **relative**, also where
+        :math:`S_r` is exponentially small.
+
+    Raises
+    ------
+    ValueError
+        Naming ``alpha_r`` if the gate is too sharp for its input's spread to be resolved
+        (:math:`\alpha_r\sqrt{\Delta_r}` above about :math:`2\times10^4`).
+
+    Notes
+    -----
+    Sharp gates are averaged on a fine grid (:func:`~gatebook.meanfield.quadrature.gaussian_average`
+    with sharpness :math:`\alpha_r`) spanning :math:`\pm8` standard deviations. With a closed gate
+    (large :math:`\beta_r>0`) the open region :math:`r>\beta_r/\alpha_r` can lie beyond that
+    range, where the grid's absolute error :math:`\sim10^{-15}` exceeds :math:`S_r` itself (at
+    :math:`\alpha_r=5`, :math:`\beta_r=50`, :math:`\Delta_r=1` it returned 5 % of the true
+    value). Wherever the grid gives :math:`S_r<10^{-6}`, the average is therefore recomputed as
+    :math:`e^{L^*}\int Dx\,e^{\ell(x)-L^*}` with the log-integrand
+    :math:`\ell(x)=2\log\sigma(\alpha_r\sqrt{\Delta_r}x-\beta_r)` plus the Gaussian's, which is
+    concave: a trapezoid rule on :math:`\pm11` standard deviations around its maximum
+    :math:`L^*` (found by bisection), with spacing :math:`\min(1/2,1/(4\alpha_r\sqrt{\Delta_r}))`.
+
+    Examples
+    --------
+    >>> gate_second_moment(0.7, 0.0, 0.0)
+    0.25
     """
     alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
     beta_r = check_finite_float(beta_r, "beta_r")
-    return gaussian_average(lambda x: gate(x, alpha_r, beta_r) ** 2, delta_r, sharpness=max(alpha_r, 2.0))
+    return _gate_moment(delta_r, alpha_r, beta_r, 2, "alpha_r")
+
+
+def _gate_moment(delta, alpha, beta, power, name):
+    r""":math:`\int Dx\,\sigma^k(\alpha\sqrt\Delta\,x-\beta)`, :math:`k=` ``power``, relative accuracy ~1e-10.
+
+    The grid average of :func:`~gatebook.meanfield.quadrature.gaussian_average`, recomputed
+    around the log-integrand's mode wherever it is below ``_TINY_GATE_MOMENT`` (see
+    :func:`gate_second_moment`); ``name`` (e.g. ``"alpha_r"``) is named in errors.
+    """
+    try:
+        out = gaussian_average(lambda x: gate(x, alpha, beta) ** power, delta, sharpness=max(alpha, 2.0))
+    except QuadratureGridError as err:
+        raise ValueError(
+            f"{name}={alpha:g} is too sharp for a gate average at variance {err.variance:.3g}: {err}"
+        ) from err
+    if alpha == 0.0:
+        return out  # a constant gate: the grid's weights sum to one, s^k exactly
+    values = np.array(out, dtype=float).reshape(-1)
+    tiny = values < _TINY_GATE_MOMENT
+    if np.any(tiny):
+        d = np.broadcast_to(np.asarray(delta, dtype=float), np.shape(out)).reshape(-1)
+        values[tiny] = _closed_gate_moment(d[tiny], alpha, beta, power, name)
+        out = float(values[0]) if np.ndim(out) == 0 else values.reshape(np.shape(out))
+    return out
+
+
+def _closed_gate_moment(delta, alpha, beta, power, name):
+    r"""Gate moment around the log-integrand's mode, for gates open only far out in the tail.
+
+    See :func:`gate_second_moment`; ``delta`` is a 1-D array, ``power`` the exponent :math:`k`.
+    """
+    a = alpha * np.sqrt(delta)  # gain in units of the standard deviation
+    out = np.empty(a.size)
+    for i, ai in enumerate(a):
+        if ai == 0.0:
+            out[i] = float(expit(-beta)) ** power
+            continue
+        # mode of l(x) = -x^2/2 + k log expit(a x - beta): l'(x) = -x + k a expit(beta - a x) is
+        # decreasing, >= 0 at x = 0 and <= 0 at x = k a
+        lo, hi = 0.0, power * ai
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            if -mid + power * ai * expit(beta - ai * mid) > 0.0:
+                lo = mid
+            else:
+                hi = mid
+            if hi - lo <= 1e-12 * max(1.0, hi):
+                break
+        mode = 0.5 * (lo + hi)
+        step = min(0.5, 0.25 / ai)
+        points = int(np.ceil(2.0 * _MODE_WINDOW / step)) + 1
+        if points > MAX_GRID_POINTS:
+            raise ValueError(
+                f"{name}={alpha:g} is too sharp for a gate average at variance {delta[i]:.3g}: "
+                f"{name} * sqrt(variance) = {ai:.3g} needs {points:.3g} points, more than {MAX_GRID_POINTS}"
+            )
+        x = mode + np.linspace(-_MODE_WINDOW, _MODE_WINDOW, points)
+        log_p = -0.5 * x**2 + power * log_expit(ai * x - beta)
+        peak = float(log_p.max())
+        w = np.full(points, x[1] - x[0])
+        w[[0, -1]] *= 0.5
+        out[i] = np.exp(peak) * float(np.exp(log_p - peak) @ w) / np.sqrt(2.0 * np.pi)
+    return out
 
 
 def _gain_ratio(delta, alpha_r, beta_r, g_r):
@@ -197,7 +356,11 @@ def static_mean_field(
     largest one (for :math:`\beta_r\ge0` the map is increasing). Without input it
     reaches :math:`\Delta_h=0` when :math:`g_h<g_{\rm topo}` (:func:`fixed_point_onset`); with a
     sharp gate and :math:`g_{\rm topo}<g_h<1+e^{\beta_r}` a small ``start`` selects the zero
-    branch instead. A nonzero limit is polished by Newton's method on
+    branch instead. The zero branch is declared once the iterate falls below
+    :math:`10^{-13}\min(\mathrm{start},1)`, so a huge start (e.g. :math:`g_h^2` at
+    :math:`g_h\sim1+e^{\beta_r}` for :math:`\beta_r=50`, where :math:`Q` is evaluated by the
+    large-variance identity of :func:`tanh_second_moment`) is not mistaken for a collapse when the
+    first step maps it to :math:`O(1)`. A nonzero limit is polished by Newton's method on
     :math:`T(\Delta)-\Delta`.
 
     Parameters
@@ -257,7 +420,9 @@ def static_mean_field(
         step = abs(new - x)
         steps.append(step)
         x = new
-        if noise == 0.0 and x <= 1e-13 * x0:
+        # collapsed onto the zero branch: relative to the start, but never above 1e-13 (a huge start
+        # such as g_h^2 at g_h ~ 1 + e^beta_r is mapped to O(1) in one step, which is no collapse)
+        if noise == 0.0 and x <= 1e-13 * min(x0, 1.0):
             branch = "zero"
             break
         if step <= 1e-9 * x:

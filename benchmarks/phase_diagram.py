@@ -1,9 +1,9 @@
 """Part III-b benchmarks (issue 5): mean-field theory against simulation, and phase diagrams.
 
 Imported by ``benchmarks/run.py`` (the lead wires the names in). Each ``bench_*`` function
-takes the runner's configuration ``cfg`` and a ``tools`` namespace with the runner's
-helpers (``timed``, ``paired``, ``result``) and returns a list of table rows. BLAS threads
-are pinned by the runner before numpy is imported.
+takes the runner's configuration ``cfg`` and a ``tools`` namespace with the timing helpers
+of ``benchmarks/timing.py`` (``timed``, ``paired``, ``result``) and returns a list of table
+rows. BLAS threads are pinned by the runner before numpy is imported.
 
 * ``phase_dmft_vs_sim`` -- one DMFT solve of the gated network (variance and
   :math:`\\lambda_{\\max}`, cold start) against one finite-:math:`N` simulation measuring
@@ -54,7 +54,7 @@ CONFIGS = {
 
 def dmft_solve(n: int, s_max: float, tol: float = 1e-9, lambda_tol: float = 1e-8):
     """One cold DMFT solve at :data:`POINT` and its :math:`\\lambda_{\\max}`: ``(variance, lambda_max)``."""
-    res = gated_dmft(POINT["g_h"], POINT["alpha_r"], n=n, s_max=s_max, tol=tol)
+    res = gated_dmft(POINT["g_h"], alpha_r=POINT["alpha_r"], n=n, s_max=s_max, tol=tol)
     return res.variance, gated_lambda_max(res, tol=lambda_tol)
 
 
@@ -131,13 +131,13 @@ if __name__ == "__main__":  # pragma: no cover - manual use: the runner's own he
     import argparse
     import types
 
-    import run  # benchmarks/run.py (pins the BLAS threads on import)
+    import timing  # benchmarks/timing.py (run with OPENBLAS_NUM_THREADS=1 to pin BLAS as run.py does)
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    tools = types.SimpleNamespace(timed=run.timed, paired=run.paired, result=run.result)
+    tools = types.SimpleNamespace(timed=timing.timed, paired=timing.paired, result=timing.result)
     cfgs = CONFIGS["quick" if args.quick else "full"]
     for name, bench in (("phase_dmft_vs_sim", bench_phase_dmft_vs_sim), ("phase_diagram_grid", bench_phase_diagram_grid)):
         for row in bench({**cfgs[name], "repeats": args.repeats}, tools):

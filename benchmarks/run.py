@@ -76,7 +76,6 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
-import gc  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import shutil  # noqa: E402
@@ -95,69 +94,9 @@ from gatebook.simulate import number_of_steps  # noqa: E402
 if BENCH_DIR not in sys.path:
     sys.path.insert(0, BENCH_DIR)
 
-from timing import paired_statistics  # noqa: E402  (benchmarks/timing.py)
-
-# --------------------------------------------------------------------------- timing
-
-
-def timed(fn):
-    """Wall time of one call of ``fn`` (after a garbage collection), and its result."""
-    gc.collect()
-    start = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - start, out
-
-
-def paired(candidate, baseline, repeats):
-    """Time ``candidate`` and ``baseline`` alternately, ``repeats`` pairs.
-
-    The order inside a pair alternates (CB, BC, CB, ...) so slow drifts of the machine
-    hit both sides equally. Returns the median per-pair ratio candidate/baseline, the
-    median time of each side, and all samples.
-    """
-    cand, base = [], []
-    for i in range(repeats):
-        if i % 2 == 0:
-            tc, _ = timed(candidate)
-            tb, _ = timed(baseline)
-        else:
-            tb, _ = timed(baseline)
-            tc, _ = timed(candidate)
-        cand.append(tc)
-        base.append(tb)
-    return paired_statistics(cand, base)
-
-
-def median_time(fn, repeats):
-    return statistics.median(timed(fn)[0] for _ in range(repeats))
-
-
-def result(name, *, value, target, unit, op="<=", times=None, details=None, note=""):
-    """One row of the table. ``target`` None means informational (no pass/fail)."""
-    if value is None or target is None:
-        passed = None
-    elif op == "<=":
-        passed = bool(value <= target)
-    else:
-        passed = bool(value >= target)
-    return {
-        "name": name,
-        "status": "INFO" if passed is None else ("PASS" if passed else "FAIL"),
-        "value": value,
-        "unit": unit,
-        "target": target,
-        "op": op,
-        "passed": passed,
-        "times_s": times or {},
-        "details": details or {},
-        "note": note,
-    }
-
-
-def skipped(name, reason):
-    return {"name": name, "status": "SKIP", "value": None, "unit": "", "target": None, "op": "",
-            "passed": None, "times_s": {}, "details": {}, "note": reason}
-
+# The timing helpers live one layer down, in benchmarks/timing.py (also used by the
+# benchmark modules, which therefore never import this runner); re-exported here.
+from timing import median_time, paired, paired_statistics, result, skipped, timed  # noqa: E402,F401
 
 # ------------------------------------------------------ 1. simulation vs bare mat-vecs
 

@@ -2,60 +2,77 @@
 
 The package behind the executable book. Chapters import it; the science lives here,
 tested. The common data path is parameters → model → simulate or solve → measure → figure.
+
+``import gatebook`` loads only the models and the chapter-1 measurements (numpy and
+scipy). Everything else is imported on first use (PEP 562): the figures and exercises
+(matplotlib), Part II's :mod:`~gatebook.learning` (torch), the mean-field theory
+:mod:`~gatebook.meanfield` and each chapter's experiment module. ``dir(gatebook)`` lists
+them all.
 """
 
-from . import exercises, plots
+
 from .correlations import autocorrelation, decay_time
 from .dynamical_system import DynamicalSystem, jacobian, jacobian_trace, jvp, vector_field
-from .explore import Explorable, explorable
 from .gated_network import GatedNetwork
 from .inputs import pulses
-from .integrators import global_error
 from .lyapunov import LyapunovResult, lyapunov_from_separation, lyapunov_spectrum, max_lyapunov
 from .random_network import RandomRateNetwork
-from .simulate import Trajectory, simulate
+from .simulate import Trajectory, global_error, simulate
 from .sweeps import Sweep, correlation_time_sweep, max_lyapunov_sweep, sweep
 
 __version__ = "0.1.0"
 
-# Imported on first use: Part II modules need torch, and each chapter's experiment module
-# is only needed by its chapter, so chapter 1 starts quickly.
-_LAZY_SUBMODULES = (
-    "anisotropy",
-    "learning",
-    "tasks",
-    "quiescent",  # chapter 6
-    "memory",  # chapter 7
-    "slow_modes",  # chapter 7
-    "r_gate",  # chapter 8
-    "meanfield",  # chapters 9-11
-)
+from ._lazy import lazy_names
 
-
-# Part III measurements, by module (numpy only; resolved on first use).
-_PART3 = {
-    "fixed_points": ("FixedPoint", "find_fixed_point", "find_fixed_points"),
-    "spectral_support": ("SupportBoundary", "support_function", "support_boundary", "inside_support"),
-    "dimension": ("kaplan_yorke_dimension", "participation_ratio", "covariance_spectrum"),
-    "timescales": ("speed", "rms_speed", "local_timescales", "closed_fraction"),
+#: Public names imported on first use: ``{name: submodule}``. A name equal to its
+#: submodule is the submodule itself.
+_LAZY = {
+    # interactive figures (matplotlib)
+    "Explorable": "explore",
+    "explorable": "explore",
+    # Part III measurements (chapters 6-8)
+    "FixedPoint": "fixed_points",
+    "find_fixed_point": "fixed_points",
+    "find_fixed_points": "fixed_points",
+    "SupportBoundary": "spectral_support",
+    "support_function": "spectral_support",
+    "support_boundary": "spectral_support",
+    "inside_support": "spectral_support",
+    "kaplan_yorke_dimension": "dimension",
+    "participation_ratio": "dimension",
+    "covariance_spectrum": "dimension",
+    "speed": "timescales",
+    "rms_speed": "timescales",
+    "local_timescales": "timescales",
+    "closed_fraction": "timescales",
+    # subpackages: figures and self-checks (matplotlib), Part II (torch), theory
+    "plots": "plots",
+    "exercises": "exercises",
+    "learning": "learning",
+    "meanfield": "meanfield",
+    # modules: the closed forms of the quiet state, metrics, tasks and experiments
+    "quiet_state": "quiet_state",  # chapters 6, 8, 10, 11
+    "explore": "explore",
+    "fixed_points": "fixed_points",
+    "spectral_support": "spectral_support",
+    "dimension": "dimension",
+    "timescales": "timescales",
+    "anisotropy": "anisotropy",  # chapter 5 (numpy)
+    "tasks": "tasks",  # Part II tasks (torch)
+    "presets": "presets",  # the paper's experiment settings (Part II)
+    "quiescent": "quiescent",  # chapter 6
+    "memory": "memory",  # chapter 7
+    "slow_modes": "slow_modes",  # chapter 7
+    "r_gate": "r_gate",  # chapter 8
+    "transitions": "transitions",  # chapter 10
 }
-_PART3_NAMES = {name: mod for mod, names in _PART3.items() for name in names}
 
 
-def __getattr__(name):
-    import importlib
+__getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY)
 
-    if name in _LAZY_SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    if name in _PART3_NAMES:
-        value = getattr(importlib.import_module(f"{__name__}.{_PART3_NAMES[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "DynamicalSystem",
-    "Explorable",
     "GatedNetwork",
     "LyapunovResult",
     "RandomRateNetwork",
@@ -64,8 +81,6 @@ __all__ = [
     "autocorrelation",
     "correlation_time_sweep",
     "decay_time",
-    "exercises",
-    "explorable",
     "global_error",
     "jacobian",
     "jacobian_trace",
@@ -74,9 +89,9 @@ __all__ = [
     "lyapunov_spectrum",
     "max_lyapunov",
     "max_lyapunov_sweep",
-    "plots",
     "pulses",
     "simulate",
     "sweep",
     "vector_field",
+    *_LAZY,
 ]

@@ -20,6 +20,9 @@ __all__ = [
     "check_state",
     "check_dtype",
     "as_generator",
+    "as_float64",
+    "check_model",
+    "MODEL_MEMBERS",
 ]
 
 
@@ -110,3 +113,56 @@ def as_generator(seed, name: str = "seed") -> np.random.Generator:
     if seed < 0:
         raise ValueError(f"{name} must be non-negative, got {seed}")
     return np.random.default_rng(int(seed))
+
+
+def as_float64(x, name: str) -> np.ndarray:
+    """Return ``x`` (array-like or torch tensor) as a finite float64 numpy array.
+
+    A torch tensor is detached and moved to the CPU first (torch itself is not imported
+    here). Raises :class:`TypeError` for complex or non-numeric input and
+    :class:`ValueError` for NaN or infinite entries.
+
+    >>> as_float64([1, 2], "x")
+    array([1., 2.])
+    """
+    if hasattr(x, "detach") and hasattr(x, "is_complex"):  # a torch tensor; torch not imported here
+        if x.is_complex():
+            raise TypeError(f"{name} must be real, got a complex tensor of dtype {x.dtype}")
+        x = x.detach().cpu()
+        if not (x.is_floating_point() or str(x.dtype).startswith(("torch.int", "torch.uint"))):
+            raise TypeError(f"{name} must be an array of real numbers, got a tensor of dtype {x.dtype}")
+        x = x.double().numpy()
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be an array of real numbers") from err
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
+    arr = arr.astype(np.float64, copy=False)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return arr
+
+
+#: The members of the :class:`gatebook.DynamicalSystem` protocol, which :func:`check_model`
+#: looks for (the protocol class lives one layer up, in :mod:`gatebook.dynamical_system`).
+MODEL_MEMBERS = ("dim", "vector_field", "jacobian", "jvp")
+
+
+def check_model(model) -> None:
+    """Check that ``model`` follows the :class:`gatebook.DynamicalSystem` protocol.
+
+    The same test as ``isinstance(model, DynamicalSystem)``: every member of
+    :data:`MODEL_MEMBERS` is present (and not ``None``). Raises :class:`TypeError` naming
+    what a model must provide otherwise.
+
+    >>> check_model(object())
+    Traceback (most recent call last):
+    ...
+    TypeError: model must provide dim, vector_field(x, t), jacobian(x, t) and jvp(x, V, t) (e.g. gatebook.RandomRateNetwork), got object
+    """
+    if not all(getattr(model, member, None) is not None for member in MODEL_MEMBERS):
+        raise TypeError(
+            "model must provide dim, vector_field(x, t), jacobian(x, t) and jvp(x, V, t) "
+            f"(e.g. gatebook.RandomRateNetwork), got {type(model).__name__}"
+        )

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_generator, check_nonnegative_float, check_positive_int
+from ._validation import as_float64, as_generator, check_nonnegative_float, check_positive_int
 
 __all__ = [
     "AnisotropyMetrics",
@@ -68,30 +68,9 @@ __all__ = [
 COLUMN_TOL = 1e-10
 
 
-def _as_float64(x, name: str) -> np.ndarray:
-    """Return ``x`` (array-like or torch tensor) as a finite float64 numpy array."""
-    if hasattr(x, "detach") and hasattr(x, "is_complex"):  # a torch tensor; torch not imported here
-        if x.is_complex():
-            raise TypeError(f"{name} must be real, got a complex tensor of dtype {x.dtype}")
-        x = x.detach().cpu()
-        if not (x.is_floating_point() or str(x.dtype).startswith(("torch.int", "torch.uint"))):
-            raise TypeError(f"{name} must be an array of real numbers, got a tensor of dtype {x.dtype}")
-        x = x.double().numpy()
-    try:
-        arr = np.asarray(x)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be an array of real numbers") from err
-    if arr.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
-    arr = arr.astype(np.float64, copy=False)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return arr
-
-
 def _check_spectrum(s, name: str = "s") -> np.ndarray:
     """Validate singular values (last axis) and return them sorted in descending order."""
-    arr = _as_float64(s, name)
+    arr = as_float64(s, name)
     if arr.ndim == 0:
         raise ValueError(f"{name} must have at least one axis (singular values along the last), got a scalar")
     if arr.shape[-1] == 0 or arr.size == 0:
@@ -135,7 +114,7 @@ def singular_values(M, top: int | None = None) -> np.ndarray:
     -------
     ndarray, shape (..., min(a, b)) or (..., top)
     """
-    M = _as_float64(M, "M")
+    M = as_float64(M, "M")
     if M.ndim < 2:
         raise ValueError(f"M must be a matrix or a stack of matrices of shape (..., a, b), got shape {M.shape}")
     if M.size == 0:
@@ -399,7 +378,7 @@ def gradient_anisotropy(
         With ``singular_values`` (all of them, descending), ``top`` equal to their number
         and ``columns_kept``.
     """
-    G = _as_float64(G, "G")
+    G = as_float64(G, "G")
     if G.ndim != 2:
         raise ValueError(f"G must be a matrix of shape (M examples, P parameters), got shape {G.shape}")
     n_rows, n_cols = G.shape

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .anisotropy import _as_float64
+from ._validation import as_float64
 from .anisotropy import participation_ratio as _spectrum_participation_ratio
 
 __all__ = ["kaplan_yorke_dimension", "covariance_spectrum", "participation_ratio"]
@@ -100,7 +100,7 @@ def kaplan_yorke_dimension(exponents) -> float:
 
 def _as_samples(states, name: str = "states") -> np.ndarray:
     """Validate ``states`` of shape (n_samples, n_units) and return it as finite float64."""
-    X = _as_float64(states, name)
+    X = as_float64(states, name)
     if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(
             f"{name} must have shape (n_samples, n_units) with both sizes positive, got {X.shape} "

@@ -27,7 +27,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ._validation import check_finite_float, check_state
+from ._validation import check_finite_float, check_model, check_state
 
 __all__ = [
     "DynamicalSystem",
@@ -41,7 +41,11 @@ __all__ = [
 
 @runtime_checkable
 class DynamicalSystem(Protocol):
-    """What :func:`gatebook.simulate` and the Lyapunov routines need from a model."""
+    """What :func:`gatebook.simulate` and the Lyapunov routines need from a model.
+
+    :func:`gatebook._validation.check_model` tests for these members (listed there as
+    ``MODEL_MEMBERS``) without importing this module; keep the two in step.
+    """
 
     dim: int
 
@@ -50,14 +54,6 @@ class DynamicalSystem(Protocol):
     def jacobian(self, x: np.ndarray, t: float = 0.0) -> np.ndarray: ...
 
     def jvp(self, x: np.ndarray, V: np.ndarray, t: float = 0.0) -> np.ndarray: ...
-
-
-def _check_model(model) -> None:
-    if not isinstance(model, DynamicalSystem):
-        raise TypeError(
-            "model must provide dim, vector_field(x, t), jacobian(x, t) and jvp(x, V, t) "
-            f"(e.g. gatebook.RandomRateNetwork), got {type(model).__name__}"
-        )
 
 
 def _check_tangent(V, dim: int) -> np.ndarray:
@@ -78,7 +74,7 @@ def _check_tangent(V, dim: int) -> np.ndarray:
 
 def vector_field(model, x, t: float = 0.0) -> np.ndarray:
     r"""Evaluate :math:`F(x, t)` for one state ``(dim,)`` or a batch ``(batch, dim)``."""
-    _check_model(model)
+    check_model(model)
     x = check_state(x, model.dim, "x")
     return model.vector_field(x, check_finite_float(t, "t"))
 
@@ -104,7 +100,7 @@ def jacobian(model, x, t: float = 0.0) -> np.ndarray:
     Build it only for eigenvalue figures: it costs :math:`O(d^2)` memory. Everything else
     should use :func:`jvp`. Chapter 1 introduces it.
     """
-    _check_model(model)
+    check_model(model)
     x = check_state(x, model.dim, "x", allow_batch=False)
     return model.jacobian(x, check_finite_float(t, "t"))
 
@@ -126,7 +122,7 @@ def jvp(model, x, V, t: float = 0.0) -> np.ndarray:
     ndarray, same shape as ``V``
         Equal to ``jacobian(model, x) @ V`` without forming the matrix.
     """
-    _check_model(model)
+    check_model(model)
     x = check_state(x, model.dim, "x", allow_batch=False)
     V = _check_tangent(V, model.dim)
     return model.jvp(x, V, check_finite_float(t, "t"))

@@ -37,12 +37,12 @@ from ._validation import (
     as_generator,
     check_choice,
     check_finite_float,
+    check_model,
     check_nonnegative_float,
     check_positive_float,
     check_positive_int,
     check_state,
 )
-from .dynamical_system import _check_model
 from .progress import progress_bar
 
 __all__ = ["FixedPoint", "find_fixed_point", "find_fixed_points"]
@@ -258,7 +258,7 @@ def find_fixed_point(
     >>> fp.converged, bool(np.linalg.norm(fp.state) < 1e-9), fp.is_stable
     (True, True, True)
     """
-    _check_model(model)
+    check_model(model)
     x = check_state(x0, model.dim, "x0", allow_batch=False).astype(np.float64)
     method = check_choice(method, "method", METHODS)
     t = check_finite_float(t, "t")
@@ -334,7 +334,7 @@ def find_fixed_points(
     list of FixedPoint
         The converged, distinct fixed points, ordered by :math:`\lVert x\rVert` (smallest first).
     """
-    _check_model(model)
+    check_model(model)
     n_starts = check_positive_int(n_starts, "n_starts")
     scale = check_nonnegative_float(scale, "scale")
     rng = as_generator(seed)

@@ -20,7 +20,8 @@ With :math:`\alpha_z=\alpha_r=0` the gates are the constants :math:`s_k=\sigma_k
 and the :math:`h`-dynamics is chapter 1's network with :math:`g_{\rm eff}=g_hs_r` and
 :math:`\tau_{\rm eff}=\tau_h/s_z` (:meth:`GatedNetwork.reduced_network`). The quiescent state
 :math:`h=z=r=0` is a fixed point for every parameter value; it is stable iff
-:math:`g_hs_r<1`, i.e. :math:`g_h<1+e^{\beta_r}` (:attr:`GatedNetwork.zero_state_threshold`).
+:math:`g_hs_r<1`, i.e. :math:`g_h<1+e^{\beta_r}` (:attr:`GatedNetwork.zero_state_threshold`);
+the closed forms of the quiet state are in :mod:`gatebook.quiet_state`.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from ._validation import (
     check_positive_int,
 )
 from .inputs import as_input, evaluate_input
+from .quiet_state import effective_gain, origin_disk, quiet_threshold
 from .random_network import RandomRateNetwork
 
 __all__ = ["GatedNetwork", "UnitQuantities"]
@@ -218,13 +220,19 @@ class GatedNetwork:
         :math:`N` the threshold moves by the :math:`O(N^{-1/2})` edge fluctuations of the
         spectrum of :math:`J^h`. With an external input the origin is no longer a fixed point
         and this threshold does not apply.
+
+        This network's value of :func:`gatebook.quiet_state.quiet_threshold`, where the
+        closed form lives (a :class:`ValueError` if :math:`e^{\beta_r}` overflows).
         """
-        return float(1.0 + np.exp(self.beta_r))
+        return quiet_threshold(self.beta_r)
 
     def origin_disk(self) -> tuple[float, float]:
-        r"""Centre and radius :math:`(-s_z/\tau_h,\ g_hs_rs_z/\tau_h)` of the :math:`hh`-block disk at the origin."""
-        s_z = self.s_z
-        return -s_z / self.tau_h, self.g_h * self.s_r * s_z / self.tau_h
+        r"""Centre and radius :math:`(-s_z/\tau_h,\ g_hs_rs_z/\tau_h)` of the :math:`hh`-block disk at the origin.
+
+        This network's value of :func:`gatebook.quiet_state.origin_disk`, where the closed
+        form lives.
+        """
+        return origin_disk(self.g_h, beta_r=self.beta_r, beta_z=self.beta_z, tau_h=self.tau_h)
 
     def _set_inputs(self, input_h, input_z, input_r, placement) -> None:
         self.input_h = as_input(input_h, self.N, "input_h")
@@ -271,8 +279,9 @@ class GatedNetwork:
         r"""Chapter 1's network that the :math:`h`-dynamics equals when :math:`\alpha_z=\alpha_r=0`.
 
         Returns :class:`RandomRateNetwork` on the *same* matrix :math:`J^h` with
-        :math:`g_{\rm eff}=g_hs_r` and :math:`\tau_{\rm eff}=\tau_h/s_z`. Exact for both
-        placements of the output gate (the gates are constants then).
+        :math:`g_{\rm eff}=g_hs_r` (:func:`gatebook.quiet_state.effective_gain`) and
+        :math:`\tau_{\rm eff}=\tau_h/s_z`. Exact for both placements of the output gate (the
+        gates are constants then).
         """
         if self.alpha_z != 0.0 or self.alpha_r != 0.0:
             raise ValueError(
@@ -282,7 +291,7 @@ class GatedNetwork:
         if self.input_h is not None:
             raise ValueError("reduced_network needs input_h=None: chapter 1's network has no external input")
         return RandomRateNetwork.from_couplings(
-            self.couplings_h, g=self.g_h * self.s_r, tau=self.tau_h / self.s_z
+            self.couplings_h, g=effective_gain(self.g_h, beta_r=self.beta_r), tau=self.tau_h / self.s_z
         )
 
     def initial_state(self, seed=None, trials: int | None = None, scale: float = 1.0) -> np.ndarray:

@@ -14,6 +14,9 @@ For :math:`\dot x = F(x, t)` with step :math:`h`:
 
   global error :math:`O(h^4)`.
 
+The step count that covers a duration is :func:`number_of_steps`; the measured error of
+each method is :func:`gatebook.simulate.global_error` (it runs the simulation driver).
+
 The *tangent* steps propagate perturbations :math:`Q` (columns are tangent vectors) with
 the exact linearisation of the same discrete map, stage by stage, so that Lyapunov
 exponents are those of the map that is actually simulated.
@@ -23,9 +26,27 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import check_positive_float
 from .dynamical_system import vector_field_and_jvp
 
-__all__ = ["global_error", "euler_step", "rk4_step", "euler_tangent_step", "rk4_tangent_step", "STEPPERS", "TANGENT_STEPPERS"]
+__all__ = [
+    "number_of_steps",
+    "euler_step",
+    "rk4_step",
+    "euler_tangent_step",
+    "rk4_tangent_step",
+    "STEPPERS",
+    "TANGENT_STEPPERS",
+]
+
+
+def number_of_steps(t_max: float, dt: float) -> int:
+    """Number of steps of size ``dt`` that cover ``t_max`` (rounded to the nearest whole step)."""
+    t_max = check_positive_float(t_max, "t_max")
+    dt = check_positive_float(dt, "dt")
+    if dt > t_max:
+        raise ValueError(f"dt ({dt}) must not exceed t_max ({t_max})")
+    return max(1, int(round(t_max / dt)))
 
 
 def euler_step(model, x, t: float, dt: float):
@@ -64,37 +85,18 @@ STEPPERS = {"euler": euler_step, "rk4": rk4_step}
 TANGENT_STEPPERS = {"euler": euler_tangent_step, "rk4": rk4_tangent_step}
 
 
-def global_error(model, x0, t_max: float, dts, method: str = "rk4", reference_dt: float | None = None):
-    r"""Error at time ``t_max`` of Euler or RK4 runs with steps ``dts``, against a fine reference.
+def __getattr__(name):
+    # global_error moved to gatebook.simulate (it runs simulate, which imports this module).
+    if name == "global_error":
+        import warnings
 
-    The reference is RK4 with ``reference_dt`` (default: the smallest ``dt`` divided by 16).
-    A method of order :math:`p` has error :math:`\propto dt^{p}`: a log–log slope of 1 for
-    Euler and 4 for RK4 (chapter 1 uses this to choose ``dt``).
+        from .simulate import global_error
 
-    Returns
-    -------
-    ndarray, shape (len(dts),)
-        Euclidean norm of the state error at ``t_max`` divided by :math:`\sqrt{\rm dim}`.
-    """
-    from ._validation import check_choice, check_positive_float, check_state
-    from .simulate import number_of_steps, simulate
-
-    method = check_choice(method, "method", STEPPERS)
-    t_max = check_positive_float(t_max, "t_max")
-    x0 = check_state(x0, model.dim, "x0", allow_batch=False)
-    dts = np.atleast_1d(np.asarray(dts, dtype=np.float64))
-    for dt in dts:
-        check_positive_float(float(dt), "dts")
-        if abs(t_max / dt - round(t_max / dt)) > 1e-9 * t_max / dt:
-            raise ValueError(f"every entry of dts must divide t_max exactly; {dt} does not divide {t_max}")
-    if reference_dt is None:
-        reference_dt = dts.min() / 16.0
-    reference_dt = check_positive_float(reference_dt, "reference_dt")
-
-    def final_state(dt, scheme):
-        n_steps = number_of_steps(t_max, dt)
-        return simulate(model, t_max, dt, x0, method=scheme, record_every=n_steps).states[-1]
-
-    reference = final_state(reference_dt, "rk4")
-    errors = [np.linalg.norm(final_state(float(dt), method) - reference) / np.sqrt(model.dim) for dt in dts]
-    return np.asarray(errors)
+        warnings.warn(
+            "gatebook.integrators.global_error moved to gatebook.simulate.global_error "
+            "(also gatebook.global_error); this alias will be removed",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return global_error
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

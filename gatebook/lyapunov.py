@@ -30,15 +30,15 @@ from ._linalg import orthonormalise
 from ._validation import (
     as_generator,
     check_choice,
+    check_model,
     check_nonnegative_float,
     check_positive_float,
     check_positive_int,
     check_state,
 )
-from .dynamical_system import _check_model, jacobian_trace
-from .integrators import STEPPERS, TANGENT_STEPPERS
+from .dynamical_system import jacobian_trace
+from .integrators import STEPPERS, TANGENT_STEPPERS, number_of_steps
 from .progress import progress_bar
-from .simulate import number_of_steps
 
 __all__ = ["LyapunovResult", "lyapunov_spectrum", "max_lyapunov", "lyapunov_from_separation"]
 
@@ -196,7 +196,7 @@ def lyapunov_spectrum(
     >>> bool(res.exponents[0] > 0)
     True
     """
-    _check_model(model)
+    check_model(model)
     k = check_positive_int(k, "k")
     if k > model.dim:
         raise ValueError(f"k must be at most the state dimension {model.dim}, got {k}")
@@ -329,7 +329,7 @@ def lyapunov_from_separation(
 
     Returns a :class:`LyapunovResult` with ``k = 1`` (``mean_trace`` is NaN: not measured).
     """
-    _check_model(model)
+    check_model(model)
     dt = check_positive_float(dt, "dt")
     t_transient = check_nonnegative_float(t_transient, "t_transient")
     n_measure = number_of_steps(check_positive_float(t_measure, "t_measure"), dt)

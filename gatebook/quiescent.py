@@ -22,7 +22,8 @@ This module computes that spectrum (:func:`origin_spectrum`, :func:`origin_growt
 measures the growth rate of small perturbations by simulating the full nonlinear network
 (:func:`perturbation_growth`, :func:`growth_rate_sweep`), brackets the threshold by
 bisection on decay / non-decay (:func:`bracket_quiescent_threshold`) and checks the exact
-reduction to chapter 1's network (:func:`reduction_check`).
+reduction to chapter 1's network (:func:`reduction_check`). The large-:math:`N` closed forms
+(threshold, disk, growth rate) live in :mod:`gatebook.quiet_state`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import numpy as np
 from ._validation import check_choice, check_positive_float, check_positive_int
 from .gated_network import GatedNetwork
 from .progress import progress_bar
+from .quiet_state import quiet_growth_rate
 from .simulate import Trajectory, number_of_steps, simulate
 
 __all__ = [
@@ -229,7 +231,9 @@ def origin_growth_rate(net) -> GrowthRate:
         \lambda_{\max}^{(\infty)}=\frac{s_z}{\tau_h}\big(g_hs_r-1\big),
 
     for this network's :math:`J^h` (eigenvalues :math:`w_k`) and for :math:`N\to\infty`,
-    where the circular law puts the rightmost :math:`w_k` at 1.
+    where the circular law puts the rightmost :math:`w_k` at 1. The large-:math:`N` value is the
+    closed form :func:`gatebook.quiet_state.quiet_growth_rate`; this function adds the
+    measurement on the network's own :math:`J^h`.
 
     Examples
     --------
@@ -240,8 +244,8 @@ def origin_growth_rate(net) -> GrowthRate:
     """
     net = _check_quiet(net)
     a = float(coupling_eigenvalues(net).real.max())
-    rate = net.s_z / net.tau_h
-    return GrowthRate(finite_N=rate * (net.g_h * net.s_r * a - 1.0), large_N=rate * (net.g_h * net.s_r - 1.0))
+    large_N = quiet_growth_rate(net.g_h, beta_r=net.beta_r, beta_z=net.beta_z, tau_h=net.tau_h)
+    return GrowthRate(finite_N=net.s_z / net.tau_h * (net.g_h * net.s_r * a - 1.0), large_N=large_N)
 
 
 def finite_size_threshold(net) -> float:

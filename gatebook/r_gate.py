@@ -19,20 +19,22 @@ Both dimensions are reported **per unit**, :math:`D/N` (not per state dimension 
 the gate coordinates only relax towards values set by :math:`h`.
 
 Closed forms used as checks: at the quiet state the :math:`hh`-block eigenvalues fill the disk
-of radius :func:`origin_spectral_radius` :math:`=g_hs_rs_z/\tau_h` around :math:`-s_z/\tau_h`; at
-:math:`\alpha_r=0` the network is chapter 1's with :math:`g_{\rm eff}=g_hs_r` (:func:`effective_gain`),
-so :math:`\beta_r` alone sets the gain; :math:`\langle\sigma_r^2\rangle` equals :math:`s_r^2` at
+of radius :math:`g_hs_rs_z/\tau_h` around :math:`-s_z/\tau_h`
+(:func:`gatebook.quiet_state.origin_disk`); at :math:`\alpha_r=0` the network is chapter 1's
+with :math:`g_{\rm eff}=g_hs_r` (:func:`gatebook.quiet_state.effective_gain`), so :math:`\beta_r`
+alone sets the gain; :math:`\langle\sigma_r^2\rangle` equals :math:`s_r^2` at
 :math:`\alpha_r=0` and tends to :math:`P(r>\beta_r/\alpha_r)` for a step gate
 (:func:`gate_second_moment`, :func:`step_gate_second_moment`).
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.special import erfc, expit
+from scipy.special import erfc
 
 from ._validation import (
     as_generator,
@@ -43,6 +45,7 @@ from ._validation import (
     check_positive_int,
     check_state,
 )
+from . import quiet_state
 from .dimension import kaplan_yorke_dimension, participation_ratio
 from .meanfield.static import gate_second_moment as _mean_square_gate
 from .gated_network import GatedNetwork
@@ -57,12 +60,12 @@ __all__ = [
     "RGateMeasurement",
     "RGateSweep",
     "dimension_spectrum",
-    "effective_gain",
+    "effective_gain",  # deprecated: gatebook.quiet_state (removed next release)
     "gate_second_moment",
     "jacobian_cloud",
     "measure_r_gate",
-    "origin_spectral_radius",
-    "quiet_lambda_max",
+    "origin_spectral_radius",  # deprecated: gatebook.quiet_state.origin_disk (removed next release)
+    "quiet_lambda_max",  # deprecated: gatebook.quiet_state (removed next release)
     "r_gate_sweep",
     "step_gate_second_moment",
 ]
@@ -77,60 +80,46 @@ QUIET_VARIANCE = 1e-10
 ATOM_TOL = 1e-8
 
 
-# -- closed forms ---------------------------------------------------------------------
+# -- deprecated closed forms (moved to gatebook.quiet_state) ---------------------------------
+def _moved(old: str, new: str) -> None:
+    message = f"gatebook.r_gate.{old} is deprecated: use gatebook.quiet_state.{new}"
+    warnings.warn(message, DeprecationWarning, stacklevel=3)  # points at the shim's caller
+
+
 def effective_gain(g_h: float, beta_r: float = 0.0) -> float:
-    r"""Gain of chapter 1's network that a soft-gated network (:math:`\alpha_r=0`) equals.
+    """Deprecated: use :func:`gatebook.quiet_state.effective_gain` (``beta_r`` by keyword).
 
-    .. math:: g_{\rm eff}=g_h\,s_r=\frac{g_h}{1+e^{\beta_r}} .
-
-    With :math:`\alpha_r=0` the output gate is the constant :math:`s_r=\sigma_r(0)`, so it
-    only rescales the coupling (chapters 6 and 8). The quiet state loses stability at
-    :math:`g_{\rm eff}=1`.
-
-    Examples
-    --------
-    >>> effective_gain(3.0, 0.0)
-    1.5
+    .. deprecated::
+        Moved to :mod:`gatebook.quiet_state`; this name will be removed in the next release.
     """
-    g_h = check_nonnegative_float(g_h, "g_h")
-    beta_r = check_finite_float(beta_r, "beta_r")
-    return g_h * float(expit(-beta_r))
+    _moved("effective_gain", "effective_gain")
+    return quiet_state.effective_gain(g_h, beta_r=beta_r)
 
 
 def origin_spectral_radius(g_h: float, beta_r: float = 0.0, beta_z: float = 0.0, tau_h: float = 1.0) -> float:
-    r"""Radius of the disk that the :math:`hh`-block eigenvalues fill at the quiet state (chapter 8).
+    """Deprecated: the radius is ``gatebook.quiet_state.origin_disk(g_h, ...)[1]``.
 
-    .. math:: \rho_0=\frac{g_h\,s_r\,s_z}{\tau_h},\qquad s_k=\frac1{1+e^{\beta_k}},
-
-    centred at :math:`-s_z/\tau_h`. At :math:`h=z=r=0` the gates sit at rest whatever
-    :math:`\alpha_z,\alpha_r`, and the block is :math:`(s_z/\tau_h)(-\mathbb 1+g_hs_rJ^h)`
-    (circular law). This is :meth:`GatedNetwork.origin_disk` written with parameters only.
-
-    Examples
-    --------
-    >>> origin_spectral_radius(3.0, beta_r=0.0, beta_z=0.0)
-    0.75
+    .. deprecated::
+        Moved to :func:`gatebook.quiet_state.origin_disk`, which returns ``(centre, radius)``;
+        this name will be removed in the next release.
     """
-    g_h = check_nonnegative_float(g_h, "g_h")
-    s_r = float(expit(-check_finite_float(beta_r, "beta_r")))
-    s_z = float(expit(-check_finite_float(beta_z, "beta_z")))
-    tau_h = check_positive_float(tau_h, "tau_h")
-    return g_h * s_r * s_z / tau_h
+    _moved("origin_spectral_radius", "origin_disk (its radius)")
+    return quiet_state.origin_disk(g_h, beta_r=beta_r, beta_z=beta_z, tau_h=tau_h)[1]
 
 
 def quiet_lambda_max(model: GatedNetwork) -> float:
-    r"""Largest Lyapunov exponent of the quiet state when it is stable (large-:math:`N` prediction).
+    """Deprecated: use :func:`gatebook.quiet_state.quiet_lambda_max` with the model's parameters and ``tau_z``.
 
-    .. math:: \lambda_{\max}=\max\Big\{\frac{s_z}{\tau_h}(g_hs_r-1),\;-\frac1{\tau_z},\;-\frac1{\tau_r}\Big\},
-
-    the rightmost point of the :math:`hh` disk and the two gate eigenvalues. Valid for
-    :math:`g_hs_r<1` (below :attr:`GatedNetwork.zero_state_threshold`); at finite :math:`N`
-    the edge of the spectrum of :math:`J^h` moves by :math:`O(N^{-1/2})`.
+    .. deprecated::
+        Moved to :func:`gatebook.quiet_state.quiet_lambda_max`; for a network pass
+        ``tau_z=model.tau_z``, which adds the :math:`z` block. This name will be removed in the
+        next release.
     """
+    _moved("quiet_lambda_max", "quiet_lambda_max (with tau_z=model.tau_z)")
     if not isinstance(model, GatedNetwork):
         raise TypeError(f"model must be a GatedNetwork, got {type(model).__name__}")
-    centre, radius = model.origin_disk()
-    return float(max(centre + radius, -1.0 / model.tau_z, -1.0 / model.tau_r))
+    return quiet_state.quiet_lambda_max(model.g_h, beta_r=model.beta_r, beta_z=model.beta_z, tau_h=model.tau_h,
+                                        tau_r=model.tau_r, tau_z=model.tau_z)
 
 
 def gate_second_moment(alpha_r: float, beta_r: float, r_std: float) -> float:
@@ -147,15 +136,21 @@ def gate_second_moment(alpha_r: float, beta_r: float, r_std: float) -> float:
     gate parameters first) of :func:`gatebook.meanfield.gate_second_moment`, whose grid resolves
     sharp gates (Gauss-Hermite nodes are too coarse for them).
 
-    Examples
-    --------
-    >>> round(gate_second_moment(0.0, 0.0, 1.0), 6)
-    0.25
+    .. deprecated:: 0.2
+       Use :func:`gatebook.meanfield.gate_second_moment` (``r_std**2`` first, gate parameters
+       by keyword); this spelling is removed in the next release.
     """
+    warnings.warn(
+        "gatebook.r_gate.gate_second_moment(alpha_r, beta_r, r_std) is deprecated: use "
+        "gatebook.meanfield.gate_second_moment(r_std**2, alpha_r=alpha_r, beta_r=beta_r), the one "
+        "signature (variance first, gate parameters by keyword)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
     alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
     beta_r = check_finite_float(beta_r, "beta_r")
     r_std = check_nonnegative_float(r_std, "r_std")
-    return float(_mean_square_gate(r_std**2, alpha_r, beta_r))
+    return float(_mean_square_gate(r_std**2, alpha_r=alpha_r, beta_r=beta_r))
 
 
 def step_gate_second_moment(threshold: float, r_std: float) -> float:
@@ -259,7 +254,7 @@ def jacobian_cloud(model: GatedNetwork, states, *, boundary: bool = True, resolu
     ``states`` is one state ``(3N,)`` or several ``(n_states, 3N)`` (e.g. sampled from a
     trajectory after its transient). The radius of the cloud is measured about
     :math:`-s_z/\tau_h`, leaving out the exact gate eigenvalues :math:`-1/\tau_z,-1/\tau_r`
-    (:class:`JacobianCloud`). At the quiet state it is :func:`origin_spectral_radius` times the
+    (:class:`JacobianCloud`). At the quiet state it is the radius of :func:`gatebook.quiet_state.origin_disk` times the
     spectral radius of :math:`J^h` (1 for large :math:`N`); at :math:`\alpha_z=\alpha_r=0` every
     :math:`h`-eigenvalue is :math:`s_z/\tau_h` times an eigenvalue of
     :math:`-\mathbb 1+g_hs_rJ^h\mathrm D(\phi')`, so the cloud is centred there. The boundary is

@@ -28,16 +28,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_positive_float
-from .anisotropy import _as_float64
-from .dynamical_system import _check_model
+from ._validation import as_float64, check_model, check_positive_float
 from .simulate import Trajectory
 
 __all__ = ["speed", "rms_speed", "local_timescales", "closed_fraction"]
 
 
 def _check_states(states, dim: int, name: str = "states") -> np.ndarray:
-    states = _as_float64(states, name)
+    states = as_float64(states, name)
     if states.ndim not in (2, 3) or states.shape[-1] != dim or states.shape[0] == 0:
         raise ValueError(
             f"{name} must have shape (n_records, {dim}) or (n_records, trials, {dim}), got {states.shape}"
@@ -62,7 +60,7 @@ def _unpack_trajectory(model, trajectory):
             f"got {type(trajectory).__name__}"
         )
     states = _check_states(states, model.dim)
-    times = _as_float64(times, "times")
+    times = as_float64(times, "times")
     if times.ndim != 1 or times.shape[0] != states.shape[0]:
         raise ValueError(
             f"times must have shape ({states.shape[0]},), one time per record of states, got {times.shape}"
@@ -83,7 +81,7 @@ def _h_velocity(model, trajectory) -> np.ndarray:
     call over all records; models with time-dependent inputs, or models that do not
     declare ``has_time_dependent_inputs``, in one batched call per record time.
     """
-    _check_model(model)
+    check_model(model)
     states, times = _unpack_trajectory(model, trajectory)
     time_dependent = getattr(model, "has_time_dependent_inputs", True)
     if not time_dependent:
@@ -163,7 +161,7 @@ def _gate_values(model, states) -> np.ndarray:
         )
     if isinstance(states, Trajectory):
         states = states.states
-    x = _as_float64(states, "states")
+    x = as_float64(states, "states")
     if x.ndim not in (1, 2, 3) or x.shape[-1] != model.dim or x.size == 0:
         raise ValueError(
             f"states must have shape ({model.dim},), (n_records, {model.dim}) or "

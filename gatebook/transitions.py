@@ -30,10 +30,10 @@ input inside the bracket of :math:`\sigma_z`, all time constants 1, :math:`\beta
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import expit
 
 from . import meanfield
 from ._validation import (
@@ -45,14 +45,14 @@ from ._validation import (
 from .gated_network import GatedNetwork
 from .lyapunov import max_lyapunov
 from .progress import progress_bar
-from .r_gate import origin_spectral_radius
+from .quiet_state import effective_gain, quiet_lambda_max, quiet_threshold
 from .simulate import simulate
 
 __all__ = [
     "Thresholds",
     "thresholds",
     "threshold_table",
-    "quiet_exponent",
+    "quiet_exponent",  # deprecated: gatebook.quiet_state.quiet_lambda_max (removed next release)
     "BranchCurve",
     "branch_curve",
     "HysteresisSweep",
@@ -166,7 +166,7 @@ def thresholds(alpha_r, beta_r=0.0, g_r=1.0, *, tol=1e-3, n=1024, s_max=60.0) ->
         g_r=g_r,
         g_topo=float(meanfield.fixed_point_onset(alpha_r, beta_r, g_r)),
         g_chaos=float(meanfield.chaos_onset(alpha_r, beta_r, g_r, tol=tol, n=n, s_max=s_max)),
-        g_quiet=float(meanfield.zero_state_threshold(beta_r)),
+        g_quiet=float(quiet_threshold(beta_r)),
     )
 
 
@@ -234,31 +234,25 @@ def loop_gain(delta, g_h, alpha_r=0.0, beta_r=0.0, g_r=1.0):
     beta_r = check_finite_float(beta_r, "beta_r")
     g_r = check_nonnegative_float(g_r, "g_r")
     q = meanfield.tanh_second_moment(d)
-    return g_h**2 * meanfield.gate_second_moment(g_r**2 * q, alpha_r, beta_r) * q / d
+    return g_h**2 * meanfield.gate_second_moment(g_r**2 * q, alpha_r=alpha_r, beta_r=beta_r) * q / d
 
 
 # -- branch curves ---------------------------------------------------------------------------
 def quiet_exponent(g_h, beta_r=0.0, beta_z=0.0, tau_h=1.0, tau_z=1.0, tau_r=1.0):
-    r"""Largest exponent of the quiet state :math:`h=z=r=0` (large :math:`N`; chapters 6 and 10).
+    """Deprecated: use :func:`gatebook.quiet_state.quiet_lambda_max` with ``tau_z`` given (the network's value).
 
-    .. math:: \lambda_0=\max\Big\{\frac{s_z}{\tau_h}\big(g_hs_r-1\big),\,-\frac1{\tau_z},\,-\frac1{\tau_r}\Big\},
-
-    negative below :math:`g_h=1+e^{\beta_r}`. Vectorised over ``g_h``; the parameter form of
-    :func:`gatebook.r_gate.quiet_lambda_max`.
-
-    Examples
-    --------
-    >>> round(quiet_exponent(1.9), 6)   # (1/2)(1.9/2 - 1)
-    -0.025
+    .. deprecated::
+        Moved to :func:`gatebook.quiet_state.quiet_lambda_max`, the home of every closed form of
+        the quiet state; pass ``tau_z`` (here 1 by default) to count the :math:`z` block. This
+        name will be removed in the next release.
     """
-    g = np.asarray(g_h, dtype=float)
-    if not np.all(np.isfinite(g)) or np.any(g < 0):
-        raise ValueError("g_h must be finite and non-negative")
-    s_z = float(expit(-check_finite_float(beta_z, "beta_z")))
-    tau_h = check_positive_float(tau_h, "tau_h")
-    edge = -s_z / tau_h + np.vectorize(lambda v: origin_spectral_radius(v, beta_r, beta_z, tau_h))(g)
-    out = np.maximum(edge, max(-1.0 / check_positive_float(tau_z, "tau_z"), -1.0 / check_positive_float(tau_r, "tau_r")))
-    return float(out) if out.ndim == 0 else out
+    warnings.warn(
+        "gatebook.transitions.quiet_exponent is deprecated: use gatebook.quiet_state.quiet_lambda_max "
+        "(with tau_z=1.0 for the network's z block)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return quiet_lambda_max(g_h, beta_r=beta_r, beta_z=beta_z, tau_h=tau_h, tau_r=tau_r, tau_z=tau_z)
 
 
 @dataclass
@@ -276,7 +270,8 @@ class BranchCurve:
     lambda_chaotic : ndarray, shape (n,)
         DMFT :math:`\lambda_{\max}` on the chaotic branch (``nan`` where there is none).
     lambda_quiet : ndarray, shape (n,)
-        :func:`quiet_exponent`: the exponent of the quiet state (it is unstable where positive).
+        :func:`gatebook.quiet_state.quiet_lambda_max` (network, :math:`\tau_z=1`): the exponent of the
+        quiet state (it is unstable where positive).
     branch : tuple of str
         ``"chaotic"`` or ``"quiescent"`` per gain (``"failed"`` if the solver did not converge).
     method : str
@@ -369,7 +364,6 @@ def branch_curve(g_values, alpha_r, beta_r=0.0, *, g_r=1.0, lambda_max=True, n=1
     g_r = check_nonnegative_float(g_r, "g_r")
     n = check_positive_int(n, "n")
     s_max = check_positive_float(s_max, "s_max")
-    s_r = float(expit(-beta_r))
     variance = np.zeros(g.size)
     lam = np.full(g.size, np.nan)
     branch = ["quiescent"] * g.size
@@ -378,7 +372,7 @@ def branch_curve(g_values, alpha_r, beta_r=0.0, *, g_r=1.0, lambda_max=True, n=1
         method = "scs-reduction"
         tau_eff = 2.0  # tau_h / s_z with beta_z = 0
         for j in progress_bar(range(g.size), total=g.size, desc="DMFT branch", enabled=progress):
-            g_eff = g[j] * s_r
+            g_eff = effective_gain(g[j], beta_r=beta_r)
             if g_eff > 1.0:
                 variance[j] = meanfield.scs_variance(g_eff)
                 branch[j] = "chaotic"
@@ -389,7 +383,7 @@ def branch_curve(g_values, alpha_r, beta_r=0.0, *, g_r=1.0, lambda_max=True, n=1
         start = "large"
         for j in progress_bar(range(g.size - 1, -1, -1), total=g.size, desc="DMFT branch", enabled=progress):
             try:
-                res = meanfield.gated_dmft(g[j], alpha_r, beta_r, g_r=g_r, n=n, s_max=s_max, start=start)
+                res = meanfield.gated_dmft(g[j], alpha_r=alpha_r, beta_r=beta_r, g_r=g_r, n=n, s_max=s_max, start=start)
             except meanfield.DMFTConvergenceError:
                 variance[j] = np.nan
                 branch[j] = "failed"
@@ -409,7 +403,7 @@ def branch_curve(g_values, alpha_r, beta_r=0.0, *, g_r=1.0, lambda_max=True, n=1
         g_r=g_r,
         variance=variance,
         lambda_chaotic=lam,
-        lambda_quiet=np.asarray(quiet_exponent(g, beta_r), dtype=float).reshape(g.shape),
+        lambda_quiet=np.asarray(quiet_lambda_max(g, beta_r=beta_r, tau_z=1.0), dtype=float).reshape(g.shape),
         branch=tuple(branch),
         method=method,
         results=results,
@@ -683,7 +677,7 @@ def input_induced_chaos(
     th_branch = ["not computed"] * sig.size
     if theory:
         for j, s in enumerate(sig):
-            res = meanfield.gated_dmft(g_h, alpha_r, beta_r, input_std=float(s), n=n, s_max=s_max, start="large")
+            res = meanfield.gated_dmft(g_h, alpha_r=alpha_r, beta_r=beta_r, input_std=float(s), n=n, s_max=s_max, start="large")
             th_var[j] = res.autocorrelation[0] - res.autocorrelation[-1]
             th_second[j] = res.variance
             th_lam[j] = meanfield.gated_lambda_max(res)

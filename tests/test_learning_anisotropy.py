@@ -63,14 +63,14 @@ def test_frozen_gates_match_the_closed_form_at_every_lag():
     assert slope == pytest.approx(np.log(c[0] / c[r - 1]), rel=1e-10) and abs(intercept) < 1e-9
 
 
-def test_frozen_gate_cell_is_diagonal_and_recurrent_gain_mixes():
+def test_frozen_gate_cell_is_diagonal_and_recurrent_scale_mixes():
     gates = np.linspace(0.1, 0.6, 8)
     cell = A.frozen_gate_cell(gates, 2, seed=0)
     u = torch.randn(2, 5, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     J = cell.state_jacobians(u)
     torch.testing.assert_close(J, torch.diag_embed(torch.as_tensor(1.0 - gates)).expand_as(J), rtol=0, atol=1e-15)
     torch.testing.assert_close(cell.rollout(u)["write"], torch.as_tensor(gates).expand(2, 5, 8), rtol=0, atol=1e-15)
-    mixed = A.frozen_gate_cell(gates, 2, recurrent_gain=0.5, seed=0).state_jacobians(u)
+    mixed = A.frozen_gate_cell(gates, 2, recurrent_scale=0.5, seed=0).state_jacobians(u)
     off_diagonal = mixed - torch.diag_embed(torch.diagonal(mixed, dim1=-2, dim2=-1))
     assert off_diagonal.abs().max() > 1e-3
 
@@ -321,7 +321,9 @@ def test_bad_measurement_input():
         A.update_anisotropy(cell, u, torch.full((2, 1), float("nan")))
     with pytest.raises(ValueError, match="gates"):
         A.frozen_gate_cell([0.2, 1.0])
-    with pytest.raises(ValueError, match="recurrent_gain"):
+    with pytest.raises(ValueError, match="recurrent_scale"):
+        A.frozen_gate_cell([0.2, 0.3], recurrent_scale=-1.0)
+    with pytest.warns(DeprecationWarning, match="recurrent_scale"), pytest.raises(ValueError, match="recurrent_gain"):
         A.frozen_gate_cell([0.2, 0.3], recurrent_gain=-1.0)
     with pytest.raises(ValueError, match="top"):
         A.frozen_gate_anisotropy(np.linspace(0.1, 0.5, 8), [1, 2])

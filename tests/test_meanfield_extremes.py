@@ -20,7 +20,6 @@ from gatebook.meanfield import (
     scs_dmft,
     scs_variance,
     static_mean_field,
-    zero_state_threshold,
 )
 from gatebook.meanfield.quadrature import (
     MAX_CORRELATED_GRID_POINTS,
@@ -31,6 +30,7 @@ from gatebook.meanfield.quadrature import (
 )
 from gatebook.meanfield.sampling import _check_params, _clock_rate, sampled_dmft, stationary_gaussian_paths
 from gatebook.meanfield.static import gate_second_moment, tanh_second_moment
+from gatebook.quiet_state import quiet_threshold
 
 SQRT2 = np.sqrt(2.0)
 BETAS = [-50.0, -20.0, -3.0, 0.0, 3.0, 20.0, 50.0]
@@ -89,7 +89,7 @@ def test_closed_gate_moment_has_the_lognormal_value(alpha, beta, delta):
 def test_static_onset_closed_forms_over_the_whole_bias_range(beta_r):
     """alpha_r = 0: g_topo = 1 + e^beta_r exactly; beta_r >= 0: sqrt(2) < g_topo <= 1 + e^beta_r;
     beta_r < 0: g_topo <= 1 + e^beta_r; everything finite."""
-    g_quiet = zero_state_threshold(beta_r)
+    g_quiet = quiet_threshold(beta_r)
     assert g_quiet == 1.0 + np.exp(beta_r)
     assert fixed_point_onset(0.0, beta_r) == pytest.approx(g_quiet, rel=1e-10)
     onsets_ = np.array([fixed_point_onset(a, beta_r) for a in (1.0, 10.0, 100.0, 1000.0)])
@@ -127,7 +127,7 @@ def test_static_onset_in_the_exponential_regime_of_a_closed_gate(alpha_r):
     expected = np.exp(50.0 - 0.5 * best)
     assert fixed_point_onset(alpha_r, 50.0) == pytest.approx(expected, rel=1e-9)
     if alpha_r == 1.0:
-        assert fixed_point_onset(alpha_r, 50.0) == zero_state_threshold(50.0)
+        assert fixed_point_onset(alpha_r, 50.0) == quiet_threshold(50.0)
     # raising beta_r by 10 multiplies the onset by e^10
     ratio = fixed_point_onset(alpha_r, 50.0) / fixed_point_onset(alpha_r, 40.0)
     assert ratio == pytest.approx(np.exp(10.0), rel=1e-7)
@@ -137,9 +137,9 @@ def test_static_mean_field_with_a_nearly_closed_output_gate():
     """beta_r = 50, alpha_r = 0: the gated network is chapter 1's at g_eff = g_h s_r, so at
     g_h = 2 (1 + e^50) the variance is that of g_h = 4, beta_r = 0 (start g_h^2 ~ 1e44)."""
     ref = static_mean_field(4.0)
-    res = static_mean_field(2.0 * zero_state_threshold(50.0), 0.0, 50.0)
+    res = static_mean_field(2.0 * quiet_threshold(50.0), 0.0, 50.0)
     assert res.branch == "nonzero" and res.delta_h == pytest.approx(ref.delta_h, rel=1e-9)
-    assert static_mean_field(0.99 * zero_state_threshold(50.0), 0.0, 50.0).branch == "zero"
+    assert static_mean_field(0.99 * quiet_threshold(50.0), 0.0, 50.0).branch == "zero"
     # a sharp gate at beta_r = 50: a nonzero branch above g_topo, the zero one below
     g_topo = fixed_point_onset(100.0, 50.0)
     above, below = static_mean_field(1.05 * g_topo, 100.0, 50.0), static_mean_field(0.95 * g_topo, 100.0, 50.0)
@@ -157,11 +157,11 @@ def test_marginal_window_scales_with_the_quiet_threshold():
     lo0, hi0 = marginal_window(0.0)
     for beta_r in (-50.0, 50.0):
         lo, hi = marginal_window(beta_r)
-        assert lo == zero_state_threshold(beta_r)
+        assert lo == quiet_threshold(beta_r)
         assert hi / lo == pytest.approx(hi0 / lo0, rel=1e-8)
         assert open_radius(hi, beta_r) == pytest.approx(1.0, abs=1e-8)
     with pytest.raises(ValueError, match="beta_r"):
-        zero_state_threshold(800.0)
+        quiet_threshold(800.0)
 
 
 # --------------------------------------------------------------------------- chaotic onset

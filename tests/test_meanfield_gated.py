@@ -330,10 +330,11 @@ def test_extreme_clock_is_refused_with_the_gate_parameter_named():
 
 
 def test_perturbed_path_option_is_active_when_asked(perturbed_floating_point_path):
-    # with --perturb-fp EPS the quadratures carry relative noise EPS (see conftest.py)
-    from gatebook.meanfield import gated
+    # with --perturb-fp EPS the quadratures carry relative noise EPS (see conftest.py); every
+    # solver reaches them through gatebook.meanfield.quadrature
+    from gatebook.meanfield import quadrature
 
     if not perturbed_floating_point_path:
-        assert not hasattr(gated.correlated_average, "perturbed")
+        assert not hasattr(quadrature.correlated_average, "perturbed")
     else:
-        assert gated.correlated_average.perturbed == perturbed_floating_point_path
+        assert quadrature.correlated_average.perturbed == perturbed_floating_point_path

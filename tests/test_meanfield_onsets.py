@@ -16,8 +16,8 @@ from gatebook.meanfield import (
     open_radius,
     scs_lambda_max,
     scs_variance,
-    zero_state_threshold,
 )
+from gatebook.quiet_state import quiet_threshold
 
 FAST = dict(n=1024, s_max=80.0)
 
@@ -25,7 +25,7 @@ FAST = dict(n=1024, s_max=80.0)
 @pytest.mark.parametrize("beta_r", [0.0, 1.0])
 def test_soft_gate_onsets_coincide_with_the_quiet_threshold(beta_r):
     # alpha_r = 0: chapter 1's network with g_eff = g_h s_r, so all three onsets are 1 + e^beta_r
-    g0 = zero_state_threshold(beta_r)
+    g0 = quiet_threshold(beta_r)
     assert g0 == 1.0 + np.exp(beta_r)
     assert chaos_onset(0.0, beta_r) == g0
     assert fixed_point_onset(0.0, beta_r) == pytest.approx(g0, rel=1e-12)
@@ -53,8 +53,8 @@ def test_sharp_gate_onsets_are_ordered_and_the_chaotic_branch_jumps():
     assert jump > 0.02  # finite at the onset; the soft gate's is ~ 2 (g_eff - 1) -> 0
     # bistable between g_chaos and 2: from a small start the quiet state, from a large one chaos
     g = 0.5 * (g_chaos + 2.0)
-    quiet = dmft(g, 20.0, start="small", **FAST)
-    active = dmft(g, 20.0, start="large", **FAST)
+    quiet = dmft(g, alpha_r=20.0, start="small", **FAST)
+    active = dmft(g, alpha_r=20.0, start="large", **FAST)
     assert quiet.branch == "quiescent" and quiet.lambda_max < 0
     assert is_chaotic(active) and active.lambda_max > 0.05
 
@@ -63,16 +63,16 @@ def test_static_input_moves_the_onset_below_the_quiet_threshold():
     # sharp gate with beta_r = 2: the quiet state is stable up to 1 + e^2 = 8.39, yet with a static
     # input of s.d. 0.5 chaos exists far below it (input-induced chaos, chapter 10)
     g_chaos = chaos_onset(20.0, 2.0, input_std=0.5, tol=0.02)
-    assert g_chaos < 2.0 < zero_state_threshold(2.0)
-    with_input = dmft(2.0, 20.0, 2.0, input_std=0.5, **FAST)
-    without = dmft(2.0, 20.0, 2.0, **FAST)
+    assert g_chaos < 2.0 < quiet_threshold(2.0)
+    with_input = dmft(2.0, alpha_r=20.0, beta_r=2.0, input_std=0.5, **FAST)
+    without = dmft(2.0, alpha_r=20.0, beta_r=2.0, **FAST)
     assert is_chaotic(with_input) and with_input.lambda_max > 0
     assert without.branch == "quiescent" and without.lambda_max < 0
 
 
 def test_front_end_equals_the_solvers_and_reduces_to_chapter_1():
-    res = dmft(3.0, 5.0, **FAST)
-    ref = gated_dmft(3.0, 5.0, **FAST)
+    res = dmft(3.0, alpha_r=5.0, **FAST)
+    ref = gated_dmft(3.0, alpha_r=5.0, **FAST)
     np.testing.assert_array_equal(res.autocorrelation, ref.autocorrelation)
     assert res.lambda_max == gated_lambda_max(ref)
     # soft gates: g_eff = g_h/2 and tau_eff = 2 tau_h, so lambda_max is chapter 1's over 2
@@ -87,22 +87,22 @@ def test_exactly_at_the_threshold_and_extreme_gates():
     at = dmft(2.0)
     assert at.branch == "quiescent" and at.iterations <= 1 and at.lambda_max == pytest.approx(0.0, abs=1e-15)
     # a near-step gate: finite, chaotic, with the step-gate mean square <sigma_r^2> -> 1/2 shaping it
-    sharp = dmft(3.0, 300.0, **FAST)
+    sharp = dmft(3.0, alpha_r=300.0, **FAST)
     assert is_chaotic(sharp) and np.isfinite(sharp.lambda_max) and sharp.lambda_max > 0
     assert np.all(np.isfinite(sharp.autocorrelation))
     # extreme biases. beta_r = -5: gates wide open, g_eff ~ g_h, chaotic. beta_r = 5: the quiet
     # state is stable up to 1 + e^5 = 149, yet a sharp gate sustains chaos from a large start
     # at g_h = 3 > g_topo = 2.45 -- a bistable window far below the quiet threshold
-    assert is_chaotic(dmft(3.0, 20.0, -5.0, **FAST))
+    assert is_chaotic(dmft(3.0, alpha_r=20.0, beta_r=-5.0, **FAST))
     assert fixed_point_onset(20.0, 5.0) < 3.0
-    assert dmft(3.0, 20.0, 5.0, start="small", **FAST).branch == "quiescent"
-    assert is_chaotic(dmft(3.0, 20.0, 5.0, start="large", **FAST))
+    assert dmft(3.0, alpha_r=20.0, beta_r=5.0, start="small", **FAST).branch == "quiescent"
+    assert is_chaotic(dmft(3.0, alpha_r=20.0, beta_r=5.0, start="large", **FAST))
 
 
 def test_non_convergence_carries_diagnostics():
     # alpha_r > 0: the iteration (alpha_r = 0 takes the exact route, which does not iterate)
     with pytest.raises(DMFTConvergenceError) as err:
-        dmft(3.0, 5.0, max_iter=2)
+        dmft(3.0, alpha_r=5.0, max_iter=2)
     diag = err.value.diagnostics
     assert diag["iterations"] == 2 and len(diag["residuals"]) == 2
     assert diag["last"]["variance"] > 0
@@ -129,5 +129,5 @@ def test_marginal_window_lives_in_meanfield_and_is_reexported():
     assert gatebook.memory.open_radius is open_radius
     assert gatebook.memory.marginal_window is marginal_window
     lo, hi = marginal_window(1.0)
-    assert lo == zero_state_threshold(1.0)
+    assert lo == quiet_threshold(1.0)
     assert open_radius(hi, 1.0) == pytest.approx(1.0, abs=1e-8)

@@ -8,7 +8,7 @@ independent solver; the cache by counting solver calls, not by timing.
 import numpy as np
 import pytest
 
-from gatebook.meanfield import phases as ph
+from gatebook.meanfield import onsets, phases as ph, spot_checks
 from gatebook.meanfield.gated import gated_dmft, gated_lambda_max
 from gatebook.meanfield.onsets import open_radius
 from gatebook.meanfield.scs import scs_dmft, scs_lambda_max, scs_variance
@@ -67,13 +67,13 @@ def test_boundaries_along_beta_r_axis():
 
 
 def test_marginal_window_edges():
-    region = ph.marginal_region([0.0, 1.0, 2.0])
+    region = onsets.marginal_region([0.0, 1.0, 2.0])
     np.testing.assert_allclose(region.lower, 1.0 + np.exp(region.beta_r), rtol=1e-14)
     assert np.all(region.upper > region.lower)
     for b, hi in zip(region.beta_r, region.upper):  # rho_open = 1 at the upper edge (independent evaluation)
         assert open_radius(hi, b) == pytest.approx(1.0, abs=1e-7)
     g = np.array([1.5, 2.5, region.upper[0] * 1.05])
-    rho = ph.open_radius_map(g, [0.0])
+    rho = onsets.open_radius_map(g, [0.0])
     assert np.isnan(rho[0, 0])  # no nonzero fixed point below 1 + e^0
     assert rho[0, 1] < 1.0 < rho[0, 2]
     assert region.contains(2.5, 0.0) and not region.contains(1.5, 0.0) and not region.contains(g[2], 0.0)
@@ -125,11 +125,11 @@ def test_variance_and_lambda_against_independent_solvers(sharp_row):
     assert sharp_row.variance[0, j] == pytest.approx(fourier.variance, rel=2e-4)
     assert sharp_row.variance[0, j] == pytest.approx(scs_variance(1.2), rel=1e-12)
     assert sharp_row.lambda_max[0, j] == pytest.approx(scs_lambda_max(1.2, tau=2.0), rel=1e-9)
-    gated = gated_dmft(2.4, 0.0)  # the window grows until the slow autocorrelation has decayed
+    gated = gated_dmft(2.4, alpha_r=0.0)  # the window grows until the slow autocorrelation has decayed
     assert gated.params["s_max"] > 80.0
     assert sharp_row.lambda_max[0, j] == pytest.approx(gated_lambda_max(gated), abs=2e-3)
     # sharp gate: continuation on the coarse grid against a cold start on a refined grid
-    fine = gated_dmft(2.05, 20.0, n=512, s_max=80.0, tol=1e-8)
+    fine = gated_dmft(2.05, alpha_r=20.0, n=512, s_max=80.0, tol=1e-8)
     k = int(np.flatnonzero(sharp_row.g_h == 2.05)[0])
     assert sharp_row.variance[1, k] == pytest.approx(fine.variance, rel=1e-3)
     assert sharp_row.lambda_max[1, k] == pytest.approx(gated_lambda_max(fine), abs=2e-3)
@@ -201,7 +201,7 @@ def test_cache_memory_disk_and_misses(tmp_path):
 
 
 def test_spot_checks_agree_inside_regions(sharp_row):
-    checks = ph.spot_check(sharp_row, [(1.3, 20.0), (2.4, 20.0)], N=100, seeds=(0, 1, 2),
+    checks = spot_checks.spot_check(sharp_row, [(1.3, 20.0), (2.4, 20.0)], N=100, seeds=(0, 1, 2),
                            t_transient=20.0, t_measure=20.0)
     assert checks.g_h.size == 6
     assert np.all(checks.agrees), checks.rows()
@@ -228,11 +228,11 @@ def test_bad_input():
         ph.phase_diagram([2.0], alpha_r=[0.0], n_lags=0)
     d = ph.phase_diagram([1.5], alpha_r=[0.0], progress=False)
     with pytest.raises(ValueError, match="not on the diagram's grid"):
-        ph.spot_check(d, [(1.6, 0.0)])
+        spot_checks.spot_check(d, [(1.6, 0.0)])
     with pytest.raises(TypeError, match="PhaseDiagram"):
-        ph.spot_check("diagram", [(1.5, 0.0)])
+        spot_checks.spot_check("diagram", [(1.5, 0.0)])
     with pytest.raises(ValueError, match="beta_r"):
-        ph.marginal_region([np.nan])
+        onsets.marginal_region([np.nan])
 
 
 def test_classify_region_table():
@@ -242,10 +242,10 @@ def test_classify_region_table():
 
 
 def test_marginal_spot_check_closes_gates_and_flags_the_window():
-    m = ph.marginal_spot_check(3.0, [0.0, 40.0], N=40, seeds=(0, 1, 2), t_transient=10.0, t_measure=10.0)
+    m = spot_checks.marginal_spot_check(3.0, [0.0, 40.0], N=40, seeds=(0, 1, 2), t_transient=10.0, t_measure=10.0)
     assert m.lambda_max.shape == (2, 3) and m.in_window  # 2 < 3 < g_h*(0) ~ 6.5
     # alpha_z = 0: every timescale gate sits at 1/2; alpha_z = 40: about half the units are closed
     assert np.all(m.closed_fraction[0] == 0.0)
     assert np.all(m.closed_fraction[1] > 0.25)
-    far = ph.marginal_spot_check(8.0, [0.0], N=20, seeds=(0,), t_transient=5.0, t_measure=5.0)
+    far = spot_checks.marginal_spot_check(8.0, [0.0], N=20, seeds=(0,), t_transient=5.0, t_measure=5.0)
     assert not far.in_window

@@ -6,10 +6,8 @@ from scipy.special import expit
 
 from gatebook.meanfield._result import DMFTConvergenceError
 from gatebook.meanfield.gated import gated_dmft
+from gatebook.meanfield.paths import circulant_spectrum, exponential_step_coefficients, integrate_linear
 from gatebook.meanfield.sampling import (
-    _circulant_spectrum,
-    _exponential_step_coefficients,
-    _integrate,
     sampled_dmft,
     stationary_gaussian_paths,
 )
@@ -21,7 +19,7 @@ _COV = 0.3 + np.exp(-_LAGS / 2.0) * (1.0 + _LAGS / 2.0)
 
 def test_circulant_embedding_has_exactly_the_covariance():
     """The first `length` samples of the embedded process have covariance c(k) (tail beyond K)."""
-    lam, m, tail = _circulant_spectrum(_COV, 700)
+    lam, m, tail = circulant_spectrum(_COV, 700)
     assert m >= 700 + 399 and tail == _COV[-1]
     assert lam.min() > -1e-6 * lam.max()
     cov = np.fft.irfft(lam, n=m)[:700] + tail
@@ -46,8 +44,8 @@ def test_exponential_integrator_is_second_order():
 
     def solve(dt, t_max=10.0):
         t = np.arange(0.0, t_max + 1e-12, dt)
-        e, b = _exponential_step_coefficients((1 + 0.5 * np.sin(t))[None, :], np.cos(2 * t)[None, :], dt)
-        return _integrate(e, b, np.array([1.0]))[0, -1]
+        e, b = exponential_step_coefficients((1 + 0.5 * np.sin(t))[None, :], np.cos(2 * t)[None, :], dt)
+        return integrate_linear(e, b, np.array([1.0]))[0, -1]
 
     from scipy.integrate import solve_ivp
 
@@ -58,9 +56,9 @@ def test_exponential_integrator_is_second_order():
     assert err[0] < 5e-3
     assert 3.0 < err[0] / err[1] < 5.0
     # constant drive: exact for any step, even one much longer than 1/a
-    e, b = _exponential_step_coefficients(np.full((1, 3), 2.0), np.full((1, 3), 0.7), 5.0)
+    e, b = exponential_step_coefficients(np.full((1, 3), 2.0), np.full((1, 3), 0.7), 5.0)
     np.testing.assert_allclose(
-        _integrate(e, b, np.array([0.0]))[0], [0.0, 0.7 * (1 - np.exp(-10)), 0.7 * (1 - np.exp(-20))], rtol=1e-12
+        integrate_linear(e, b, np.array([0.0]))[0], [0.0, 0.7 * (1 - np.exp(-10)), 0.7 * (1 - np.exp(-20))], rtol=1e-12
     )
 
 

@@ -252,8 +252,8 @@ def test_scs_theory_curve():
 def test_gated_theory_is_cached_and_reduces_to_chapter_1():
     """alpha_r = 0: the gated network is chapter 1's at g_eff = g_h/2, tau_eff = 2 tau_h, so
     lambda_max = scs_lambda_max(1.5) / 2 (independent solvers; agreement 1e-4)."""
-    res = gated_theory(3.0, 0.0)
-    assert gated_theory(3.0, 0.0) is res
+    res = gated_theory(3.0, alpha_r=0.0)
+    assert gated_theory(3.0, alpha_r=0.0) is res
     assert res.lambda_max == pytest.approx(scs_lambda_max(1.5) / 2, abs=1e-4)
     assert res.lambda_max == pytest.approx(gated_lambda_max(res), rel=1e-10)
 

@@ -11,8 +11,8 @@ from gatebook.meanfield.static import (
     gate_second_moment,
     static_mean_field,
     tanh_second_moment,
-    zero_state_threshold,
 )
+from gatebook.quiet_state import quiet_threshold
 
 SQRT2 = np.sqrt(2.0)
 
@@ -42,7 +42,7 @@ def test_order_parameters_small_variance_and_bounds():
 
 @pytest.mark.parametrize("beta_r", [0.0, 1.0, 2.0])
 def test_soft_gate_onset_is_the_zero_state_threshold_exactly(beta_r):
-    assert zero_state_threshold(beta_r) == 1 + np.exp(beta_r)
+    assert quiet_threshold(beta_r) == 1 + np.exp(beta_r)
     assert fixed_point_onset(0.0, beta_r) == 1 + np.exp(beta_r)
 
 
@@ -110,7 +110,7 @@ def test_z_gate_does_not_enter():
 def test_bistable_window_has_two_branches():
     # sharp gate: g_topo < g_h < 1 + e^{beta_r}: zero is stable for the map, and so is a nonzero branch
     g_h = 1.9
-    assert fixed_point_onset(20.0, 0.0) < g_h < zero_state_threshold(0.0)
+    assert fixed_point_onset(20.0, 0.0) < g_h < quiet_threshold(0.0)
     small = static_mean_field(g_h, 20.0, start=1e-3)
     large = static_mean_field(g_h, 20.0)
     assert small.branch == "zero" and large.branch == "nonzero"
@@ -141,7 +141,7 @@ def test_bad_input_is_named():
     with pytest.raises(ValueError, match="alpha_r"):
         fixed_point_onset(-2.0, 0.0)
     with pytest.raises(TypeError, match="beta_r"):
-        zero_state_threshold("1")
+        quiet_threshold("1")
     with pytest.raises(ValueError, match="start"):
         static_mean_field(2.5, start=0.0)
     with pytest.raises(ValueError, match="input_std"):

@@ -103,7 +103,7 @@ def test_explorer_frames(tmp_path):
     exact_spectrum = _line(spectrum_ax, r"$W_{\rm rec}=0$ (exact)").get_ydata()
     np.testing.assert_allclose(exact_spectrum, (c / c[0]) ** 8, rtol=1e-12)
     measured = _line(ai_ax, r"with $W_{\rm rec}$").get_ydata()
-    mixed = A.frozen_gate_propagation(gates, (1, 2, 4, 6, 8, 10, 12, 14, 16), recurrent_gain=1.0, batch=2,
+    mixed = A.frozen_gate_propagation(gates, (1, 2, 4, 6, 8, 10, 12, 14, 16), recurrent_scale=1.0, batch=2,
                                       triples_per_lag=8, seed=0)
     np.testing.assert_allclose(measured, mixed.median("AI"))
     # no spread: the gates alone give a flat spectrum, AI = 1 at every lag

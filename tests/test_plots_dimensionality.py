@@ -14,7 +14,8 @@ from matplotlib.patches import Circle  # noqa: E402
 import gatebook as gb  # noqa: E402
 from gatebook import plots  # noqa: E402
 from gatebook.plots import dimensionality as dim_plots  # noqa: E402
-from gatebook.r_gate import jacobian_cloud, origin_spectral_radius, quiet_lambda_max, r_gate_sweep  # noqa: E402
+from gatebook.quiet_state import origin_disk, quiet_lambda_max  # noqa: E402
+from gatebook.r_gate import jacobian_cloud, r_gate_sweep  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("no_leaked_pyplot_figures")
 
@@ -62,7 +63,7 @@ def test_spectra_panels_draw_eigenvalues_contour_and_disk():
         drawn = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == len(contour)]
         np.testing.assert_allclose(drawn[0].get_xdata(), contour[:, 0])
         circle = [p for p in ax.patches if isinstance(p, Circle)][0]
-        assert circle.radius == pytest.approx(origin_spectral_radius(3.0))
+        assert circle.radius == pytest.approx(origin_disk(3.0)[1])
         assert f"radius {cloud.radius:.2f}" in ax.get_title()
     with pytest.raises(TypeError, match="clouds"):
         plots.plot_spectra_by_alpha_r({})
@@ -107,13 +108,13 @@ def test_beta_r_effect_draws_measured_points_and_quiet_state_curves(beta_sweep, 
     measured = _errorbar_lines(left)[0]
     np.testing.assert_allclose(measured.get_ydata(), beta_sweep.sweep("spectral_radius").mean)
     curve = _lines_with(left, 200)[0]
-    expected = [origin_spectral_radius(3.0, b) for b in curve.get_xdata()]
+    expected = origin_disk(3.0, beta_r=curve.get_xdata())[1]
     np.testing.assert_allclose(curve.get_ydata(), expected)
     np.testing.assert_allclose(_errorbar_lines(right)[0].get_ydata(), beta_sweep.sweep("lambda_max").mean)
     prediction = [ln for ln in right.get_lines() if len(ln.get_xdata()) > 2][0]
     b = prediction.get_xdata()
     assert np.all(3.0 / (1 + np.exp(b)) < 1.0)  # drawn only where the quiet state is stable
-    np.testing.assert_allclose(prediction.get_ydata(), [quiet_lambda_max(gb.GatedNetwork(1, 3.0, beta_r=v)) for v in b])
+    np.testing.assert_allclose(prediction.get_ydata(), quiet_lambda_max(3.0, beta_r=b, tau_z=1.0))
     with pytest.raises(ValueError, match="beta_r"):
         plots.plot_beta_r_effect(alpha_sweep)
 

@@ -58,7 +58,7 @@ def test_plot_solver_comparison_reads_back_difference(scs2):
 
 
 def test_plot_gated_autocorrelations_and_explorer():
-    res = gated_theory(3.0, 5.0)
+    res = gated_theory(3.0, alpha_r=5.0)
     fig = _render(P.plot_gated_autocorrelations({"a": res}))
     line = fig.axes[0].lines[0]
     assert line.get_ydata()[0] == pytest.approx(res.variance)

@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from gatebook import plots  # noqa: E402
-from gatebook.meanfield import phases as ph  # noqa: E402
+from gatebook.meanfield import onsets, phases as ph, spot_checks  # noqa: E402
 from gatebook.plots import phase_diagrams as pp  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("no_leaked_pyplot_figures")
@@ -36,7 +36,7 @@ def soft_beta():
 @pytest.fixture(scope="module")
 def fake_spot(soft_beta):
     """A SpotCheck built by hand (no simulation): one agreeing and one disagreeing run."""
-    return ph.SpotCheck(
+    return spot_checks.SpotCheck(
         g_h=np.array([1.5, 4.5]), value=np.array([0.0, 1.0]), seed=np.array([0, 0]),
         region=np.array(["quiescent", "chaotic"], dtype=object), predicted_active=np.array([False, True]),
         dmft_lambda=np.array([-0.25, 0.05]), lambda_max=np.array([-0.2, -0.01]), lambda_stderr=np.array([0.01, 0.02]),
@@ -98,10 +98,10 @@ def test_spot_check_figure(fake_spot):
 
 
 def test_marginal_region_figure():
-    region = ph.marginal_region([0.0, 1.0])
+    region = onsets.marginal_region([0.0, 1.0])
     g = np.linspace(1.5, 12.0, 12)
-    rho = ph.open_radius_map(g, region.beta_r)
-    spot = ph.MarginalSpotCheck(3.0, 0.0, np.array([0.0, 20.0]), np.array([0, 1]),
+    rho = onsets.open_radius_map(g, region.beta_r)
+    spot = spot_checks.MarginalSpotCheck(3.0, 0.0, np.array([0.0, 20.0]), np.array([0, 1]),
                                 lambda_max=np.array([[0.1, 0.12], [0.01, 0.0]]), lambda_stderr=np.zeros((2, 2)),
                                 rms_speed=np.array([[0.5, 0.6], [0.01, 0.02]]), decay_time=np.ones((2, 2)),
                                 closed_fraction=np.zeros((2, 2)), in_window=True, N=50)

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from gatebook import plots, transitions  # noqa: E402
 from gatebook.meanfield import fixed_point_onset  # noqa: E402
+from gatebook.quiet_state import quiet_lambda_max  # noqa: E402
 from gatebook.transitions import HysteresisSweep, InputChaos, Thresholds  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("no_leaked_pyplot_figures")
@@ -56,7 +57,7 @@ def test_branch_curves_plot_the_branches_and_thresholds(soft_curve):
     lam_line = _line_with_label(right, "soft: chaotic branch")
     np.testing.assert_allclose(lam_line.get_ydata(), soft_curve.lambda_chaotic[m])
     quiet = _line_with_label(right, "quiet state")
-    np.testing.assert_allclose(quiet.get_ydata(), transitions.quiet_exponent(quiet.get_xdata()))
+    np.testing.assert_allclose(quiet.get_ydata(), quiet_lambda_max(quiet.get_xdata(), tau_z=1.0))
     # three vertical threshold lines on each panel, at the given gains
     xs = sorted(ln.get_xdata()[0] for ln in left.get_lines() if len(set(ln.get_xdata())) == 1 and ln.get_xdata()[0] != 0)
     assert xs == [2.0, 2.0, 2.0]

@@ -6,6 +6,7 @@ import torch
 
 import gatebook.learning as L
 from gatebook.anisotropy import anisotropy_index, energy_concentration, singular_values
+from gatebook.learning import expansion as EC
 from gatebook.learning import preconditioning as P
 from gatebook.learning.products import jacobian_products, propagator
 from gatebook.learning.train import batch_seeds
@@ -265,7 +266,7 @@ def test_expansion_check_without_recurrent_gate_weights_has_no_correction():
 
 
 def test_tukey_fences_flag_the_outlier():
-    kept = P._tukey_kept(np.array([1.0, 1.1, 0.9, 1.05, 0.95, 10.0]), 1.5)
+    kept = EC._tukey_kept(np.array([1.0, 1.1, 0.9, 1.05, 0.95, 10.0]), 1.5)
     assert kept.tolist() == [True, True, True, True, True, False]
 
 
@@ -305,7 +306,7 @@ def small_comparison():
 
 def test_every_arm_sees_the_same_batches_and_its_seeded_initialisation(small_comparison):
     cmp = small_comparison
-    assert cmp.labels == ["multi + sgd", "Adam"] and cmp.loss.shape == (2, 3, 6)
+    assert cmp.labels == ["multi + SGD", "Adam"] and cmp.loss.shape == (2, 3, 6)
     for a, cls in enumerate((L.MultiGateRNN, L.PlainRNN)):
         for s in (0, 1, 2):
             data = make_task("adding", 4, T=6, m=3, seed=int(batch_seeds(s, 6)[0]))

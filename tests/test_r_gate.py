@@ -1,21 +1,24 @@
-"""Chapter 8's experiments (gatebook.r_gate): closed forms, exact reductions and the trends in alpha_r, beta_r."""
+"""Chapter 8's experiments (gatebook.r_gate): closed forms, exact reductions and the trends in alpha_r, beta_r.
+
+The quiet-state closed forms come from gatebook.quiet_state (tests/test_quiet_state.py); here they
+are checked against the network and used as references for the measurements.
+"""
 
 import numpy as np
 import pytest
+
+from gatebook import meanfield as mf
 from scipy.special import expit
 from scipy.stats import norm
 
 import gatebook as gb
 from gatebook import r_gate
+from gatebook.quiet_state import effective_gain, origin_disk, quiet_lambda_max
 from gatebook.r_gate import (
     RGateSweep,
     dimension_spectrum,
-    effective_gain,
-    gate_second_moment,
     jacobian_cloud,
     measure_r_gate,
-    origin_spectral_radius,
-    quiet_lambda_max,
     r_gate_sweep,
     step_gate_second_moment,
 )
@@ -29,11 +32,12 @@ FAST = dict(t_transient=50.0, t_measure=150.0, lyapunov_t_measure=50.0, dimensio
 def test_origin_radius_is_the_network_disk_and_the_reduced_gain(g_h, beta_r, beta_z, tau_h):
     net = gb.GatedNetwork(5, g_h, alpha_r=7.0, alpha_z=3.0, beta_r=beta_r, beta_z=beta_z, tau_h=tau_h, seed=0)
     s_r, s_z = 1 / (1 + np.exp(beta_r)), 1 / (1 + np.exp(beta_z))
-    assert origin_spectral_radius(g_h, beta_r, beta_z, tau_h) == pytest.approx(g_h * s_r * s_z / tau_h, rel=1e-14)
-    assert origin_spectral_radius(g_h, beta_r, beta_z, tau_h) == pytest.approx(net.origin_disk()[1], rel=1e-14)
-    assert effective_gain(g_h, beta_r) == pytest.approx(g_h * s_r, rel=1e-14)
+    radius = origin_disk(g_h, beta_r=beta_r, beta_z=beta_z, tau_h=tau_h)[1]
+    assert radius == pytest.approx(g_h * s_r * s_z / tau_h, rel=1e-14)
+    assert radius == pytest.approx(net.origin_disk()[1], rel=1e-14)
+    assert effective_gain(g_h, beta_r=beta_r) == pytest.approx(g_h * s_r, rel=1e-14)
     soft = gb.GatedNetwork(5, g_h, beta_r=beta_r, beta_z=beta_z, tau_h=tau_h, seed=0)
-    assert soft.reduced_network().g == pytest.approx(effective_gain(g_h, beta_r), rel=1e-14)
+    assert soft.reduced_network().g == pytest.approx(effective_gain(g_h, beta_r=beta_r), rel=1e-14)
 
 
 def test_cloud_at_the_quiet_state_is_the_scaled_coupling_spectrum():
@@ -43,7 +47,7 @@ def test_cloud_at_the_quiet_state_is_the_scaled_coupling_spectrum():
     centre, rho = net.origin_disk()
     assert cloud.centre == centre and cloud.eigenvalues.shape == (1, net.dim)
     w = np.linalg.eigvals(net.couplings_h)
-    scale = origin_spectral_radius(3.0, 0.5)
+    scale = origin_disk(3.0, beta_r=0.5)[1]
     assert cloud.radius == pytest.approx(scale * np.abs(w).max(), rel=1e-9)
     assert cloud.abscissa == pytest.approx(centre + scale * w.real.max(), rel=1e-9)
     # circular law: the edge of J^h is 1 + O(N^-1/2), within 10 % at N = 200
@@ -55,13 +59,28 @@ def test_cloud_at_the_quiet_state_is_the_scaled_coupling_spectrum():
 def test_quiet_lambda_max_is_the_rightmost_eigenvalue_at_the_origin():
     net = gb.GatedNetwork(400, 3.0, beta_r=1.0, beta_z=0.5, tau_z=3.0, seed=1)
     s_r, s_z = expit(-1.0), expit(-0.5)
-    assert quiet_lambda_max(net) == pytest.approx(s_z * (3.0 * s_r - 1.0), rel=1e-12)
+    predicted = quiet_lambda_max(3.0, beta_r=1.0, beta_z=0.5, tau_z=3.0)
+    assert predicted == pytest.approx(s_z * (3.0 * s_r - 1.0), rel=1e-12)
     exact = np.linalg.eigvals(net.jacobian(np.zeros(net.dim))).real.max()
     # finite-N edge of the circular law: within 5 % of the disk radius
-    assert abs(quiet_lambda_max(net) - exact) < 0.05 * net.origin_disk()[1]
+    assert abs(predicted - exact) < 0.05 * net.origin_disk()[1]
     # a slow gate can be the slowest direction: -1/tau_z wins when the disk is far left
     slow = gb.GatedNetwork(10, 0.1, tau_z=50.0, seed=0)
-    assert quiet_lambda_max(slow) == pytest.approx(-1 / 50.0)
+    assert np.linalg.eigvals(slow.jacobian(np.zeros(slow.dim))).real.max() == pytest.approx(-1 / 50.0)
+    assert quiet_lambda_max(0.1, tau_z=50.0) == pytest.approx(-1 / 50.0)
+
+
+def gate_second_moment(alpha_r, beta_r, r_std):
+    """Chapter 8's spelling, on the one home of the gate's mean square (variance first, keywords)."""
+    return float(mf.gate_second_moment(r_std**2, alpha_r=alpha_r, beta_r=beta_r))
+
+
+def test_old_r_gate_spelling_warns_and_agrees():
+    from gatebook import r_gate
+
+    with pytest.warns(DeprecationWarning, match="gatebook.meanfield.gate_second_moment"):
+        old = r_gate.gate_second_moment(5.0, 1.0, 0.7)
+    assert old == gate_second_moment(5.0, 1.0, 0.7)
 
 
 def test_gate_second_moment_limits_and_monte_carlo():
@@ -163,9 +182,9 @@ def test_larger_beta_r_shrinks_radius_and_lambda_max_via_g_eff():
     assert np.all(rad[:, 1] < rad[:, 0] - 0.1)
     assert lam[:, 0].mean() - lam[:, 1].mean() > 0.05
     # silent network: lambda_max is the quiet-state prediction (finite-N edge: 0.05 / tau_h)
-    quiet = quiet_lambda_max(gb.GatedNetwork(1, 3.0, beta_r=1.0))
+    quiet = quiet_lambda_max(3.0, beta_r=1.0, tau_z=1.0)
     np.testing.assert_allclose(lam[:, 1], quiet, atol=0.05)
-    np.testing.assert_allclose(rad[:, 1], origin_spectral_radius(3.0, 1.0), rtol=0.08)
+    np.testing.assert_allclose(rad[:, 1], origin_disk(3.0, beta_r=1.0)[1], rtol=0.08)
     # what is left of the activity is a decaying transient, five orders of magnitude below
     var = result.data("temporal_variance")
     assert np.all(var[:, 1] < 1e-5 * var[:, 0])
@@ -203,8 +222,8 @@ def test_bad_input_names_the_argument():
     with pytest.raises(ValueError, match="alpha_r"):
         gate_second_moment(-1.0, 0.0, 1.0)
     with pytest.raises(ValueError, match="g_h"):
-        origin_spectral_radius(-1.0)
-    with pytest.raises(TypeError, match="model"):
+        origin_disk(-1.0)
+    with pytest.raises(TypeError, match="g_h"):
         quiet_lambda_max("net")
     with pytest.raises(ValueError, match="quantity"):
         r_gate_sweep([0.0], seeds=(0,), N=10, t_transient=5.0, t_measure=5.0, lyapunov_t_measure=5.0,

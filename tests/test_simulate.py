@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import gatebook as gb
-from gatebook.integrators import global_error
+from gatebook.simulate import global_error
 
 
 @pytest.fixture(scope="module")

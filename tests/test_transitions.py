@@ -5,7 +5,7 @@ import pytest
 
 import gatebook as gb
 from gatebook import meanfield, transitions
-from gatebook.r_gate import quiet_lambda_max
+from gatebook.quiet_state import quiet_lambda_max, quiet_threshold
 
 SEEDS = (0, 1, 2)
 
@@ -45,13 +45,15 @@ def test_soft_gate_thresholds_coincide(beta_r):
 
 @pytest.mark.parametrize("beta_r", [-0.5, 0.0, 1.0, 2.0])
 def test_quiet_exponent_is_exact_and_vanishes_at_the_threshold(beta_r):
-    g_q = meanfield.zero_state_threshold(beta_r)
-    assert transitions.quiet_exponent(g_q, beta_r) == pytest.approx(0.0, abs=1e-12)
-    # the closed form matches the model's origin disk (independent code path), any alpha_r
+    g_q = quiet_threshold(beta_r)
+    assert quiet_lambda_max(g_q, beta_r=beta_r, tau_z=1.0) == pytest.approx(0.0, abs=1e-12)
+    # the closed form matches the model's resting gates (centre + radius of the disk), any alpha_r
     for g in (0.5 * g_q, 0.9 * g_q, 1.2 * g_q):
         net = gb.GatedNetwork(4, g, alpha_r=7.0, beta_r=beta_r)
-        assert transitions.quiet_exponent(g, beta_r) == pytest.approx(quiet_lambda_max(net), abs=1e-12)
-    assert np.all(np.diff(transitions.quiet_exponent(np.linspace(0.5, 3, 6), beta_r)) > 0)
+        edge = -net.s_z / net.tau_h + g * net.s_r * net.s_z / net.tau_h
+        expected = max(edge, -1.0 / net.tau_z, -1.0 / net.tau_r)
+        assert quiet_lambda_max(g, beta_r=beta_r, tau_z=net.tau_z) == pytest.approx(expected, abs=1e-12)
+    assert np.all(np.diff(quiet_lambda_max(np.linspace(0.5, 3, 6), beta_r=beta_r, tau_z=1.0)) > 0)
 
 
 def test_quiet_exponent_matches_the_finite_network_spectrum():
@@ -59,7 +61,7 @@ def test_quiet_exponent_matches_the_finite_network_spectrum():
     g = 1.9
     net = gb.GatedNetwork(400, g, alpha_r=20.0, seed=3)
     eig = np.linalg.eigvals(net.jacobian(np.zeros(net.dim))[: net.N, : net.N])
-    assert eig.real.max() == pytest.approx(transitions.quiet_exponent(g), abs=0.04)
+    assert eig.real.max() == pytest.approx(quiet_lambda_max(g, tau_z=1.0), abs=0.04)
 
 
 # -- the static loop gain ------------------------------------------------------------------
@@ -106,7 +108,7 @@ def test_soft_gate_branch_agrees_with_the_gated_dmft():
     # of the gated Fourier iteration: on its default grid (2048 lags, the window grown until the
     # autocorrelation has decayed) they agree to 1e-4
     curve = transitions.branch_curve([2.6], 0.0)
-    res = meanfield.gated_dmft(2.6, 0.0, route="iteration")
+    res = meanfield.gated_dmft(2.6, alpha_r=0.0, route="iteration")
     assert res.method == "gated-fourier-iteration" and res.params["s_max"] > 80
     assert curve.method == "scs-reduction"
     assert curve.variance[0] == pytest.approx(res.variance, rel=1e-4)
@@ -132,7 +134,7 @@ def test_hysteresis_exponents_from_the_final_states():
                                       lyapunov_t_measure=20)
     assert not hs.active.any()
     assert np.all(np.isfinite(hs.lambda_max))
-    np.testing.assert_allclose(hs.lambda_max, transitions.quiet_exponent(1.5), atol=0.06)
+    np.testing.assert_allclose(hs.lambda_max, quiet_lambda_max(1.5, tau_z=1.0), atol=0.06)
 
 
 def test_onsets_by_gain_soft_gate_is_exact():
@@ -155,7 +157,7 @@ def test_static_input_pushes_a_quiet_network_into_chaos():
     assert np.all(lam[:, 0] < -0.2), lam[:, 0]  # quiet: lambda_0 = (2 s_r - 1)/2 = -0.38
     assert np.all(lam[:, 1] > 0.0), lam[:, 1]  # chaotic with sigma_I = 0.5
     assert res.theory_branch == ("quiescent", "chaotic")
-    assert res.theory_lambda[0] == pytest.approx(transitions.quiet_exponent(2.0, 2.0), abs=1e-9)
+    assert res.theory_lambda[0] == pytest.approx(quiet_lambda_max(2.0, beta_r=2.0), abs=1e-9)  # DMFT: no z block
     assert res.theory_lambda[1] > 0.05
     # <h^2> over units and time against the DMFT Delta_h(0) (finite N: within 35 %)
     assert res.second_moment[:, 1].mean() == pytest.approx(res.theory_second_moment[1], rel=0.35)
@@ -180,7 +182,7 @@ def test_static_input_pushes_a_quiet_network_into_chaos():
         (lambda: transitions.input_induced_chaos([0.5], N=10, t_measure=0), "t_measure"),
         (lambda: transitions.loop_gain(0.0, 2.0), "delta"),
         (lambda: transitions.loop_gain(1.0, -2.0), "g_h"),
-        (lambda: transitions.quiet_exponent(np.nan), "g_h"),
+        (lambda: quiet_lambda_max(np.nan, tau_z=1.0), "g_h"),
         (lambda: transitions.onsets_by_gain([]), "alpha_values"),
     ],
 )

@@ -3,67 +3,94 @@
 Each ``check_*`` function takes the reader's answer and returns a :class:`Feedback`,
 which prints as a short message in a notebook (✅ or ❌ plus a hint). The checks compute
 their reference answers with the tested library code, never from stored numbers.
-One module per chapter; everything is re-exported here, so chapters call
-``gb.exercises.check_...``. Multiple-choice questions are in :data:`QUIZZES` and are
-answered with :func:`check_quiz`.
+One module per chapter, named like its notebook; every public name is re-exported here,
+so chapters call ``gb.exercises.check_...``. Multiple-choice questions are in
+:data:`QUIZZES` and are answered with :func:`check_quiz`.
 
-Chapter modules after chapter 1 are imported on first use (Part II's need torch).
+Chapter modules after chapter 1 are imported on first use of one of their names (PEP 562;
+Part II's need torch).
 """
+
+import importlib as _importlib
 
 from .feedback import QUIZZES, Feedback, as_number, check_quiz, register_quizzes
 from .random_networks import check_critical_gain, check_lyapunov_estimate, check_spectral_radius
 
-#: Chapter modules loaded on first use, numpy-only Part III first, then Part II (torch):
-#: a lookup stops at the first module that provides the name, so a Part III chapter
-#: never pays for importing torch.
-_CHAPTER_MODULES = (
-    "gated_network",
-    "timescales",
-    "dimensionality",
-    "dmft",
-    "transitions",
-    "phase_diagrams",
-    "leaky_integrator",
-    "scalar_gate",
-    "adam",
-    "anisotropy",
+#: The chapter modules, in the order in which a quiz look-up imports them (each registers
+#: its quizzes in :data:`QUIZZES` when imported): numpy-only chapters first, Part II last,
+#: so that a quiz of Part III never pays for importing torch.
+CHAPTER_MODULES = (
+    "random_networks",  # chapter 1
+    "gated_network",  # chapter 6
+    "timescales",  # chapter 7
+    "dimensionality",  # chapter 8
+    "dmft",  # chapter 9
+    "transitions",  # chapter 10
+    "phase_diagrams",  # chapter 11
+    "leaky_integrator",  # chapter 2
+    "scalar_gate",  # chapter 3
+    "adam",  # chapter 4 (torch)
+    "anisotropy",  # chapter 5 (torch)
 )
-_loaded: set[str] = set()
+
+from .._lazy import lazy_names
+
+#: The later chapters' checks, imported on first use: ``{name: module}``. A name equal to
+#: its module is the module itself.
+_LAZY = {
+    # chapter 6
+    "check_reduction": "gated_network",
+    "check_quiescent_threshold": "gated_network",
+    # chapter 7
+    "check_local_timescale": "timescales",
+    "check_leak_rate": "timescales",
+    "check_marginal_count": "timescales",
+    # chapter 8
+    "check_origin_radius": "dimensionality",
+    "check_kaplan_yorke": "dimensionality",
+    # chapter 9
+    "check_dmft_variance": "dmft",
+    "check_soft_gate_lambda": "dmft",
+    "check_window_variance": "dmft",
+    # chapter 10
+    "check_quiet_exponent": "transitions",
+    "check_static_onset": "transitions",
+    # chapter 11
+    "check_quiet_threshold": "phase_diagrams",
+    "check_marginal_edge": "phase_diagrams",
+    "check_region": "phase_diagrams",
+    # chapter 2
+    "check_half_life": "leaky_integrator",
+    "check_lag_cutoff": "leaky_integrator",
+    # chapter 3
+    "check_gate_product": "scalar_gate",
+    # chapter 4 (torch)
+    "check_condition_number": "adam",
+    # chapter 5 (torch)
+    "check_frozen_gate_ai": "anisotropy",
+    "check_participation_ratio": "anisotropy",
+    # the chapter modules themselves
+    **{module: module for module in CHAPTER_MODULES},
+}
 
 
-def _load_chapter_modules(until=None):
-    """Import chapter modules in order, re-exporting their ``__all__``.
+def load_chapter_modules(until=None) -> None:
+    """Import the chapter modules in :data:`CHAPTER_MODULES` order (registering their quizzes).
 
-    With ``until`` (a predicate), stop as soon as it is true; otherwise load them all.
+    With ``until`` (a predicate), stop as soon as it is true; otherwise import them all.
+    An import error propagates: a broken chapter module is never skipped.
     """
-    import importlib
-
-    for mod in _CHAPTER_MODULES:
+    for module in CHAPTER_MODULES:
         if until is not None and until():
             return
-        if mod in _loaded:
-            continue
-        try:
-            module = importlib.import_module(f"{__name__}.{mod}")
-        except ModuleNotFoundError as err:  # a chapter module not written yet
-            if err.name != f"{__name__}.{mod}":
-                raise
-            continue
-        _loaded.add(mod)
-        for name in getattr(module, "__all__", ()):
-            globals()[name] = getattr(module, name)
+        _importlib.import_module(f"{__name__}.{module}")
 
 
-def __getattr__(name):
-    if name.startswith("__"):
-        raise AttributeError(name)
-    _load_chapter_modules(until=lambda: name in globals())
-    if name in globals():
-        return globals()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY)
 
 
 __all__ = [
+    "CHAPTER_MODULES",
     "Feedback",
     "QUIZZES",
     "as_number",
@@ -71,5 +98,7 @@ __all__ = [
     "check_lyapunov_estimate",
     "check_quiz",
     "check_spectral_radius",
+    "load_chapter_modules",
     "register_quizzes",
+    *_LAZY,
 ]

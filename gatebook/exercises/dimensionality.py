@@ -7,10 +7,9 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
 
 from ..dimension import kaplan_yorke_dimension
-from ..r_gate import effective_gain, origin_spectral_radius
+from ..quiet_state import effective_gain, origin_disk
 from .feedback import Feedback, as_number as _number, register_quizzes
 
 __all__ = ["check_origin_radius", "check_kaplan_yorke"]
@@ -25,22 +24,22 @@ def check_origin_radius(answer, g_h: float, beta_r: float = 0.0, beta_z: float =
 
     .. math:: \rho_0=g_h\,s_r\,s_z/\tau_h,\qquad s_k=1/(1+e^{\beta_k}),
 
-    recomputed with :func:`gatebook.r_gate.origin_spectral_radius`; accepted within 0.1 %.
+    recomputed with :func:`gatebook.quiet_state.origin_disk`; accepted within 0.1 %.
     """
     value, problem = _number(answer, "the radius of the disk, a positive number")
     if problem is not None:
         return problem
-    exact = origin_spectral_radius(g_h, beta_r, beta_z, tau_h)
+    centre, exact = origin_disk(g_h, beta_r=beta_r, beta_z=beta_z, tau_h=tau_h)  # centre = -s_z/tau_h
     if _close(value, exact):
         return Feedback(True, f"ρ₀ = {exact:.4f}. The output gate at rest scales the coupling to g_eff = g_h s_r "
-                              f"= {effective_gain(g_h, beta_r):.3f}, and the timescale gate scales the whole block by s_z/τ_h.")
-    g_eff = effective_gain(g_h, beta_r)
-    s_z = float(expit(-beta_z))
+                              f"= {effective_gain(g_h, beta_r=beta_r):.3f}, and the timescale gate scales the whole block by s_z/τ_h.")
+    g_eff = effective_gain(g_h, beta_r=beta_r)
+    rate = -centre  # s_z / tau_h
     if _close(value, g_eff / tau_h) and not _close(g_eff, exact * tau_h):
         return Feedback(False, "That is g_eff/τ_h: the bracket is right, but the timescale gate at rest multiplies the whole h-equation.")
-    if _close(value, g_h * s_z / tau_h) and not _close(g_h, g_eff):
+    if _close(value, g_h * rate) and not _close(g_h, g_eff):
         return Feedback(False, "The output gate at rest is missing: what does σ_r(0) multiply before the coupling?")
-    if _close(value, exact - s_z / tau_h) or value < 0:
+    if _close(value, exact - rate) or value < 0:
         return Feedback(False, "The radius is a distance from the centre -s_z/τ_h, not the position of the rightmost point.")
     return Feedback(False, f"{value:g} is not the radius. At h = z = r = 0 both gates sit at rest, s_k = 1/(1+e^(β_k)); "
                            "write the hh block as a scalar times (-1 + c J^h) and use the circular law.")

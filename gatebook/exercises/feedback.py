@@ -49,9 +49,9 @@ class _QuizRegistry(dict):
     """A dict that imports the chapter modules (which register their quizzes) on a miss."""
 
     def __missing__(self, name):
-        from . import _load_chapter_modules
+        from . import load_chapter_modules
 
-        _load_chapter_modules(until=lambda: dict.__contains__(self, name))
+        load_chapter_modules(until=lambda: dict.__contains__(self, name))
         if dict.__contains__(self, name):
             return dict.__getitem__(self, name)
         raise KeyError(f"unknown quiz {name!r}; choose one of {sorted(self)}")

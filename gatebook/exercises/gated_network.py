@@ -11,6 +11,7 @@ import numpy as np
 from .._validation import check_positive_int
 from ..gated_network import GatedNetwork
 from ..quiescent import finite_size_threshold
+from ..quiet_state import quiet_threshold
 from .feedback import Feedback, as_number as _number, register_quizzes
 
 __all__ = ["check_reduction", "check_quiescent_threshold"]
@@ -71,12 +72,13 @@ def check_quiescent_threshold(answer, beta_r: float, *, N: int | None = None, se
     and ``seed``: the exact value :math:`1/(s_r\max_k\operatorname{Re}w_k)` of
     ``GatedNetwork(N, ..., beta_r=beta_r, seed=seed)``, whose :math:`J^h` has eigenvalues
     :math:`w_k` (within :math:`10^{-6}`, relative), computed by
-    :func:`gatebook.quiescent.finite_size_threshold`.
+    :func:`gatebook.quiescent.finite_size_threshold`; the large-:math:`N` value is
+    :func:`gatebook.quiet_state.quiet_threshold`.
     """
     value, problem = _number(answer, "a gain g_h")
     if problem is not None:
         return problem
-    large_N = float(1.0 + np.exp(beta_r))
+    large_N = quiet_threshold(beta_r)
     if N is None:
         if _close(value, large_N, 1e-2):
             return Feedback(True, f"g_h = 1 + e^β_r = {large_N:.4g}: the disk of the h block, radius g_h s_r s_z around −s_z, "

@@ -10,7 +10,8 @@ import numpy as np
 
 from ..meanfield.onsets import marginal_window
 from ..meanfield.phases import REGIONS, PhaseDiagram
-from ..meanfield.static import fixed_point_onset, zero_state_threshold
+from ..meanfield.static import fixed_point_onset
+from ..quiet_state import quiet_threshold
 from .feedback import Feedback, as_number as _number, register_quizzes
 
 __all__ = ["check_quiet_threshold", "check_marginal_edge", "check_region"]
@@ -25,12 +26,12 @@ def check_quiet_threshold(answer, beta_r: float) -> Feedback:
 
     .. math:: g_{\rm quiet}=1+e^{\beta_r},
 
-    recomputed with :func:`gatebook.meanfield.zero_state_threshold`; accepted within 0.1 %.
+    recomputed with :func:`gatebook.quiet_state.quiet_threshold`; accepted within 0.1 %.
     """
     value, problem = _number(answer, "the coupling gain g_h at which the quiet state loses stability")
     if problem is not None:
         return problem
-    exact = zero_state_threshold(beta_r)
+    exact = quiet_threshold(beta_r)
     if _close(value, exact, 1e-3):
         return Feedback(True, f"g_quiet = 1 + e^(β_r) = {exact:.4f}: the gates at rest pass s_r = {1 / exact:.3f} of the "
                               "coupling, so the quiet state is stable while g_h s_r < 1, whatever α_r.")

@@ -6,10 +6,8 @@
 
 from __future__ import annotations
 
-from scipy.special import expit
-
-from ..meanfield import fixed_point_onset, zero_state_threshold
-from ..transitions import quiet_exponent
+from ..meanfield import fixed_point_onset
+from ..quiet_state import effective_gain, quiet_lambda_max, quiet_threshold
 from .feedback import Feedback, as_number as _number, register_quizzes
 
 __all__ = ["check_quiet_exponent", "check_static_onset"]
@@ -23,19 +21,18 @@ def check_quiet_exponent(answer, g_h: float, beta_r: float = 0.0) -> Feedback:
     r"""Exercise 10.1: the largest exponent of the quiet state, :math:`\lambda_0=(s_z/\tau_h)(g_hs_r-1)`.
 
     With :math:`\beta_z=0` and all time constants 1; recomputed with
-    :func:`gatebook.transitions.quiet_exponent` and accepted within 0.1 % (absolute
-    :math:`10^{-3}` near zero).
+    :func:`gatebook.quiet_state.quiet_lambda_max` (the network's, :math:`\tau_z=1`) and accepted
+    within 0.1 % (absolute :math:`10^{-3}` near zero).
     """
     value, problem = _number(answer, "the exponent λ₀ in units of 1/τ_h")
     if problem is not None:
         return problem
-    exact = quiet_exponent(g_h, beta_r)
+    exact = quiet_lambda_max(g_h, beta_r=beta_r, tau_z=1.0)
     if _close(value, exact, 1e-3):
         verdict = "stable" if exact < 0 else "unstable"
         return Feedback(True, f"λ₀ = {exact:+.4f}: the quiet state is {verdict} at g_h = {g_h:g} "
-                              f"(threshold 1+e^βr = {zero_state_threshold(beta_r):.3f}), whatever α_r.")
-    s_r = float(expit(-beta_r))
-    if _close(value, g_h * s_r - 1.0, 1e-3):
+                              f"(threshold 1+e^βr = {quiet_threshold(beta_r):.3f}), whatever α_r.")
+    if _close(value, effective_gain(g_h, beta_r=beta_r) - 1.0, 1e-3):
         return Feedback(False, "The bracket is right, but the timescale gate at rest, s_z = 1/2, multiplies the whole h-equation.")
     if _close(value, 0.5 * (g_h - 1.0), 1e-3):
         return Feedback(False, "At h = 0 the output gate is not fully open: it sits at s_r = σ_r(0) and scales the coupling.")
@@ -53,7 +50,7 @@ def check_static_onset(answer, alpha_r: float, beta_r: float = 0.0) -> Feedback:
     if problem is not None:
         return problem
     exact = fixed_point_onset(alpha_r, beta_r)
-    quiet = zero_state_threshold(beta_r)
+    quiet = quiet_threshold(beta_r)
     if _close(value, exact, 1e-2):
         return Feedback(True, f"g_topo = {exact:.3f}, below the quiet-state threshold {quiet:.3f}: the loop gain G(Δ) "
                               "peaks at a finite Δ, so nonzero fixed points appear before the quiet state destabilises.")

@@ -5,19 +5,64 @@ Chapter modules: :mod:`~gatebook.learning.kernels` (chapter 2, the leaky integra
 :mod:`~gatebook.learning.tracking` (chapter 3, lag profiles through training),
 :mod:`~gatebook.learning.preconditioning` (chapter 4, per-neuron gates and Adam),
 :mod:`~gatebook.learning.anisotropy` (chapter 5), and their figures in
-:mod:`~gatebook.learning.plots`.
+:mod:`~gatebook.learning.plots`. They are imported on first use (PEP 562), so
+``import gatebook.learning`` loads torch and the tools every chapter shares, but no
+experiment and no matplotlib.
 """
 
-from . import anisotropy, kernels, plots, preconditioning, tracking
-from .cells import LeakyRNN, MultiGateRNN, PlainRNN, RecurrentCell, Rollout, ScalarGateRNN
-from .expansion import first_order_expansion, jacobian_split, scaled_product, truncation_error
+
+from .arms import Arm, make_arms
+from .cells import MODELS, LeakyRNN, MultiGateRNN, PlainRNN, RecurrentCell, Rollout, ScalarGateRNN
+from .expansion import (
+    APPB_EPS,
+    ExpansionCheck,
+    appB_inputs,
+    expansion_check,
+    first_order_expansion,
+    jacobian_split,
+    scaled_product,
+    truncation_error,
+)
+from .frozen import check_gates, frozen_gate_cell
 from .gradients import per_example_gradients
-from .lag_profile import CONVENTIONS, LagProfile, lag_profile, log_gate_products
+from .lag_profile import CONVENTIONS, LagProfile, lag_profile, lag_profiles, log_gate_products
 from .products import JacobianProducts, jacobian_products, pair_log_singular_values, propagator
 from .train import OPTIMIZERS, Ensemble, TrainingHistory, batch_seeds, make_optimizer, train, train_ensemble
 
+from .._lazy import lazy_names
+
+#: The chapters' experiment modules and their figures, imported on first use:
+#: ``{name: module}`` (each name is the module itself).
+_LAZY = {
+    "kernels": "kernels",  # chapter 2
+    "tracking": "tracking",  # chapter 3
+    "preconditioning": "preconditioning",  # chapter 4
+    "anisotropy": "anisotropy",  # chapter 5
+    "plots": "plots",  # figures of chapters 2-5 (matplotlib)
+    # measurements the chapters share, split out of the experiment modules
+    "cell_anisotropy": "cell_anisotropy",  # propagation and update anisotropy (chapter 5)
+    "diagonal_preconditioner": "diagonal_preconditioner",  # carry products as a preconditioner (chapter 4)
+    "gate_credit": "gate_credit",  # credit per step through the gates (chapter 3)
+    "gate_level": "gate_level",  # lag profiles against the gate's level (chapter 3)
+    "common": "common",  # shared checks and the single-thread context
+}
+
+
+__getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY)
+
+
 __all__ = [
+    "APPB_EPS",
+    "Arm",
     "CONVENTIONS",
+    "ExpansionCheck",
+    "MODELS",
+    "appB_inputs",
+    "check_gates",
+    "expansion_check",
+    "frozen_gate_cell",
+    "lag_profiles",
+    "make_arms",
     "Ensemble",
     "OPTIMIZERS",
     "JacobianProducts",
@@ -29,8 +74,6 @@ __all__ = [
     "Rollout",
     "ScalarGateRNN",
     "TrainingHistory",
-    "anisotropy",
-    "kernels",
     "batch_seeds",
     "first_order_expansion",
     "jacobian_products",
@@ -40,12 +83,10 @@ __all__ = [
     "make_optimizer",
     "pair_log_singular_values",
     "per_example_gradients",
-    "plots",
-    "preconditioning",
     "propagator",
     "scaled_product",
-    "tracking",
     "train",
     "train_ensemble",
     "truncation_error",
+    *_LAZY,
 ]

@@ -20,29 +20,33 @@ Chapter 5 asks two questions of a recurrent cell. Each is answered by the singul
    parameters (:func:`update_anisotropy`, the GradCov recipe of
    :func:`~gatebook.anisotropy.gradient_anisotropy`).
 
-:func:`anisotropy_experiment` trains *arms* such as plain + Adam and multi-gate + SGD on
-several tasks and seeds and measures both at checkpoints; :class:`AnisotropyExperiment`
-holds the tidy records and gives medians and interquartile ranges per arm, task and
-checkpoint. :func:`frozen_gate_cell`, :func:`frozen_gate_propagation` and
-:func:`frozen_gate_anisotropy` give the exact case of constant per-neuron gates with
-:math:`W_{\rm rec}=0`, where :math:`\Phi(t,k)=\mathrm D(c)^{\ell}` with carries
-:math:`c_i=1-u_i` and :math:`\mathrm{AI}_r(\ell)=(c_{(1)}/c_{(r)})^{\ell}`.
+:func:`anisotropy_experiment` trains *arms* (:class:`~gatebook.learning.arms.Arm`) such as
+plain + Adam and multi-gate + SGD on several tasks and seeds and measures both at
+checkpoints; :class:`AnisotropyExperiment` holds the tidy records and gives medians and
+interquartile ranges per arm, task and checkpoint. :func:`frozen_gate_cell`,
+:func:`frozen_gate_propagation` and :func:`frozen_gate_anisotropy` give the exact case of
+constant per-neuron gates with :math:`W_{\rm rec}=0`, where
+:math:`\Phi(t,k)=\mathrm D(c)^{\ell}` with carries :math:`c_i=1-u_i` and
+:math:`\mathrm{AI}_r(\ell)=(c_{(1)}/c_{(r)})^{\ell}`.
 
-All analysis runs in float64 on a detached copy of the cell (training may be float32).
+This module holds the experiment and its tables. The measurements of one cell live in
+:mod:`gatebook.learning.cell_anisotropy`, the frozen-gate cell in
+:mod:`gatebook.learning.frozen`, the arms in :mod:`gatebook.learning.arms`; their public
+names are re-exported here. All analysis runs in float64 on a detached copy of the cell
+(training may be float32).
 """
 
 from __future__ import annotations
 
 import copy
 import numbers
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
-from .._validation import as_generator, check_choice, check_positive_float, check_positive_int
-from ..anisotropy import (  # noqa: F401
+from .._validation import check_choice, check_positive_int
+from ..anisotropy import (
     AnisotropyMetrics,
     anisotropy_index,
     effective_rank,
@@ -52,12 +56,22 @@ from ..anisotropy import (  # noqa: F401
     participation_ratio,
     singular_values,
 )
+from ..presets import PRESETS
 from ..progress import progress_bar
-from ..tasks import PRESETS, TASKS, make_task
-from .cells import LeakyRNN, MultiGateRNN, PlainRNN, RecurrentCell, ScalarGateRNN
-from .gradients import per_example_gradients
-from .products import pair_log_singular_values
-from .train import OPTIMIZERS, train_ensemble
+from ..tasks import TASKS, make_task
+from .arms import Arm, make_arms
+from .cell_anisotropy import (
+    METRICS,
+    PropagationAnisotropy,
+    frozen_gate_anisotropy,
+    frozen_gate_propagation,
+    propagation_anisotropy,
+    update_anisotropy,
+)
+from .cells import MODELS
+from .common import check_r_top, check_sampled_lags, torch_threads
+from .frozen import frozen_gate_cell
+from .train import train_ensemble
 
 __all__ = [
     "CHAPTER_SETTINGS",
@@ -84,14 +98,8 @@ __all__ = [
     "update_anisotropy",
 ]
 
-#: The four metrics, by the names used in records and tables.
-METRICS = ("AI", "CE", "PR", "effective_rank")
-
-#: Cell classes by model name (the leaky cell uses the constant write factor 0.8 of ``s1``).
-MODELS = {"plain": PlainRNN, "leaky": LeakyRNN, "scalar": ScalarGateRNN, "multi": MultiGateRNN}
-
 #: The sizes chapter 5 runs with (45 training runs inside the chapter's time budget); the
-#: paper's ``s2`` settings are in :data:`gatebook.tasks.PRESETS`.
+#: paper's ``s2`` settings are in :data:`gatebook.presets.PRESETS`.
 CHAPTER_SETTINGS = {
     "tasks": ("adding", "moving_average", "ar2"),
     "seeds": (0, 1, 2, 3, 4),
@@ -109,395 +117,12 @@ CHAPTER_SETTINGS = {
     "r": 10,
 }
 
-_OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "momentum", "rmsprop": "RMSProp", "adam": "Adam"}
 _METRIC_NAMES = {"AI": "AI", "CE": "CE", "PR": "PR", "effective_rank": "effective rank"}
 
 
 # ---------------------------------------------------------------------------
-# helpers
+# tables
 # ---------------------------------------------------------------------------
-
-
-def _check_cell(cell) -> RecurrentCell:
-    if not isinstance(cell, RecurrentCell):
-        raise TypeError("cell must be a gatebook.learning cell (PlainRNN, LeakyRNN, ScalarGateRNN, MultiGateRNN), "
-                        f"got {type(cell).__name__}")
-    return cell
-
-
-def _float64_copy(cell: RecurrentCell) -> RecurrentCell:
-    """A detached float64 copy of ``cell`` (the analysis never touches the trained model)."""
-    twin = copy.deepcopy(cell).to(torch.float64)
-    for p in twin.parameters():
-        p.requires_grad_(False)
-    return twin
-
-
-def _check_lags(lags, T: int, name: str = "lags") -> np.ndarray:
-    if lags is None or isinstance(lags, (numbers.Integral, str)):
-        raise TypeError(f"{name} must be a sequence of positive integers, got {lags!r}")
-    values = [check_positive_int(h, f"each entry of {name}") for h in lags]
-    if not values:
-        raise ValueError(f"{name} must not be empty")
-    if len(set(values)) != len(values):
-        raise ValueError(f"{name} must not repeat a value, got {values}")
-    if max(values) >= T:
-        raise ValueError(f"every lag must be smaller than the sequence length T={T} (so that each "
-                         f"example offers at least two start times), got {name}={values}")
-    return np.array(sorted(values), dtype=int)
-
-
-def _check_r_top(r, top, n: int, what: str = "hidden size") -> tuple:
-    r, top = check_positive_int(r, "r"), check_positive_int(top, "top")
-    if not r <= top <= n:
-        raise ValueError(f"need r <= top <= {what}, got r={r}, top={top}, {what}={n}")
-    return r, top
-
-
-def _metrics_from_log_spectra(logsv: np.ndarray, r: int, top: int) -> dict:
-    r"""The four metrics of spectra given as :math:`\ln\sigma_i` (descending, last axis).
-
-    Subtracting :math:`\ln\sigma_1` first makes every spectrum start at 1, so nothing
-    overflows; AI is formed from the logarithms directly, so a tiny :math:`\sigma_r` does
-    not turn into a division by zero.
-    """
-    rel = logsv - logsv[..., :1]
-    s = np.exp(rel)
-    return {
-        "AI": np.exp(-rel[..., r - 1]),
-        "CE": energy_concentration(s, r, top),
-        "PR": participation_ratio(s),
-        "effective_rank": effective_rank(s),
-    }
-
-
-@contextmanager
-def _torch_threads(count: int):
-    """Run a block with ``count`` torch intra-op threads, then restore the previous number.
-
-    The matrices here are tiny (:math:`n\\lesssim64`), so extra threads only add
-    synchronisation, which is very costly on a machine whose cores are busy.
-    """
-    previous = torch.get_num_threads()
-    torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
-# ---------------------------------------------------------------------------
-# propagation anisotropy
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PropagationAnisotropy:
-    r"""Metrics of sampled Jacobian products :math:`\Phi(t,k)`, by lag.
-
-    Attributes
-    ----------
-    lags : ndarray of int, shape (L,)
-        The lags :math:`\ell=t-k`, increasing.
-    triples : ndarray of int, shape (L, K, 3)
-        The sampled :math:`(b, t, k)`: example index, later and earlier time (states
-        :math:`x_0,\dots,x_T`, so :math:`0\le k<t\le T`).
-    values : dict of str to ndarray, shape (L, K)
-        ``"AI"``, ``"CE"``, ``"PR"`` and ``"effective_rank"`` of every sampled product.
-    log_spectra : ndarray, shape (L, K, n)
-        :math:`\ln\sigma_i(\Phi(t,k))` of every sampled product, largest first.
-    r, top : int
-        Rank of AI and CE, and number of leading values in the CE denominator.
-    """
-
-    lags: np.ndarray
-    triples: np.ndarray
-    values: dict
-    log_spectra: np.ndarray
-    r: int
-    top: int
-
-    def median(self, metric: str) -> np.ndarray:
-        """Median over the sampled triples of each lag, shape ``(L,)``."""
-        return np.median(self.values[check_choice(metric, "metric", METRICS)], axis=1)
-
-    def iqr(self, metric: str) -> np.ndarray:
-        """25th and 75th percentiles over the triples of each lag, shape ``(2, L)``."""
-        return np.percentile(self.values[check_choice(metric, "metric", METRICS)], [25, 75], axis=1)
-
-    def median_spectrum(self, lag: int) -> np.ndarray:
-        r"""Median over the triples of :math:`\sigma_i/\sigma_1` at one lag, shape ``(n,)``."""
-        if lag not in self.lags:
-            raise ValueError(f"lag must be one of {self.lags.tolist()}, got {lag!r}")
-        rel = self.log_spectra[list(self.lags).index(lag)]
-        return np.exp(np.median(rel - rel[:, :1], axis=0))
-
-
-def propagation_anisotropy(cell, inputs, *, lags=(1, 2, 4, 8, 12, 16), triples_per_lag: int = 64,
-                           top: int = 16, r: int = 10, seed=0) -> PropagationAnisotropy:
-    r"""Anisotropy of the credit propagator :math:`\Phi(t,k)=\mathcal J_t\cdots\mathcal J_{k+1}` by lag (chapter 5).
-
-    For every lag :math:`\ell` in ``lags``, ``triples_per_lag`` triples :math:`(b,t,k)`
-    with :math:`t-k=\ell` are drawn uniformly, with replacement, from a generator seeded
-    with ``seed``: an example :math:`b` of ``inputs`` and a start
-    :math:`k\in\{0,\dots,T-\ell\}`. The products of the sampled triples are built from the
-    exact float64 state Jacobians by :func:`~gatebook.learning.pair_log_singular_values`:
-    all triples of a lag at once, new factors on the left, renormalised after every factor
-    (so nothing underflows), and only they are decomposed (an SVD per sampled pair rather
-    than per pair of times). Then, per product,
-
-    .. math::
-
-        \mathrm{AI}_r=\frac{\sigma_1}{\sigma_r},\quad
-        \mathrm{CE}_r=\frac{\sum_{i\le r}\sigma_i^2}{\sum_{i\le\mathrm{top}}\sigma_i^2},\quad
-        \mathrm{PR}=\frac{(\sum_i\sigma_i^2)^2}{\sum_i\sigma_i^4},\quad
-        r_{\rm eff}=e^{-\sum_ip_i\ln p_i},
-
-    with PR and :math:`r_{\rm eff}` over all :math:`n` singular values, as in
-    :func:`~gatebook.anisotropy.matrix_anisotropy`. All four are scale invariant, so the
-    renormalisation does not change them.
-
-    Parameters
-    ----------
-    cell : gatebook.learning.RecurrentCell
-        Analysed in float64 on a copy; the cell itself is not modified.
-    inputs : torch.Tensor, shape (B, T, m)
-        A fixed probe batch.
-    lags : sequence of int
-        Distinct lags, each in :math:`[1, T-1]` (the reference uses
-        ``(1, 2, 4, 8, 12, 16, 24, 32, 40)`` at :math:`T=120`).
-    triples_per_lag : int
-        Number of sampled :math:`(b,t,k)` per lag (64 in the reference).
-    top : int
-        Number of leading singular values in the CE denominator (16),
-        :math:`r\le\mathrm{top}\le n`.
-    r : int
-        Rank of AI and CE (10).
-    seed : None, int or numpy.random.Generator
-        Seed of the triple sampler; the same seed gives the same triples.
-
-    Returns
-    -------
-    PropagationAnisotropy
-        Per-triple values; ``.median(metric)`` and ``.iqr(metric)`` summarise each lag.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from gatebook.learning import MultiGateRNN
-    >>> cell = MultiGateRNN(2, 16, seed=0)
-    >>> u = torch.randn(3, 20, 2, generator=torch.Generator().manual_seed(0))
-    >>> p = propagation_anisotropy(cell, u, lags=(1, 5, 10), triples_per_lag=8, seed=0)
-    >>> p.median("AI").shape
-    (3,)
-    """
-    cell = _float64_copy(_check_cell(cell))
-    u = cell._check_inputs(inputs)
-    B, T, _ = u.shape
-    lags = _check_lags(lags, T)
-    K = check_positive_int(triples_per_lag, "triples_per_lag")
-    r, top = _check_r_top(r, top, cell.hidden_size)
-    rng = as_generator(seed, "seed")
-
-    triples = np.empty((lags.size, K, 3), dtype=int)
-    log_spectra = np.empty((lags.size, K, cell.hidden_size))
-    values = {name: np.empty((lags.size, K)) for name in METRICS}
-    with _torch_threads(1):
-        J = cell.state_jacobians(u)  # (B, T, n, n); J[:, j] is the Jacobian of step j+1
-        for row, h in enumerate(lags):  # a handful of lags; the triples of one lag are batched
-            b = rng.integers(0, B, size=K)
-            k = rng.integers(0, T - h + 1, size=K)
-            triples[row] = np.stack([b, k + h, k], axis=1)
-            log_spectra[row] = pair_log_singular_values(J, b, k, int(h)).numpy()
-    for row in range(lags.size):
-        for name, v in _metrics_from_log_spectra(log_spectra[row], r, top).items():
-            values[name][row] = v
-    return PropagationAnisotropy(lags=lags, triples=triples, values=values, log_spectra=log_spectra, r=r, top=top)
-
-
-# ---------------------------------------------------------------------------
-# update anisotropy
-# ---------------------------------------------------------------------------
-
-
-def update_anisotropy(cell, inputs, targets, *, r: int = 10, seed=0) -> AnisotropyMetrics:
-    r"""Update anisotropy (GradCov) of a cell on a batch of examples (chapter 5).
-
-    Builds :math:`G\in\mathbb R^{M\times P}`, row :math:`i` the gradient of the squared
-    error :math:`(\hat y_i-y_i)^2` of example :math:`i` with respect to all parameters
-    (:func:`~gatebook.learning.per_example_gradients`, vectorised with ``torch.func``), in
-    float64, and returns :func:`~gatebook.anisotropy.gradient_anisotropy` of it: rows
-    normalised to unit length, constant columns dropped, columns centred, then, from the
-    singular values :math:`s_i`,
-
-    .. math::
-
-        \mathrm{AI}_r=\frac{s_1}{s_r},\qquad \mathrm{CE}_r=\frac{\sum_{i\le r}s_i^2}{\sum_i s_i^2},
-
-    with PR and the effective rank over all :math:`s_i`. Because rows are normalised, only
-    the *direction* of each example's gradient counts.
-
-    Parameters
-    ----------
-    cell : gatebook.learning.RecurrentCell
-        Analysed in float64 on a copy.
-    inputs : torch.Tensor, shape (M, T, m)
-    targets : torch.Tensor, shape (M, 1)
-    r : int
-        Rank of AI and CE (10); at most :math:`\min(M, P)`.
-    seed : None, int or numpy.random.Generator
-        Seed of the :math:`10^{-8}` jitter of the recipe.
-
-    Returns
-    -------
-    AnisotropyMetrics
-        With ``columns_kept``, the number of parameters whose gradient varies across examples.
-
-    Examples
-    --------
-    >>> from gatebook.learning import PlainRNN
-    >>> from gatebook.tasks import make_task
-    >>> data = make_task("adding", 32, T=20, m=4, seed=0)
-    >>> m = update_anisotropy(PlainRNN(4, 12, seed=0), data.inputs, data.targets)
-    >>> bool(m.ai >= 1.0 and 0.0 < m.ce <= 1.0)
-    True
-    """
-    cell = _float64_copy(_check_cell(cell))
-    u = cell._check_inputs(inputs)
-    if not isinstance(targets, torch.Tensor):
-        raise TypeError(f"targets must be a torch.Tensor of shape ({u.shape[0]}, 1), got {type(targets).__name__}")
-    if not torch.isfinite(targets).all():
-        raise ValueError("targets contain NaN or infinite values")
-    with _torch_threads(1):
-        G = per_example_gradients(cell, u, targets.to(torch.float64))
-    return gradient_anisotropy(G, r, seed=seed)
-
-
-# ---------------------------------------------------------------------------
-# the exact case: frozen per-neuron gates
-# ---------------------------------------------------------------------------
-
-
-def _check_gates(gates) -> np.ndarray:
-    try:
-        g = np.asarray(gates, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise TypeError("gates must be a 1-D sequence of numbers") from err
-    if g.ndim != 1 or g.size < 1:
-        raise ValueError(f"gates must be a non-empty 1-D sequence of gate values, got shape {g.shape}")
-    if not np.all(np.isfinite(g)) or np.any(g <= 0) or np.any(g >= 1):
-        raise ValueError("gates must lie strictly between 0 and 1")
-    return g
-
-
-def frozen_gate_cell(gates, input_size: int = 1, *, recurrent_gain: float = 0.0, seed: int = 0) -> MultiGateRNN:
-    r"""A float64 multi-gate cell whose per-neuron gates are constants :math:`u_i` (chapter 5).
-
-    Zero gate weights and gate biases :math:`\mathrm{logit}(u_i)` freeze the gates. With
-    the default ``recurrent_gain=0`` also :math:`W_{\rm rec}=0`, so that
-
-    .. math::
-
-        x_t=(1-u)\odot x_{t-1}+u\odot\phi(W_{\rm in}I_t),\qquad
-        \mathcal J_t=\mathrm D(c),\qquad \Phi(t,k)=\mathrm D(c)^{t-k},\qquad c_i=1-u_i ,
-
-    the exact case. A positive ``recurrent_gain`` keeps the cell's initial :math:`W_{\rm rec}`
-    (uniform, seeded) multiplied by the gain, so
-    :math:`\mathcal J_t=\mathrm D(c)+\mathrm D(u\odot\phi'(a_t))W_{\rm rec}` mixes directions.
-    The input weights are random (seeded).
-
-    Examples
-    --------
-    >>> cell = frozen_gate_cell([0.1, 0.2, 0.5])
-    >>> cell.hidden_size
-    3
-    """
-    g = _check_gates(gates)
-    input_size = check_positive_int(input_size, "input_size")
-    gain = float(recurrent_gain)
-    if not np.isfinite(gain) or gain < 0:
-        raise ValueError(f"recurrent_gain must be a finite number >= 0, got {recurrent_gain!r}")
-    cell = MultiGateRNN(input_size, g.size, seed=seed, gate_weights="zero", gate_bias=0.5, dtype=torch.float64)
-    with torch.no_grad():
-        cell.W_r.mul_(gain)
-        cell.b_g.copy_(torch.as_tensor(np.log(g / (1.0 - g))))
-    return cell
-
-
-def frozen_gate_anisotropy(gates, lags, *, r: int = 10, top: int = 16) -> dict:
-    r"""Closed-form metrics of :math:`\Phi=\mathrm D(1-u)^{\ell}` for constant gates :math:`u_i` (chapter 5).
-
-    The singular values are the sorted carries raised to the lag, :math:`c_{(i)}^{\ell}`, so
-
-    .. math::
-
-        \mathrm{AI}_r(\ell)=\Big(\frac{c_{(1)}}{c_{(r)}}\Big)^{\ell},\qquad
-        \mathrm{CE}_r(\ell)=\frac{\sum_{i\le r}c_{(i)}^{2\ell}}{\sum_{i\le\mathrm{top}}c_{(i)}^{2\ell}},
-
-    and :math:`\ln\mathrm{AI}_r` is linear in :math:`\ell` with slope :math:`\ln(c_{(1)}/c_{(r)})`.
-
-    Parameters
-    ----------
-    gates : sequence of float
-        Gate values :math:`u_i\in(0,1)`, at least ``top`` of them.
-    lags : sequence of int
-        Positive lags.
-    r, top : int
-        As in :func:`propagation_anisotropy`.
-
-    Returns
-    -------
-    dict
-        ``"AI"``, ``"CE"``, ``"PR"``, ``"effective_rank"`` (arrays over ``lags``) and
-        ``"singular_values"`` (shape ``(len(lags), n)``, descending).
-
-    Examples
-    --------
-    >>> out = frozen_gate_anisotropy([0.1, 0.5], [1, 2], r=2, top=2)
-    >>> out["AI"].round(6).tolist()
-    [1.8, 3.24]
-    """
-    c = np.sort(1.0 - _check_gates(gates))[::-1]
-    if lags is None or isinstance(lags, (numbers.Integral, str)):
-        raise TypeError(f"lags must be a sequence of positive integers, got {lags!r}")
-    h = np.array([check_positive_int(x, "each entry of lags") for x in lags], dtype=float)
-    if h.size == 0:
-        raise ValueError("lags must not be empty")
-    r, top = _check_r_top(r, top, c.size, "number of gates")
-    logsv = h[:, None] * np.log(c)[None, :]
-    out = _metrics_from_log_spectra(logsv, r, top)
-    out["singular_values"] = np.exp(logsv)
-    return out
-
-
-def frozen_gate_propagation(gates, lags, *, recurrent_gain: float = 0.0, T: int | None = None, batch: int = 2,
-                            triples_per_lag: int = 16, r: int = 10, top: int = 16, seed: int = 0) -> PropagationAnisotropy:
-    r"""Measured :func:`propagation_anisotropy` of a :func:`frozen_gate_cell` (chapter 5).
-
-    Runs the frozen-gate cell (with ``recurrent_gain``) on seeded standard-normal inputs
-    (``batch`` sequences of length ``T``, default ``max(lags) + 1``) and measures the
-    products :math:`\Phi(t,k)` by lag. With ``recurrent_gain=0`` the result must equal
-    the closed form of :func:`frozen_gate_anisotropy`,
-    :math:`\mathrm{AI}_r(\ell)=(c_{(1)}/c_{(r)})^{\ell}`.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> gates = np.linspace(0.05, 0.5, 16)
-    >>> measured = frozen_gate_propagation(gates, [1, 4])
-    >>> bool(np.allclose(measured.median("AI"), frozen_gate_anisotropy(gates, [1, 4])["AI"]))
-    True
-    """
-    g = _check_gates(gates)
-    if lags is None or isinstance(lags, (numbers.Integral, str)):
-        raise TypeError(f"lags must be a sequence of positive integers, got {lags!r}")
-    longest = max(check_positive_int(h, "each entry of lags") for h in lags)
-    T = longest + 1 if T is None else check_positive_int(T, "T")
-    batch = check_positive_int(batch, "batch")
-    gen = torch.Generator().manual_seed(int(as_generator(seed).integers(2**31)))
-    u = torch.randn(batch, T, 1, generator=gen, dtype=torch.float64)
-    cell = frozen_gate_cell(g, 1, recurrent_gain=recurrent_gain, seed=0)
-    return propagation_anisotropy(cell, u, lags=lags, triples_per_lag=triples_per_lag, r=r, top=top, seed=seed)
 
 
 def spectrum_table(spectra: dict, *, r: int = 10, top: int | None = None) -> str:
@@ -515,68 +140,6 @@ def spectrum_table(spectra: dict, *, r: int = 10, top: int | None = None) -> str
         lines.append(f"| {label} | {_format_number(ai)} | {ce:.3f} | {_format_number(participation_ratio(s))} | "
                      f"{_format_number(effective_rank(s))} |")
     return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------
-# the experiment
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Arm:
-    """One arm of an experiment: a cell type trained with a named optimiser and step size."""
-
-    model: str
-    optimizer: str
-    lr: float
-
-    def __post_init__(self):
-        check_choice(self.model, "arm model", MODELS)
-        check_choice(self.optimizer, "arm optimizer", set(OPTIMIZERS))
-        object.__setattr__(self, "lr", check_positive_float(self.lr, "arm lr"))
-
-    @property
-    def label(self) -> str:
-        """E.g. ``"multi + SGD"``."""
-        return f"{self.model} + {_OPTIMIZER_LABELS[self.optimizer]}"
-
-    def make_cell(self, m: int, n: int, seed: int, init: str = "uniform") -> RecurrentCell:
-        """A fresh float32 cell of this arm's model, weights seeded with ``seed``."""
-        kw = {"alpha": 0.8} if self.model == "leaky" else {}
-        return MODELS[self.model](m, n, seed=seed, init=init, **kw)
-
-
-def make_arms(arms=None) -> list:
-    """Validate arms given as :class:`Arm` objects or dicts ``{"model", "optimizer", "lr"}``.
-
-    ``None`` gives the three arms of the ``s2`` preset: plain + Adam (:math:`10^{-3}`),
-    scalar + SGD and multi + SGD (:math:`10^{-2}`).
-
-    Examples
-    --------
-    >>> [a.label for a in make_arms()]
-    ['plain + Adam', 'scalar + SGD', 'multi + SGD']
-    """
-    if arms is None:
-        arms = PRESETS["s2"]["arms"]
-    if isinstance(arms, (Arm, dict, str)):
-        raise TypeError("arms must be a sequence of Arm objects or dicts")
-    out = []
-    for a in arms:
-        if isinstance(a, Arm):
-            out.append(a)
-        elif isinstance(a, dict):
-            if set(a) != {"model", "optimizer", "lr"}:
-                raise ValueError(f"an arm needs exactly the keys 'model', 'optimizer' and 'lr', got {sorted(a)}")
-            out.append(Arm(a["model"], a["optimizer"], a["lr"]))
-        else:
-            raise TypeError(f"each arm must be an Arm or a dict, got {type(a).__name__}")
-    if not out:
-        raise ValueError("arms must not be empty")
-    labels = [a.label for a in out]
-    if len(set(labels)) != len(labels):
-        raise ValueError(f"arms must differ in model or optimizer, got {labels}")
-    return out
 
 
 def _quartiles(x) -> tuple:
@@ -598,6 +161,11 @@ def _format_number(x: float) -> str:
     if abs(x) >= 10:
         return f"{x:.1f}"
     return f"{x:.2f}"
+
+
+# ---------------------------------------------------------------------------
+# the experiment
+# ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -899,8 +467,8 @@ def anisotropy_experiment(arms=None, tasks=CHAPTER_SETTINGS["tasks"], seeds=CHAP
     if probe_batch > grad_samples:
         raise ValueError(f"probe_batch ({probe_batch}) must not exceed grad_samples ({grad_samples})")
     triples_per_lag = check_positive_int(triples_per_lag, "triples_per_lag")
-    lags = [int(h) for h in _check_lags(lags, T)]
-    r, top = _check_r_top(r, top, n, "n")
+    lags = [int(h) for h in check_sampled_lags(lags, T)]
+    r, top = check_r_top(r, top, n, "n")
     if r > grad_samples:
         raise ValueError(f"r ({r}) must not exceed grad_samples ({grad_samples})")
     init = check_choice(init, "init", {"uniform", "normal"})
@@ -920,7 +488,7 @@ def anisotropy_experiment(arms=None, tasks=CHAPTER_SETTINGS["tasks"], seeds=CHAP
     result = AnisotropyExperiment(settings=settings, arms=arms, tasks=tasks, seeds=seeds)
     tail = max(1, steps // 10)
     bar = progress_bar(total=len(arms) * len(tasks) * len(seeds), desc="anisotropy runs", enabled=progress)
-    with _torch_threads(1):
+    with torch_threads(1):
         try:
             for task in tasks:
                 for arm in arms:

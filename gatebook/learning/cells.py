@@ -42,7 +42,7 @@ from torch import nn
 
 from .._validation import check_choice, check_positive_int
 
-__all__ = ["RecurrentCell", "PlainRNN", "LeakyRNN", "ScalarGateRNN", "MultiGateRNN", "Rollout"]
+__all__ = ["MODELS", "RecurrentCell", "PlainRNN", "LeakyRNN", "ScalarGateRNN", "MultiGateRNN", "Rollout"]
 
 
 class Rollout(dict):
@@ -299,3 +299,8 @@ class MultiGateRNN(_GatedCell):
     r"""Per-neuron gates :math:`g_t=\sigma(W_{rg}x_{t-1}+W_{ig}u_t\,[+b_g])\in(0,1)^n` (chapter 4)."""
 
     gate_rows = "n"
+
+
+#: Cell classes by the short model names of experiment arms and presets (``"leaky"`` is
+#: built with its default write factor :math:`\alpha=0.8`, the ``s1`` setting).
+MODELS = {"plain": PlainRNN, "leaky": LeakyRNN, "scalar": ScalarGateRNN, "multi": MultiGateRNN}

@@ -30,14 +30,14 @@ from __future__ import annotations
 
 import math
 import numbers
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from .._validation import check_choice, check_finite_float, check_nonnegative_float, check_positive_int
-from .cells import LeakyRNN, RecurrentCell
+from .cells import LeakyRNN
+from .common import check_cell, torch_threads
 from .products import jacobian_products
 
 __all__ = [
@@ -90,25 +90,6 @@ def _check_beta(beta) -> np.ndarray:
     if not np.all(np.isfinite(arr)) or np.any(arr < 0.0) or np.any(arr >= 1.0):
         raise ValueError(f"beta must lie in [0, 1), got {beta!r}")
     return arr
-
-
-@contextmanager
-def _one_thread():
-    """Run torch single-threaded inside the block, then restore the previous setting.
-
-    The matrices of these measurements are tiny (a few dozen units), so a second intra-op
-    thread only adds synchronisation; on a shared, busy CPU it can make every small
-    product several times slower. Used as a decorator on the measurement functions.
-    """
-    previous = torch.get_num_threads()
-    if previous == 1:
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _scalar_or_array(arr: np.ndarray):
@@ -341,13 +322,7 @@ def leaky_cell(alpha: float, *, input_size: int = 4, hidden_size: int = 32, recu
     return cell
 
 
-def _check_cell(cell) -> RecurrentCell:
-    if not isinstance(cell, RecurrentCell):
-        raise TypeError(f"cell must be a gatebook.learning recurrent cell, got {type(cell).__name__}")
-    return cell
-
-
-@_one_thread()
+@torch_threads(1)
 def pulse_response(cell, max_lag: int, *, amplitude: float = 1.0, channel: int = 0) -> np.ndarray:
     r"""Measured response of a cell to one input pulse, normalised by the current it injects.
 
@@ -371,7 +346,7 @@ def pulse_response(cell, max_lag: int, *, amplitude: float = 1.0, channel: int =
     >>> pulse_response(unit, 3)
     array([0.5   , 0.25  , 0.125 , 0.0625])
     """
-    cell = _check_cell(cell)
+    cell = check_cell(cell)
     lags = _lags(max_lag)
     A = check_finite_float(amplitude, "amplitude")
     if A == 0.0:
@@ -435,7 +410,7 @@ class LagGradients:
         return self.contributions.sum(dim=0)
 
 
-@_one_thread()
+@torch_threads(1)
 def lag_gradients(cell, inputs: torch.Tensor, targets: torch.Tensor, *, parameter: str = "W_i") -> LagGradients:
     r"""Every lag's contribution to :math:`\nabla_{W_{\rm in}}\mathcal L` (or :math:`W_{\rm rec}`), in one backward pass.
 
@@ -476,7 +451,7 @@ def lag_gradients(cell, inputs: torch.Tensor, targets: torch.Tensor, *, paramete
     >>> lag_weights(lg).round(12).tolist()
     [0.5, 0.25, 0.125, 0.0625]
     """
-    cell = _check_cell(cell)
+    cell = check_cell(cell)
     check_choice(parameter, "parameter", set(_PARAMETERS))
     u = cell._check_inputs(inputs)
     batch, T, _ = u.shape
@@ -498,7 +473,7 @@ def lag_gradients(cell, inputs: torch.Tensor, targets: torch.Tensor, *, paramete
                         contributions=contributions.detach(), parameter=parameter, loss=float(loss.detach()))
 
 
-@_one_thread()
+@torch_threads(1)
 def loss_gradient(cell, inputs: torch.Tensor, targets: torch.Tensor, *, parameter: str = "W_i") -> torch.Tensor:
     r"""Plain autograd gradient of the mean-squared error, an independent reference.
 
@@ -516,7 +491,7 @@ def loss_gradient(cell, inputs: torch.Tensor, targets: torch.Tensor, *, paramete
     >>> bool(torch.allclose(loss_gradient(cell, u, y), lag_gradients(cell, u, y).total))
     True
     """
-    cell = _check_cell(cell)
+    cell = check_cell(cell)
     check_choice(parameter, "parameter", set(_PARAMETERS))
     u = cell._check_inputs(inputs)
     y_true = _check_targets(targets, u.shape[0], u.dtype)
@@ -604,7 +579,7 @@ class LagSensitivity:
         return norm_bounds(self.alpha, self.weight_norm, int(self.lags[-1]))
 
 
-@_one_thread()
+@torch_threads(1)
 @torch.no_grad()
 def lag_sensitivity(cell, inputs: torch.Tensor, max_lag: int | None = None) -> LagSensitivity:
     r"""Measured norms :math:`S_{t,t-\ell}=\lVert\Phi(t,t-\ell)\rVert_2` of a leaky cell, summarised by lag.
@@ -633,7 +608,7 @@ def lag_sensitivity(cell, inputs: torch.Tensor, max_lag: int | None = None) -> L
     >>> bool(np.allclose(sens.median, 0.7 ** np.arange(7)))
     True
     """
-    cell = _check_cell(cell)
+    cell = check_cell(cell)
     if not isinstance(cell, LeakyRNN) or cell.alpha.ndim != 0:
         raise TypeError("cell must be a LeakyRNN with a single (scalar) alpha")
     J = cell.state_jacobians(inputs)

@@ -26,11 +26,15 @@ Two helpers show where the numbers come from: :func:`gate_traces` returns the ga
 :math:`u_t` along each sequence, and :func:`step_credit` returns the credit
 :math:`\partial\ell/\partial a_t` that back-propagation delivers to every step, to be
 compared with its zeroth-order prediction :func:`zeroth_order_weights`.
+
+This module holds the tracking over training. The single-cell measurements live in
+:mod:`gatebook.learning.gate_credit` and :mod:`gatebook.learning.lag_profile`
+(:func:`lag_profiles`), the profiles at initialisation in :mod:`gatebook.learning.gate_level`;
+their public names are re-exported here.
 """
 
 from __future__ import annotations
 
-import copy
 import numbers
 from dataclasses import dataclass
 
@@ -40,8 +44,10 @@ import torch
 from .._validation import check_choice, check_positive_int
 from ..progress import progress_bar
 from ..tasks import TASKS, TaskBatch, make_task
-from .lag_profile import CONVENTIONS, LagProfile, _fit, log_gate_products
-from .products import jacobian_products
+from .common import check_cell, check_seed
+from .gate_level import GateLevelSweep, gate_level_sweep, init_scalar_gate
+from .lag_profile import CONVENTIONS, LagProfile, check_conventions, check_max_lag, check_trim, lag_profiles
+from .gate_credit import analysis_copy, gate_traces, step_credit, zeroth_order_weights
 from .train import TrainingHistory, train
 
 __all__ = [
@@ -58,372 +64,6 @@ __all__ = [
     "track_seeds",
     "zeroth_order_weights",
 ]
-
-
-# ---------------------------------------------------------------------------
-# checks
-# ---------------------------------------------------------------------------
-
-
-def _check_cell(cell) -> None:
-    if not (hasattr(cell, "rollout") and hasattr(cell, "jacobians_from_rollout") and hasattr(cell, "W_r")):
-        raise TypeError(f"cell must be a gatebook.learning cell (e.g. ScalarGateRNN), got {type(cell).__name__}")
-
-
-def _check_conventions(conventions) -> tuple:
-    if isinstance(conventions, str):
-        conventions = (conventions,)
-    try:
-        conventions = tuple(conventions)
-    except TypeError:
-        raise TypeError(f"conventions must be a sequence of names from {list(CONVENTIONS)}, got {conventions!r}") from None
-    if not conventions:
-        raise ValueError(f"conventions is empty; name at least one of {list(CONVENTIONS)}")
-    for c in conventions:
-        check_choice(c, "convention", set(CONVENTIONS))
-    if len(set(conventions)) != len(conventions):
-        raise ValueError(f"conventions has repeated names: {list(conventions)}")
-    return conventions
-
-
-def _check_seed(seed, name: str) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {seed!r}")
-    return int(seed)
-
-
-def _check_trim(trim) -> float:
-    if isinstance(trim, bool) or not isinstance(trim, numbers.Real) or not 0.0 <= float(trim) < 0.5:
-        raise ValueError(f"trim must be a number in [0, 0.5), got {trim!r}")
-    return float(trim)
-
-
-def _check_max_lag(max_lag, T: int) -> int:
-    if max_lag is None:
-        return T
-    max_lag = check_positive_int(max_lag, "max_lag")
-    if max_lag > T:
-        raise ValueError(f"max_lag ({max_lag}) cannot exceed the sequence length T={T}")
-    return max_lag
-
-
-# ---------------------------------------------------------------------------
-# single-cell measurements
-# ---------------------------------------------------------------------------
-
-
-def analysis_copy(cell):
-    """An independent float64 copy of ``cell`` for measurements (the original is untouched).
-
-    Training runs in float32; products of Jacobians and their SVDs are taken in float64
-    (science note, §4.1).
-
-    Examples
-    --------
-    >>> import torch
-    >>> from gatebook.learning import ScalarGateRNN
-    >>> analysis_copy(ScalarGateRNN(3, 8, seed=0)).W_r.dtype
-    torch.float64
-    """
-    _check_cell(cell)
-    return copy.deepcopy(cell).double()
-
-
-@torch.no_grad()
-def gate_traces(cell, inputs: torch.Tensor) -> np.ndarray:
-    r"""The write factor :math:`\gamma_t` of ``cell`` along each input sequence (chapter 3).
-
-    For a gated cell this is the gate value :math:`u_t=\sigma(a^u_t)` with
-
-    .. math:: a^u_t = W^u_{\rm rec}\,x_{t-1} + W^u_{\rm in} I_t\;(+\,b^u),
-
-    one number per step for :class:`~gatebook.learning.ScalarGateRNN`.
-
-    Parameters
-    ----------
-    cell : gatebook.learning cell
-    inputs : torch.Tensor, shape (batch, T, m)
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``(batch, T)`` when the write factor is one number per step (scalar gate,
-        scalar leak, plain cell), ``(batch, T, n)`` for per-neuron gates or leaks. Entry
-        ``[:, t-1]`` is :math:`\gamma_t`, the factor used to compute :math:`x_t`.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from gatebook.learning import ScalarGateRNN
-    >>> u = torch.rand(2, 5, 3, generator=torch.Generator().manual_seed(0))
-    >>> gate_traces(ScalarGateRNN(3, 8, seed=0), u).shape
-    (2, 5)
-    """
-    _check_cell(cell)
-    write = cell.rollout(inputs)["write"]
-    out = write.detach().to(torch.float64).cpu().numpy()
-    return out[..., 0] if out.shape[-1] == 1 else out
-
-
-def zeroth_order_weights(gates, convention: str) -> np.ndarray:
-    r"""Zeroth-order weight of the credit that reaches step :math:`k` from the final step :math:`T`.
-
-    Freezing the gates and keeping the diagonal part of every Jacobian, back-propagation
-    scales the credit arriving at step :math:`k` by (chapter 3)
-
-    .. math:: w_k = \gamma_k \prod_{j=k+1}^{T} c_j,
-        \qquad c_j = 1-\gamma_j\ (\texttt{"carry"})\quad\text{or}\quad c_j=\gamma_j\ (\texttt{"update"}),
-
-    so SGD's step on the weights used at step :math:`k` is :math:`\mu\,w_k` times the
-    transported error: :math:`\mu w_k` is the effective learning rate :math:`\mu_{\rm eff}(T,k)`.
-    For a scalar gate :math:`w_k` is one number shared by every neuron.
-
-    Parameters
-    ----------
-    gates : array_like, shape (batch, T) or (batch, T, n)
-        Write factors :math:`\gamma_1,\dots,\gamma_T` in (0, 1], e.g. from :func:`gate_traces`.
-    convention : {"carry", "update"}
-
-    Returns
-    -------
-    numpy.ndarray
-        Same shape as ``gates``; entry ``[:, k-1]`` is :math:`w_k` (so the last step has
-        weight :math:`\gamma_T`).
-
-    Examples
-    --------
-    >>> zeroth_order_weights([[0.5, 0.5, 0.5]], "carry").tolist()
-    [[0.125, 0.25, 0.5]]
-    """
-    check_choice(convention, "convention", set(CONVENTIONS))
-    g = np.asarray(gates, dtype=float)
-    if g.ndim not in (2, 3) or g.shape[0] < 1 or g.shape[1] < 1:
-        raise ValueError(f"gates must have shape (batch, T) or (batch, T, n), got {g.shape}")
-    if not np.all(np.isfinite(g)) or np.any(g <= 0) or np.any(g > 1):
-        raise ValueError("gates must be finite write factors in (0, 1]")
-    c = 1.0 - g if convention == "carry" else g
-    # prod_{j=k+1}^{T} c_j as a reversed cumulative product, shifted by one step
-    tail = np.flip(np.cumprod(np.flip(c, axis=1), axis=1), axis=1)
-    after = np.concatenate([tail[:, 1:], np.ones_like(tail[:, :1])], axis=1)
-    return g * after
-
-
-def step_credit(cell, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    r"""Credit :math:`\partial\ell_b/\partial a_t` that back-propagation delivers to every step (chapter 3).
-
-    For example :math:`b` with squared error :math:`\ell_b=(W_ox_T-y_b)^2`, the gradient of the
-    loss with respect to the input weights is :math:`\sum_t (\partial\ell_b/\partial a_t)\,I_t^\top`:
-    the credit at step :math:`t` times the input of that step. Under SGD the update of the
-    weights used at step :math:`t` is therefore :math:`-\mu\,\partial\ell_b/\partial a_t` (times
-    :math:`I_t^\top`). The credit is computed exactly by automatic differentiation (an added
-    zero offset on :math:`a_t`); parameter gradients are left untouched.
-
-    Parameters
-    ----------
-    cell : gatebook.learning cell
-    inputs : torch.Tensor, shape (batch, T, m)
-    targets : torch.Tensor, shape (batch, 1)
-
-    Returns
-    -------
-    torch.Tensor, shape (batch, T, n)
-        Entry ``[:, t-1]`` is :math:`\partial\ell_b/\partial a_t`, in the cell's dtype.
-
-    Notes
-    -----
-    For a scalar gate that reads only the input (:math:`W^u_{\rm rec}=0`), without
-    recurrence (:math:`W_{\rm rec}=0`) and with a linear candidate, the credit is exactly
-    :math:`2(y_b-y^\ast_b)\,w_k\,W_o^\top` with :math:`w_k` from :func:`zeroth_order_weights`
-    (``"carry"``): one data-dependent scalar per step, the same for every neuron.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from gatebook.learning import ScalarGateRNN
-    >>> from gatebook.tasks import adding
-    >>> b = adding(2, T=6, m=3, seed=0)
-    >>> step_credit(ScalarGateRNN(3, 4, seed=0), b.inputs, b.targets).shape
-    torch.Size([2, 6, 4])
-    """
-    _check_cell(cell)
-    u = cell._check_inputs(inputs)
-    if not isinstance(targets, torch.Tensor):
-        raise TypeError(f"targets must be a torch.Tensor of shape ({u.shape[0]}, 1), got {type(targets).__name__}")
-    if tuple(targets.shape) != (u.shape[0], 1):
-        raise ValueError(f"targets must have shape ({u.shape[0]}, 1), got {tuple(targets.shape)}")
-    if not torch.isfinite(targets).all():
-        raise ValueError("targets contain NaN or infinite values")
-    offset = torch.zeros(u.shape[0], u.shape[1], cell.hidden_size, dtype=u.dtype, requires_grad=True)
-    with torch.enable_grad():
-        y = cell(u, _unchecked=True, drive_offset=offset)
-        loss = ((y - targets.to(u.dtype)) ** 2).sum()  # examples are independent: per-example credit
-        (credit,) = torch.autograd.grad(loss, offset)
-    return credit
-
-
-@torch.no_grad()
-def lag_profiles(cell, inputs: torch.Tensor, *, conventions=CONVENTIONS, max_lag: int | None = None,
-                 trim: float = 0.01) -> dict:
-    r""":func:`~gatebook.learning.lag_profile` for several named conventions at the cost of one.
-
-    The Jacobian products (the expensive part) do not depend on the convention, so they are
-    computed once; each convention then gets its own predictor
-    :math:`P_{t,k}=\prod_{j=k+1}^{t}c_j`, fitted power :math:`\kappa` and :math:`R^2` of
-    :math:`\ln S=a+\kappa\ln P`. The results equal ``lag_profile(cell, inputs, convention=c)``.
-
-    Parameters
-    ----------
-    cell : gatebook.learning cell
-        Measured in its own dtype: pass :func:`analysis_copy` (float64) for long sequences.
-    inputs : torch.Tensor, shape (batch, T, m)
-    conventions : sequence of {"carry", "update"}
-    max_lag : int, optional
-        Largest lag (default and maximum ``T``).
-    trim : float
-        Fraction of the predictor's values dropped at each end before the fit.
-
-    Returns
-    -------
-    dict
-        ``{convention: LagProfile}``, in the order given.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from gatebook.learning import ScalarGateRNN
-    >>> u = torch.rand(2, 12, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
-    >>> cell = ScalarGateRNN(3, 8, seed=0, dtype=torch.float64)
-    >>> sorted(lag_profiles(cell, u))
-    ['carry', 'update']
-    """
-    _check_cell(cell)
-    conventions = _check_conventions(conventions)
-    trim = _check_trim(trim)
-    rollout = cell.rollout(inputs)
-    J = cell.jacobians_from_rollout(rollout)
-    max_lag = _check_max_lag(max_lag, J.shape[1])
-    products = jacobian_products(J, max_lag, top=1)
-    logS = [products.log_sensitivity(h) for h in products.lags]
-    med_S = torch.stack([s.median() for s in logS])
-    flat_S = torch.cat([s.flatten() for s in logS])
-    measured = torch.exp(med_S - med_S[0])
-    lags = torch.tensor(products.lags)
-    out = {}
-    for convention in conventions:
-        logP = log_gate_products(rollout["write"], convention, max_lag)
-        med_P = torch.stack([p.median() for p in logP])
-        slope, r2 = _fit(flat_S, torch.cat([p.flatten() for p in logP]), trim)
-        predicted = torch.exp(med_P - med_P[0])
-        out[convention] = LagProfile(lags=lags, measured=measured, predicted=predicted, fitted=predicted ** slope,
-                                     slope=slope, r2=r2, convention=convention)
-    return out
-
-
-# ---------------------------------------------------------------------------
-# the gate level at initialisation
-# ---------------------------------------------------------------------------
-
-
-def init_scalar_gate(gate_bias: float, input_scale: float = 1.0, *, hidden_size: int = 16, input_size: int = 4,
-                     seed: int = 0):
-    r"""An untrained float64 :class:`~gatebook.learning.ScalarGateRNN` with a chosen resting gate (chapter 3).
-
-    The gate is :math:`u_t=\sigma(W^u_{\rm rec}x_{t-1}+c\,W^u_{\rm in}I_t+b^u)` with
-    :math:`b^u=\mathrm{logit}(s_0)`, so that :math:`u_t=s_0` when the other two terms vanish,
-    and the default (uniform) gate input weights multiplied by :math:`c` = ``input_scale``.
-
-    Parameters
-    ----------
-    gate_bias : float
-        Resting gate value :math:`s_0=\sigma(b^u)\in(0,1)`.
-    input_scale : float
-        Factor :math:`c\ge0` on the gate's input weights (0: the gate ignores the input).
-    hidden_size, input_size, seed : int
-        Size :math:`N`, input dimension :math:`m` and weight seed.
-
-    Examples
-    --------
-    >>> cell = init_scalar_gate(0.2, 0.0)
-    >>> float(cell.W_ig.detach().abs().max()), round(float(torch.sigmoid(cell.b_g.detach())), 6)
-    (0.0, 0.2)
-    """
-    from .cells import ScalarGateRNN
-
-    if isinstance(input_scale, bool) or not isinstance(input_scale, numbers.Real) or not np.isfinite(input_scale) \
-            or input_scale < 0:
-        raise ValueError(f"input_scale must be a finite number >= 0, got {input_scale!r}")
-    if isinstance(gate_bias, bool) or not isinstance(gate_bias, numbers.Real):
-        raise ValueError(f"gate_bias is the resting gate value s0 and must lie in (0, 1), got {gate_bias!r}")
-    cell = ScalarGateRNN(input_size, hidden_size, gate_bias=float(gate_bias), seed=_check_seed(seed, "seed"),
-                         dtype=torch.float64)
-    with torch.no_grad():
-        cell.W_ig.mul_(float(input_scale))
-    return cell
-
-
-@dataclass
-class GateLevelSweep:
-    r"""Fitted powers at initialisation for several resting gate values (see :func:`gate_level_sweep`).
-
-    Attributes
-    ----------
-    gate_biases : numpy.ndarray, shape (G,)
-        Resting gate values :math:`s_0`.
-    input_scale : float
-    gate_mean : numpy.ndarray, shape (G,)
-        Mean gate value on the probe.
-    slope, r2 : dict of str to numpy.ndarray
-        :math:`\kappa` and :math:`R^2` per convention, shape (G,).
-    measured : numpy.ndarray, shape (G, H)
-        Measured profiles :math:`\tilde\mu_{\rm eff}(\ell)`.
-    lags : numpy.ndarray, shape (H,)
-    """
-
-    gate_biases: np.ndarray
-    input_scale: float
-    gate_mean: np.ndarray
-    slope: dict
-    r2: dict
-    measured: np.ndarray
-    lags: np.ndarray
-
-
-def gate_level_sweep(gate_biases, *, input_scale: float = 1.0, hidden_size: int = 16, input_size: int = 4,
-                     T: int = 30, batch: int = 4, seed: int = 0, probe_seed: int = 7) -> GateLevelSweep:
-    r"""Lag profiles of untrained scalar-gate cells with resting gate values ``gate_biases`` (chapter 3).
-
-    Each cell comes from :func:`init_scalar_gate` (same weights up to the bias) and reads the
-    same adding-task probe batch; both named conventions are fitted. This is the data of the
-    chapter's explorable figure, one gate level per entry.
-
-    Examples
-    --------
-    >>> sweep = gate_level_sweep([0.2, 0.8], T=10, batch=2)
-    >>> sweep.slope["carry"].shape
-    (2,)
-    """
-    try:
-        levels = np.array([float(g) for g in gate_biases])
-    except TypeError:
-        raise TypeError(f"gate_biases must be a sequence of numbers in (0, 1), got {gate_biases!r}") from None
-    if levels.size == 0 or not np.all((levels > 0) & (levels < 1)):
-        raise ValueError(f"gate_biases must be a non-empty sequence of numbers in (0, 1), got {levels.tolist()}")
-    probe = make_task("adding", check_positive_int(batch, "batch"), T=check_positive_int(T, "T"), m=input_size,
-                      seed=_check_seed(probe_seed, "probe_seed"), dtype=torch.float64)
-    gates, profiles = [], []
-    for s0 in levels:
-        cell = init_scalar_gate(s0, input_scale, hidden_size=hidden_size, input_size=input_size, seed=seed)
-        gates.append(gate_traces(cell, probe.inputs).mean())
-        profiles.append(lag_profiles(cell, probe.inputs))
-    return GateLevelSweep(
-        gate_biases=levels,
-        input_scale=float(input_scale),
-        gate_mean=np.array(gates),
-        slope={c: np.array([p[c].slope for p in profiles]) for c in CONVENTIONS},
-        r2={c: np.array([p[c].r2 for p in profiles]) for c in CONVENTIONS},
-        measured=np.stack([p["carry"].measured.numpy() for p in profiles]),
-        lags=profiles[0]["carry"].lags.numpy(),
-    )
 
 
 # ---------------------------------------------------------------------------
@@ -590,12 +230,12 @@ def track_lag_profiles(
     >>> track.checkpoints.tolist(), track.slope("carry").shape
     ([0, 3], (2,))
     """
-    _check_cell(cell)
-    conventions = _check_conventions(conventions)
+    check_cell(cell)
+    conventions = check_conventions(conventions)
     steps = check_positive_int(steps, "steps")
     probe_batch = check_positive_int(probe_batch, "probe_batch")
-    probe_seed = _check_seed(probe_seed, "probe_seed")
-    trim = _check_trim(trim)
+    probe_seed = check_seed(probe_seed, "probe_seed")
+    trim = check_trim(trim)
     if task_kwargs is not None and not isinstance(task_kwargs, dict):
         raise TypeError(f"task_kwargs must be a dict such as {{'T': 40}}, got {type(task_kwargs).__name__}")
     try:
@@ -607,7 +247,7 @@ def track_lag_profiles(
     if marks[0] < 0 or marks[-1] > steps:
         raise ValueError(f"checkpoints must lie in [0, steps={steps}], got {marks}")
     probe = _probe_batch(task, probe_batch, probe_seed, dict(task_kwargs or {}), cell.input_size)
-    max_lag = _check_max_lag(max_lag, probe.T)
+    max_lag = check_max_lag(max_lag, probe.T)
 
     def measure(live_cell, step):
         frozen = analysis_copy(live_cell)
@@ -761,7 +401,7 @@ def track_seeds(make_cell, seeds, *, progress: bool = True, **kwargs) -> TrackSu
         raise TypeError(f"seeds must be an iterable of non-negative integers, got {seeds!r}") from None
     if not seeds:
         raise ValueError("seeds is empty; give at least one seed")
-    seeds = tuple(_check_seed(s, "seeds") for s in seeds)
+    seeds = tuple(check_seed(s, "seeds") for s in seeds)
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds has repeated values: {list(seeds)}")
     if "seed" in kwargs:

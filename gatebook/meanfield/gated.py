@@ -20,11 +20,9 @@ two-replica equations (chapter 10).
 
 from __future__ import annotations
 
+
 import numpy as np
-from scipy import fft as _fft
-from scipy.interpolate import CubicSpline
-from scipy.optimize import NoConvergence, brentq, newton_krylov
-from scipy.sparse.linalg import LinearOperator, eigs
+from scipy.optimize import NoConvergence, newton_krylov
 from scipy.special import expit
 
 from .._validation import (
@@ -35,11 +33,15 @@ from .._validation import (
     check_positive_int,
 )
 
+from .. import quiet_state
 from ._result import DMFTConvergenceError, DMFTResult, WindowTooShortError
-from .quadrature import correlated_average, gate as _gate, gate_slope as _gate_slope
+from ._signature import gate_keywords
+from .quadrature import correlation_profile, gate as _gate
+from .gated_lyapunov import gated_lambda_max, quiet_lambda_max, spectral_radius
+from .lags import has_decayed, solve_even
 from .scs import scs_dmft
 
-__all__ = ["gated_dmft", "gated_lambda_max", "quiet_lambda_max", "effective_time_constant"]
+__all__ = ["gated_dmft", "gated_lambda_max", "quiet_lambda_max", "spectral_radius", "effective_time_constant"]
 
 STARTS = ("large", "small")
 #: ``route`` of :func:`gated_dmft`: the exact soft-gate route where it applies, or always the iteration
@@ -54,10 +56,6 @@ _RESTARTS = 2
 _POLISH_FROM = 1e-4
 #: Newton steps allowed in the polish
 _NEWTON_STEPS = 30
-#: an autocorrelation counts as decayed when it changes by less than this fraction of its span
-#: over the last tenth of the lag window (measured: the truncation then moves the variance by
-#: under 1e-5 relative, at sharp and soft gates, near and far from onsets)
-_DECAY_TOL = 2e-3
 #: shortest explicit lag window, in units of the slowest time constant max(tau_eff, tau_r)
 _MIN_WINDOW = 10.0
 #: automatic doublings of the default window (and of n) before giving up
@@ -66,55 +64,6 @@ _WIDENINGS = 3
 _MAX_LAGS = 2**16
 #: largest beta_z: tau_eff = tau_h (1 + e^beta_z) times the window must stay far inside float range
 _MAX_BETA_Z = 600.0
-#: number of correlation coefficients at which the correlation functions are tabulated
-_N_TABLE = 97
-
-
-def _tanh_slope(x):
-    return 1.0 - np.tanh(x) ** 2
-
-
-def _table_points(m: int = _N_TABLE) -> np.ndarray:
-    """Chebyshev-spaced correlation coefficients on [-1, 1] (dense near c = +-1)."""
-    return np.cos(np.linspace(np.pi, 0.0, m))
-
-
-def _profile(f, autocorrelation: np.ndarray, sharpness: float = 2.0) -> np.ndarray:
-    r""":math:`C_f(s)` along a lag profile, from a table over correlation coefficients.
-
-    The table :math:`C_f(c)` (:func:`~gatebook.meanfield.quadrature.correlated_average`, the
-    uniform-grid rule that resolves sharp gates) on Chebyshev-spaced :math:`c\in[-1,1]` is
-    interpolated by a cubic spline at :math:`c(s)=\Delta(s)/\Delta(0)`.
-    """
-    variance = float(autocorrelation[0])
-    if variance <= 0.0:
-        f0 = float(f(np.zeros(1))[0])
-        return np.full(autocorrelation.shape, f0 * f0)
-    cgrid = _table_points()
-    table = correlated_average(f, f, variance, cgrid, method="grid", sharpness=max(sharpness, 2.0))
-    return CubicSpline(cgrid, table)(np.clip(autocorrelation / variance, -1.0, 1.0))
-
-
-def _even_filter(values: np.ndarray, ds: float, multiplier) -> np.ndarray:
-    r"""Apply a Fourier multiplier to even functions sampled on :math:`s=0,\dots,s_{\max}`.
-
-    The profile is extended evenly to :math:`[-s_{\max},s_{\max}]`, zero-padded to at least twice that
-    length (a fast FFT size) against wrap-around, multiplied by ``multiplier(omega)`` in Fourier space and
-    restricted back to :math:`s\ge0`. ``values`` may carry leading batch axes.
-    """
-    n = values.shape[-1]
-    P = _fft.next_fast_len(4 * (n - 1), real=True)  # at least twice the even extension
-    full = np.zeros(values.shape[:-1] + (P,))
-    full[..., :n] = values
-    full[..., P - n + 1 :] = values[..., 1:][..., ::-1]
-    omega = 2 * np.pi * _fft.rfftfreq(P, d=ds)
-    return _fft.irfft(_fft.rfft(full) * multiplier(omega), n=P)[..., :n]
-
-
-def _solve_linear(rhs: np.ndarray, ds: float, tau: float) -> np.ndarray:
-    r"""Even solution of :math:`(1-\tau^2\partial_s^2)\Delta=\mathrm{rhs}`, constant tail kept."""
-    tail = rhs[-1]
-    return tail + _even_filter(rhs - tail, ds, lambda w: 1.0 / (1.0 + (tau * w) ** 2))
 
 
 def _anderson_step(history: list, x: np.ndarray, fres: np.ndarray, damping: float, memory: int = 5):
@@ -235,10 +184,10 @@ def _self_consistency_map(p, lags, tau_eff):
         return _gate(x, alpha, beta)
 
     def step(dh, dr):
-        c_phi = _profile(np.tanh, dh)
-        c_sig = _profile(gate, dr, alpha) if alpha != 0.0 else s_r**2
-        new_h = _solve_linear(p["g_h"] ** 2 * c_sig * c_phi + p["input_std"] ** 2, ds, tau_eff)
-        new_r = _solve_linear(p["g_r"] ** 2 * c_phi, ds, p["tau_r"])
+        c_phi = correlation_profile(np.tanh, dh)
+        c_sig = correlation_profile(gate, dr, alpha) if alpha != 0.0 else s_r**2
+        new_h = solve_even(p["g_h"] ** 2 * c_sig * c_phi + p["input_std"] ** 2, ds, tau_eff)
+        new_r = solve_even(p["g_r"] ** 2 * c_phi, ds, p["tau_r"])
         return new_h, new_r
 
     return step
@@ -270,17 +219,6 @@ def _newton_polish(step, x, n, tol, max_steps=_NEWTON_STEPS):
     return y * scale, float(np.max(np.abs(residual(y))))
 
 
-def _decayed(dh) -> tuple[bool, float]:
-    r"""Whether a profile has reached its tail: its change over the last tenth of the window,
-    relative to :math:`\Delta_h(0)-\Delta_h(s_{\max})`, is below ``_DECAY_TOL``."""
-    span = float(dh[0] - dh[-1])
-    if not span > 1e-12 * max(abs(float(dh[0])), 1e-300):
-        return True, 0.0
-    k = int(0.9 * (dh.size - 1))
-    change = float(abs(dh[k] - dh[-1]) / span)
-    return change <= _DECAY_TOL, change
-
-
 def _soft_gate_solution(p, lags, tau_eff):
     r"""Exact route for a constant output gate without input: chapter 1's network.
 
@@ -291,13 +229,13 @@ def _soft_gate_solution(p, lags, tau_eff):
     from one linear solve of :math:`(1-\tau_r^2\partial_s^2)\Delta_r=g_r^2C_\phi`.
     """
     n = lags.size
-    g_eff = p["g_h"] * float(expit(-p["beta_r"]))  # sigma_r(0) = s_r: alpha_r = 0, or r = 0 when g_r = 0
+    g_eff = quiet_state.effective_gain(p["g_h"], beta_r=p["beta_r"])  # sigma_r(0) = s_r: alpha_r = 0, or r = 0 when g_r = 0
     if g_eff <= 1.0:
         return np.zeros(n), np.zeros(n), "quiescent"
     # scs_dmft's grid on [-s_max, s_max] with 2n - 1 points: its s >= 0 half is exactly our lags
     sol = scs_dmft(g_eff, tau_eff, s_max=float(lags[-1]) / tau_eff, n=2 * n - 1)
     dh = np.array(sol.autocorrelation[n - 1 :])
-    dr = _solve_linear(p["g_r"] ** 2 * _profile(np.tanh, dh), lags[1] - lags[0], p["tau_r"])
+    dr = solve_even(p["g_r"] ** 2 * correlation_profile(np.tanh, dh), lags[1] - lags[0], p["tau_r"])
     return dh, dr, "chaotic"
 
 
@@ -501,7 +439,7 @@ def _check_solution(p, dh, it, residuals, check_decay, s_max, tau_max):
             suggestion="a wider grid (larger s_max), or another start (an oscillating profile is a "
             "spurious periodic solution)",
         )
-    ok, change = _decayed(dh)
+    ok, change = has_decayed(dh)
     if check_decay and not ok:
         raise WindowTooShortError(
             f"gated DMFT at g_h={p['g_h']:g}, alpha_r={p['alpha_r']:g}, beta_z={p['beta_z']:g}: the "
@@ -517,8 +455,10 @@ def _check_solution(p, dh, it, residuals, check_decay, s_max, tau_max):
         )
 
 
+@gate_keywords("alpha_r", "beta_r", "beta_z", "g_r", "tau_h", "tau_r", "input_std")
 def gated_dmft(
     g_h,
+    *,
     alpha_r=0.0,
     beta_r=0.0,
     beta_z=0.0,
@@ -526,7 +466,6 @@ def gated_dmft(
     tau_h=1.0,
     tau_r=1.0,
     input_std=0.0,
-    *,
     alpha_z=0.0,
     s_max=None,
     window=40.0,
@@ -536,6 +475,7 @@ def gated_dmft(
     max_iter=3000,
     start="large",
     route="auto",
+    quiet_below=0.0,
 ) -> DMFTResult:
     r"""Self-consistent autocorrelations of the gated network at :math:`\alpha_z=0` (chapter 9).
 
@@ -571,8 +511,12 @@ def gated_dmft(
 
     Parameters
     ----------
-    g_h, alpha_r, beta_r, beta_z, g_r, tau_h, tau_r : float
-        Network parameters as in :class:`gatebook.GatedNetwork` (gains ``>= 0``, times ``> 0``).
+    g_h : float
+        Coupling gain (``>= 0``), the only positional argument.
+    alpha_r, beta_r, beta_z, g_r, tau_h, tau_r : float, optional
+        Keyword-only network parameters as in :class:`gatebook.GatedNetwork` (gains ``>= 0``,
+        times ``> 0``). Passing them by position still works for one release, with a
+        :class:`DeprecationWarning`.
     input_std : float, optional
         Standard deviation :math:`\sigma_I` of a static random input inside the bracket.
     alpha_z : float, optional
@@ -598,6 +542,11 @@ def gated_dmft(
     route : {"auto", "iteration"}, optional
         ``"auto"`` takes the exact route for a constant output gate without input;
         ``"iteration"`` always iterates (to compare the two, as the tests do).
+    quiet_below : float, optional
+        Without input, an iterate whose variance falls below this is taken to be draining to
+        the quiet state, and the quiet state is returned (used by
+        :func:`~gatebook.meanfield.onsets.chaos_onset`, which knows a lower bound for the
+        chaotic branch's variance near a saddle-node). Default 0: off.
 
     Returns
     -------
@@ -630,28 +579,17 @@ def gated_dmft(
     >>> res.branch, round(res.params["s_max"] / res.params["tau_eff"])
     ('chaotic', 40)
     """
-    return _gated_dmft_once(
-        g_h, alpha_r, beta_r, beta_z, g_r, tau_h, tau_r, input_std,
-        alpha_z=alpha_z, s_max=s_max, window=window, n=n, damping=damping, tol=tol,
-        max_iter=max_iter, start=start, route=route,
-    )
-
-
-def _gated_dmft_once(g_h, alpha_r=0.0, beta_r=0.0, beta_z=0.0, g_r=1.0, tau_h=1.0, tau_r=1.0, input_std=0.0,
-                     *, s_max=None, window=40.0, n=2048, start="large", **options) -> DMFTResult:
-    """:func:`gated_dmft` with ``quiet_below`` (see :func:`_solve_window`).
-
-    With ``s_max=None`` a solution that has not decayed in its window is solved again on a
-    window (and grid) twice as long, warm-started from the truncated solution, up to
-    ``_WIDENINGS`` times; then :class:`WindowTooShortError` is raised.
-    """
+    # with s_max=None a solution that has not decayed in its window is solved again on a window
+    # (and grid) twice as long, from the same start, up to _WIDENINGS times
+    options = dict(alpha_z=alpha_z, damping=damping, tol=tol, max_iter=max_iter, route=route,
+                   quiet_below=quiet_below)
     args = (g_h, alpha_r, beta_r, beta_z, g_r, tau_h, tau_r, input_std)
     auto = s_max is None
     for widenings in range(_WIDENINGS + 1):
         last = auto and (widenings == _WIDENINGS or 2 * int(n) > _MAX_LAGS)
         result = _solve_window(*args, s_max=s_max, window=window, n=n, start=start,
                                check_decay=(not auto) or last, **options)
-        if auto and not last and not _decayed(result.autocorrelation)[0]:
+        if auto and not last and not has_decayed(result.autocorrelation)[0]:
             # solved afresh from the same start: a truncated profile, held constant beyond its
             # window, would lead the iteration towards the time-independent solution
             window, n = 2.0 * window, 2 * n
@@ -691,140 +629,3 @@ def _confirm_fixed(result, args, start, options):
               "s_max": float(p["s_max"])},
         suggestion="a wider lag window (s_max=None, or a larger s_max, or a larger window=)",
     )
-
-
-def _coefficients(result):
-    """The lag profiles entering the two-field operator (computed once per DMFT solution)."""
-    p = result.params
-    dh = np.asarray(result.autocorrelation)
-    dr = np.asarray(p["autocorrelation_r"])
-    alpha, beta = p["alpha_r"], p["beta_r"]
-    c_sig = _profile(lambda x: _gate(x, alpha, beta), dr, alpha) if alpha != 0.0 else p["s_r"] ** 2
-    c_dphi = _profile(_tanh_slope, dh)
-    coef = {"a_hh": p["g_h"] ** 2 * c_sig * c_dphi}
-    if alpha != 0.0:
-        c_dsig = _profile(lambda x: _gate_slope(x, alpha, beta), dr, alpha)
-        coef["a_hr"] = p["g_h"] ** 2 * c_dsig * _profile(np.tanh, dh)
-        coef["a_rh"] = p["g_r"] ** 2 * c_dphi
-    return coef
-
-
-def _operator(result, kappa, coef=None):
-    """The two-field operator of chapter 10 at growth rate ``kappa`` as a LinearOperator."""
-    p = result.params
-    lags = np.asarray(result.lags)
-    ds = lags[1] - lags[0]
-    coef = _coefficients(result) if coef is None else coef
-    te, tr = p["tau_eff"], p["tau_r"]
-    a_hh = coef["a_hh"]
-    n = lags.size
-    if "a_hr" not in coef:
-        def mv(f):
-            f = np.ravel(f)
-            return _even_filter(a_hh * f, ds, lambda w: 1.0 / ((1 + te * kappa) ** 2 + (te * w) ** 2))
-
-        return LinearOperator((n, n), matvec=mv, dtype=float)
-    a_hr, a_rh = coef["a_hr"], coef["a_rh"]
-
-    def mv2(x):
-        x = np.ravel(x)
-        f, fr = x[:n], x[n:]
-        out_h = _even_filter(a_hh * f + a_hr * fr, ds, lambda w: 1.0 / ((1 + te * kappa) ** 2 + (te * w) ** 2))
-        out_r = _even_filter(a_rh * f, ds, lambda w: 1.0 / ((1 + tr * kappa) ** 2 + (tr * w) ** 2))
-        return np.concatenate([out_h, out_r])
-
-    return LinearOperator((2 * n, 2 * n), matvec=mv2, dtype=float)
-
-
-def spectral_radius(result, kappa: float) -> float:
-    r"""Spectral radius :math:`\rho(\kappa)` of the linearised two-replica operator (chapter 10).
-
-    .. math::
-
-        (f,f_r)\mapsto\Big(G^{\rm eff}_\kappa*g_h^2\big[C_{\sigma_r}C_{\phi'}f+C_{\sigma_r'}C_\phi f_r\big],\;
-        G^{r}_\kappa*g_r^2C_{\phi'}f\Big),\qquad
-        \hat G^{\tau}_\kappa(\omega)=\frac{1}{(1+\tau\kappa)^2+\tau^2\omega^2}.
-    """
-    return _radius(_operator(result, kappa))
-
-
-def _radius(op) -> float:
-    vals = eigs(op, k=1, which="LM", v0=np.ones(op.shape[0]), tol=1e-12, return_eigenvectors=False)
-    return float(np.abs(vals[0]))
-
-
-def quiet_lambda_max(g_h, beta_r=0.0, beta_z=0.0, tau_h=1.0, tau_r=1.0):
-    r"""Exponent of the quiet state in the :math:`\alpha_z=0` DMFT, :math:`\max\{(s_z/\tau_h)(g_hs_r-1),-1/\tau_r\}`.
-
-    The edge of the origin's :math:`h`-block disk, or the relaxation of :math:`r` if slower; the
-    :math:`z`-block relaxation :math:`-1/\tau_z` is not part of the :math:`\alpha_z=0` DMFT.
-    Vectorised over its arguments (chapters 10-11).
-
-    >>> float(quiet_lambda_max(1.5))
-    -0.125
-    """
-    s_z, s_r = expit(-np.asarray(beta_z, dtype=float)), expit(-np.asarray(beta_r, dtype=float))
-    return np.maximum(s_z / tau_h * (np.asarray(g_h, dtype=float) * s_r - 1.0), -1.0 / tau_r)
-
-
-def gated_lambda_max(result, *, tol=1e-8) -> float:
-    r"""Maximal Lyapunov exponent of the gated network from its DMFT solution (chapter 10).
-
-    :math:`\lambda_{\max}` is the largest :math:`\kappa` at which the two-field system
-
-    .. math::
-
-        \big[(1+\tau_{\rm eff}\kappa)^2-\tau_{\rm eff}^2\partial_s^2\big]f
-        =g_h^2\big[C_{\sigma_r}C_{\phi'}f+C_{\sigma_r'}C_\phi f_r\big],\qquad
-        \big[(1+\tau_r\kappa)^2-\tau_r^2\partial_s^2\big]f_r=g_r^2C_{\phi'}f
-
-    has a bounded solution, found by bisection (Brent) on :math:`\rho(\kappa)=1`
-    (:func:`spectral_radius`, decreasing in :math:`\kappa`). On the quiescent branch the
-    exact value :math:`\max\{(s_z/\tau_h)(g_hs_r-1),-1/\tau_r\}` is returned (the
-    :math:`z`-block relaxation :math:`-1/\tau_z` is not part of the DMFT at
-    :math:`\alpha_z=0`). At :math:`\alpha_r=0` the result equals the Schrödinger value
-    :math:`(s_z/\tau_h)(-1+\sqrt{1-E_0})` of chapter 1's network.
-
-    Parameters
-    ----------
-    result : DMFTResult
-        Output of :func:`gated_dmft`.
-    tol : float, optional
-        Tolerance on :math:`\kappa\max(\tau_{\rm eff},\tau_r)` (the exponent in units of the
-        slowest rate).
-    """
-    if not isinstance(result, DMFTResult) or "autocorrelation_r" not in result.params:
-        raise TypeError("result must be a DMFTResult returned by gated_dmft")
-    tol = check_positive_float(tol, "tol")
-    p = result.params
-    if result.branch == "quiescent":
-        return float(quiet_lambda_max(p["g_h"], p["beta_r"], p["beta_z"], p["tau_h"], p["tau_r"]))
-    tau_max = max(p["tau_eff"], p["tau_r"])
-    decayed, change = _decayed(np.asarray(result.autocorrelation))
-    if not decayed:
-        raise WindowTooShortError(
-            f"lambda_max at g_h={p['g_h']:g}: the DMFT autocorrelation has not decayed by the end of "
-            f"its lag window (it changes by {change:.2g} of its span over the last tenth), so the "
-            "two-replica operator would be truncated",
-            last={"relative_change_at_end": change, "s_max": float(result.lags[-1])},
-            suggestion="solve the DMFT with a wider lag window (s_max=None grows it automatically)",
-        )
-
-    coef = _coefficients(result)
-
-    # bisection in units of the slowest rate 1/tau_max, so that tol is relative to it (a closed
-    # timescale gate, large beta_z, makes every rate tiny)
-    def excess(x):
-        return _radius(_operator(result, x / tau_max, coef)) - 1.0
-
-    lo = 0.0
-    while excess(lo) < 0:
-        lo = 0.5 * (lo - 1.0)
-        if lo < -(1 - 1e-6):
-            raise DMFTConvergenceError(
-                "bisection for lambda_max: rho(kappa) < 1 down to kappa = -1/tau", last={"kappa": lo / tau_max}
-            )
-    hi = max(lo, 0.0) + 0.5
-    while excess(hi) > 0:
-        hi = 2 * hi + 1.0
-    return float(brentq(excess, lo, hi, xtol=tol)) / tau_max

@@ -6,7 +6,7 @@ Three gains mark the transitions of the gated network at :math:`\alpha_z=0` with
 * :math:`g_{\rm topo}` (:func:`~gatebook.meanfield.static.fixed_point_onset`): nonzero fixed
   points appear (static-mean-field proxy for topological complexity);
 * :math:`g_{\rm chaos}` (:func:`chaos_onset`): the chaotic DMFT branch appears;
-* :math:`1+e^{\beta_r}` (:func:`~gatebook.meanfield.static.zero_state_threshold`): the quiet
+* :math:`1+e^{\beta_r}` (:func:`~gatebook.quiet_state.quiet_threshold`): the quiet
   state loses stability.
 
 A soft output gate (:math:`\alpha_r=0`) makes all three coincide; a sharp one separates them,
@@ -18,17 +18,19 @@ stable inside the window :math:`1+e^{\beta_r}<g_h<g_h^*` (:func:`open_radius`,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.optimize import brentq
-from scipy.special import expit
 
 from .._validation import check_finite_float, check_nonnegative_float, check_positive_float, check_positive_int
+from ..quiet_state import effective_gain, quiet_threshold
 from ._result import DMFTConvergenceError, DMFTResult
-from .gated import _gated_dmft_once
+from .gated import gated_dmft
 from .quadrature import MAX_CORRELATED_GRID_POINTS, QuadratureGridError, gaussian_average
-from .static import fixed_point_onset, tanh_second_moment, zero_state_threshold
+from .static import fixed_point_onset, tanh_second_moment
 
-__all__ = ["chaos_onset", "is_chaotic", "open_radius", "marginal_window"]
+__all__ = ["chaos_onset", "is_chaotic", "open_radius", "marginal_window", "MarginalRegion", "marginal_region", "open_radius_map"]
 
 #: variance, relative to :math:`g_h^2`, below which a DMFT solution counts as quiet
 _QUIET_FLOOR = 1e-8
@@ -88,10 +90,10 @@ def open_radius(g_h: float, beta_r: float = 0.0, f_open: float = 0.5) -> float:
     f_open = check_positive_float(f_open, "f_open")
     if f_open > 1.0:
         raise ValueError(f"f_open must lie in (0, 1], got {f_open}")
-    g_eff = g_h * float(expit(-beta_r))
+    g_eff = effective_gain(g_h, beta_r=beta_r)
     if g_eff <= 1.0:
         raise ValueError(
-            f"g_h must exceed 1 + exp(beta_r) = {1 + np.exp(beta_r):.6g} for nonzero fixed points, got {g_h}"
+            f"g_h must exceed 1 + exp(beta_r) = {quiet_threshold(beta_r):.6g} for nonzero fixed points, got {g_h}"
         )
     delta = _static_variance(g_eff)
     slope2 = gaussian_average(lambda x: (1.0 - np.tanh(x) ** 2) ** 2, delta)
@@ -116,7 +118,7 @@ def marginal_window(beta_r: float = 0.0, f_open: float = 0.5) -> tuple[float, fl
     f_open = check_positive_float(f_open, "f_open")
     if f_open > 1.0:
         raise ValueError(f"f_open must lie in (0, 1], got {f_open}")
-    lo = zero_state_threshold(beta_r)
+    lo = quiet_threshold(beta_r)
     if f_open == 1.0:
         return lo, lo  # rho^2 -> f_open = 1 at the threshold: with every gate open there is no window
     hi = lo * 2.0
@@ -247,7 +249,7 @@ def chaos_onset(
     beta_r = check_finite_float(beta_r, "beta_r")
     g_r = check_nonnegative_float(g_r, "g_r")
     input_std = check_nonnegative_float(input_std, "input_std")
-    g_quiet = zero_state_threshold(beta_r)
+    g_quiet = quiet_threshold(beta_r)
     tol = check_positive_float(tol, "tol")
     if tol >= g_quiet:
         raise ValueError(
@@ -275,9 +277,9 @@ def chaos_onset(
         # solution at the bracket's upper end, it is not coming back
         quiet_below = 0.05 * start.variance if isinstance(start, DMFTResult) and input_std == 0.0 else 0.0
         try:
-            res = _gated_dmft_once(
-                g, alpha_r, beta_r, beta_z, g_r, tau_h, tau_r, input_std,
-                n=n, tol=1e-7, max_iter=max_iter, start=start, quiet_below=quiet_below, **window,
+            res = gated_dmft(
+                g, alpha_r=alpha_r, beta_r=beta_r, beta_z=beta_z, g_r=g_r, tau_h=tau_h, tau_r=tau_r,
+                input_std=input_std, n=n, tol=1e-7, max_iter=max_iter, start=start, quiet_below=quiet_below, **window,
             )
         except DMFTConvergenceError:
             return None
@@ -409,3 +411,72 @@ def _search_upwards(solve, g_topo, g_quiet, input_std, alpha_r, beta_r):
                 break
             hi, upper = lo, trial
     return lo, hi, upper
+
+
+# --------------------------------------------------------------------------- marginal region on a grid (chapter 11)
+
+
+@dataclass
+class MarginalRegion:
+    r"""The window of marginally stable fixed points at :math:`\alpha_z\to\infty` against :math:`\beta_r` (chapter 11).
+
+    Attributes
+    ----------
+    beta_r : ndarray, shape (n,)
+    lower : ndarray
+        :math:`1+e^{\beta_r}`: below it the only fixed point is the quiet state.
+    upper : ndarray
+        :math:`g_h^*`, where :math:`\rho_{\rm open}(g_h^*)=1`: above it the open units are unstable.
+    f_open : float
+        Fraction of open timescale gates.
+    """
+
+    beta_r: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    f_open: float
+
+    def contains(self, g_h, beta_r) -> np.ndarray:
+        """True where ``lower < g_h < upper`` (``beta_r`` interpolated on the stored grid)."""
+        lo = np.interp(beta_r, self.beta_r, self.lower)
+        hi = np.interp(beta_r, self.beta_r, self.upper)
+        return (np.asarray(g_h) > lo) & (np.asarray(g_h) < hi)
+
+
+def marginal_region(beta_r, f_open: float = 0.5) -> MarginalRegion:
+    r"""The marginal window :math:`1+e^{\beta_r}<g_h<g_h^*` for each :math:`\beta_r` (chapter 11).
+
+    .. math::
+
+        \rho_{\rm open}^2(g_h^*)=g_h^{*2}s_r^2\,f_{\rm open}\,\langle\phi'^2\rangle_\Delta=1,\qquad
+        \Delta=g_h^{*2}s_r^2\langle\phi^2\rangle_\Delta,
+
+    the large-:math:`\alpha_z` limit with a soft output gate (:math:`\alpha_r=0`), one root
+    search per value (:func:`~gatebook.meanfield.marginal_window`).
+    """
+    b = np.atleast_1d(np.asarray(beta_r, dtype=float))
+    if b.ndim != 1 or not np.all(np.isfinite(b)):
+        raise ValueError(f"beta_r must be a finite number or 1-D array, got {beta_r!r}")
+    f_open = check_positive_float(f_open, "f_open")
+    lo, hi = np.array([marginal_window(float(x), f_open) for x in b]).T
+    return MarginalRegion(b.copy(), lo, hi, f_open)
+
+
+def open_radius_map(g_h, beta_r, f_open: float = 0.5) -> np.ndarray:
+    r""":math:`\rho_{\rm open}(g_h,\beta_r)` on a grid, ``nan`` where no nonzero fixed point exists (chapter 11).
+
+    .. math:: \rho_{\rm open}^2=g_h^2s_r^2\,f_{\rm open}\,\langle\phi'^2\rangle_\Delta\quad(g_hs_r>1).
+
+    Returns shape ``(len(beta_r), len(g_h))``.
+    """
+    g = np.atleast_1d(np.asarray(g_h, dtype=float))
+    b = np.atleast_1d(np.asarray(beta_r, dtype=float))
+    if g.ndim != 1 or b.ndim != 1 or not (np.all(np.isfinite(g)) and np.all(np.isfinite(b))):
+        raise ValueError("g_h and beta_r must be finite numbers or 1-D arrays")
+    f_open = check_positive_float(f_open, "f_open")
+    out = np.full((b.size, g.size), np.nan)
+    for i, x in enumerate(b):
+        for j, y in enumerate(g):
+            if effective_gain(float(y), beta_r=float(x)) > 1.0:
+                out[i, j] = open_radius(float(y), float(x), f_open)
+    return out

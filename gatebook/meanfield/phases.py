@@ -39,10 +39,11 @@ from .._validation import (
 )
 from ..progress import progress_bar
 from ._result import DMFTConvergenceError
-from .gated import effective_time_constant, gated_dmft, gated_lambda_max, quiet_lambda_max
-from .onsets import is_chaotic
+from ..quiet_state import effective_gain, quiet_lambda_max, quiet_threshold
+from .gated import effective_time_constant, gated_dmft, gated_lambda_max
+from .onsets import is_chaotic, marginal_window
 from .scs import scs_lambda_max, scs_variance
-from .static import fixed_point_onset, zero_state_threshold
+from .static import fixed_point_onset
 
 __all__ = [
     "REGIONS",
@@ -53,14 +54,8 @@ __all__ = [
     "classify_region",
     "clear_phase_cache",
     "phase_cache_info",
-    "SpotCheck",
-    "spot_check",
     "point_lambda",
-    "MarginalRegion",
-    "marginal_region",
-    "open_radius_map",
-    "MarginalSpotCheck",
-    "marginal_spot_check",
+    "grid_index",
 ]
 
 #: Region labels of a phase diagram (see :func:`classify_region`).
@@ -179,8 +174,8 @@ def phase_boundaries(alpha_r=0.0, beta_r=0.0, *, g_r=1.0, input_std=0.0, chaos=T
     for v in progress_bar(values, total=values.size, desc="boundaries", enabled=progress):
         a, b = (float(v), other) if name == "alpha_r" else (other, float(v))
         topo.append(fixed_point_onset(a, b, g_r))
-        quiet.append(zero_state_threshold(b))
-        marginal.append(_open_functions()[1](b)[1])
+        quiet.append(quiet_threshold(b))
+        marginal.append(marginal_window(b)[1])
         chaos_g.append(_chaos_onset(a, b, g_r, input_std, tol, onset_options) if chaos else np.nan)
     fixed = {("beta_r" if name == "alpha_r" else "alpha_r"): other, "g_r": g_r, "input_std": input_std}
     return PhaseBoundaries(name, values.copy(), fixed, np.array(topo), np.array(chaos_g, dtype=float),
@@ -286,7 +281,7 @@ def _compute_point(chain, params, settings, solve_previous):
     # lost branch just below its saddle-node: no chaotic solution (as in chaos_onset); above
     # the quiet threshold it is a genuine failure. A warm start that collapses is retried
     # from the large start (a long continuation step can overshoot onto the quiet branch).
-    quiet_stable = p["input_std"] == 0.0 and g * float(expit(-p["beta_r"])) <= 1.0
+    quiet_stable = p["input_std"] == 0.0 and effective_gain(g, beta_r=p["beta_r"]) <= 1.0
     result, failed = None, False
     for attempt in ([start, "large"] if start != "large" else ["large"]):
         _STATS["solves"] += 1
@@ -333,7 +328,7 @@ def _soft_gate_point(g, p, s):
     Chaos iff :math:`g_{\rm eff}>1`; :math:`\Delta_h(0)` from the potential method and
     :math:`\lambda_{\max}=\lambda^{\rm SCS}(g_{\rm eff})` in units of :math:`\tau_{\rm eff}=\tau_h/s_z`.
     """
-    g_eff = g * float(expit(-p["beta_r"]))  # with g_r = 0 the gate also sits at sigma_r(0)
+    g_eff = effective_gain(g, beta_r=p["beta_r"])  # with g_r = 0 the gate also sits at sigma_r(0)
     if g_eff <= 1.0:
         return 0.0, np.nan, "none", None
     _STATS["solves"] += 1
@@ -342,7 +337,7 @@ def _soft_gate_point(g, p, s):
 
 def _soft_gate_lambda(g, p):
     _STATS["lambda_solves"] += 1
-    g_eff = g * float(expit(-p["beta_r"]))
+    g_eff = effective_gain(g, beta_r=p["beta_r"])
     return float(scs_lambda_max(g_eff, tau=effective_time_constant(p["beta_z"], p["tau_h"])))
 
 
@@ -618,10 +613,11 @@ def _assemble(g, name, values, fixed, variance, lam, status, settings):
     a_rows = values if name == "alpha_r" else np.full(values.size, fixed["alpha_r"])
     b_rows = values if name == "beta_r" else np.full(values.size, fixed["beta_r"])
     g_topo = np.array([_g_topo(_r(a), _r(b), _r(fixed["g_r"])) for a, b in zip(a_rows, b_rows)])
-    g_quiet = 1.0 + np.exp(b_rows)
+    g_quiet = quiet_threshold(b_rows)
     s_r = expit(-b_rows)[:, None]
     quiet_stable = g[None, :] * s_r <= 1.0
-    quiet_lambda = quiet_lambda_max(g[None, :], b_rows[:, None], fixed["beta_z"], fixed["tau_h"], fixed["tau_r"])
+    quiet_lambda = quiet_lambda_max(g[None, :], beta_r=b_rows[:, None], beta_z=fixed["beta_z"], tau_h=fixed["tau_h"],
+                                    tau_r=fixed["tau_r"])
     chaotic = status == "chaotic"
     resolved = status != "failed"
     fixed_points = g[None, :] > g_topo[:, None]
@@ -655,68 +651,10 @@ def _load(path) -> PhaseDiagram:
         )
 
 
-# --------------------------------------------------------------------------- spot checks
+# --------------------------------------------------------------------------- points of a diagram
 
 
-@dataclass
-class SpotCheck:
-    r"""Finite-:math:`N` simulations at grid points compared with the diagram's labels (chapter 11).
-
-    One entry per (point, seed). A network is started from a large random state (s.d.
-    ``scale``), so in the bistable region it should land on the chaotic attractor.
-
-    Attributes
-    ----------
-    g_h, value : ndarray, shape (m,)
-        The grid point (``value`` is the diagram's ``parameter``).
-    seed : ndarray of int, shape (m,)
-    region : ndarray of str, shape (m,)
-        The diagram's label at the point.
-    predicted_active : ndarray of bool
-        True for ``"chaotic"`` and ``"bistable"`` (a chaotic attractor reachable from a large start).
-    dmft_lambda : ndarray
-        The diagram's :math:`\lambda_{\max}` from a large start: DMFT on the chaotic branch,
-        the quiet-state value otherwise.
-    lambda_max, lambda_stderr : ndarray
-        Measured :math:`\lambda_{\max}` and its standard error (:func:`gatebook.max_lyapunov`).
-    activity : ndarray
-        :math:`\frac1N\sum_ih_i^2` at the end of the run.
-    active : ndarray of bool
-        ``activity > activity_floor``.
-    agrees : ndarray of bool
-        Where a chaotic attractor is predicted: active with a positive exponent; elsewhere: a
-        negative exponent (the remaining activity then decays as :math:`e^{2\lambda_{\max}t}`,
-        so a slowly decaying network still counts as quiet).
-    N : int
-    """
-
-    g_h: np.ndarray
-    value: np.ndarray
-    seed: np.ndarray
-    region: np.ndarray
-    predicted_active: np.ndarray
-    dmft_lambda: np.ndarray
-    lambda_max: np.ndarray
-    lambda_stderr: np.ndarray
-    activity: np.ndarray
-    active: np.ndarray
-    agrees: np.ndarray
-    N: int
-    parameter: str = "alpha_r"
-
-    @property
-    def agreement(self) -> float:
-        """Fraction of runs that agree with the diagram."""
-        return float(np.mean(self.agrees))
-
-    def rows(self):
-        """One tuple per run: ``(g_h, value, seed, region, dmft_lambda, lambda_max, activity, agrees)``."""
-        return list(zip(self.g_h.tolist(), self.value.tolist(), self.seed.tolist(), self.region.tolist(),
-                        self.dmft_lambda.tolist(), self.lambda_max.tolist(), self.activity.tolist(),
-                        self.agrees.tolist()))
-
-
-def _grid_index(diagram, g_h, value):
+def grid_index(diagram, g_h, value):
     j = int(np.argmin(np.abs(diagram.g_h - g_h)))
     i = int(np.argmin(np.abs(diagram.values - value)))
     if not (np.isclose(diagram.g_h[j], g_h) and np.isclose(diagram.values[i], value)):
@@ -734,7 +672,7 @@ def point_lambda(diagram: PhaseDiagram, g_h: float, value: float) -> float:
     point, continuation path included) where it exists, the exact quiet-state exponent
     otherwise.
     """
-    i, j = _grid_index(diagram, g_h, value)
+    i, j = grid_index(diagram, g_h, value)
     if not diagram.chaotic[i, j]:
         return float(diagram.quiet_lambda[i, j])
     if np.isfinite(diagram.lambda_max[i, j]):
@@ -747,238 +685,24 @@ def point_lambda(diagram: PhaseDiagram, g_h: float, value: float) -> float:
     return float(_point_lambda(chain, params_key, settings_key, float(s["lambda_tol"])))
 
 
-def spot_check(
-    diagram: PhaseDiagram,
-    points,
-    N: int = 200,
-    seeds=(0, 1, 2),
-    *,
-    dt: float = 0.1,
-    t_transient: float = 50.0,
-    t_measure: float = 100.0,
-    scale: float = 2.0,
-    activity_floor: float = 1e-4,
-    progress: bool = False,
-) -> SpotCheck:
-    r"""Simulate finite gated networks at grid points and compare with the diagram (chapter 11).
-
-    At each point ``(g_h, value)`` and seed, a :class:`gatebook.GatedNetwork` with the
-    diagram's parameters (:math:`\alpha_z=0`) starts from :math:`x_0\sim\mathcal N(0,\mathrm{scale}^2)`
-    and :func:`gatebook.max_lyapunov` measures
-
-    .. math::
-
-        \lambda_{\max}=\lim_{T\to\infty}\frac1T\ln\frac{\lVert\delta x(T)\rVert}{\lVert\delta x(0)\rVert},
-        \qquad a=\frac1N\sum_ih_i(T)^2 .
-
-    A run agrees with the diagram when it is active (:math:`a>` ``activity_floor``) with
-    :math:`\lambda_{\max}>0` where the diagram predicts a chaotic attractor reachable from a
-    large start (``"chaotic"``, ``"bistable"``), and has :math:`\lambda_{\max}<0` elsewhere. Finite networks
-    near a boundary can disagree (long transients, finite-:math:`N` shifts of the onsets):
-    pick points clearly inside regions.
-
-    Parameters
-    ----------
-    diagram : PhaseDiagram
-    points : sequence of (g_h, value)
-        Grid points of ``diagram`` (``value`` of its ``parameter``).
-    N : int
-        Network size.
-    seeds : sequence of int
-        One network (couplings and initial state) per seed.
-    dt, t_transient, t_measure : float
-        Step, transient and measurement window of :func:`gatebook.max_lyapunov`.
-    scale : float
-        Standard deviation of the initial state.
-    activity_floor : float
-    progress : bool
-
-    Returns
-    -------
-    SpotCheck
-    """
-    from ..gated_network import GatedNetwork
-    from ..lyapunov import max_lyapunov
-
-    if not isinstance(diagram, PhaseDiagram):
-        raise TypeError(f"diagram must be a PhaseDiagram, got {type(diagram).__name__}")
-    N = check_positive_int(N, "N")
-    seeds = [check_positive_int(s + 1, "seeds") - 1 for s in np.atleast_1d(seeds).tolist()]
-    scale = check_positive_float(scale, "scale")
-    activity_floor = check_positive_float(activity_floor, "activity_floor")
-    pts = np.asarray(points, dtype=float)
-    if pts.ndim != 2 or pts.shape[1] != 2 or pts.shape[0] == 0:
-        raise ValueError(f"points must be a sequence of (g_h, {diagram.parameter}) pairs, got shape {pts.shape}")
-    rows = []
-    todo = [(float(g), float(v), s) for g, v in pts for s in seeds]
-    for g, v, s in progress_bar(todo, total=len(todo), desc="spot checks", enabled=progress):
-        i, j = _grid_index(diagram, g, v)
-        p = dict(diagram.fixed, **{diagram.parameter: v})
-        net = GatedNetwork(N, g, alpha_r=p["alpha_r"], beta_r=p["beta_r"], beta_z=p["beta_z"], g_r=p["g_r"],
-                           tau_h=p["tau_h"], tau_r=p["tau_r"], seed=s)
-        if p["input_std"] > 0:
-            rng = np.random.default_rng([s, 11])
-            net = net.with_inputs(input_h=p["input_std"] * rng.standard_normal(N))
-        res = max_lyapunov(net, dt=dt, t_transient=t_transient, t_measure=t_measure,
-                           x0=net.initial_state(s, scale=scale), seed=s)
-        h = res.final_state[:N]
-        region = str(diagram.region[i, j])
-        rows.append((g, v, s, region, region in ("chaotic", "bistable"), point_lambda(diagram, g, v),
-                     res.maximum, float(res.stderr[0]), float(np.mean(h**2))))
-    g_, v_, s_, reg, pred, dl, lam, err, act = (np.array(c) for c in zip(*rows))
-    pred = pred.astype(bool)
-    active = act > activity_floor
-    agrees = np.where(pred, active & (lam > 0), lam < 0)
-    return SpotCheck(g_, v_, s_.astype(int), reg.astype(object), pred, dl.astype(float), lam.astype(float),
-                     err.astype(float), act.astype(float), active, agrees, N, diagram.parameter)
+#: names moved out of this module in 0.2, kept importable from here for one release
+_MOVED = {
+    "SpotCheck": "spot_checks",
+    "spot_check": "spot_checks",
+    "MarginalSpotCheck": "spot_checks",
+    "marginal_spot_check": "spot_checks",
+    "MarginalRegion": "onsets",
+    "marginal_region": "onsets",
+    "open_radius_map": "onsets",
+}
 
 
-# --------------------------------------------------------------------------- marginal region (alpha_z -> infinity)
+def __getattr__(name):
+    if name in _MOVED:
+        import importlib
+        import warnings
 
-
-@dataclass
-class MarginalRegion:
-    r"""The window of marginally stable fixed points at :math:`\alpha_z\to\infty` against :math:`\beta_r` (chapter 11).
-
-    Attributes
-    ----------
-    beta_r : ndarray, shape (n,)
-    lower : ndarray
-        :math:`1+e^{\beta_r}`: below it the only fixed point is the quiet state.
-    upper : ndarray
-        :math:`g_h^*`, where :math:`\rho_{\rm open}(g_h^*)=1`: above it the open units are unstable.
-    f_open : float
-        Fraction of open timescale gates.
-    """
-
-    beta_r: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
-    f_open: float
-
-    def contains(self, g_h, beta_r) -> np.ndarray:
-        """True where ``lower < g_h < upper`` (``beta_r`` interpolated on the stored grid)."""
-        lo = np.interp(beta_r, self.beta_r, self.lower)
-        hi = np.interp(beta_r, self.beta_r, self.upper)
-        return (np.asarray(g_h) > lo) & (np.asarray(g_h) < hi)
-
-
-def _open_functions():
-    """``open_radius``, ``marginal_window`` from :mod:`gatebook.meanfield` (moved there from ``memory``)."""
-    from . import onsets
-
-    return onsets.open_radius, onsets.marginal_window
-
-
-def marginal_region(beta_r, f_open: float = 0.5) -> MarginalRegion:
-    r"""The marginal window :math:`1+e^{\beta_r}<g_h<g_h^*` for each :math:`\beta_r` (chapter 11).
-
-    .. math::
-
-        \rho_{\rm open}^2(g_h^*)=g_h^{*2}s_r^2\,f_{\rm open}\,\langle\phi'^2\rangle_\Delta=1,\qquad
-        \Delta=g_h^{*2}s_r^2\langle\phi^2\rangle_\Delta,
-
-    the large-:math:`\alpha_z` limit with a soft output gate (:math:`\alpha_r=0`), one root
-    search per value (:func:`~gatebook.meanfield.marginal_window`).
-    """
-    b = np.atleast_1d(np.asarray(beta_r, dtype=float))
-    if b.ndim != 1 or not np.all(np.isfinite(b)):
-        raise ValueError(f"beta_r must be a finite number or 1-D array, got {beta_r!r}")
-    f_open = check_positive_float(f_open, "f_open")
-    _, window = _open_functions()
-    lo, hi = np.array([window(float(x), f_open) for x in b]).T
-    return MarginalRegion(b.copy(), lo, hi, f_open)
-
-
-def open_radius_map(g_h, beta_r, f_open: float = 0.5) -> np.ndarray:
-    r""":math:`\rho_{\rm open}(g_h,\beta_r)` on a grid, ``nan`` where no nonzero fixed point exists (chapter 11).
-
-    .. math:: \rho_{\rm open}^2=g_h^2s_r^2\,f_{\rm open}\,\langle\phi'^2\rangle_\Delta\quad(g_hs_r>1).
-
-    Returns shape ``(len(beta_r), len(g_h))``.
-    """
-    g = np.atleast_1d(np.asarray(g_h, dtype=float))
-    b = np.atleast_1d(np.asarray(beta_r, dtype=float))
-    if g.ndim != 1 or b.ndim != 1 or not (np.all(np.isfinite(g)) and np.all(np.isfinite(b))):
-        raise ValueError("g_h and beta_r must be finite numbers or 1-D arrays")
-    f_open = check_positive_float(f_open, "f_open")
-    radius, _ = _open_functions()
-    out = np.full((b.size, g.size), np.nan)
-    for i, x in enumerate(b):
-        for j, y in enumerate(g):
-            if y * float(expit(-x)) > 1.0:
-                out[i, j] = radius(float(y), float(x), f_open)
-    return out
-
-
-@dataclass
-class MarginalSpotCheck:
-    r"""Slowing of finite networks as :math:`\alpha_z` grows at one :math:`(g_h,\beta_r)` (chapter 11).
-
-    Arrays have shape ``(len(alpha_z), len(seeds))``.
-
-    Attributes
-    ----------
-    g_h, beta_r : float
-    alpha_z : ndarray
-    seeds : ndarray of int
-    lambda_max, lambda_stderr, rms_speed, decay_time, closed_fraction : ndarray
-        From :func:`gatebook.slow_modes.measure_slowing`.
-    in_window : bool
-        Whether :math:`(g_h,\beta_r)` lies in the marginal window.
-    N : int
-    """
-
-    g_h: float
-    beta_r: float
-    alpha_z: np.ndarray
-    seeds: np.ndarray
-    lambda_max: np.ndarray
-    lambda_stderr: np.ndarray
-    rms_speed: np.ndarray
-    decay_time: np.ndarray
-    closed_fraction: np.ndarray
-    in_window: bool
-    N: int
-
-
-def marginal_spot_check(
-    g_h: float,
-    alpha_z,
-    beta_r: float = 0.0,
-    *,
-    N: int = 100,
-    seeds=(0, 1, 2),
-    t_transient: float = 30.0,
-    t_measure: float = 40.0,
-    f_open: float = 0.5,
-    progress: bool = False,
-) -> MarginalSpotCheck:
-    r"""Simulation check of the marginal region at finite :math:`\alpha_z` (chapter 11).
-
-    For each :math:`\alpha_z` and seed, :func:`gatebook.slow_modes.measure_slowing` measures
-    :math:`\lambda_{\max}`, the RMS speed :math:`\langle\lVert\dot h\rVert^2/N\rangle^{1/2}`, the
-    correlation time and the fraction of closed timescale gates of a
-    :class:`gatebook.GatedNetwork` (:math:`\alpha_r=0`). Inside the window
-    :math:`1+e^{\beta_r}<g_h<g_h^*` the theory predicts :math:`\lambda_{\max}\to0^+` and a speed
-    that falls by orders of magnitude as :math:`\alpha_z` grows (chapter 7's slowing).
-    """
-    from ..gated_network import GatedNetwork
-    from ..slow_modes import measure_slowing
-
-    g_h = check_positive_float(g_h, "g_h")
-    beta_r = check_finite_float(beta_r, "beta_r")
-    az = np.atleast_1d(np.asarray(alpha_z, dtype=float))
-    if az.ndim != 1 or np.any(az < 0) or not np.all(np.isfinite(az)):
-        raise ValueError(f"alpha_z must be non-negative finite values, got {alpha_z!r}")
-    seeds = np.atleast_1d(np.asarray(seeds, dtype=int))
-    shape = (az.size, seeds.size)
-    out = {k: np.zeros(shape) for k in ("lambda_max", "lambda_stderr", "rms_speed", "decay_time", "closed_fraction")}
-    todo = [(i, k) for i in range(az.size) for k in range(seeds.size)]
-    for i, k in progress_bar(todo, total=len(todo), desc="marginal spot checks", enabled=progress):
-        net = GatedNetwork(N, g_h, alpha_z=float(az[i]), beta_r=beta_r, seed=int(seeds[k]))
-        m = measure_slowing(net, seed=int(seeds[k]), t_transient=t_transient, t_measure=t_measure)
-        for key in out:
-            out[key][i, k] = getattr(m, key)
-    lo, hi = _open_functions()[1](beta_r, f_open)
-    return MarginalSpotCheck(g_h, beta_r, az.copy(), seeds.copy(), in_window=bool(lo < g_h < hi), N=N, **out)
+        home = f"{__package__}.{_MOVED[name]}"
+        warnings.warn(f"{__name__}.{name} moved to {home}.{name}", DeprecationWarning, stacklevel=2)
+        return getattr(importlib.import_module(home), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -36,9 +36,20 @@ from .._validation import (
 )
 from ..progress import progress_bar
 from ._result import DMFTConvergenceError, DMFTResult
-from .gated import _profile, gated_dmft
-from .quadrature import QuadratureGridError, gate as _gate
-from .static import _gate_moment, tanh_second_moment
+from ._signature import gate_keywords
+from .gated import gated_dmft
+from .quadrature import QuadratureGridError, correlation_profile, gate as _gate
+from .paths import (
+    MAX_STEPS as _MAX_STEPS,
+    circulant_spectrum,
+    clip_spectrum,
+    draw_paths,
+    exponential_step_coefficients,
+    integrate_linear,
+    lagged_products,
+    stationary_gaussian_paths,
+)
+from .static import gate_moment, tanh_second_moment
 
 __all__ = ["sampled_dmft", "stationary_gaussian_paths"]
 
@@ -50,9 +61,6 @@ _BLOCK = 250
 #: float64 elements per path-by-time array of one block: long paths come in smaller blocks (8 MiB
 #: per array, about 15 such arrays at once)
 _BLOCK_ELEMENTS = 2**20
-#: most samples per single-site path (transient + measured), and most points of a circulant
-#: embedding: 16 MiB per path and array
-_MAX_STEPS = 2_000_000
 #: most single-site steps per iteration (paths x samples per path); the integrator does about
 #: 4e6 per second on one core, so this is about a minute per iteration
 _MAX_WORK = 2.5e8
@@ -62,167 +70,6 @@ _MAX_BETA_Z = 600.0
 _UNDECAYED = 0.3
 #: default tolerance: largest drift of the summaries over `average` iterations, in Monte Carlo s.e.
 _DEFAULT_TOL = 2.5
-
-
-# --------------------------------------------------------------------------- noise by FFT
-def _circulant_spectrum(covariance: np.ndarray, length: int, margin: int = 0):
-    r"""Circulant embedding of a stationary covariance with a constant tail.
-
-    ``covariance[k]`` is :math:`c(k\,\delta t)` for :math:`k=0,\dots,K`, and lags beyond
-    :math:`K` take the tail value :math:`c_\infty=` ``covariance[-1]``. The decaying part
-    :math:`c-c_\infty` (zero beyond :math:`K`) is embedded in a circle of
-    :math:`M\ge\mathrm{length}+K+\mathrm{margin}` points (an even fast FFT size), so that the
-    first ``length`` samples never see its wrapped-around copy; the tail is a static Gaussian
-    offset of variance :math:`c_\infty` per path. ``margin`` leaves room for a later
-    smoothing filter. Returns ``(lam, M, tail)``, ``lam`` the real even spectrum on the
-    ``M // 2 + 1`` rfft frequencies.
-    """
-    tail = float(covariance[-1])
-    k = covariance.size - 1
-    if max(length + k + margin, 2 * k + 2) > _MAX_STEPS:
-        raise ValueError(
-            f"length + lags = {length + k + margin:.3g} samples exceed the circulant embedding's cap of "
-            f"{_MAX_STEPS} points (16 MiB per path and array)"
-        )
-    m = _fft.next_fast_len(max(length + k + margin, 2 * k + 2), real=True)
-    m += m % 2
-    half = np.zeros(m // 2 + 1)
-    half[: k + 1] = covariance - tail
-    full = np.concatenate([half, half[-2:0:-1]])
-    return _fft.rfft(full).real, m, tail
-
-
-def _clip(lam: np.ndarray, m: int, tail: float):
-    """Clip negative eigenvalues (and a negative tail); return them and the clipped fraction of the mass."""
-    weights = np.full(lam.size, 2.0)
-    weights[0] = weights[-1] = 1.0
-    total = float(weights @ np.abs(lam)) + abs(tail) * m
-    clipped = float(weights @ np.maximum(-lam, 0.0)) + max(-tail, 0.0) * m
-    return np.maximum(lam, 0.0), max(tail, 0.0), (clipped / total if total > 0 else 0.0)
-
-
-def _draw(lam: np.ndarray, m: int, tail: float, length: int, n: int, rng: np.random.Generator) -> np.ndarray:
-    r"""``n`` paths of ``length`` samples: the periodic Gaussian process with spectrum ``lam``
-    plus a static offset of variance ``tail``.
-
-    The Fourier coefficients of real white noise are drawn directly (real at the zero and
-    Nyquist frequencies, complex with independent parts of variance :math:`M/2` elsewhere),
-    multiplied by :math:`\sqrt{\lambda}` and transformed back once.
-    """
-    scale = np.sqrt(lam * (m / 2.0))
-    scale[0] *= np.sqrt(2.0)  # irfft keeps only the real part at these two frequencies
-    scale[-1] *= np.sqrt(2.0)
-    # white noise drawn in single precision (twice as fast; the statistics are unaffected) and
-    # used as the real and imaginary parts of double-precision Fourier coefficients
-    coef = rng.standard_normal((n, 2 * lam.size), dtype=np.float32).astype(np.float64).view(np.complex128)
-    coef *= scale
-    x = _fft.irfft(coef, n=m, axis=-1)[:, :length]
-    if tail > 0.0:
-        x += np.sqrt(tail) * rng.standard_normal((n, 1))
-    return x
-
-
-def stationary_gaussian_paths(covariance, length, paths=1, seed=None, *, return_clipped=False):
-    r"""Sample paths of a stationary Gaussian process by circulant embedding (chapter 9).
-
-    For a covariance :math:`c(k)=\langle x_t x_{t+k}\rangle`, :math:`k=0,\dots,K` (lags beyond
-    :math:`K` take the last value :math:`c_\infty`), the even extension of
-    :math:`\tilde c=c-c_\infty` (zero beyond :math:`K`) to a circle of
-    :math:`M\ge\mathrm{length}+K` points has the eigenvalues
-
-    .. math::
-
-        \lambda_j=\sum_{k=0}^{M-1}\tilde c(k)\,e^{-2\pi ijk/M},\qquad
-        x=\mathcal F^{-1}\big[\sqrt{\lambda}\,\mathcal F[w]\big]+\sqrt{c_\infty}\,\xi,\quad
-        w\sim\mathcal N(0,\mathbb 1),\ \xi\sim\mathcal N(0,1),
-
-    and the first ``length`` samples of :math:`x` have exactly the covariance :math:`c` when all
-    :math:`\lambda_j\ge0` and :math:`c_\infty\ge0` (a constant tail is a static offset per
-    path). Small negative eigenvalues (a covariance that is not quite positive definite, e.g.
-    a Monte Carlo estimate or a truncated one) are set to zero; the clipped fraction of the
-    spectral mass :math:`\sum\max(-\lambda_j,0)/\sum|\lambda_j|` says how much was changed.
-
-    Parameters
-    ----------
-    covariance : array_like, shape (K + 1,)
-        :math:`c(0),\dots,c(K)` on the sampling grid, with :math:`c(0)>0`.
-    length : int
-        Samples per path.
-    paths : int, optional
-        Number of independent paths.
-    seed : None, int or numpy.random.Generator, optional
-    return_clipped : bool, optional
-        Also return the clipped fraction.
-
-    Returns
-    -------
-    ndarray, shape (paths, length)
-        (and the clipped fraction, a float, if ``return_clipped``).
-
-    Raises
-    ------
-    ValueError
-        For a bad covariance, or if ``length + K`` exceeds the embedding's cap of
-        :math:`2\times10^6` points.
-
-    Examples
-    --------
-    >>> x = stationary_gaussian_paths(np.exp(-np.arange(50) * 0.1), 200, paths=4, seed=0)
-    >>> x.shape
-    (4, 200)
-    """
-    c = np.asarray(covariance, dtype=float)
-    if c.ndim != 1 or c.size < 1:
-        raise ValueError(f"covariance must be a 1-D array with at least one lag, got shape {c.shape}")
-    if not np.all(np.isfinite(c)):
-        raise ValueError("covariance contains NaN or infinite values")
-    if c[0] <= 0 or np.any(np.abs(c) > c[0] * (1 + 1e-12)):
-        raise ValueError("covariance must have c(0) > 0 and |c(k)| <= c(0)")
-    length = check_positive_int(length, "length")
-    paths = check_positive_int(paths, "paths")
-    rng = as_generator(seed)
-    lam, m, tail = _circulant_spectrum(c, length)
-    lam, tail, clipped = _clip(lam, m, tail)
-    x = _draw(lam, m, tail, length, paths, rng)
-    return (x, clipped) if return_clipped else x
-
-
-# --------------------------------------------------------------------- single-site pieces
-def _exponential_step_coefficients(rate: np.ndarray, forcing: np.ndarray, dt: float):
-    r"""Coefficients of :math:`h_{n+1}=E_nh_n+B_n` for :math:`\dot h=-a(t)\,[h-f(t)]`.
-
-    Exact for :math:`a` constant (its trapezoid mean :math:`\bar a_n`) and :math:`f` linear on
-    each step: with :math:`A_n=\bar a_n\delta t`, :math:`E_n=e^{-A_n}` and
-    :math:`\varphi_n=(1-E_n)/A_n`,
-    :math:`B_n=f_{n+1}-E_nf_n-(f_{n+1}-f_n)\varphi_n`. Second order, stable for any step.
-    """
-    big_a = 0.5 * dt * (rate[:, 1:] + rate[:, :-1])
-    e = np.exp(-big_a)
-    small = big_a < 1e-8
-    phi1 = np.where(small, 1.0 - 0.5 * big_a, -np.expm1(-big_a) / np.where(small, 1.0, big_a))
-    f0, f1 = forcing[:, :-1], forcing[:, 1:]
-    return e, f1 - e * f0 - (f1 - f0) * phi1
-
-
-def _integrate(e: np.ndarray, b: np.ndarray, h0: np.ndarray) -> np.ndarray:
-    """Run the linear recursion h_{n+1} = e_n h_n + b_n for all paths (the loop is over time)."""
-    n = e.shape[1] + 1
-    h = np.empty((h0.size, n))
-    h[:, 0] = h0
-    et, bt, ht = e.T.copy(), b.T.copy(), h.T.copy()
-    for k in range(n - 1):
-        np.multiply(et[k], ht[k], out=ht[k + 1])
-        ht[k + 1] += bt[k]
-    return ht.T
-
-
-def _lagged_products(x: np.ndarray, n_lags: int) -> np.ndarray:
-    r"""Per-path uncentred autocorrelation :math:`\frac1{n-k}\sum_t x_tx_{t+k}`, :math:`k\le` ``n_lags``."""
-    n = x.shape[1]
-    size = _fft.next_fast_len(n + n_lags + 1, real=True)
-    spec = _fft.rfft(x, n=size, axis=-1)
-    acf = _fft.irfft(spec.real**2 + spec.imag**2, n=size, axis=-1)[:, : n_lags + 1]
-    return acf / (n - np.arange(n_lags + 1))
 
 
 # ----------------------------------------------------------------------------- the solver
@@ -256,7 +103,7 @@ def _mean_timescale_gate(p: dict, variance_z) -> float:
     """
     if p["alpha_z"] == 0.0 or variance_z <= 0.0:
         return float(expit(-p["beta_z"]))
-    return float(_gate_moment(float(variance_z), p["alpha_z"], p["beta_z"], 1, "alpha_z"))
+    return float(gate_moment(float(variance_z), p["alpha_z"], p["beta_z"], 1, "alpha_z"))
 
 
 def _clock_rate(p: dict) -> float:
@@ -288,31 +135,33 @@ def _initial_c_phi(start, lags: np.ndarray, p: dict, rate: float) -> np.ndarray:
         if "correlation_phi" in start.params:  # a sampling result: reuse its C_phi directly
             return np.interp(lags, old, np.asarray(start.params["correlation_phi"], dtype=float))
         dh = np.interp(lags, old, start.autocorrelation)  # Gaussian h (alpha_z = 0 solvers)
-        return _profile(np.tanh, dh) if dh[0] > 0 else np.zeros_like(lags)
+        return correlation_profile(np.tanh, dh) if dh[0] > 0 else np.zeros_like(lags)
     start = check_choice(start, "start", STARTS)
     if start == "large":
         # the Gaussian (alpha_z = 0) chaotic branch, where it exists, is the closest cheap guess; at
         # alpha_z = 0 beta_z only sets its clock, which is taken to be the mean rate of the gate
         beta_clock = p["beta_z"] if rate == float(expit(-p["beta_z"])) else float(np.log((1.0 - rate) / rate))
-        args = (p["g_h"], p["alpha_r"], p["beta_r"], beta_clock, p["g_r"], p["tau_h"], p["tau_r"], p["input_std"])
+        args = (p["g_h"],)
+        gates = dict(alpha_r=p["alpha_r"], beta_r=p["beta_r"], beta_z=beta_clock, g_r=p["g_r"], tau_h=p["tau_h"],
+                     tau_r=p["tau_r"], input_std=p["input_std"])
         try:
             guess = gated_dmft(
-                *args, s_max=float(lags[-1]), n=min(max(lags.size, 256), 8192), tol=1e-6, max_iter=500
+                *args, **gates, s_max=float(lags[-1]), n=min(max(lags.size, 256), 8192), tol=1e-6, max_iter=500
             )
         except (DMFTConvergenceError, ValueError):
             # no convergence, or a window the Gaussian solver refuses as too short for its
             # correlation time: once more on the solver's own window (s_max=None), else start
             # from the profile below
             try:
-                guess = gated_dmft(*args, s_max=None, tol=1e-6, max_iter=500)
+                guess = gated_dmft(*args, **gates, s_max=None, tol=1e-6, max_iter=500)
             except (DMFTConvergenceError, ValueError, TypeError):
                 guess = None
         if guess is not None and guess.branch != "quiescent":
-            return _profile(np.tanh, np.interp(lags, guess.lags, guess.autocorrelation))
+            return correlation_profile(np.tanh, np.interp(lags, guess.lags, guess.autocorrelation))
     # Delta_h(0) = g_h^2 is an upper bound (C_sigma, C_phi <= 1 and h averages the noise)
     amplitude = max(p["g_h"] ** 2, 1e-3) if start == "large" else 1e-3
     dh = amplitude * np.exp(-lags * rate / p["tau_h"]) + p["input_std"] ** 2
-    return _profile(np.tanh, dh)
+    return correlation_profile(np.tanh, dh)
 
 
 def _taper(n: int) -> np.ndarray:
@@ -349,37 +198,37 @@ def _one_iteration(c_phi, p, grid, rng, paths):
         # without input the correlations decay to zero (h -> -h symmetry, no frozen part): the
         # estimate is tapered to zero over the last fifth of the lags rather than continued flat
         c_phi = c_phi * _taper(n_lags + 1)
-    lam_phi, m, tail_phi = _circulant_spectrum(c_phi, length, margin)
+    lam_phi, m, tail_phi = circulant_spectrum(c_phi, length, margin)
     lam_z = _filtered(lam_phi, m, dt, p["g_z"], p["tau_z"])
     lam_r = _filtered(lam_phi, m, dt, p["g_r"], p["tau_r"])
     # the gates pass the constant tail unchanged (the filters have unit gain at omega = 0)
     dr = _fft.irfft(lam_r, n=m)[: n_lags + 1] + p["g_r"] ** 2 * tail_phi
     dz = _fft.irfft(lam_z, n=m)[: n_lags + 1] + p["g_z"] ** 2 * tail_phi
     if p["alpha_r"] != 0.0:
-        c_sig = _profile(lambda x: _gate(x, p["alpha_r"], p["beta_r"]), dr, p["alpha_r"])
+        c_sig = correlation_profile(lambda x: _gate(x, p["alpha_r"], p["beta_r"]), dr, p["alpha_r"])
     else:
         c_sig = np.full(n_lags + 1, expit(-p["beta_r"]) ** 2)
-    lam_h, m_h, tail_h = _circulant_spectrum(p["g_h"] ** 2 * c_sig * c_phi, length)
-    lam_h, tail_h, clipped = _clip(lam_h, m_h, tail_h)
-    lam_z, tail_z, _ = _clip(lam_z, m, p["g_z"] ** 2 * tail_phi)
+    lam_h, m_h, tail_h = circulant_spectrum(p["g_h"] ** 2 * c_sig * c_phi, length)
+    lam_h, tail_h, clipped = clip_spectrum(lam_h, m_h, tail_h)
+    lam_z, tail_z, _ = clip_spectrum(lam_z, m, p["g_z"] ** 2 * tail_phi)
     sums = np.zeros((4, n_lags + 1))  # sum and sum of squares for h and phi(h)
     probes = _probe_lags(dt, n_lags)
     summary = np.empty((paths, 2 + probes.size))  # per path: C_phi(0), Delta_h(0) and Delta_h at the probes
     block = max(1, min(_BLOCK, _BLOCK_ELEMENTS // max(m, m_h)))  # long paths come in smaller blocks
     for start in range(0, paths, block):
         n = min(block, paths - start)
-        eta = _draw(lam_h, m_h, tail_h, length, n, rng)
+        eta = draw_paths(lam_h, m_h, tail_h, length, n, rng)
         if p["input_std"] > 0.0:
             eta += p["input_std"] * rng.standard_normal((n, 1))
         if p["alpha_z"] != 0.0:
-            z = _draw(lam_z, m, tail_z, length, n, rng)
+            z = draw_paths(lam_z, m, tail_z, length, n, rng)
             rate = _gate(z, p["alpha_z"], p["beta_z"]) / p["tau_h"]
         else:
             rate = np.full((n, length), expit(-p["beta_z"]) / p["tau_h"])
-        e, b = _exponential_step_coefficients(rate, eta, dt)
-        h = _integrate(e, b, eta[:, 0])[:, n_trans:]
+        e, b = exponential_step_coefficients(rate, eta, dt)
+        h = integrate_linear(e, b, eta[:, 0])[:, n_trans:]
         for row, x in ((0, h), (2, np.tanh(h))):
-            prod = _lagged_products(x, n_lags)
+            prod = lagged_products(x, n_lags)
             sums[row] += prod.sum(axis=0)
             sums[row + 1] += (prod**2).sum(axis=0)
             if row == 0:
@@ -548,8 +397,10 @@ def _plan_grid(p, rate, paths, s_max, dt, t_transient, t_measure, given):
     raise ValueError(f"sampled_dmft: {reason}; that needs {size}. {hint}")
 
 
+@gate_keywords("alpha_z", "alpha_r", "beta_z", "beta_r", "g_z", "g_r", "tau_h", "tau_z", "tau_r", "input_std")
 def sampled_dmft(
     g_h,
+    *,
     alpha_z=0.0,
     alpha_r=0.0,
     beta_z=0.0,
@@ -560,7 +411,6 @@ def sampled_dmft(
     tau_z=1.0,
     tau_r=1.0,
     input_std=0.0,
-    *,
     paths=2000,
     s_max=None,
     dt=0.1,

@@ -34,7 +34,7 @@ from .._validation import check_choice, check_nonnegative_float, check_positive_
 from ._result import DMFTConvergenceError, DMFTResult
 from .quadrature import correlated_average, gaussian_average
 
-__all__ = ["scs_variance", "scs_potential", "scs_dmft", "scs_lambda_max"]
+__all__ = ["scs_variance", "scs_potential", "scs_dmft", "scs_lambda_max", "schrodinger_potential"]
 
 
 def _logcosh(x):
@@ -403,10 +403,19 @@ def _result_for(g, tau, result):
     return result
 
 
-def _potential_profile(g, result):
-    r"""The Schrödinger potential :math:`g^2C_{\phi'}(s)` as a cubic spline in :math:`|s|` (units of τ).
+def schrodinger_potential(g, result):
+    r"""The Schrödinger potential :math:`U(s)=g^2C_{\phi'}(s)` of a DMFT solution, as a cubic spline in :math:`|s|` (chapter 9).
 
-    Also returns the half-width of the lag grid.
+    :math:`C_{\phi'}(s)` is the correlation of :math:`\phi'=1-\tanh^2` along the solution's
+    :math:`\Delta(s)` (lags in units of :math:`\tau`); :math:`H=-\partial_s^2+1-U(s)` is the
+    operator whose ground state gives :math:`\lambda_{\max}` (:func:`scs_lambda_max`).
+
+    Returns
+    -------
+    spline : scipy.interpolate.CubicSpline
+        :math:`U` as a function of :math:`|s|`.
+    half_width : float
+        The half-width of the lag grid, in units of :math:`\tau`.
     """
     tau = result.params["tau"]
     s = result.lags / tau
@@ -509,7 +518,7 @@ def scs_lambda_max(g: float, tau: float = 1.0, result=None, *, method: str = "sc
     result = _result_for(g, tau, result)
     if result.branch == "quiescent":
         return (g - 1.0) / tau
-    spline, half_width = _potential_profile(g, result)
+    spline, half_width = schrodinger_potential(g, result)
     if h > 0.1 * half_width:
         raise ValueError(f"h must be much smaller than the lag grid half-width {half_width}, got {h}")
     if method == "schrodinger":

@@ -29,9 +29,10 @@ from ..correlations import autocorrelation
 from ..lyapunov import max_lyapunov
 from ..progress import progress_bar
 from ..simulate import simulate
+from ._signature import gate_keywords
 from ._result import DMFTResult
 from .solve import dmft
-from .scs import _potential_profile, schrodinger_operator, scs_dmft, scs_lambda_max
+from .scs import schrodinger_operator, schrodinger_potential, scs_dmft, scs_lambda_max
 
 __all__ = [
     "SimulatedAutocorrelation",
@@ -594,7 +595,7 @@ def schrodinger_states(result: DMFTResult, n_states: int = 2, h: float = 0.05) -
         raise ValueError(f"n_states must be at least 2 (ground state and zero mode), got {n_states}")
     h = check_positive_float(h, "h")
     g, tau = result.params["g"], result.params["tau"]
-    spline, half_width = _potential_profile(g, result)
+    spline, half_width = schrodinger_potential(g, result)
     if h > 0.1 * half_width:
         raise ValueError(f"h must be much smaller than the lag grid half-width {half_width}, got {h}")
     s = np.arange(-half_width, half_width + 0.5 * h, h)
@@ -618,22 +619,27 @@ def schrodinger_states(result: DMFTResult, n_states: int = 2, h: float = 0.05) -
 # cached theory for figures
 
 
-@lru_cache(maxsize=64)
-def gated_theory(g_h: float, alpha_r: float = 0.0, beta_r: float = 0.0) -> DMFTResult:
+@gate_keywords("alpha_r", "beta_r")
+def gated_theory(g_h: float, *, alpha_r: float = 0.0, beta_r: float = 0.0) -> DMFTResult:
     r"""Gated DMFT at :math:`\alpha_z=0` with :math:`\lambda_{\max}`, cached (chapter 9).
 
-    :func:`gatebook.meanfield.dmft` with its defaults (Fourier iteration from a large start,
-    then the two-replica :math:`\lambda_{\max}`). Repeated calls with the same arguments
-    return the same object, so that an explorable figure and the chapter's own cells share
-    the solves; do not modify it.
+    :func:`gatebook.meanfield.dmft` with its defaults (the exact route for a soft gate, the
+    Fourier iteration otherwise, then the two-replica :math:`\lambda_{\max}`). Repeated calls
+    with the same arguments return the same object, so that an explorable figure and the
+    chapter's own cells share the solves; do not modify it.
 
     Examples
     --------
-    >>> res = gated_theory(3.0, 5.0)
+    >>> res = gated_theory(3.0, alpha_r=5.0)
     >>> res.branch, bool(res.lambda_max > 0)
     ('chaotic', True)
     """
-    return dmft(float(g_h), float(alpha_r), float(beta_r))
+    return _cached_theory(float(g_h), float(alpha_r), float(beta_r))
+
+
+@lru_cache(maxsize=64)
+def _cached_theory(g_h: float, alpha_r: float, beta_r: float) -> DMFTResult:
+    return dmft(g_h, alpha_r=alpha_r, beta_r=beta_r)
 
 
 @dataclass

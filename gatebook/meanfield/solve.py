@@ -15,6 +15,7 @@ import importlib
 
 from .._validation import check_choice, check_finite_float, check_nonnegative_float, check_positive_float
 from ._result import DMFTResult
+from ._signature import gate_keywords
 from .gated import gated_dmft, gated_lambda_max
 
 __all__ = ["dmft"]
@@ -31,11 +32,12 @@ def _sampling_solver():
     return module.sampled_dmft
 
 
+@gate_keywords("alpha_r", "beta_r")
 def dmft(
     g_h,
+    *,
     alpha_r=0.0,
     beta_r=0.0,
-    *,
     alpha_z=0.0,
     beta_z=0.0,
     g_r=1.0,
@@ -74,8 +76,11 @@ def dmft(
 
     Parameters
     ----------
-    g_h, alpha_r, beta_r : float
-        Coupling gain (``>= 0``) and output gate gain (``>= 0``) and bias.
+    g_h : float
+        Coupling gain (``>= 0``), the only positional argument.
+    alpha_r, beta_r : float, optional
+        Output gate gain (``>= 0``) and bias, keyword-only (by position they still work for
+        one release, with a :class:`DeprecationWarning`).
     alpha_z, beta_z, g_r, g_z, tau_h, tau_r, tau_z, input_std : float, optional
         The other parameters of :class:`gatebook.GatedNetwork`; ``input_std`` is
         :math:`\sigma_I`. ``g_z`` and ``tau_z`` only matter when :math:`\alpha_z\neq0`.
@@ -129,7 +134,8 @@ def dmft(
         check_positive_float(tau_z, "tau_z")
         check_nonnegative_float(g_z, "g_z")
         result = gated_dmft(
-            g_h, alpha_r, beta_r, beta_z, g_r, tau_h, tau_r, input_std, start=start, **solver_options
+            g_h, alpha_r=alpha_r, beta_r=beta_r, beta_z=beta_z, g_r=g_r, tau_h=tau_h, tau_r=tau_r,
+            input_std=input_std, start=start, **solver_options
         )
         if lambda_max:
             result = dataclasses.replace(result, lambda_max=gated_lambda_max(result))
@@ -138,16 +144,16 @@ def dmft(
     solver = _sampling_solver()
     return solver(
         g_h,
-        alpha_z,
-        alpha_r,
-        beta_z,
-        beta_r,
-        g_z,
-        g_r,
-        tau_h,
-        tau_z,
-        tau_r,
-        input_std,
+        alpha_z=alpha_z,
+        alpha_r=alpha_r,
+        beta_z=beta_z,
+        beta_r=beta_r,
+        g_z=g_z,
+        g_r=g_r,
+        tau_h=tau_h,
+        tau_z=tau_z,
+        tau_r=tau_r,
+        input_std=input_std,
         start=start,
         **solver_options,
     )

@@ -17,6 +17,7 @@ static onset :math:`g_{\rm topo}` (:func:`fixed_point_onset`).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,8 +25,10 @@ from scipy.optimize import minimize_scalar
 from scipy.special import expit, log_expit
 
 from .._validation import check_finite_float, check_nonnegative_float, check_positive_int
+from ..quiet_state import quiet_threshold
 from ._result import DMFTConvergenceError
-from .quadrature import MAX_GRID_POINTS, QuadratureGridError, _check_variance, gate, gaussian_average
+from ._signature import gate_keywords
+from .quadrature import MAX_GRID_POINTS, QuadratureGridError, check_variance, gate, gaussian_average
 
 #: above this variance Q(Delta) is computed from 1 - Q on the scale of tanh (the grid in standard
 #: deviations would need 32 sqrt(Delta) points)
@@ -40,9 +43,10 @@ _TINY_GATE_MOMENT = 1e-6
 _MODE_WINDOW = 11.0
 
 __all__ = [
-    "zero_state_threshold",
+    "zero_state_threshold",  # deprecated: gatebook.quiet_state.quiet_threshold (removed next release)
     "tanh_second_moment",
     "gate_second_moment",
+    "gate_moment",
     "fixed_point_onset",
     "StaticMeanField",
     "static_mean_field",
@@ -50,19 +54,18 @@ __all__ = [
 
 
 def zero_state_threshold(beta_r) -> float:
-    r"""Gain at which the zero fixed point loses stability, :math:`g_h=1+e^{\beta_r}` (chapter 10).
+    r"""Deprecated: use :func:`gatebook.quiet_state.quiet_threshold` (same value, :math:`1+e^{\beta_r}`).
 
-    At :math:`h=0` every output gate sits at :math:`s_r=\sigma_r(0)=1/(1+e^{\beta_r})`, so the
-    linearised coupling is :math:`g_hs_r J^h`, whose spectrum reaches :math:`\mathrm{Re}\,\lambda=1`
-    at :math:`g_hs_r=1`. Independent of :math:`\alpha_r`, :math:`\alpha_z`, :math:`\beta_z`.
-
-    >>> zero_state_threshold(0.0)
-    2.0
+    .. deprecated::
+        Moved to :func:`gatebook.quiet_state.quiet_threshold`, the home of every closed form of
+        the quiet state; this name will be removed in the next release.
     """
-    beta_r = check_finite_float(beta_r, "beta_r")
-    if beta_r > 700.0:
-        raise ValueError(f"beta_r={beta_r:g} is too large: the threshold 1 + e^beta_r leaves the floating-point range")
-    return float(1.0 + np.exp(beta_r))
+    warnings.warn(
+        "gatebook.meanfield.zero_state_threshold is deprecated: use gatebook.quiet_state.quiet_threshold",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return quiet_threshold(beta_r)
 
 
 def tanh_second_moment(delta):
@@ -101,7 +104,7 @@ def tanh_second_moment(delta):
     >>> round(float(tanh_second_moment(1.0)), 10)
     0.3942944906
     """
-    d = _check_variance(delta)
+    d = check_variance(delta)
     big = d > _LARGE_VARIANCE
     if not np.any(big):
         return gaussian_average(lambda x: np.tanh(x) ** 2, delta)
@@ -117,7 +120,8 @@ def tanh_second_moment(delta):
     return float(out) if out.ndim == 0 else out
 
 
-def gate_second_moment(delta_r, alpha_r=0.0, beta_r=0.0):
+@gate_keywords("alpha_r", "beta_r")
+def gate_second_moment(delta_r, *, alpha_r=0.0, beta_r=0.0):
     r"""Mean squared output gate :math:`S_r(\Delta_r)=\int Dx\,\sigma_r^2(\sqrt{\Delta_r}\,x)` (chapter 10).
 
     Equals :math:`s_r^2=(1+e^{\beta_r})^{-2}` at :math:`\alpha_r=0` or :math:`\Delta_r=0`, and tends to
@@ -160,20 +164,27 @@ def gate_second_moment(delta_r, alpha_r=0.0, beta_r=0.0):
 
     Examples
     --------
-    >>> gate_second_moment(0.7, 0.0, 0.0)
+    >>> gate_second_moment(0.7, alpha_r=0.0, beta_r=0.0)
     0.25
     """
     alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
     beta_r = check_finite_float(beta_r, "beta_r")
-    return _gate_moment(delta_r, alpha_r, beta_r, 2, "alpha_r")
+    return gate_moment(delta_r, alpha_r, beta_r, 2, "alpha_r")
 
 
-def _gate_moment(delta, alpha, beta, power, name):
-    r""":math:`\int Dx\,\sigma^k(\alpha\sqrt\Delta\,x-\beta)`, :math:`k=` ``power``, relative accuracy ~1e-10.
+def gate_moment(delta, alpha, beta, power, name="alpha"):
+    r"""Gaussian moment :math:`\langle\sigma^k\rangle=\int Dx\,\sigma^k(\alpha\sqrt\Delta\,x-\beta)` of a gate (chapters 8-10).
 
-    The grid average of :func:`~gatebook.meanfield.quadrature.gaussian_average`, recomputed
-    around the log-integrand's mode wherever it is below ``_TINY_GATE_MOMENT`` (see
-    :func:`gate_second_moment`); ``name`` (e.g. ``"alpha_r"``) is named in errors.
+    The uniform-grid average of :func:`~gatebook.meanfield.quadrature.gaussian_average`,
+    recomputed around the log-integrand's mode wherever it is below ``_TINY_GATE_MOMENT``
+    (a gate open only far out in the tail; see :func:`gate_second_moment`); relative accuracy
+    about 1e-10. :math:`k=` ``power``; ``name`` (e.g. ``"alpha_r"``) is the argument named in
+    errors about a gate too sharp for the grid.
+
+    Examples
+    --------
+    >>> round(float(gate_moment(1.0, 0.0, 0.0, 2)), 6)   # a constant gate 1/2
+    0.25
     """
     try:
         out = gaussian_average(lambda x: gate(x, alpha, beta) ** power, delta, sharpness=max(alpha, 2.0))
@@ -234,7 +245,7 @@ def _closed_gate_moment(delta, alpha, beta, power, name):
 def _gain_ratio(delta, alpha_r, beta_r, g_r):
     """The function S_r(g_r^2 Q(Delta)) Q(Delta) / Delta whose maximum sets g_topo."""
     q = tanh_second_moment(delta)
-    return gate_second_moment(g_r**2 * q, alpha_r, beta_r) * q / delta
+    return gate_second_moment(g_r**2 * q, alpha_r=alpha_r, beta_r=beta_r) * q / delta
 
 
 def fixed_point_onset(alpha_r=0.0, beta_r=0.0, g_r=1.0) -> float:
@@ -286,7 +297,7 @@ def fixed_point_onset(alpha_r=0.0, beta_r=0.0, g_r=1.0) -> float:
         )
         best = max(best, -float(opt.fun))
     if best <= limit:
-        return zero_state_threshold(beta_r)  # supremum at Delta -> 0: exactly 1/s_r
+        return quiet_threshold(beta_r)  # supremum at Delta -> 0: exactly 1/s_r
     return float(best**-0.5)
 
 
@@ -411,7 +422,7 @@ def static_mean_field(
 
     def T(d):
         q = tanh_second_moment(d)
-        return g_h**2 * gate_second_moment(g_r**2 * q, alpha_r, beta_r) * q + noise
+        return g_h**2 * gate_second_moment(g_r**2 * q, alpha_r=alpha_r, beta_r=beta_r) * q + noise
 
     x0, steps, history = x, [], 0
     branch = "nonzero"

@@ -1,36 +1,84 @@
-"""Figures for chapter 1 and Part III (chapters 6–8). Every function returns a :class:`matplotlib.figure.Figure`.
+"""Figures for chapter 1 and Part III (chapters 6–11). Every function returns a :class:`matplotlib.figure.Figure`.
 
-One module per chapter topic; everything is re-exported here, so chapters call
-``gatebook.plots.<name>``. Part II's figures (torch) are in :mod:`gatebook.learning.plots`.
+One module per chapter, named like its notebook; every public name is re-exported here,
+so chapters call ``gatebook.plots.<name>``. Each chapter's module is imported on first use
+of one of its names (PEP 562): chapter 1's figures do not load chapter 11's phase
+diagrams. Part II's figures (torch) are in :mod:`gatebook.learning.plots`.
 Importing this package registers a PNG display for returned figures in IPython
 (:func:`show_figures_in_notebooks`), so a figure shows once, without pyplot.
 """
 
-from importlib import import_module as _import_module
 
-from ._style import _COLOURS, _figure_png, _new_figure, show_figures_in_notebooks
+from ._style import COLOURS, new_figure, show_figures_in_notebooks  # the house style, shared with learning.plots
 
-#: One module per chapter topic: chapter 1, then chapters 6, 7 and 8.
-_MODULES = (
-    "random_networks",
-    "gated_network",
-    "timescales",
-    "dimensionality",
-    "dmft",
-    "transitions",
-    "phase_diagrams",
-)
+from .._lazy import lazy_names
 
-__all__ = ["show_figures_in_notebooks"]
-for _mod in _MODULES:
-    try:
-        _m = _import_module(f"{__name__}.{_mod}")
-    except ModuleNotFoundError as _err:  # a chapter module not written yet
-        if _err.name != f"{__name__}.{_mod}":
-            raise
-        continue
-    for _name in getattr(_m, "__all__", ()):
-        globals()[_name] = getattr(_m, _name)
-        __all__.append(_name)
-del _mod, _m
+#: Every chapter's public names: ``{name: module}``. A name equal to its module is the
+#: module itself.
+_LAZY = {
+    # chapter 1
+    "plot_traces": "random_networks",
+    "plot_integrator_errors": "random_networks",
+    "plot_eigenvalues": "random_networks",
+    "plot_lyapunov_sweeps": "random_networks",
+    "plot_lyapunov_convergence": "random_networks",
+    "plot_correlation_times": "random_networks",
+    "network_explorer": "random_networks",
+    "describe_activity": "random_networks",
+    # chapter 6
+    "plot_gate_traces": "gated_network",
+    "plot_reduction_overlay": "gated_network",
+    "plot_origin_spectrum": "gated_network",
+    "plot_quiescent_threshold": "gated_network",
+    "quiet_state_explorer": "gated_network",
+    # chapter 7
+    "plot_slowing": "timescales",
+    "plot_local_timescales": "timescales",
+    "plot_spectrum_with_support": "timescales",
+    "plot_fixed_point_invariance": "timescales",
+    "plot_memory": "timescales",
+    "timescale_explorer": "timescales",
+    # chapter 8
+    "plot_spectra_by_alpha_r": "dimensionality",
+    "plot_dimension_sweep": "dimensionality",
+    "plot_lyapunov_spectra": "dimensionality",
+    "plot_beta_r_effect": "dimensionality",
+    "dimension_explorer": "dimensionality",
+    # chapter 9
+    "plot_potential": "dmft",
+    "plot_solver_comparison": "dmft",
+    "plot_gated_autocorrelations": "dmft",
+    "plot_theory_vs_simulation": "dmft",
+    "plot_schrodinger": "dmft",
+    "plot_finite_size": "dmft",
+    "plot_lambda_and_relaxation": "dmft",
+    "dmft_explorer": "dmft",
+    # chapter 10
+    "plot_branch_curves": "transitions",
+    "plot_hysteresis": "transitions",
+    "plot_input_chaos": "transitions",
+    "plot_onsets": "transitions",
+    "loop_gain_explorer": "transitions",
+    # chapter 11
+    "REGION_COLOURS": "phase_diagrams",
+    "plot_phase_diagram": "phase_diagrams",
+    "plot_spot_checks": "phase_diagrams",
+    "plot_marginal_region": "phase_diagrams",
+    "phase_row_explorer": "phase_diagrams",
+    "EXPLORER_GRIDS": "phase_diagrams",
+    "EXPLORER_SOLVER": "phase_diagrams",
+    # the chapter modules themselves
+    "random_networks": "random_networks",
+    "gated_network": "gated_network",
+    "timescales": "timescales",
+    "dimensionality": "dimensionality",
+    "dmft": "dmft",
+    "transitions": "transitions",
+    "phase_diagrams": "phase_diagrams",
+}
 
+
+__getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY)
+
+
+__all__ = ["COLOURS", "new_figure", "show_figures_in_notebooks", *_LAZY]

@@ -17,11 +17,11 @@ from .._validation import check_nonnegative_float, check_positive_float, check_p
 from ..dimension import covariance_spectrum
 from ..gated_network import GatedNetwork
 from ..lyapunov import LyapunovResult
-from ..r_gate import JacobianCloud, RGateSweep, effective_gain, origin_spectral_radius, quiet_lambda_max
+from ..quiet_state import effective_gain, origin_disk, quiet_lambda_max
+from ..r_gate import JacobianCloud, RGateSweep
 from ..simulate import simulate
 from ..spectral_support import support_boundary
-from ._style import _COLOURS, _new_figure
-from .random_networks import _draw_eigenvalues
+from ._style import COLOURS, new_figure, draw_eigenvalues
 
 __all__ = [
     "plot_spectra_by_alpha_r",
@@ -58,9 +58,9 @@ def plot_spectra_by_alpha_r(clouds: Mapping[str, JacobianCloud]) -> Figure:
             raise TypeError(f"clouds[{label!r}] must be a JacobianCloud, got {type(cloud).__name__}")
     re_lo, re_hi, im_hi = _common_box(clouds.values())
     n = len(clouds)
-    fig, axes = _new_figure(width=3.3 * n, height=3.5, ncols=n)
-    for colour, ax, (label, cloud) in zip(_COLOURS, axes[0], clouds.items()):
-        _draw_eigenvalues(ax, cloud.eigenvalues.ravel(), disk=cloud.origin_disk, colour=colour)
+    fig, axes = new_figure(width=3.3 * n, height=3.5, ncols=n)
+    for colour, ax, (label, cloud) in zip(COLOURS, axes[0], clouds.items()):
+        draw_eigenvalues(ax, cloud.eigenvalues.ravel(), disk=cloud.origin_disk, colour=colour)
         if cloud.boundary is not None:
             _draw_contours(ax, cloud.boundary)
         ax.set_xlim(re_lo, re_hi)
@@ -107,10 +107,10 @@ def plot_dimension_sweep(result: RGateSweep) -> Figure:
     """
     if not isinstance(result, RGateSweep):
         raise TypeError(f"result must be an RGateSweep, got {type(result).__name__}")
-    fig, axes = _new_figure(width=11.0, height=3.0, ncols=4)
+    fig, axes = new_figure(width=11.0, height=3.0, ncols=4)
     ax = axes[0, 0]
-    _errorbar(ax, result.sweep("spectral_radius"), _COLOURS[0], "radius")
-    _errorbar(ax, result.sweep("spectral_abscissa"), _COLOURS[1], r"max Re $\lambda$")
+    _errorbar(ax, result.sweep("spectral_radius"), COLOURS[0], "radius")
+    _errorbar(ax, result.sweep("spectral_abscissa"), COLOURS[1], r"max Re $\lambda$")
     predicted = result.sweep("predicted_abscissa")
     if np.isfinite(predicted.data).any():
         ax.plot(predicted.values, predicted.mean, "k--", lw=1, label=r"edge of $\mathcal{S}=1$")
@@ -122,7 +122,7 @@ def plot_dimension_sweep(result: RGateSweep) -> Figure:
         ("kaplan_yorke_fraction", r"$D_{\rm KY}/N$", "Kaplan–Yorke dimension"),
         ("pr_fraction", r"$D_{\rm PR}/N$", "participation ratio of $h$"),
     ]
-    for colour, ax, (quantity, ylabel, title) in zip(_COLOURS[2:], axes[0, 1:], panels):
+    for colour, ax, (quantity, ylabel, title) in zip(COLOURS[2:], axes[0, 1:], panels):
         _errorbar(ax, result.sweep(quantity), colour)
         ax.set_ylabel(ylabel)
         ax.set_title(title, fontsize=10)
@@ -149,9 +149,9 @@ def plot_lyapunov_spectra(results: Mapping[str, LyapunovResult]) -> Figure:
     # the right panel shows the head: up to four times the last index with a non-negative sum
     heads = [int(np.sum(np.cumsum(res.exponents) >= 0)) for res in results.values()]
     n_head = min(max(len(r.exponents) for r in results.values()), max(10, 4 * max(heads) + 4))
-    fig, axes = _new_figure(width=9.0, height=3.3, ncols=2)
+    fig, axes = new_figure(width=9.0, height=3.3, ncols=2)
     lows, highs = [], []
-    for colour, (label, res) in zip(_COLOURS, results.items()):
+    for colour, (label, res) in zip(COLOURS, results.items()):
         i = np.arange(1, len(res.exponents) + 1)
         partial = np.cumsum(res.exponents)
         text = rf"{label}: $\Sigma\lambda$ = {res.exponents.sum():.3f}, $\langle$tr$\,\mathcal{{J}}\rangle$ = {res.mean_trace:.3f}"
@@ -188,17 +188,17 @@ def plot_beta_r_effect(result: RGateSweep) -> Figure:
     s = result.settings
     g_h, beta_z = s["g_h"], s["beta_z"]
     grid = np.linspace(result.values.min(), result.values.max(), 200)
-    fig, axes = _new_figure(width=9.0, height=3.2, ncols=2)
+    fig, axes = new_figure(width=9.0, height=3.2, ncols=2)
     ax = axes[0, 0]
-    _errorbar(ax, result.sweep("spectral_radius"), _COLOURS[0], "measured at a sampled state", fmt="o")
-    ax.plot(grid, [origin_spectral_radius(g_h, b, beta_z) for b in grid], "k-", lw=1,
+    _errorbar(ax, result.sweep("spectral_radius"), COLOURS[0], "measured at a sampled state", fmt="o")
+    ax.plot(grid, origin_disk(g_h, beta_r=grid, beta_z=beta_z)[1], "k-", lw=1,
             label=r"quiet state: $g_hs_rs_z/\tau_h$")
     ax.set_ylabel(r"radius about $-s_z/\tau_h$")
     ax.legend(frameon=False, fontsize=8)
     ax = axes[0, 1]
-    _errorbar(ax, result.sweep("lambda_max"), _COLOURS[1], r"measured $\lambda_{\max}$", fmt="o")
-    quiet = np.array([quiet_lambda_max(GatedNetwork(1, g_h, beta_r=b, beta_z=beta_z)) for b in grid])
-    stable = np.array([effective_gain(g_h, b) < 1.0 for b in grid])
+    _errorbar(ax, result.sweep("lambda_max"), COLOURS[1], r"measured $\lambda_{\max}$", fmt="o")
+    quiet = quiet_lambda_max(g_h, beta_r=grid, beta_z=beta_z, tau_z=1.0)  # the network's, all tau = 1
+    stable = effective_gain(g_h, beta_r=grid) < 1.0
     ax.plot(grid[stable], quiet[stable], "k-", lw=1, label=r"quiet state: $(s_z/\tau_h)(g_hs_r-1)$")
     ax.axhline(0.0, color="0.6", lw=0.6)
     ax.set_ylabel(r"$\lambda_{\max}\,\tau_h$")
@@ -250,8 +250,7 @@ def dimension_explorer(alpha_r: float, seed: int = 0, N: int = 100, g_h: float =
     fig = Figure(figsize=(8.0, 3.4))
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.16, top=0.88, wspace=0.3)
     ax = fig.add_subplot(1, 2, 1)
-    centre, radius = GatedNetwork(1, g_h).origin_disk()
-    _draw_eigenvalues(ax, eig, disk=(centre, radius))
+    draw_eigenvalues(ax, eig, disk=origin_disk(g_h))
     _draw_contours(ax, boundary)
     ax.set_xlim(*EXPLORER_BOX[:2])
     ax.set_ylim(*EXPLORER_BOX[2:])
@@ -267,7 +266,7 @@ def dimension_explorer(alpha_r: float, seed: int = 0, N: int = 100, g_h: float =
         share = mu / total
         pr = total**2 / np.sum(mu**2)
         i = np.arange(1, N + 1)
-        right.plot(i[share > 0], share[share > 0], "o", ms=3, color=_COLOURS[1])
+        right.plot(i[share > 0], share[share > 0], "o", ms=3, color=COLOURS[1])
         right.set_title(f"covariance spectrum of h: PR/N = {pr / N:.3f}", fontsize=10, y=1.01)
     else:
         right.set_title("h does not fluctuate: no covariance", fontsize=10, y=1.01)

@@ -24,7 +24,7 @@ from ..meanfield.simulation import (
     expected_centred_autocorrelation,
     gated_theory,
 )
-from ._style import _COLOURS, _new_figure
+from ._style import COLOURS, new_figure
 
 __all__ = [
     "plot_potential",
@@ -70,9 +70,9 @@ def plot_potential(result: DMFTResult, s_max: float = 15.0) -> Figure:
         raise ValueError("result must be a chaotic solution of scs_dmft")
     s_max = check_positive_float(s_max, "s_max")
     g, d0 = result.params["g"], result.variance
-    fig, axes = _new_figure(9.0, 3.3, ncols=2)
+    fig, axes = new_figure(9.0, 3.3, ncols=2)
     ax = axes[0, 0]
-    for factor, style, colour in ((0.8, "--", _COLOURS[2]), (1.0, "-", _COLOURS[0]), (1.2, "--", _COLOURS[1])):
+    for factor, style, colour in ((0.8, "--", COLOURS[2]), (1.0, "-", COLOURS[0]), (1.2, "--", COLOURS[1])):
         top = factor * d0
         delta = np.linspace(0.0, top, 121)
         v = scs_potential(delta, top, g)
@@ -86,7 +86,7 @@ def plot_potential(result: DMFTResult, s_max: float = 15.0) -> Figure:
     ax.legend(fontsize=8, frameon=False)
     ax = axes[0, 1]
     keep = np.abs(result.lags) <= s_max
-    ax.plot(result.lags[keep], result.autocorrelation[keep], color=_COLOURS[0])
+    ax.plot(result.lags[keep], result.autocorrelation[keep], color=COLOURS[0])
     ax.axhline(0.0, color="0.6", lw=0.8)
     ax.set_xlabel(r"lag $s/\tau$")
     ax.set_ylabel(r"$\Delta(s)$")
@@ -104,19 +104,19 @@ def plot_solver_comparison(potential: DMFTResult, iteration: DMFTResult, s_max: 
     potential = _check_result(potential, "potential")
     iteration = _check_result(iteration, "iteration")
     s_max = check_positive_float(s_max, "s_max")
-    fig, axes = _new_figure(9.0, 3.2, ncols=2)
+    fig, axes = new_figure(9.0, 3.2, ncols=2)
     ax = axes[0, 0]
     s_p, d_p = _positive(potential)
     s_i, d_i = _positive(iteration)
     kp, ki = s_p <= s_max, s_i <= s_max
-    ax.plot(s_p[kp], d_p[kp], color=_COLOURS[0], lw=3, alpha=0.5, label="potential (ODE from rest)")
-    ax.plot(s_i[ki], d_i[ki], "--", color=_COLOURS[1], label="Fourier iteration")
+    ax.plot(s_p[kp], d_p[kp], color=COLOURS[0], lw=3, alpha=0.5, label="potential (ODE from rest)")
+    ax.plot(s_i[ki], d_i[ki], "--", color=COLOURS[1], label="Fourier iteration")
     ax.set_xlabel(r"lag $s$")
     ax.set_ylabel(r"$\Delta(s)$")
     ax.legend(fontsize=8, frameon=False)
     ax = axes[0, 1]
     diff = np.abs(dmft_profile(potential, s_i[ki]) - d_i[ki])
-    ax.semilogy(s_i[ki], np.maximum(diff, 1e-16), color=_COLOURS[3])
+    ax.semilogy(s_i[ki], np.maximum(diff, 1e-16), color=COLOURS[3])
     ax.set_xlabel(r"lag $s$")
     ax.set_ylabel("|difference|")
     ax.set_title(f"max difference {diff.max():.1e}")
@@ -136,12 +136,12 @@ def plot_gated_autocorrelations(results: Mapping[str, DMFTResult], s_max: float 
     if not isinstance(results, Mapping) or not results:
         raise TypeError("results must be a non-empty mapping label -> DMFTResult")
     s_max = check_positive_float(s_max, "s_max")
-    fig, axes = _new_figure(9.0, 3.3, ncols=2)
+    fig, axes = new_figure(9.0, 3.3, ncols=2)
     for k, (label, res) in enumerate(results.items()):
         res = _check_result(res, f"results[{label!r}]")
         s, d = _positive(res)
         keep = s <= s_max
-        colour = _COLOURS[k % len(_COLOURS)]
+        colour = COLOURS[k % len(COLOURS)]
         text = label if np.isnan(res.lambda_max) else rf"{label}: $\lambda_{{\max}}={res.lambda_max:.3f}$"
         axes[0, 0].plot(s[keep], d[keep], color=colour, label=text)
         if d[0] > 0:
@@ -171,21 +171,21 @@ def plot_theory_vs_simulation(pairs: Mapping[str, tuple]) -> Figure:
     """
     if not isinstance(pairs, Mapping) or not pairs:
         raise TypeError("pairs must be a non-empty mapping label -> (DMFTResult, SimulatedAutocorrelation)")
-    fig, axes = _new_figure(4.6 * len(pairs), 3.4, ncols=len(pairs))
+    fig, axes = new_figure(4.6 * len(pairs), 3.4, ncols=len(pairs))
     for ax, (label, pair) in zip(axes[0], pairs.items()):
         theory, sim = pair
         theory = _check_result(theory, f"pairs[{label!r}][0]")
         if not isinstance(sim, SimulatedAutocorrelation):
             raise TypeError(f"pairs[{label!r}][1] must be a SimulatedAutocorrelation, got {type(sim).__name__}")
         lags = sim.lags
-        ax.fill_between(lags, sim.mean - sim.std, sim.mean + sim.std, color=_COLOURS[0], alpha=0.25, lw=0)
-        ax.plot(lags, sim.mean, color=_COLOURS[0], label=f"simulation, N = {sim.N} ({len(sim.seeds)} seeds)")
+        ax.fill_between(lags, sim.mean - sim.std, sim.mean + sim.std, color=COLOURS[0], alpha=0.25, lw=0)
+        ax.plot(lags, sim.mean, color=COLOURS[0], label=f"simulation, N = {sim.N} ({len(sim.seeds)} seeds)")
         ax.plot(lags, dmft_profile(theory, lags), color="k", lw=1.2, label="DMFT")
         step = max(1, lags.size // 25)
-        ax.plot(lags[::step], sim.centred.mean(axis=0)[::step], "o", mfc="none", color=_COLOURS[1], ms=4,
+        ax.plot(lags[::step], sim.centred.mean(axis=0)[::step], "o", mfc="none", color=COLOURS[1], ms=4,
                 label="simulation, centred")
         _, expected = expected_centred_autocorrelation(theory, sim.window, sim.sample_interval, lags[-1])
-        ax.plot(lags, expected, "--", color=_COLOURS[1], lw=1.2, label=f"DMFT, centred over T = {sim.window:g}")
+        ax.plot(lags, expected, "--", color=COLOURS[1], lw=1.2, label=f"DMFT, centred over T = {sim.window:g}")
         ax.axhline(0.0, color="0.6", lw=0.8)
         ax.set_xlabel("lag s")
         ax.set_title(label)
@@ -207,18 +207,18 @@ def plot_schrodinger(states: SchrodingerStates, s_max: float = 12.0) -> Figure:
     s_max = check_positive_float(s_max, "s_max")
     keep = np.abs(states.s) <= s_max
     s = states.s[keep]
-    fig, axes = _new_figure(9.0, 3.3, ncols=2)
+    fig, axes = new_figure(9.0, 3.3, ncols=2)
     ax = axes[0, 0]
     ax.plot(s, 1.0 + states.potential[keep], color="k", label=r"$1-g^2C_{\phi'}(s)$")
     for k, e in enumerate(states.energies[:2]):
-        ax.axhline(e, color=_COLOURS[k], ls="--", lw=1.0, label=rf"$E_{k}={e:+.4f}$")
+        ax.axhline(e, color=COLOURS[k], ls="--", lw=1.0, label=rf"$E_{k}={e:+.4f}$")
     ax.set_xlabel(r"$s/\tau$")
     ax.set_title(rf"$\lambda_{{\max}}=-1+\sqrt{{1-E_0}}={states.lambda_max:.4f}$")
     ax.legend(fontsize=8, frameon=False)
     ax = axes[0, 1]
     sign = np.sign(states.states[0][np.argmax(np.abs(states.states[0]))])
-    ax.plot(s, sign * states.states[0][keep], color=_COLOURS[0], label=r"ground state $\psi_0$")
-    ax.plot(s, states.states[1][keep], color=_COLOURS[1], lw=3, alpha=0.5, label=r"first excited $\psi_1$")
+    ax.plot(s, sign * states.states[0][keep], color=COLOURS[0], label=r"ground state $\psi_0$")
+    ax.plot(s, states.states[1][keep], color=COLOURS[1], lw=3, alpha=0.5, label=r"first excited $\psi_1$")
     ax.plot(s, states.zero_mode[keep], "--", color="k", lw=1.0, label=r"$\partial_s\Delta$ (normalised)")
     ax.axhline(0.0, color="0.6", lw=0.8)
     ax.set_xlabel(r"$s/\tau$")
@@ -240,15 +240,15 @@ def plot_finite_size(data: FiniteSizeLyapunov, theory: float) -> Figure:
     theory = float(theory)
     fit = data.fit()
     x = 1.0 / data.sizes
-    fig, axes = _new_figure(5.6, 3.6)
+    fig, axes = new_figure(5.6, 3.6)
     ax = axes[0, 0]
     for j in range(len(data.seeds)):
         ax.plot(x, data.values[:, j], ".", color="0.55", ms=5, label="single networks" if j == 0 else None)
-    ax.errorbar(x, data.mean, yerr=data.sem, fmt="s", color=_COLOURS[0], ms=5, capsize=3, label="seed mean ± s.e.")
+    ax.errorbar(x, data.mean, yerr=data.sem, fmt="s", color=COLOURS[0], ms=5, capsize=3, label="seed mean ± s.e.")
     xx = np.linspace(0.0, x.max() * 1.05, 50)
-    ax.plot(xx, fit.lambda_inf + fit.c * xx, color=_COLOURS[0], lw=1.0,
+    ax.plot(xx, fit.lambda_inf + fit.c * xx, color=COLOURS[0], lw=1.0,
             label=rf"fit: $\lambda_\infty={fit.lambda_inf:.3f}\pm{fit.lambda_inf_stderr:.3f}$")
-    ax.plot([0.0], [theory], "*", color=_COLOURS[1], ms=13, label=f"DMFT: {theory:.3f}")
+    ax.plot([0.0], [theory], "*", color=COLOURS[1], ms=13, label=f"DMFT: {theory:.3f}")
     ax.set_xlim(-0.02 * x.max(), x.max() * 1.08)
     ax.set_xlabel("1/N")
     ax.set_ylabel(r"$\lambda_{\max}$")
@@ -264,18 +264,18 @@ def plot_lambda_and_relaxation(curve: SCSTheoryCurve) -> Figure:
     """
     if not isinstance(curve, SCSTheoryCurve):
         raise TypeError(f"curve must be a SCSTheoryCurve, got {type(curve).__name__}")
-    fig, axes = _new_figure(9.0, 3.3, ncols=2)
+    fig, axes = new_figure(9.0, 3.3, ncols=2)
     rate = 1.0 / curve.relaxation_time
     ax = axes[0, 0]
-    ax.plot(curve.gains, curve.lambda_max, "o-", color=_COLOURS[0], label=r"$\lambda_{\max}$")
-    ax.plot(curve.gains, rate, "s--", color=_COLOURS[1], label=r"$1/\tau_{\rm rel}$")
+    ax.plot(curve.gains, curve.lambda_max, "o-", color=COLOURS[0], label=r"$\lambda_{\max}$")
+    ax.plot(curve.gains, rate, "s--", color=COLOURS[1], label=r"$1/\tau_{\rm rel}$")
     ax.axhline(0.0, color="0.6", lw=0.8)
     ax.set_xlabel("g")
     ax.set_ylabel(r"rate ($1/\tau$)")
     ax.legend(fontsize=8, frameon=False)
     ax = axes[0, 1]
     ok = np.isfinite(rate)
-    ax.plot(rate[ok], curve.lambda_max[ok], "o-", color=_COLOURS[2])
+    ax.plot(rate[ok], curve.lambda_max[ok], "o-", color=COLOURS[2])
     for g, r, lam in zip(curve.gains[ok], rate[ok], curve.lambda_max[ok]):
         ax.annotate(f"g={g:g}", (r, lam), textcoords="offset points", xytext=(4, -10), fontsize=7)
     ax.set_xlabel(r"$1/\tau_{\rm rel}$")
@@ -298,13 +298,13 @@ def dmft_explorer(g_h: float = 3.0, alpha_r: float = 0.0) -> Figure:
     """
     g_h = check_positive_float(g_h, "g_h")
     alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
-    res = gated_theory(g_h, alpha_r)
+    res = gated_theory(g_h, alpha_r=alpha_r)
     s, d = _positive(res)
     keep = s <= EXPLORER_S_MAX
-    fig, axes = _new_figure(8.0, 3.0, ncols=2)
+    fig, axes = new_figure(8.0, 3.0, ncols=2)
     ax = axes[0, 0]
-    ax.plot(s[keep], d[keep], color=_COLOURS[0], label="Δh(s)")
-    ax.plot(s[keep], res.params["autocorrelation_r"][keep], "--", color=_COLOURS[2], label="Δr(s)")
+    ax.plot(s[keep], d[keep], color=COLOURS[0], label="Δh(s)")
+    ax.plot(s[keep], res.params["autocorrelation_r"][keep], "--", color=COLOURS[2], label="Δr(s)")
     ax.set_xlim(0, EXPLORER_S_MAX)
     ax.set_ylim(0, EXPLORER_Y_MAX)
     ax.set_xlabel("lag s / τh")
@@ -312,9 +312,9 @@ def dmft_explorer(g_h: float = 3.0, alpha_r: float = 0.0) -> Figure:
     ax.set_title(rf"$g_h={g_h:g}$, $\alpha_r={alpha_r:g}$: $\Delta_h(0)={res.variance:.3f}$", fontsize=10)
     ax = axes[0, 1]
     if d[0] > 0:
-        ax.plot(s[keep], d[keep] / d[0], color=_COLOURS[0])
+        ax.plot(s[keep], d[keep] / d[0], color=COLOURS[0])
         if np.isfinite(res.relaxation_time) and res.relaxation_time <= EXPLORER_S_MAX:
-            ax.plot([res.relaxation_time], [np.exp(-1.0)], "o", color=_COLOURS[1])
+            ax.plot([res.relaxation_time], [np.exp(-1.0)], "o", color=COLOURS[1])
     ax.axhline(np.exp(-1.0), color="0.6", lw=0.8, ls=":")
     ax.set_xlim(0, EXPLORER_S_MAX)
     ax.set_ylim(-0.05, 1.05)

@@ -25,8 +25,7 @@ from ..quiescent import (
     perturbation_growth,
 )
 from ..simulate import Trajectory
-from ._style import _COLOURS, _new_figure
-from .random_networks import _draw_eigenvalues
+from ._style import COLOURS, new_figure, draw_eigenvalues
 
 __all__ = [
     "plot_gate_traces",
@@ -59,7 +58,7 @@ def plot_gate_traces(traj: Trajectory, net: GatedNetwork, units: int = 4) -> Fig
     t, x = _single_trial(traj, net.dim, "traj")
     units = min(check_positive_int(units, "units"), net.N)
     q = net.unit_quantities(np.ascontiguousarray(x))
-    fig, axes = _new_figure(width=7.0, height=5.2, nrows=3, sharex=True)
+    fig, axes = new_figure(width=7.0, height=5.2, nrows=3, sharex=True)
     panels = [
         (q.h, r"$h_i(t)$", None),
         (q.sigma_z, r"$\sigma_z(z_i)$", (net.s_z, r"$s_z$")),
@@ -67,7 +66,7 @@ def plot_gate_traces(traj: Trajectory, net: GatedNetwork, units: int = 4) -> Fig
     ]
     for ax, (values, label, rest) in zip(axes[:, 0], panels):
         for i in range(units):
-            ax.plot(t, values[:, i], lw=1.0, color=_COLOURS[i % len(_COLOURS)])
+            ax.plot(t, values[:, i], lw=1.0, color=COLOURS[i % len(COLOURS)])
         ax.set_ylabel(label)
         if rest is None:
             ax.axhline(0.0, color="0.6", lw=0.6)
@@ -98,10 +97,10 @@ def plot_reduction_overlay(gated_traj: Trajectory, reduced_traj: Trajectory, uni
     units = min(check_positive_int(units, "units"), N)
     h = xg[:, :N]
     error = float(np.max(np.abs(h - x)))
-    fig, axes = _new_figure(width=7.0, height=3.0)
+    fig, axes = new_figure(width=7.0, height=3.0)
     ax = axes[0, 0]
     for i in range(units):
-        colour = _COLOURS[i % len(_COLOURS)]
+        colour = COLOURS[i % len(COLOURS)]
         ax.plot(t, h[:, i], lw=2.4, color=colour, alpha=0.45, label="gated network, $h_i$" if i == 0 else None)
         ax.plot(t, x[:, i], lw=1.0, color=colour, ls="--", label="chapter 1 network, $x_i$" if i == 0 else None)
     ax.set_xlabel(r"time $t/\tau_h$")
@@ -116,9 +115,9 @@ def _draw_gate_points(ax, gate_points, N: int) -> None:
     for p in points:
         count = N * sum(1 for q in gate_points if q == p)
         names = " = ".join(name for name, q in zip((r"$-1/\tau_z$", r"$-1/\tau_r$"), gate_points) if q == p)
-        ax.plot([p], [0.0], marker="X", ms=9, color=_COLOURS[1], ls="none", zorder=5)
+        ax.plot([p], [0.0], marker="X", ms=9, color=COLOURS[1], ls="none", zorder=5)
         ax.annotate(f"{names}\n({count}-fold)", (p, 0.0), xytext=(0, 12), textcoords="offset points",
-                    ha="center", fontsize=8, color=_COLOURS[1])
+                    ha="center", fontsize=8, color=COLOURS[1])
 
 
 def plot_origin_spectrum(net: GatedNetwork, method: str = "dense", title: str | None = None) -> Figure:
@@ -131,9 +130,9 @@ def plot_origin_spectrum(net: GatedNetwork, method: str = "dense", title: str | 
     :math:`\operatorname{Re}\lambda=0`.
     """
     spec = origin_spectrum(net, method=method)
-    fig, axes = _new_figure(width=4.8, height=4.2)
+    fig, axes = new_figure(width=4.8, height=4.2)
     ax = axes[0, 0]
-    _draw_eigenvalues(ax, spec.h, disk=spec.disk)
+    draw_eigenvalues(ax, spec.h, disk=spec.disk)
     _draw_gate_points(ax, spec.gate_points, net.N)
     if title is None:
         state = "stable" if spec.stable else "unstable"
@@ -153,10 +152,10 @@ def plot_quiescent_threshold(sweeps: Sequence[GrowthSweep], brackets: Sequence[T
     """
     if len(sweeps) == 0:
         raise ValueError("sweeps must contain at least one GrowthSweep")
-    fig, axes = _new_figure(width=7.0, height=3.8)
+    fig, axes = new_figure(width=7.0, height=3.8)
     ax = axes[0, 0]
     colour_of = {}
-    for colour, s in zip(_COLOURS, sweeps):
+    for colour, s in zip(COLOURS, sweeps):
         colour_of[s.beta_r] = colour
         ax.plot(s.gains, s.large_N, "-", color=colour, lw=0.8, alpha=0.6)
         ax.plot(s.gains, s.finite_N, "--", color=colour, lw=1.2)
@@ -209,10 +208,10 @@ def quiet_state_explorer(g_h: float, beta_r: float, N: int = 200, seed: int = 0)
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.83, wspace=0.3)
     grid = fig.add_gridspec(1, 2, width_ratios=[1.0, 1.35])
     left = fig.add_subplot(grid[0, 0])
-    left.scatter(spec.h.real, spec.h.imag, s=5, color=_COLOURS[0], alpha=0.7, lw=0)
+    left.scatter(spec.h.real, spec.h.imag, s=5, color=COLOURS[0], alpha=0.7, lw=0)
     centre, radius = spec.disk
     left.add_patch(Circle((centre, 0.0), radius, fill=False, color="k", lw=1.0, ls="--"))
-    left.plot([-1.0], [0.0], marker="X", ms=8, color=_COLOURS[1], ls="none")
+    left.plot([-1.0], [0.0], marker="X", ms=8, color=COLOURS[1], ls="none")
     left.axvline(0.0, color="#d62728", lw=1.0)
     left.set_xlim(-3.0, 2.0)
     left.set_ylim(-2.5, 2.5)
@@ -224,7 +223,7 @@ def quiet_state_explorer(g_h: float, beta_r: float, N: int = 200, seed: int = 0)
     left.set_title("Jacobian at the origin (× gates)", fontsize=10, y=1.01)
 
     right = fig.add_subplot(grid[0, 1])
-    right.semilogy(growth.times, growth.size, color=_COLOURS[0], lw=1.5)
+    right.semilogy(growth.times, growth.size, color=COLOURS[0], lw=1.5)
     # the predicted slope, through the measured curve at the end of its linear part
     t_anchor = growth.window[1]
     size_anchor = growth.size[np.searchsorted(growth.times, t_anchor)]

@@ -11,8 +11,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..meanfield.phases import REGIONS, MarginalRegion, MarginalSpotCheck, PhaseDiagram, SpotCheck, phase_diagram
-from ._style import _COLOURS, _new_figure
+from ..meanfield.onsets import MarginalRegion
+from ..meanfield.phases import REGIONS, PhaseDiagram, phase_diagram
+from ..meanfield.spot_checks import MarginalSpotCheck, SpotCheck
+from ._style import COLOURS, new_figure
 
 __all__ = [
     "REGION_COLOURS",
@@ -33,9 +35,9 @@ REGION_COLOURS = {
     "unresolved": "#bdbdbd",
 }
 _BOUNDARY_STYLE = {
-    "g_topo": dict(color=_COLOURS[2], ls=":", marker="^", label=r"$g_{\rm topo}$ (static proxy)"),
+    "g_topo": dict(color=COLOURS[2], ls=":", marker="^", label=r"$g_{\rm topo}$ (static proxy)"),
     "g_chaos": dict(color="k", ls="-", marker="o", label=r"$g_{\rm chaos}$ (chaotic branch appears)"),
-    "g_quiet": dict(color=_COLOURS[0], ls="--", marker="s", label=r"$g_{\rm quiet}=1+e^{\beta_r}$"),
+    "g_quiet": dict(color=COLOURS[0], ls="--", marker="s", label=r"$g_{\rm quiet}=1+e^{\beta_r}$"),
 }
 _PARAM_LABEL = {"alpha_r": r"output-gate gain $\alpha_r$", "beta_r": r"output-gate bias $\beta_r$"}
 _FIXED_LABEL = {"alpha_r": r"\alpha_r", "beta_r": r"\beta_r"}
@@ -132,7 +134,7 @@ def plot_phase_diagram(diagrams, *, quantity: str = "region", g_chaos=None, spot
         return obj.get(title) if isinstance(obj, Mapping) else obj
 
     n = len(diagrams)
-    fig, axes = _new_figure(3.4 * n + 1.6, 3.3, ncols=n)
+    fig, axes = new_figure(3.4 * n + 1.6, 3.3, ncols=n)
     mesh = None
     for ax, (title, d) in zip(axes[0], diagrams.items()):
         if not isinstance(d, PhaseDiagram):
@@ -174,7 +176,7 @@ def plot_spot_checks(checks) -> Figure:
         checks = {"": checks}
     if not isinstance(checks, Mapping) or not checks:
         raise TypeError("checks must be a SpotCheck or a non-empty mapping of title -> SpotCheck")
-    fig, axes = _new_figure(4.6, 3.4)
+    fig, axes = new_figure(4.6, 3.4)
     ax = axes[0, 0]
     markers = "osD^v"
     lo, hi = np.inf, -np.inf
@@ -221,13 +223,13 @@ def plot_marginal_region(region: MarginalRegion, rho=None, g_h=None, spot: Margi
     if not isinstance(region, MarginalRegion):
         raise TypeError(f"region must be a MarginalRegion, got {type(region).__name__}")
     ncols = 2 if spot is not None else 1
-    fig, axes = _new_figure(4.2 * ncols + 0.4, 3.3, ncols=ncols)
+    fig, axes = new_figure(4.2 * ncols + 0.4, 3.3, ncols=ncols)
     ax = axes[0, 0]
     b = region.beta_r
     ax.fill_betweenx(b, region.lower, region.upper, color=REGION_COLOURS["fixed points, no chaos"], alpha=0.8,
                      label=r"marginal window ($\rho_{\rm open}<1$)")
-    ax.plot(region.lower, b, color=_COLOURS[0], ls="--", label=r"$1+e^{\beta_r}$")
-    ax.plot(region.upper, b, color=_COLOURS[1], label=r"$g_h^*$: $\rho_{\rm open}=1$")
+    ax.plot(region.lower, b, color=COLOURS[0], ls="--", label=r"$1+e^{\beta_r}$")
+    ax.plot(region.upper, b, color=COLOURS[1], label=r"$g_h^*$: $\rho_{\rm open}=1$")
     if rho is not None:
         if g_h is None:
             raise ValueError("pass g_h together with rho")
@@ -252,15 +254,15 @@ def plot_marginal_region(region: MarginalRegion, rho=None, g_h=None, spot: Margi
             return a.mean(axis=1), (a.std(axis=1, ddof=1) / np.sqrt(k) if k > 1 else np.zeros(x.size))
 
         lam, lam_e = stats(spot.lambda_max)
-        ax2.errorbar(x, lam, yerr=lam_e, marker="o", color=_COLOURS[1], label=r"$\lambda_{\max}\tau_h$")
+        ax2.errorbar(x, lam, yerr=lam_e, marker="o", color=COLOURS[1], label=r"$\lambda_{\max}\tau_h$")
         ax2.axhline(0, color="0.6", lw=0.8)
         ax2.set_xlabel(r"timescale-gate gain $\alpha_z$")
-        ax2.set_ylabel(r"$\lambda_{\max}\tau_h$", color=_COLOURS[1])
+        ax2.set_ylabel(r"$\lambda_{\max}\tau_h$", color=COLOURS[1])
         ax3 = ax2.twinx()
         spd, spd_e = stats(spot.rms_speed)
-        ax3.errorbar(x, spd, yerr=spd_e, marker="s", color=_COLOURS[0], label="RMS speed")
+        ax3.errorbar(x, spd, yerr=spd_e, marker="s", color=COLOURS[0], label="RMS speed")
         ax3.set_yscale("log")
-        ax3.set_ylabel(r"RMS speed $\langle\|\dot h\|^2/N\rangle^{1/2}$", color=_COLOURS[0])
+        ax3.set_ylabel(r"RMS speed $\langle\|\dot h\|^2/N\rangle^{1/2}$", color=COLOURS[0])
         ax2.set_title(rf"N = {spot.N}, $g_h={spot.g_h:g}$, $\beta_r={spot.beta_r:g}$ ({k} seeds)", fontsize=10)
     return fig
 
@@ -298,7 +300,7 @@ def phase_row_explorer(alpha_r: float = 20.0, beta_r: float = 0.0) -> Figure:
     if not np.any(np.isclose(d.values, alpha_r)):
         raise ValueError(f"alpha_r must be one of {d.values.tolist()}, got {alpha_r!r}")
     i = int(np.argmin(np.abs(d.values - alpha_r)))
-    fig, axes = _new_figure(5.6, 3.0)
+    fig, axes = new_figure(5.6, 3.0)
     ax = axes[0, 0]
     ax.plot(d.g_h, d.variance[i], "o-", color="k", label=r"$\Delta_h(0)$, chaotic branch")
     for g, r in zip(d.g_h, d.region[i]):

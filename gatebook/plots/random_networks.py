@@ -19,7 +19,7 @@ from .._validation import check_positive_int
 from ..random_network import RandomRateNetwork
 from ..simulate import Trajectory, simulate
 from ..sweeps import Sweep
-from ._style import _COLOURS, _new_figure
+from ._style import COLOURS, new_figure, draw_eigenvalues
 
 __all__ = [
     "plot_traces",
@@ -38,7 +38,7 @@ def plot_traces(trajectories: Mapping[str, Trajectory], units: int = 6) -> Figur
         raise TypeError("trajectories must be a non-empty mapping of label -> Trajectory")
     units = check_positive_int(units, "units")
     n = len(trajectories)
-    fig, axes = _new_figure(width=3.6 * n, height=2.8, ncols=n, sharey=True)
+    fig, axes = new_figure(width=3.6 * n, height=2.8, ncols=n, sharey=True)
     for ax, (label, traj) in zip(axes[0], trajectories.items()):
         t, x = traj
         if x.ndim != 2:
@@ -55,9 +55,9 @@ def plot_integrator_errors(dts, errors: Mapping[str, np.ndarray], orders: Mappin
     """Global error against step size on log–log axes, with guide lines of slope ``order``."""
     dts = np.asarray(dts, dtype=float)
     orders = {"euler": 1, "rk4": 4} if orders is None else orders
-    fig, axes = _new_figure(width=4.6, height=3.4)
+    fig, axes = new_figure(width=4.6, height=3.4)
     ax = axes[0, 0]
-    for colour, (name, err) in zip(_COLOURS, errors.items()):
+    for colour, (name, err) in zip(COLOURS, errors.items()):
         err = np.asarray(err, dtype=float)
         slope = np.polyfit(np.log(dts), np.log(err), 1)[0]
         ax.loglog(dts, err, "o-", color=colour, label=f"{name} (slope {slope:.2f})")
@@ -73,22 +73,10 @@ def plot_integrator_errors(dts, errors: Mapping[str, np.ndarray], orders: Mappin
     return fig
 
 
-def _draw_eigenvalues(ax, eigenvalues, disk=None, colour="#1f77b4"):
-    eig = np.asarray(eigenvalues)
-    ax.scatter(eig.real, eig.imag, s=4, color=colour, alpha=0.6, lw=0)
-    if disk is not None:
-        centre, radius = disk
-        ax.add_patch(Circle((centre, 0.0), radius, fill=False, color="k", lw=1.2, ls="--"))
-    ax.axvline(0.0, color="#d62728", lw=1.0)
-    ax.set_aspect("equal", adjustable="datalim")
-    ax.set_xlabel(r"Re $\lambda$")
-    ax.set_ylabel(r"Im $\lambda$")
-
-
 def plot_eigenvalues(eigenvalues, disk: tuple[float, float] | None = None, title: str | None = None) -> Figure:
     r"""Eigenvalues in the complex plane, the predicted disk (dashed) and the stability line Re λ = 0 (red)."""
-    fig, axes = _new_figure(width=4.2, height=4.0)
-    _draw_eigenvalues(axes[0, 0], eigenvalues, disk)
+    fig, axes = new_figure(width=4.2, height=4.0)
+    draw_eigenvalues(axes[0, 0], eigenvalues, disk)
     if title:
         axes[0, 0].set_title(title)
     return fig
@@ -98,9 +86,9 @@ def plot_lyapunov_sweeps(sweeps: Sequence[Sweep], critical: float | None = 1.0) 
     r""":math:`\lambda_{\max}` against the swept parameter (mean ± s.e.m. over seeds), one curve per sweep."""
     if len(sweeps) == 0:
         raise ValueError("sweeps must contain at least one Sweep")
-    fig, axes = _new_figure(width=5.2, height=3.5)
+    fig, axes = new_figure(width=5.2, height=3.5)
     ax = axes[0, 0]
-    for colour, s in zip(_COLOURS, sweeps):
+    for colour, s in zip(COLOURS, sweeps):
         ax.errorbar(s.values, s.mean, yerr=s.sem, fmt="o-", ms=4, color=colour, capsize=2, label=s.label or None)
     ax.axhline(0.0, color="0.3", lw=0.8)
     if critical is not None:
@@ -114,11 +102,11 @@ def plot_lyapunov_sweeps(sweeps: Sequence[Sweep], critical: float | None = 1.0) 
 
 def plot_lyapunov_convergence(result) -> Figure:
     r"""Running estimate of :math:`\lambda_1` against averaging time, with the final ± s.e. band."""
-    fig, axes = _new_figure(width=5.0, height=3.0)
+    fig, axes = new_figure(width=5.0, height=3.0)
     ax = axes[0, 0]
-    ax.plot(result.times, result.running[:, 0], color=_COLOURS[0])
+    ax.plot(result.times, result.running[:, 0], color=COLOURS[0])
     lam, se = result.exponents[0], result.stderr[0]
-    ax.axhspan(lam - se, lam + se, color=_COLOURS[0], alpha=0.2, lw=0)
+    ax.axhspan(lam - se, lam + se, color=COLOURS[0], alpha=0.2, lw=0)
     ax.axhline(0.0, color="0.3", lw=0.8)
     ax.set_xlabel(r"averaging time $T/\tau$")
     ax.set_ylabel(r"running $\lambda_1\,\tau$")
@@ -127,12 +115,12 @@ def plot_lyapunov_convergence(result) -> Figure:
 
 def plot_correlation_times(sweep: Sweep, tau: float = 1.0) -> Figure:
     r"""Measured correlation times above :math:`g=1` and the exact relaxation time :math:`\tau/(1-g)` below it."""
-    fig, axes = _new_figure(width=5.2, height=3.5)
+    fig, axes = new_figure(width=5.2, height=3.5)
     ax = axes[0, 0]
-    ax.errorbar(sweep.values, sweep.mean, yerr=sweep.sem, fmt="o", color=_COLOURS[1], capsize=2,
+    ax.errorbar(sweep.values, sweep.mean, yerr=sweep.sem, fmt="o", color=COLOURS[1], capsize=2,
                 label=sweep.label or "chaotic: 1/e time of the autocorrelation")
     g = np.linspace(0.05, 0.95, 100)
-    ax.plot(g, tau / (1.0 - g), color=_COLOURS[0], label=r"quiet: slowest decay $\tau/(1-g)$")
+    ax.plot(g, tau / (1.0 - g), color=COLOURS[0], label=r"quiet: slowest decay $\tau/(1-g)$")
     ax.axvline(1.0, color="0.5", lw=0.8, ls="--")
     ax.set_yscale("log")
     ax.set_xlabel("$g$")
@@ -185,7 +173,7 @@ def network_explorer(g: float, seed: int = 0, N: int = 200, t_max: float = 50.0,
     ax.set_title(f"g = {g:g}, seed {seed}: {describe_activity(traj)}", fontsize=10, y=1.01)
     spec = fig.add_subplot(grid[0, 1])
     eig = -1.0 + g * _unit_spectrum(N, seed)
-    spec.scatter(eig.real, eig.imag, s=4, color=_COLOURS[0], alpha=0.6, lw=0)
+    spec.scatter(eig.real, eig.imag, s=4, color=COLOURS[0], alpha=0.6, lw=0)
     centre, radius = net.origin_disk()
     spec.add_patch(Circle((centre, 0.0), radius, fill=False, color="k", lw=1.2, ls="--"))
     spec.axvline(0.0, color="#d62728", lw=1.0)

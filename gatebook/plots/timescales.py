@@ -18,7 +18,7 @@ from .._validation import check_finite_float, check_nonnegative_float, check_pos
 from ..gated_network import GatedNetwork
 from ..simulate import simulate
 from ..timescales import local_timescales
-from ._style import _COLOURS, _new_figure
+from ._style import COLOURS, new_figure
 
 __all__ = [
     "plot_slowing",
@@ -65,28 +65,28 @@ def plot_slowing(sweep) -> Figure:
     :math:`\sigma_z<\epsilon`. Seed means are joined by lines; markers are single networks.
     """
     a = np.asarray(sweep.alpha_z, dtype=float)
-    fig, axes = _new_figure(width=10.0, height=2.9, ncols=4)
+    fig, axes = new_figure(width=10.0, height=2.9, ncols=4)
     ax_v, ax_l, ax_t, ax_f = axes[0]
     jitter = 0.012 * (a.max() - a.min() if a.size > 1 else 1.0)
 
     v = sweep.data("rms_speed")
-    _seed_scatter(ax_v, a, v, _COLOURS[0])
-    ax_v.semilogy(a, np.exp(np.log(v).mean(axis=0)), "-", color=_COLOURS[0], lw=1.5)
+    _seed_scatter(ax_v, a, v, COLOURS[0])
+    ax_v.semilogy(a, np.exp(np.log(v).mean(axis=0)), "-", color=COLOURS[0], lw=1.5)
     ax_v.set_ylabel(r"RMS speed $\langle\|\dot h\|^2/N\rangle^{1/2}$")
     ax_v.set_title("(a) speed (geometric mean)")
 
     lam, se = sweep.data("lambda_max"), sweep.data("lambda_stderr")
     offsets = (np.arange(lam.shape[0]) - (lam.shape[0] - 1) / 2) * jitter
     for i in range(lam.shape[0]):
-        ax_l.errorbar(a + offsets[i], lam[i], yerr=se[i], fmt="o", color=_COLOURS[1], alpha=0.6, ms=4, capsize=2)
-    ax_l.plot(a, lam.mean(axis=0), "-", color=_COLOURS[1], lw=1.5)
+        ax_l.errorbar(a + offsets[i], lam[i], yerr=se[i], fmt="o", color=COLOURS[1], alpha=0.6, ms=4, capsize=2)
+    ax_l.plot(a, lam.mean(axis=0), "-", color=COLOURS[1], lw=1.5)
     ax_l.axhline(0.0, color="0.5", lw=0.8)
     ax_l.set_ylabel(r"$\lambda_{\max}\;(1/\tau_h)$")
     ax_l.set_title(r"(b) $\lambda_{\max}\pm$ s.e.")
 
     tau = sweep.data("decay_time")
-    _seed_scatter(ax_t, a, np.where(np.isfinite(tau), tau, np.nan), _COLOURS[2])
-    ax_t.plot(a, np.nanmean(np.where(np.isfinite(tau), tau, np.nan), axis=0), "-", color=_COLOURS[2], lw=1.5)
+    _seed_scatter(ax_t, a, np.where(np.isfinite(tau), tau, np.nan), COLOURS[2])
+    ax_t.plot(a, np.nanmean(np.where(np.isfinite(tau), tau, np.nan), axis=0), "-", color=COLOURS[2], lw=1.5)
     limit = sweep.measurements[0][0].drift_limit
     ax_t.axhline(limit, color="0.4", ls="--", lw=1, label="window limit (steady drift)")
     ax_t.set_ylim(0.0, 1.15 * max(limit, np.nanmax(np.where(np.isfinite(tau), tau, 0.0))))
@@ -96,8 +96,8 @@ def plot_slowing(sweep) -> Figure:
 
     near, closed = sweep.data("near_zero_fraction"), sweep.data("closed_fraction")
     eps = sweep.measurements[0][0].threshold
-    ax_f.plot(a, near.mean(axis=0), "o-", color=_COLOURS[3], label=rf"eigenvalues $|\lambda|<{eps:g}$")
-    ax_f.plot(a, closed.mean(axis=0), "s--", color=_COLOURS[4], mfc="none", label=rf"units $\sigma_z<{eps:g}$")
+    ax_f.plot(a, near.mean(axis=0), "o-", color=COLOURS[3], label=rf"eigenvalues $|\lambda|<{eps:g}$")
+    ax_f.plot(a, closed.mean(axis=0), "s--", color=COLOURS[4], mfc="none", label=rf"units $\sigma_z<{eps:g}$")
     ax_f.set_ylim(0.0, 1.35 * max(near.max(), closed.max(), 0.05))
     ax_f.set_ylabel(r"fraction of $N$")
     ax_f.legend(frameon=False, fontsize=8, loc="upper left")
@@ -133,9 +133,9 @@ def plot_local_timescales(timescales: Mapping[float, np.ndarray], *, tau_h: floa
     lo = min(finite.min(), exact) * 0.7
     hi = max(min(finite.max(), 1e12), exact) * 1.5
     edges = np.geomspace(lo, hi, bins + 1)
-    fig, axes = _new_figure(width=9.0, height=3.2, ncols=2)
+    fig, axes = new_figure(width=9.0, height=3.2, ncols=2)
     ax, ax_s = axes[0]
-    for colour, (alpha, arr) in zip(_COLOURS, data.items()):
+    for colour, (alpha, arr) in zip(COLOURS, data.items()):
         weights = np.full(arr.size, 1.0 / arr.size)
         ax.hist(np.clip(arr, lo, hi * 0.999), bins=edges, weights=weights, histtype="stepfilled", alpha=0.35,
                 color=colour, label=rf"$\alpha_z={alpha:g}$")
@@ -181,12 +181,12 @@ def plot_spectrum_with_support(spectra: Mapping[str, object], *, near_zero: floa
     near_zero = check_positive_float(near_zero, "near_zero")
     zoom = check_positive_float(zoom, "zoom")
     n = len(spectra)
-    fig, axes = _new_figure(width=4.2 * n, height=3.9, ncols=n)
+    fig, axes = new_figure(width=4.2 * n, height=3.9, ncols=n)
     for ax, (title, spec) in zip(axes[0], spectra.items()):
         eig, boundary, disk = _cloud(spec)
-        ax.scatter(eig.real, eig.imag, s=4, color=_COLOURS[0], alpha=0.5, lw=0, label="eigenvalues")
+        ax.scatter(eig.real, eig.imag, s=4, color=COLOURS[0], alpha=0.5, lw=0, label="eigenvalues")
         for k, c in enumerate(boundary.contours):
-            ax.plot(c[:, 0], c[:, 1], color=_COLOURS[1], lw=1.4, label=r"$\mathcal{S}(\lambda)=1$" if k == 0 else None)
+            ax.plot(c[:, 0], c[:, 1], color=COLOURS[1], lw=1.4, label=r"$\mathcal{S}(\lambda)=1$" if k == 0 else None)
         if disk is not None:
             ax.add_patch(Circle((disk[0], 0.0), disk[1], fill=False, ls=":", color="0.3", lw=1, label="quiet-state disk"))
         ax.axvline(0.0, color="0.6", lw=0.6)
@@ -197,8 +197,8 @@ def plot_spectrum_with_support(spectra: Mapping[str, object], *, near_zero: floa
         ax.set_xlabel(r"Re $\lambda\;(1/\tau_h)$")
         inset = ax.inset_axes([0.64, 0.64, 0.34, 0.34])
         close = np.abs(eig) < 1.5 * zoom
-        inset.scatter(eig.real[close], eig.imag[close], s=5, color=_COLOURS[0], lw=0)
-        inset.add_patch(Circle((0.0, 0.0), near_zero, fill=False, color=_COLOURS[4], lw=1))
+        inset.scatter(eig.real[close], eig.imag[close], s=5, color=COLOURS[0], lw=0)
+        inset.add_patch(Circle((0.0, 0.0), near_zero, fill=False, color=COLOURS[4], lw=1))
         inset.set_xlim(-zoom, zoom)
         inset.set_ylim(-zoom, zoom)
         inset.set_xticks([])
@@ -218,9 +218,9 @@ def plot_fixed_point_invariance(result) -> Figure:
     eigenvalues against units with nearly closed gates, per :math:`\alpha_z`.
     """
     a = np.asarray(result.alpha_z)
-    fig, axes = _new_figure(width=10.0, height=3.1, ncols=3)
+    fig, axes = new_figure(width=10.0, height=3.1, ncols=3)
     ax_r, ax_e, ax_c = axes[0]
-    for colour, (k, b) in zip(_COLOURS, enumerate(result.beta_z)):
+    for colour, (k, b) in zip(COLOURS, enumerate(result.beta_z)):
         ax_r.semilogy(a, np.maximum(result.residuals[:, k], 1e-300), "o-", color=colour, label=rf"$\beta_z={b:g}$")
     ax_r.axhline(result.fixed_point.tol * max(1.0, float(np.linalg.norm(result.fixed_point.state))), color="0.4",
                  ls="--", lw=1, label="Newton tolerance")
@@ -231,7 +231,7 @@ def plot_fixed_point_invariance(result) -> Figure:
     ax_r.set_title("(a) still a fixed point")
     e0, e1 = result.eigenvalues[0], result.eigenvalues[-1]
     ax_e.scatter(e0.real, e0.imag, s=8, color="0.55", lw=0, label=r"$\alpha_z=0$")
-    ax_e.scatter(e1.real, e1.imag, s=8, color=_COLOURS[1], lw=0, alpha=0.8, label=rf"$\alpha_z={a[-1]:g}$")
+    ax_e.scatter(e1.real, e1.imag, s=8, color=COLOURS[1], lw=0, alpha=0.8, label=rf"$\alpha_z={a[-1]:g}$")
     ax_e.axvline(0.0, color="0.6", lw=0.6)
     ax_e.set_xlabel(r"Re $\lambda$")
     ax_e.set_ylabel(r"Im $\lambda$")
@@ -239,8 +239,8 @@ def plot_fixed_point_invariance(result) -> Figure:
     ax_e.set_title("(b) same point, new eigenvalues")
     width = 0.38
     x = np.arange(a.size)
-    ax_c.bar(x - width / 2, result.n_marginal, width, color=_COLOURS[3], label=rf"$|\lambda|<{result.marginal_tol:g}$")
-    ax_c.bar(x + width / 2, result.n_closed, width, color=_COLOURS[4], alpha=0.7,
+    ax_c.bar(x - width / 2, result.n_marginal, width, color=COLOURS[3], label=rf"$|\lambda|<{result.marginal_tol:g}$")
+    ax_c.bar(x + width / 2, result.n_closed, width, color=COLOURS[4], alpha=0.7,
              label=rf"units $\sigma_z/\tau_h<{result.marginal_tol:g}$")
     ax_c.set_xticks(x, [f"{v:g}" for v in a])
     ax_c.set_xlabel(r"$\alpha_z$")
@@ -253,11 +253,11 @@ def plot_fixed_point_invariance(result) -> Figure:
 def _shade_inputs(ax, result):
     """Shade the h-pulses (blue), the gate pulses at the writes (orange) and the reset (red)."""
     for t in result.write_times:
-        ax.axvspan(t, t + result.width, color=_COLOURS[0], alpha=0.18, lw=0)
+        ax.axvspan(t, t + result.width, color=COLOURS[0], alpha=0.18, lw=0)
         if result.gate_pulse > 0:
-            ax.axvspan(t, t + 2 * result.gate_width, color=_COLOURS[4], alpha=0.5, lw=0)
+            ax.axvspan(t, t + 2 * result.gate_width, color=COLOURS[4], alpha=0.5, lw=0)
     if result.reset_time is not None:
-        ax.axvspan(result.reset_time, result.reset_time + result.reset_width, color=_COLOURS[1], alpha=0.15, lw=0)
+        ax.axvspan(result.reset_time, result.reset_time + result.reset_width, color=COLOURS[1], alpha=0.15, lw=0)
 
 
 def plot_memory(results: Mapping[str, object]) -> Figure:
@@ -270,7 +270,7 @@ def plot_memory(results: Mapping[str, object]) -> Figure:
     if not isinstance(results, Mapping) or len(results) == 0:
         raise TypeError("results must be a non-empty mapping label -> MemoryResult")
     n = len(results)
-    fig, axes = _new_figure(width=4.4 * n, height=3.2, ncols=n, sharey=True)
+    fig, axes = new_figure(width=4.4 * n, height=3.2, ncols=n, sharey=True)
     for k, (ax, (label, res)) in enumerate(zip(axes[0], results.items())):
         _shade_inputs(ax, res)
         ax.fill_between(res.times, -2 * res.chance, 2 * res.chance, color="0.5", alpha=0.25, lw=0)
@@ -279,11 +279,11 @@ def plot_memory(results: Mapping[str, object]) -> Figure:
         ax.set_title(label, fontsize=10)
         ax.set_xlabel(r"time $t/\tau_h$")
         twin = ax.twinx()
-        twin.plot(res.times, res.open_fraction, color=_COLOURS[2], lw=0.8, alpha=0.8)
+        twin.plot(res.times, res.open_fraction, color=COLOURS[2], lw=0.8, alpha=0.8)
         twin.set_ylim(0.0, 1.6)
         twin.set_yticks([0.0, 0.5, 1.0])
         if k == n - 1:
-            twin.set_ylabel("fraction of open gates", color=_COLOURS[2])
+            twin.set_ylabel("fraction of open gates", color=COLOURS[2])
         else:
             twin.set_yticklabels([])
     axes[0, 0].set_ylabel(r"$M(t)=\xi\cdot(h-h^{\rm ctrl})/\|\xi\|^2$")
@@ -314,7 +314,7 @@ def timescale_explorer(alpha_z: float = 0.0, beta_z: float = 0.0) -> Figure:
     alpha_z = check_nonnegative_float(alpha_z, "alpha_z")
     beta_z = check_finite_float(beta_z, "beta_z")
     times, h, tau = _explorer_run(alpha_z, beta_z)
-    fig, axes = _new_figure(width=8.6, height=3.0, ncols=2, gridspec_kw={"width_ratios": [1.6, 1.0]})
+    fig, axes = new_figure(width=8.6, height=3.0, ncols=2, gridspec_kw={"width_ratios": [1.6, 1.0]})
     ax, ax_h = axes[0]
     ax.plot(times, h, lw=0.9)
     ax.set_ylim(-4.0, 4.0)
@@ -324,7 +324,7 @@ def timescale_explorer(alpha_z: float = 0.0, beta_z: float = 0.0) -> Figure:
                  fontsize=10)
     edges = np.geomspace(0.5, 1e8, 41)
     ax_h.hist(np.clip(tau, edges[0], edges[-1] * 0.999), bins=edges, weights=np.full(tau.size, 1.0 / tau.size),
-              color=_COLOURS[0], alpha=0.7)
+              color=COLOURS[0], alpha=0.7)
     ax_h.axvline(1.0 + np.exp(beta_z), color="k", ls="--", lw=1)
     _log_ticks(ax_h, "x", edges[0], edges[-1])
     ax_h.set_ylim(0.0, 1.0)

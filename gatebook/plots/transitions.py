@@ -15,9 +15,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
 from .._validation import check_finite_float, check_nonnegative_float, check_positive_float
-from ..meanfield import fixed_point_onset, zero_state_threshold
-from ..transitions import ACTIVE_VARIANCE, BranchCurve, HysteresisSweep, InputChaos, Thresholds, loop_gain, quiet_exponent
-from ._style import _COLOURS, _new_figure
+from ..meanfield import fixed_point_onset
+from ..quiet_state import quiet_lambda_max, quiet_threshold
+from ..transitions import ACTIVE_VARIANCE, BranchCurve, HysteresisSweep, InputChaos, Thresholds, loop_gain
+from ._style import COLOURS, new_figure
 
 __all__ = [
     "plot_branch_curves",
@@ -66,13 +67,13 @@ def plot_branch_curves(curves: Mapping[str, BranchCurve], thresholds: Mapping[st
     _check_mapping(curves, "curves", BranchCurve)
     if thresholds is not None:
         _check_mapping(thresholds, "thresholds", Thresholds)
-    fig, axes = _new_figure(width=10.0, height=3.6, ncols=2)
+    fig, axes = new_figure(width=10.0, height=3.6, ncols=2)
     left, right = axes[0]
     lo = min(c.g_values[0] for c in curves.values())
     hi = max(c.g_values[-1] for c in curves.values())
     left.plot([lo, hi], [0.0, 0.0], color="0.5", lw=2, label="quiet state")
     shared_quiet = len({c.beta_r for c in curves.values()}) == 1
-    for j, (colour, (label, c)) in enumerate(zip(_COLOURS, curves.items())):
+    for j, (colour, (label, c)) in enumerate(zip(COLOURS, curves.items())):
         m = c.chaotic
         left.plot(c.g_values[m], c.variance[m], "o-", ms=3, color=colour, label=f"{label}: chaotic branch")
         right.plot(c.g_values[m], c.lambda_chaotic[m], "o-", ms=3, color=colour, label=f"{label}: chaotic branch")
@@ -80,7 +81,8 @@ def plot_branch_curves(curves: Mapping[str, BranchCurve], thresholds: Mapping[st
             right.plot(c.g_values, c.lambda_quiet, "--", color=colour, lw=1.2, label=f"{label}: quiet state")
         elif j == 0:  # the quiet state does not depend on alpha_r: one line for all
             g = np.linspace(lo, hi, 2)
-            right.plot(g, quiet_exponent(g, c.beta_r), "--", color="0.4", lw=1.4, label=r"quiet state (any $\alpha_r$)")
+            right.plot(g, quiet_lambda_max(g, beta_r=c.beta_r, tau_z=1.0), "--", color="0.4", lw=1.4,
+                       label=r"quiet state (any $\alpha_r$)")
         if thresholds is not None and label in thresholds:
             _draw_thresholds((left, right), thresholds[label], colour, with_labels=(j == 0))
     right.axhline(0.0, color="0.3", lw=0.6)
@@ -112,12 +114,12 @@ def plot_hysteresis(sweep: HysteresisSweep, curve: BranchCurve | None = None, th
         raise TypeError(f"curve must be a BranchCurve or None, got {type(curve).__name__}")
     if thresholds is not None and not isinstance(thresholds, Thresholds):
         raise TypeError(f"thresholds must be Thresholds or None, got {type(thresholds).__name__}")
-    fig, axes = _new_figure(width=10.0, height=3.6, ncols=2)
+    fig, axes = new_figure(width=10.0, height=3.6, ncols=2)
     left, right = axes[0]
     g = sweep.g_values
     order = np.argsort(sweep.initial_scales)
     frac = sweep.fraction_active()
-    for colour, k in zip((_COLOURS[0], _COLOURS[1]) + tuple(_COLOURS[2:]), order):
+    for colour, k in zip((COLOURS[0], COLOURS[1]) + tuple(COLOURS[2:]), order):
         scale = sweep.initial_scales[k]
         filled = k == order[-1]
         for i in range(len(sweep.seeds)):
@@ -157,7 +159,7 @@ def plot_input_chaos(result: InputChaos) -> Figure:
     """
     if not isinstance(result, InputChaos):
         raise TypeError(f"result must be an InputChaos, got {type(result).__name__}")
-    fig, axes = _new_figure(width=10.0, height=3.4, ncols=2)
+    fig, axes = new_figure(width=10.0, height=3.4, ncols=2)
     left, right = axes[0]
     s = result.sigma_values
     n = len(result.seeds)
@@ -165,12 +167,12 @@ def plot_input_chaos(result: InputChaos) -> Figure:
     def sem(a):
         return a.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.zeros(a.shape[1])
 
-    left.errorbar(s, result.lambda_max.mean(axis=0), yerr=sem(result.lambda_max), fmt="o", color=_COLOURS[1],
+    left.errorbar(s, result.lambda_max.mean(axis=0), yerr=sem(result.lambda_max), fmt="o", color=COLOURS[1],
                   capsize=2, label=f"simulation, N={result.N} ({n} seeds)")
-    right.errorbar(s, result.second_moment.mean(axis=0), yerr=sem(result.second_moment), fmt="o", color=_COLOURS[1],
+    right.errorbar(s, result.second_moment.mean(axis=0), yerr=sem(result.second_moment), fmt="o", color=COLOURS[1],
                    capsize=2, label=r"simulation $\langle h^2\rangle$")
     right.errorbar(s, result.variance.mean(axis=0), yerr=sem(result.variance), fmt="s", mfc="none",
-                   color=_COLOURS[0], capsize=2, label="simulation, temporal variance")
+                   color=COLOURS[0], capsize=2, label="simulation, temporal variance")
     if np.isfinite(result.theory_lambda).any():
         left.plot(s, result.theory_lambda, "kD--", ms=4, lw=0.8, label="DMFT")
         right.plot(s, result.theory_second_moment, "kD--", ms=4, lw=0.8, label=r"DMFT $\Delta_h(0)$")
@@ -183,7 +185,7 @@ def plot_input_chaos(result: InputChaos) -> Figure:
         ax.set_xlabel(r"input spread $\sigma_I$")
         ax.legend(frameon=False, fontsize=7)
     fig.suptitle(rf"$g_h={result.g_h:g}$, $\alpha_r={result.alpha_r:g}$, $\beta_r={result.beta_r:g}$ "
-                 rf"(quiet state stable below $g_h={zero_state_threshold(result.beta_r):.2f}$)", fontsize=10)
+                 rf"(quiet state stable below $g_h={quiet_threshold(result.beta_r):.2f}$)", fontsize=10)
     return fig
 
 
@@ -210,14 +212,14 @@ def plot_onsets(onsets, alpha_grid=None) -> Figure:
     if alpha_grid.ndim != 1 or alpha_grid.size < 2 or np.any(alpha_grid < 0) or not np.all(np.isfinite(alpha_grid)):
         raise ValueError("alpha_grid must be a 1-D sequence of at least two non-negative numbers")
     topo = np.array([_onset(float(a), beta_r, g_r) for a in alpha_grid])
-    fig, axes = _new_figure(width=6.5, height=3.8)
+    fig, axes = new_figure(width=6.5, height=3.8)
     ax = axes[0, 0]
-    ax.plot(alpha_grid, topo, "-", color=_COLOURS[2], label=r"$g_{\rm topo}$ (static proxy)")
+    ax.plot(alpha_grid, topo, "-", color=COLOURS[2], label=r"$g_{\rm topo}$ (static proxy)")
     a = np.array([o.alpha_r for o in onsets])
-    ax.plot(a, [o.g_chaos for o in onsets], "o", ms=7, color=_COLOURS[1], label=r"$g_{\rm chaos}$ (DMFT)")
-    ax.axhline(zero_state_threshold(beta_r), color="0.3", lw=1, label=r"$1+e^{\beta_r}$ (quiet state)")
+    ax.plot(a, [o.g_chaos for o in onsets], "o", ms=7, color=COLOURS[1], label=r"$g_{\rm chaos}$ (DMFT)")
+    ax.axhline(quiet_threshold(beta_r), color="0.3", lw=1, label=r"$1+e^{\beta_r}$ (quiet state)")
     ax.axhline(np.sqrt(2.0), color="0.6", ls=":", lw=1, label=r"$\sqrt{2}$ (step gate, $\beta_r\geq 0$)")
-    ax.vlines(a, [o.g_topo for o in onsets], [o.g_chaos for o in onsets], color=_COLOURS[1], lw=6, alpha=0.25,
+    ax.vlines(a, [o.g_topo for o in onsets], [o.g_chaos for o in onsets], color=COLOURS[1], lw=6, alpha=0.25,
               label="fixed points, no chaos")
     ax.set_xscale("symlog", linthresh=1.0)
     ax.set_xlabel(r"gate gain $\alpha_r$")
@@ -259,13 +261,13 @@ def loop_gain_explorer(g_h: float, alpha_r: float, beta_r: float = 0.0) -> Figur
     fig = Figure(figsize=(6.4, 3.6))
     fig.subplots_adjust(left=0.11, right=0.97, bottom=0.15, top=0.86)
     ax = fig.add_subplot(1, 1, 1)
-    ax.plot(delta, G, color=_COLOURS[0], lw=2, label="loop gain G(Δ)")
+    ax.plot(delta, G, color=COLOURS[0], lw=2, label="loop gain G(Δ)")
     ax.axhline(1.0, color="0.3", lw=1)
     cross = np.flatnonzero(np.diff(np.sign(G - 1.0)) != 0)
     for k in cross:  # linear interpolation in log Delta
         u = np.log(delta[k]) + (1.0 - G[k]) / (G[k + 1] - G[k]) * (np.log(delta[k + 1]) - np.log(delta[k]))
-        ax.plot(np.exp(u), 1.0, "o", color=_COLOURS[1], ms=7)
-    ax.plot(delta[0], G[0], "<", color=_COLOURS[2], ms=8, label="Δ→0: g_h² s_r² (quiet state)")
+        ax.plot(np.exp(u), 1.0, "o", color=COLOURS[1], ms=7)
+    ax.plot(delta[0], G[0], "<", color=COLOURS[2], ms=8, label="Δ→0: g_h² s_r² (quiet state)")
     ax.set_xscale("log")
     ax.set_xlim(delta[0], delta[-1])
     ax.set_ylim(0.0, 2.0)
@@ -278,5 +280,5 @@ def loop_gain_explorer(g_h: float, alpha_r: float, beta_r: float = 0.0) -> Figur
     ax.set_ylabel(r"$G(\Delta)$")
     ax.legend(frameon=False, fontsize=8, loc="upper right")
     ax.set_title(rf"$g_h={g_h:g}$, $\alpha_r={alpha_r:g}$, $\beta_r={beta_r:g}$:  $g_{{\rm topo}}={_onset(alpha_r, beta_r):.3f}$, "
-                 rf"$1+e^{{\beta_r}}={zero_state_threshold(beta_r):.3f}$;  {len(cross)} nonzero solution(s)", fontsize=9)
+                 rf"$1+e^{{\beta_r}}={quiet_threshold(beta_r):.3f}$;  {len(cross)} nonzero solution(s)", fontsize=9)
     return fig

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, FixedLocator, FuncFormatter, LogLocator, NullLocator
 
 from ..._validation import check_positive_int
-from ...plots import _COLOURS, _new_figure
+from ...plots._style import COLOURS, new_figure
 from .. import preconditioning as pc
 
 __all__ = [
@@ -63,7 +63,7 @@ def plot_preconditioner(cond, perturbed=None, neurons: int = 6) -> Figure:
     Left: :math:`\pi_i(\ell)=(1-u_i)^{\ell}` for ``neurons`` neurons from the slowest to the
     fastest clock (log scale). Right: the condition number :math:`\mathrm{cond}(\ell)` and the
     anisotropy index :math:`\mathrm{AI}_r(\ell)` (lines: closed forms; filled markers:
-    measured from the exact Jacobian products of a :func:`~gatebook.learning.preconditioning.frozen_gate_cell`
+    measured from the exact Jacobian products of a :func:`~gatebook.learning.frozen.frozen_gate_cell`
     with :math:`W_{\rm rec}=0`). ``perturbed``, another
     :class:`~gatebook.learning.preconditioning.PreconditionerCondition` measured with
     recurrent weights, adds open markers. Chapter 4.
@@ -72,25 +72,25 @@ def plot_preconditioner(cond, perturbed=None, neurons: int = 6) -> Figure:
     if perturbed is not None:
         _check_type(perturbed, pc.PreconditionerCondition, "perturbed")
     neurons = check_positive_int(neurons, "neurons")
-    fig, axes = _new_figure(width=9.0, height=3.4, ncols=2)
+    fig, axes = new_figure(width=9.0, height=3.4, ncols=2)
     left, right = axes[0]
     lags = cond.lags
-    for colour, i in zip(_COLOURS * 2, _pick_neurons(cond.gates, neurons)):
+    for colour, i in zip(COLOURS * 2, _pick_neurons(cond.gates, neurons)):
         left.semilogy(lags, cond.factors[:, i], "-", color=colour, lw=1.4, label=f"u = {cond.gates[i]:.2f}")
     left.set_xlabel(r"lag $\ell$")
     left.set_ylabel(r"transport factor $\pi_i(\ell)=(1-u_i)^\ell$")
     left.set_title("one learning rate per neuron")
     left.legend(frameon=False, fontsize=7, ncol=2)
-    right.semilogy(lags, cond.predicted, "-", color=_COLOURS[0], lw=1.4,
+    right.semilogy(lags, cond.predicted, "-", color=COLOURS[0], lw=1.4,
                    label=rf"$\mathrm{{cond}}(\ell)=(c_{{\max}}/c_{{\min}})^\ell$")
-    right.semilogy(lags, cond.measured, "o", color=_COLOURS[0], ms=3.5, label=r"$\sigma_1/\sigma_N$ measured")
-    right.semilogy(lags, cond.ai_predicted, "--", color=_COLOURS[1], lw=1.4,
+    right.semilogy(lags, cond.measured, "o", color=COLOURS[0], ms=3.5, label=r"$\sigma_1/\sigma_N$ measured")
+    right.semilogy(lags, cond.ai_predicted, "--", color=COLOURS[1], lw=1.4,
                    label=rf"$\mathrm{{AI}}_{{{cond.r}}}=(c_{{(1)}}/c_{{({cond.r})}})^\ell$")
-    right.semilogy(lags, cond.ai_measured, "s", color=_COLOURS[1], ms=3.0, label=rf"$\sigma_1/\sigma_{{{cond.r}}}$ measured")
+    right.semilogy(lags, cond.ai_measured, "s", color=COLOURS[1], ms=3.0, label=rf"$\sigma_1/\sigma_{{{cond.r}}}$ measured")
     if perturbed is not None:
-        right.semilogy(perturbed.lags, perturbed.measured, "o", color=_COLOURS[0], mfc="none", ms=4.5,
+        right.semilogy(perturbed.lags, perturbed.measured, "o", color=COLOURS[0], mfc="none", ms=4.5,
                        label=rf"$\sigma_1/\sigma_N$, $W_{{\rm rec}}\times{perturbed.recurrent_scale:g}$")
-        right.semilogy(perturbed.lags, perturbed.ai_measured, "s", color=_COLOURS[1], mfc="none", ms=4.0,
+        right.semilogy(perturbed.lags, perturbed.ai_measured, "s", color=COLOURS[1], mfc="none", ms=4.0,
                        label=rf"$\sigma_1/\sigma_{{{perturbed.r}}}$, $W_{{\rm rec}}\times{perturbed.recurrent_scale:g}$")
     _plain_log_ticks(left)
     _plain_log_ticks(right)
@@ -116,7 +116,7 @@ def plot_lag_credit(credits: Mapping, gates, lags: Sequence[int] = (1, 5, 10, 20
     lags = [check_positive_int(int(h), "lags") for h in lags]
     pi = pc.carry_products(g, max(lags))
     n = len(credits)
-    fig, axes = _new_figure(width=3.9 * n, height=3.5, ncols=n, sharex=True, sharey=True)
+    fig, axes = new_figure(width=3.9 * n, height=3.5, ncols=n, sharex=True, sharey=True)
     lo = pi[max(lags)].min()
     for ax, (title, cr) in zip(axes[0], credits.items()):
         _check_type(cr, pc.CreditByLag, "each credit")
@@ -125,7 +125,7 @@ def plot_lag_credit(credits: Mapping, gates, lags: Sequence[int] = (1, 5, 10, 20
             raise ValueError(f"credit {title!r} has {rel.shape[1]} neurons but gates has {g.size}")
         if max(lags) >= rel.shape[0]:
             raise ValueError(f"lag {max(lags)} is beyond the sequence of {title!r} (T={rel.shape[0]})")
-        for colour, h in zip(_COLOURS, lags):
+        for colour, h in zip(COLOURS, lags):
             ax.loglog(pi[h], rel[h], "o", color=colour, ms=3.5, alpha=0.8, label=f"ℓ = {h}")
         ax.loglog([lo / 2, 1.5], [lo / 2, 1.5], "-", color="0.5", lw=0.8)
         ax.set_title(title, fontsize=10)
@@ -145,11 +145,11 @@ def plot_optimiser_comparison(comparison) -> Figure:
     all arms saw the same batches) and the mean (bar). Chapter 4.
     """
     cmp = _check_type(comparison, pc.OptimiserComparison, "comparison")
-    fig, axes = _new_figure(width=9.6, height=3.6, ncols=2, gridspec_kw={"width_ratios": [1.4, 1.0]})
+    fig, axes = new_figure(width=9.6, height=3.6, ncols=2, gridspec_kw={"width_ratios": [1.4, 1.0]})
     left, right = axes[0]
     sm = cmp.smoothed()
     steps = np.arange(sm.shape[-1])
-    for colour, label, curves in zip(_COLOURS, cmp.labels, sm):
+    for colour, label, curves in zip(COLOURS, cmp.labels, sm):
         mean, sd = curves.mean(axis=0), curves.std(axis=0, ddof=1) if curves.shape[0] > 1 else np.zeros(curves.shape[1])
         left.plot(steps, mean, color=colour, lw=1.4, label=label)
         left.fill_between(steps, mean - sd, mean + sd, color=colour, alpha=0.18, lw=0)
@@ -157,7 +157,7 @@ def plot_optimiser_comparison(comparison) -> Figure:
     x = np.arange(len(cmp.arms))
     for s in range(final.shape[1]):
         right.plot(x, final[:, s], "-", color="0.8", lw=0.8, zorder=1)
-    for k, (colour, vals) in enumerate(zip(_COLOURS, final)):
+    for k, (colour, vals) in enumerate(zip(COLOURS, final)):
         right.plot(np.full(vals.size, k), vals, "o", color=colour, ms=4, zorder=2)
         right.plot([k - 0.3, k + 0.3], [vals.mean()] * 2, "-", color=colour, lw=2.2, zorder=3)
     if cmp.mean_predictor_mse is not None:
@@ -187,37 +187,37 @@ def plot_expansion_check(check) -> Figure:
     :math:`q_j` over all steps and runs. Chapter 4.
     """
     chk = _check_type(check, pc.ExpansionCheck, "check")
-    fig, axes = _new_figure(width=11.5, height=3.2, ncols=4)
+    fig, axes = new_figure(width=11.5, height=3.2, ncols=4)
     a1, a2, a3, a4 = axes[0]
     kept = chk.errors[chk.kept] if chk.kept.any() else chk.errors
     med = np.median(kept, axis=0)
     q1, q3 = np.percentile(kept, [25, 75], axis=0)
-    a1.loglog(chk.eps, med, "o-", color=_COLOURS[0], ms=3.5, label="median")
-    a1.fill_between(chk.eps, q1, q3, color=_COLOURS[0], alpha=0.2, lw=0, label="IQR")
+    a1.loglog(chk.eps, med, "o-", color=COLOURS[0], ms=3.5, label="median")
+    a1.fill_between(chk.eps, q1, q3, color=COLOURS[0], alpha=0.2, lw=0, label="IQR")
     a1.loglog(chk.eps, med[0] * (chk.eps / chk.eps[0]) ** 2, ":", color="0.3", lw=1.0, label="slope 2")
     a1.set_xlabel(r"scale $\varepsilon$")
     a1.set_ylabel(r"$E(\varepsilon)$")
     a1.set_title(f"fitted slopes {np.nanmin(chk.slopes):.3f}–{np.nanmax(chk.slopes):.3f}", fontsize=9)
     a1.legend(frameon=False, fontsize=7)
-    for colour, c2, keep in zip(_COLOURS * 4, chk.c2, chk.kept):
+    for colour, c2, keep in zip(COLOURS * 4, chk.c2, chk.kept):
         a2.loglog(chk.eps, c2, color=colour, lw=1.0, alpha=1.0 if keep else 0.4, ls="-" if keep else "--")
     a2.set_xlabel(r"scale $\varepsilon$")
     a2.set_ylabel(r"$C_2(\varepsilon)=E/\varepsilon^2$")
     a2.set_title("one line per run (dashed: outlier)", fontsize=9)
     steps = np.arange(1, chk.norm_A.shape[1] + 1)
-    a3.semilogy(steps, np.median(chk.norm_A, axis=0), color=_COLOURS[0], lw=1.2, label=r"$\|A_j\|_2$")
-    a3.semilogy(steps, np.median(chk.norm_B, axis=0), color=_COLOURS[1], lw=1.2, label=r"$\|B_j\|_2$")
+    a3.semilogy(steps, np.median(chk.norm_A, axis=0), color=COLOURS[0], lw=1.2, label=r"$\|A_j\|_2$")
+    a3.semilogy(steps, np.median(chk.norm_B, axis=0), color=COLOURS[1], lw=1.2, label=r"$\|B_j\|_2$")
     a3.set_xlabel("step $j$")
     a3.set_ylabel("spectral norm (median over runs)")
     twin = a3.twinx()
-    twin.plot(steps, np.median(chk.ratios, axis=0), color=_COLOURS[2], lw=1.0, label=r"$q_j$")
-    twin.set_ylabel(r"$q_j=\|B_j\|_2/\|A_j\|_2$", color=_COLOURS[2])
+    twin.plot(steps, np.median(chk.ratios, axis=0), color=COLOURS[2], lw=1.0, label=r"$q_j$")
+    twin.set_ylabel(r"$q_j=\|B_j\|_2/\|A_j\|_2$", color=COLOURS[2])
     twin.set_ylim(0, max(1e-12, 1.1 * np.median(chk.ratios, axis=0).max()))
     a3.legend(frameon=False, fontsize=7, loc="lower left")
     for ax in (a1, a2):
         _plain_log_ticks(ax, "xy")
     _plain_log_ticks(a3)
-    a4.hist(chk.ratios.ravel(), bins=30, color=_COLOURS[2], alpha=0.8)
+    a4.hist(chk.ratios.ravel(), bins=30, color=COLOURS[2], alpha=0.8)
     a4.axvline(np.median(chk.ratios), color="0.2", lw=1.0, ls="--")
     a4.set_xlabel(r"$q_j$ (all steps, all runs)")
     a4.set_ylabel("count")
@@ -233,11 +233,11 @@ def plot_diagonal_envelope(envelope) -> Figure:
     all on a log scale (chapter 4, optional section).
     """
     env = _check_type(envelope, pc.DiagonalEnvelope, "envelope")
-    fig, axes = _new_figure(width=5.4, height=3.6)
+    fig, axes = new_figure(width=5.4, height=3.6)
     ax = axes[0, 0]
-    ax.semilogy(env.lags, env.zeroth, "-", color=_COLOURS[0], lw=1.2, label=r"zeroth order $\prod_j(1-u_j)$")
-    ax.semilogy(env.lags, env.first_order, "--", color=_COLOURS[1], lw=1.4, label=r"first-order envelope $f(\ell)$")
-    ax.semilogy(env.lags, env.diagonal, ":", color=_COLOURS[2], lw=1.6, label=r"exact $\prod_j\mathrm{diag}(\mathcal{J}_j)$")
+    ax.semilogy(env.lags, env.zeroth, "-", color=COLOURS[0], lw=1.2, label=r"zeroth order $\prod_j(1-u_j)$")
+    ax.semilogy(env.lags, env.first_order, "--", color=COLOURS[1], lw=1.4, label=r"first-order envelope $f(\ell)$")
+    ax.semilogy(env.lags, env.diagonal, ":", color=COLOURS[2], lw=1.6, label=r"exact $\prod_j\mathrm{diag}(\mathcal{J}_j)$")
     ax.semilogy(env.lags, env.exact, "o", color="0.2", ms=3.0, label=r"exact median $\|\Phi(t,t-\ell)\|_2$")
     _plain_log_ticks(ax)
     ax.set_xlabel(r"lag $\ell$")
@@ -276,7 +276,7 @@ def preconditioner_explorer(g_min: float = 0.05, lag: int = 10, *, g_max: float 
     fig = Figure(figsize=(8.4, 3.2))
     left, right = fig.subplots(1, 2)
     fig.subplots_adjust(left=0.09, right=0.98, bottom=0.16, top=0.88, wspace=0.32)
-    left.vlines(np.arange(n), 1e-13, pi[lag], color=_COLOURS[0], lw=5)
+    left.vlines(np.arange(n), 1e-13, pi[lag], color=COLOURS[0], lw=5)
     left.set_yscale("log")
     left.set_ylim(1e-13, 2.0)
     left.set_xlim(-1, n)
@@ -284,8 +284,8 @@ def preconditioner_explorer(g_min: float = 0.05, lag: int = 10, *, g_max: float 
     left.set_ylabel("π_i(ℓ) = (1 − u_i)^ℓ")
     left.set_title(f"ℓ = {lag}: the rates span a factor {kappa[lag]:.3g}", fontsize=10)
     lags = np.arange(max_lag + 1)
-    right.semilogy(lags, kappa, "-", color=_COLOURS[1], lw=1.4)
-    right.semilogy([lag], [kappa[lag]], "o", color=_COLOURS[1], ms=7)
+    right.semilogy(lags, kappa, "-", color=COLOURS[1], lw=1.4)
+    right.semilogy([lag], [kappa[lag]], "o", color=COLOURS[1], ms=7)
     right.set_ylim(0.5, 1e13)
     right.set_xlim(0, max_lag)
     right.set_xlabel("lag ℓ")

@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..._validation import check_choice
-from ...plots import _new_figure
+from ...plots._style import new_figure
 from .. import anisotropy as an
 
 __all__ = [
@@ -81,7 +81,7 @@ def plot_frozen_gates(gates, measured: an.PropagationAnisotropy | None = None) -
     max_lag = 40 if measured is None else int(measured.lags.max())
     h = np.arange(1, max_lag + 1)
     exact = an.frozen_gate_anisotropy(gates, h, r=r, top=top)
-    fig, axes = _new_figure(width=10.5, height=3.3, ncols=3)
+    fig, axes = new_figure(width=10.5, height=3.3, ncols=3)
     ax = axes[0, 0]
     sv = exact["singular_values"]
     ax.semilogy(h, sv, color="0.75", lw=0.7)
@@ -125,7 +125,7 @@ def plot_propagation_anisotropy(experiment, *, steps=None, task: str | None = No
     steps = _check_steps(experiment, steps)
     experiment._tasks(task)
     r = experiment.settings["r"]
-    fig, axes = _new_figure(width=10.0, height=3.6, ncols=2)
+    fig, axes = new_figure(width=10.0, height=3.6, ncols=2)
     for ax, metric in zip(axes[0], ("AI", "CE")):
         for colour, arm in zip(_ARM_COLOURS, experiment.arm_labels):
             for i, step in enumerate(steps):
@@ -169,7 +169,7 @@ def plot_update_anisotropy(experiment, *, metrics=("AI", "CE", "PR", "effective_
     if not metrics:
         raise ValueError("metrics must name at least one metric")
     r = experiment.settings["r"]
-    fig, axes = _new_figure(width=2.9 * len(metrics) + 0.8, height=3.4, ncols=len(metrics))
+    fig, axes = new_figure(width=2.9 * len(metrics) + 0.8, height=3.4, ncols=len(metrics))
     x = np.arange(len(experiment.tasks))
     arms = experiment.arm_labels
     width = 0.7 / max(1, len(arms) * len(steps))
@@ -211,7 +211,7 @@ def _explorer_gates(spread: float) -> np.ndarray:
 def _explorer_data(spread: float):
     """Measured products with :math:`W_{\\rm rec}` and the exact diagonal case, for one gate spread."""
     gates = _explorer_gates(spread)
-    mixed = an.frozen_gate_propagation(gates, _EXPLORER_LAGS, recurrent_gain=1.0, batch=2, triples_per_lag=8,
+    mixed = an.frozen_gate_propagation(gates, _EXPLORER_LAGS, recurrent_scale=1.0, batch=2, triples_per_lag=8,
                                        seed=0)
     exact = an.frozen_gate_anisotropy(gates, range(1, max(_EXPLORER_LAGS) + 1))
     return mixed, exact

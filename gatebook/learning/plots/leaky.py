@@ -14,7 +14,7 @@ import torch
 from matplotlib.figure import Figure
 
 from ..._validation import check_nonnegative_float, check_positive_int
-from ...plots import _COLOURS, _new_figure
+from ...plots._style import COLOURS, new_figure
 from .. import kernels
 from ..lag_profile import LagProfile
 
@@ -59,9 +59,9 @@ def plot_impulse_responses(alphas=(0.05, 0.1, 0.2, 0.5, 1.0), max_lag: int = 30)
     alphas = _check_alphas(alphas)
     max_lag = check_positive_int(max_lag, "max_lag")
     lags = np.arange(max_lag + 1)
-    fig, axes = _new_figure(width=8.6, height=3.3, ncols=2)
+    fig, axes = new_figure(width=8.6, height=3.3, ncols=2)
     left, right = axes[0]
-    for colour, a in zip(_COLOURS * 2, alphas):
+    for colour, a in zip(COLOURS * 2, alphas):
         unit = kernels.leaky_cell(a, input_size=1, hidden_size=1, recurrence=0.0, nonlinearity="linear")
         measured = kernels.pulse_response(unit, max_lag)
         closed = kernels.impulse_response(a, max_lag)
@@ -95,10 +95,10 @@ def plot_ema_identity(measured: Mapping) -> Figure:
     """
     if not isinstance(measured, Mapping) or len(measured) == 0:
         raise TypeError("measured must be a non-empty mapping alpha -> lag weights")
-    fig, axes = _new_figure(width=5.6, height=3.6)
+    fig, axes = new_figure(width=5.6, height=3.6)
     ax = axes[0, 0]
     worst = 0.0
-    for colour, (a, w) in zip(_COLOURS * 2, measured.items()):
+    for colour, (a, w) in zip(COLOURS * 2, measured.items()):
         a = float(kernels._check_alpha(a))
         w = np.asarray(w, dtype=float)
         if w.ndim != 1 or w.size < 2 or not np.all(np.isfinite(w)):
@@ -158,7 +158,7 @@ def plot_lag_schedule(sensitivities, profiles=None) -> Figure:
         if bad:
             raise ValueError(f'the profiles must use convention="carry" (the predictor drawn here), got {bad}')
     k = len(sensitivities)
-    fig, axes = _new_figure(width=4.3 * k, height=3.6, ncols=k, sharey=True)
+    fig, axes = new_figure(width=4.3 * k, height=3.6, ncols=k, sharey=True)
     for i, (ax, sens) in enumerate(zip(axes[0], sensitivities)):
         _draw_sensitivity(ax, sens)
         title = f"α = {sens.alpha:g},  ‖W_rec‖₂ = {sens.weight_norm:.2f}"
@@ -221,10 +221,10 @@ def leaky_explorer(alpha: float = 0.2, recurrence: float = 1.0) -> Figure:
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.83, wspace=0.22)
     left, right = fig.subplots(1, 2)
     left.plot(lags, kernels.impulse_response(a, L), "-", color="k", lw=1.4, label="α(1−α)^ℓ, no recurrence")
-    left.plot(lags, pulse, "o", color=_COLOURS[1], ms=4, mfc="none", label="network")
+    left.plot(lags, pulse, "o", color=COLOURS[1], ms=4, mfc="none", label="network")
     hl = kernels.half_life(a)
     if hl > 0:
-        left.plot([hl], [a / 2], "s", color=_COLOURS[0], ms=6, label=f"half-life ℓ½ = {hl:.1f}")
+        left.plot([hl], [a / 2], "s", color=COLOURS[0], ms=6, label=f"half-life ℓ½ = {hl:.1f}")
     _fixed_log_axis(left, L)
     left.set_xlabel("lag ℓ (steps after the pulse)")
     left.set_ylabel("state response per unit input")

@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
 from ..._validation import check_choice, check_positive_int
-from ...plots import _COLOURS, _new_figure
+from ...plots._style import COLOURS, new_figure
 from ..lag_profile import CONVENTIONS, LagProfile
 
 __all__ = [
@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 #: One colour per named convention, used by every figure of the chapter.
-CONVENTION_COLOURS = {"carry": _COLOURS[0], "update": _COLOURS[1]}
+CONVENTION_COLOURS = {"carry": COLOURS[0], "update": COLOURS[1]}
 _MEASURED = "k"
 
 
@@ -97,11 +97,11 @@ def plot_gate_traces(traces, markers=None, examples: int = 3) -> Figure:
     batch, T = next(iter(shapes))
     mk = _check_markers(markers, batch, T)
     examples = min(examples, batch)
-    fig, axes = _new_figure(width=3.9 * len(panels), height=2.9, ncols=len(panels), sharey=True)
+    fig, axes = new_figure(width=3.9 * len(panels), height=2.9, ncols=len(panels), sharey=True)
     steps = np.arange(1, T + 1)
     for ax, (label, arr) in zip(axes[0], panels.items()):
         for e in range(examples):
-            colour = _COLOURS[(e + 2) % len(_COLOURS)]
+            colour = COLOURS[(e + 2) % len(COLOURS)]
             ax.plot(steps, arr[e], color=colour, lw=1.2, label=f"sequence {e + 1}")
             if mk is not None:
                 ax.plot(mk[e] + 1, arr[e, mk[e]], "o", color=colour, ms=6, mec="k", mew=0.6, ls="none")
@@ -149,10 +149,10 @@ def plot_step_credit(credit, weights, *, slope: float = 1.0, examples=(0, 1), ma
     mk = _check_markers(markers, batch, T)
     norm = np.linalg.norm(cr, axis=-1)
     lags = T - np.arange(1, T + 1)  # step k -> lag T - k
-    fig, axes = _new_figure(width=5.2, height=3.3)
+    fig, axes = new_figure(width=5.2, height=3.3)
     ax = axes[0, 0]
     for i, e in enumerate(examples):
-        colour = _COLOURS[(i + 2) % len(_COLOURS)]
+        colour = COLOURS[(i + 2) % len(COLOURS)]
         measured = norm[e] / norm[e, -1]
         predicted = (w[e] / w[e, -1]) ** slope
         ax.semilogy(lags, measured, "-", color=colour, lw=1.4, label=f"sequence {e + 1}: measured")
@@ -208,7 +208,7 @@ def plot_lag_profile(profiles, title: str | None = None) -> Figure:
     title : str, optional
     """
     profiles = _check_profiles(profiles)
-    fig, axes = _new_figure(width=5.0, height=3.5)
+    fig, axes = new_figure(width=5.0, height=3.5)
     _draw_profile(axes[0, 0], profiles)
     if title:
         axes[0, 0].set_title(title, fontsize=10)
@@ -249,7 +249,7 @@ def plot_profiles_over_training(summary, convention: str = "carry") -> Figure:
     sd = summary.profile_log_sd("measured")
     pred = summary.profile_mean("predicted", convention)
     fit = summary.profile_mean("fitted", convention)
-    fig, axes = _new_figure(width=9.0, height=3.4, ncols=2, sharey=True)
+    fig, axes = new_figure(width=9.0, height=3.4, ncols=2, sharey=True)
     colours = _iteration_colours(summary.checkpoints)
     for i, (step, colour) in enumerate(zip(summary.checkpoints, colours)):
         for ax, other, style in ((axes[0, 0], pred[i], "--"), (axes[0, 1], fit[i], ":")):
@@ -282,7 +282,7 @@ def plot_slope_over_training(summary, window: int = 10) -> Figure:
     summary = _check_summary(summary)
     window = check_positive_int(window, "window")
     steps = summary.checkpoints
-    fig, axes = _new_figure(width=11.0, height=2.9, ncols=4)
+    fig, axes = new_figure(width=11.0, height=2.9, ncols=4)
     ax = axes[0, 0]
     smoothed = np.stack([tr.history.smoothed_loss(window) for tr in summary.tracks]).mean(axis=0)
     ax.plot(np.arange(smoothed.size), smoothed, color="k", lw=1.2, label="training loss")
@@ -332,7 +332,7 @@ def plot_lag_heatmap(summary, convention: str = "carry") -> Figure:
     measured = np.log10(summary.profile_mean("measured"))
     misfit = measured - np.log10(summary.profile_mean("fitted", convention))
     lags, steps = summary.lags, summary.checkpoints
-    fig, axes = _new_figure(width=9.0, height=3.0, ncols=2)
+    fig, axes = new_figure(width=9.0, height=3.0, ncols=2)
     extent = (lags[0] - 0.5, lags[-1] + 0.5, -0.5, len(steps) - 0.5)
     im0 = axes[0, 0].imshow(measured, aspect="auto", origin="lower", extent=extent, cmap="magma")
     bound = max(float(np.abs(misfit).max()), 1e-3)
@@ -409,7 +409,7 @@ def scalar_gate_explorer(gate_bias: float = 0.5, input_scale: float = 1.0, seed:
     ax, prof = fig.subplots(1, 2)
     steps = np.arange(1, T + 1)
     for e in range(2):
-        colour = _COLOURS[(e + 2) % len(_COLOURS)]
+        colour = COLOURS[(e + 2) % len(COLOURS)]
         ax.plot(steps, traces[e], color=colour, lw=1.3, label=f"sequence {e + 1}")
         ax.plot(markers[e] + 1, traces[e, markers[e]], "o", color=colour, mec="k", mew=0.6, ms=6, ls="none")
     ax.axhline(gate_bias, color="0.5", ls=":", lw=1.0, label=f"resting gate {gate_bias:g}")

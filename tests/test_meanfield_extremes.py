@@ -28,7 +28,8 @@ from gatebook.meanfield.quadrature import (
     gaussian_average,
     gaussian_nodes,
 )
-from gatebook.meanfield.sampling import _check_params, _clock_rate, sampled_dmft, stationary_gaussian_paths
+from gatebook.meanfield.sampling import sampled_dmft, stationary_gaussian_paths
+from gatebook.meanfield.sampling_plan import check_sampling_params as _check_params, clock_rate as _clock_rate
 from gatebook.meanfield.static import gate_second_moment, tanh_second_moment
 from gatebook.quiet_state import quiet_threshold
 
@@ -78,9 +79,9 @@ def test_closed_gate_moment_has_the_lognormal_value(alpha, beta, delta):
     S_r = e^{-2 beta + 2 alpha^2 Delta} (relative corrections below 1e-7 here). The open
     region sits 6-9 standard deviations out, where the old +-8 s.d. grid lost 2-20 %."""
     expected = np.exp(-2.0 * beta + 2.0 * alpha**2 * delta)
-    assert gate_second_moment(delta, alpha, beta) == pytest.approx(expected, rel=1e-7, abs=0.0)
+    assert gate_second_moment(delta, alpha_r=alpha, beta_r=beta) == pytest.approx(expected, rel=1e-7, abs=0.0)
     # vectorised, and exact at Delta = 0
-    values = gate_second_moment(np.array([0.0, delta]), alpha, beta)
+    values = gate_second_moment(np.array([0.0, delta]), alpha_r=alpha, beta_r=beta)
     assert values[0] == pytest.approx(expit(-beta) ** 2, rel=1e-12, abs=0.0)
     assert values[1] == pytest.approx(expected, rel=1e-7, abs=0.0)
 

@@ -19,7 +19,7 @@ SQRT2 = np.sqrt(2.0)
 
 def _equation_residual(res):
     q = tanh_second_moment(res.delta_h)
-    s = gate_second_moment(res.g_r**2 * q, res.alpha_r, res.beta_r)
+    s = gate_second_moment(res.g_r**2 * q, alpha_r=res.alpha_r, beta_r=res.beta_r)
     return res.g_h**2 * s * q + res.input_std**2 - res.delta_h
 
 
@@ -33,11 +33,11 @@ def test_order_parameters_small_variance_and_bounds():
     # the gate's second moment: s_r^2 at alpha_r = 0 or Delta_r = 0; 1/2 for a step gate at beta_r = 0
     for beta in (0.0, 1.0, 2.0):
         s_r = 1 / (1 + np.exp(beta))
-        assert gate_second_moment(0.7, 0.0, beta) == pytest.approx(s_r**2, rel=1e-13)
-        assert gate_second_moment(0.0, 30.0, beta) == pytest.approx(s_r**2, rel=1e-13)
+        assert gate_second_moment(0.7, alpha_r=0.0, beta_r=beta) == pytest.approx(s_r**2, rel=1e-13)
+        assert gate_second_moment(0.0, alpha_r=30.0, beta_r=beta) == pytest.approx(s_r**2, rel=1e-13)
     # step-gate limit: sigma^2 = sigma - sigma'/alpha, E[sigma] = 1/2, E[sigma'] -> density at 0
     alpha, v = 1e4, 0.5
-    assert gate_second_moment(v, alpha, 0.0) == pytest.approx(0.5 - 1 / (alpha * np.sqrt(2 * np.pi * v)), abs=1e-10)
+    assert gate_second_moment(v, alpha_r=alpha, beta_r=0.0) == pytest.approx(0.5 - 1 / (alpha * np.sqrt(2 * np.pi * v)), abs=1e-10)
 
 
 @pytest.mark.parametrize("beta_r", [0.0, 1.0, 2.0])

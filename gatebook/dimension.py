@@ -27,9 +27,9 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import as_float64
-from .anisotropy import participation_ratio as _spectrum_participation_ratio
+from . import spectra
 
-__all__ = ["kaplan_yorke_dimension", "covariance_spectrum", "participation_ratio"]
+__all__ = ["kaplan_yorke_dimension", "covariance_spectrum", "state_participation_ratio"]
 
 
 def kaplan_yorke_dimension(exponents) -> float:
@@ -148,7 +148,7 @@ def covariance_spectrum(states, *, center: bool = True) -> np.ndarray:
     return mu
 
 
-def participation_ratio(states, *, center: bool = True) -> float:
+def state_participation_ratio(states, *, center: bool = True) -> float:
     r"""Participation ratio :math:`D_{\rm PR}=(\sum_i\nu_i)^2/\sum_i\nu_i^2` of the activity's covariance.
 
     .. math::
@@ -161,9 +161,8 @@ def participation_ratio(states, *, center: bool = True) -> float:
     activity along a single direction; it does not change under rotations of the units,
     rescaling, or (with ``center=True``) a constant offset. Chapter 8 reports
     :math:`D_{\rm PR}/N` ("report PR/N") and shows that it rises with the gain
-    :math:`\alpha_r` of the output gate. Same formula as
-    :func:`gatebook.anisotropy.participation_ratio` with :math:`\sigma_i^2\propto\nu_i`
-    (the singular values of the centred data), which computes it here.
+    :math:`\alpha_r` of the output gate. Computed by the participation ratio of a spectrum,
+    :func:`gatebook.spectra.participation_ratio`, of :math:`\nu`.
 
     Parameters
     ----------
@@ -180,9 +179,9 @@ def participation_ratio(states, *, center: bool = True) -> float:
     Examples
     --------
     >>> import numpy as np
-    >>> from gatebook.dimension import participation_ratio
+    >>> from gatebook.dimension import state_participation_ratio
     >>> line = np.outer(np.sin(np.arange(50.0)), [1.0, -2.0, 0.5])  # activity on one line
-    >>> round(participation_ratio(line), 12)
+    >>> round(state_participation_ratio(line), 12)
     1.0
     """
     mu = covariance_spectrum(states, center=center)
@@ -191,4 +190,17 @@ def participation_ratio(states, *, center: bool = True) -> float:
             "states do not fluctuate (zero covariance): the participation ratio is undefined "
             "(did the network decay to a fixed point?)"
         )
-    return float(_spectrum_participation_ratio(np.sqrt(mu)))
+    s = np.sqrt(mu)  # the singular values of the (centred) samples, up to a common factor
+    # the spectrum as (s_i / s_1)^2, not mu / mu_1: the same numbers, to the last bit, as before
+    # chapter 5's and chapter 8's participation ratios were merged
+    return float(spectra.participation_ratio((s / s[0]) ** 2))
+
+
+def __getattr__(name):
+    if name == "participation_ratio":  # deprecated (one release): the old name of the states' version
+        import warnings
+
+        warnings.warn("gatebook.dimension.participation_ratio(states) moved to "
+                      "gatebook.dimension.state_participation_ratio(states)", DeprecationWarning, stacklevel=2)
+        return state_participation_ratio
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -46,7 +46,7 @@ from ._validation import (
     check_state,
 )
 from . import quiet_state
-from .dimension import kaplan_yorke_dimension, participation_ratio
+from .dimension import kaplan_yorke_dimension, state_participation_ratio
 from .meanfield.static import gate_second_moment as _mean_square_gate
 from .gated_network import GatedNetwork
 from .lyapunov import LyapunovResult, lyapunov_spectrum
@@ -433,7 +433,7 @@ def measure_r_gate(
     1. Simulate ``t_transient + t_measure`` (RK4, ``dt``) from a standard-normal state drawn from
        ``seed``; keep :math:`h` every ``sample_every`` after the transient.
     2. :math:`D_{\rm PR}=(\sum_i\mu_i)^2/\sum_i\mu_i^2` of the covariance eigenvalues
-       :math:`\mu_i` of those samples (:func:`gatebook.participation_ratio`); the temporal
+       :math:`\mu_i` of those samples (:func:`gatebook.dimension.state_participation_ratio`); the temporal
        variance :math:`N^{-1}\sum_i\operatorname{Var}_t h_i`; :math:`\langle\sigma_r^2\rangle`.
     3. The Jacobian cloud at ``n_states`` of the samples, evenly spread over the window
        (:func:`jacobian_cloud`).
@@ -489,7 +489,7 @@ def measure_r_gate(
         raise ValueError("t_measure must contain at least two samples (t_measure >= sample_every)")
     h = samples[:, :N]
     variance = float(h.var(axis=0).mean())
-    pr = float(participation_ratio(h)) if variance > QUIET_VARIANCE else 0.0
+    pr = float(state_participation_ratio(h)) if variance > QUIET_VARIANCE else 0.0
     q = model.unit_quantities(samples)
     mean_sq_gate = float(np.mean(q.sigma_r**2))
     r_std = float(np.sqrt(np.mean(q.r**2)))

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import gatebook as gb
-from gatebook.dimension import covariance_spectrum, kaplan_yorke_dimension, participation_ratio
+from gatebook.dimension import covariance_spectrum, kaplan_yorke_dimension, state_participation_ratio
 
 # --- Kaplan-Yorke ------------------------------------------------------------------------
 
@@ -97,7 +97,7 @@ def test_covariance_spectrum_and_pr_of_data_with_known_covariance(T):
     mu = covariance_spectrum(X)
     assert mu.shape == (N,) and np.all(np.diff(mu) <= 0) and np.all(mu >= 0)
     np.testing.assert_allclose(mu, c, rtol=0, atol=1e-12 * c.max())
-    assert participation_ratio(X) == pytest.approx(c.sum() ** 2 / (c**2).sum(), rel=1e-12)
+    assert state_participation_ratio(X) == pytest.approx(c.sum() ** 2 / (c**2).sum(), rel=1e-12)
 
 
 @pytest.mark.parametrize("shape", [(300, 40), (25, 40)])
@@ -116,7 +116,7 @@ def test_pr_of_isotropic_gaussian_samples_follows_marchenko_pastur(seed):
     # so PR ≈ N / (1 + N/(T-1)); its relative sampling s.d. is 0.15 % here (200 seeds), the margin 1 %.
     N, T = 80, 1200
     X = np.random.default_rng(seed).standard_normal((T, N))
-    pr = participation_ratio(X)
+    pr = state_participation_ratio(X)
     assert pr == pytest.approx(N / (1 + N / (T - 1)), rel=0.01)
     assert pr < N  # sampling noise always lowers PR below N
 
@@ -125,17 +125,17 @@ def test_pr_of_rank_one_activity_is_one_and_pr_is_invariant():
     rng = np.random.default_rng(3)
     T, N = 500, 60
     line = np.outer(rng.standard_normal(T), rng.standard_normal(N))
-    assert participation_ratio(line) == pytest.approx(1.0, abs=1e-10)
+    assert state_participation_ratio(line) == pytest.approx(1.0, abs=1e-10)
     X = rng.standard_normal((T, N)) @ np.diag(rng.uniform(0.1, 3.0, N))
-    pr = participation_ratio(X)
+    pr = state_participation_ratio(X)
     Q = np.linalg.qr(rng.standard_normal((N, N)))[0]
-    assert participation_ratio(X @ Q) == pytest.approx(pr, rel=1e-10)  # rotation of the units
-    assert participation_ratio(X + rng.standard_normal(N)) == pytest.approx(pr, rel=1e-10)  # offset
-    assert participation_ratio(7.5 * X) == pytest.approx(pr, rel=1e-10)  # scale
+    assert state_participation_ratio(X @ Q) == pytest.approx(pr, rel=1e-10)  # rotation of the units
+    assert state_participation_ratio(X + rng.standard_normal(N)) == pytest.approx(pr, rel=1e-10)  # offset
+    assert state_participation_ratio(7.5 * X) == pytest.approx(pr, rel=1e-10)  # scale
     # without centring a large common offset dominates the second moment: PR drops towards 1
-    assert participation_ratio(X + 50.0, center=False) < 1.1 < pr
+    assert state_participation_ratio(X + 50.0, center=False) < 1.1 < pr
     # float32 activity (long simulations) gives the same number to float32 accuracy
-    assert participation_ratio(X.astype(np.float32)) == pytest.approx(pr, rel=1e-5)
+    assert state_participation_ratio(X.astype(np.float32)) == pytest.approx(pr, rel=1e-5)
 
 
 @pytest.mark.parametrize(
@@ -152,4 +152,12 @@ def test_pr_of_rank_one_activity_is_one_and_pr_is_invariant():
 )
 def test_participation_ratio_rejects_bad_input(bad, exc, word):
     with pytest.raises(exc, match=word):
-        participation_ratio(bad)
+        state_participation_ratio(bad)
+
+
+def test_the_old_name_of_the_states_participation_ratio_warns():
+    import gatebook.dimension as dim
+
+    with pytest.warns(DeprecationWarning, match="state_participation_ratio"):
+        old = dim.participation_ratio
+    assert old is state_participation_ratio

@@ -45,7 +45,7 @@ def test_participation_ratio():
     hints = {
         np.sum(s) ** 2 / np.sum(s**2): "squares",
         1 / right: "Upside down",
-        float(gb.anisotropy.effective_rank(s)): "effective rank",
+        float(gb.spectra.effective_rank(s)): "effective rank",
         0.5: "between 1",
     }
     for wrong, hint in hints.items():

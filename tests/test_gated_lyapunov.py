@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import gatebook as gb
-from gatebook.dimension import participation_ratio
+from gatebook.dimension import state_participation_ratio
 from gatebook.gated_network import GatedNetwork
 from gatebook.timescales import rms_speed
 
@@ -158,7 +158,7 @@ def test_a_sharp_output_gate_raises_the_participation_ratio_and_the_variance():
         for i, alpha_r in enumerate((0.0, 20.0)):
             net = GatedNetwork(N, 3.0, alpha_r=alpha_r, seed=seed)
             h = gb.simulate(net, 250.0, 0.1, record_every=10, seed=seed + 10).states[51:, :N]
-            pr[i, j] = participation_ratio(h) / N
+            pr[i, j] = state_participation_ratio(h) / N
             var[i, j] = h.var(axis=0).mean()
     # Paired by seed: PR/N at least 1.5x larger (measured 2.8-7.3x). Unpaired: every
     # alpha_r = 20 network above every alpha_r = 0 network, which for 4 + 4 exchangeable values has

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import gatebook.learning as L
-from gatebook import anisotropy as metrics
+from gatebook import spectra as metrics
 from gatebook.learning import anisotropy as A
 from gatebook.tasks import make_task
 

@@ -130,7 +130,7 @@ def test_dimension_explorer_shows_the_cloud_and_the_covariance_spectrum():
     eig = np.linalg.eigvals(net.jacobian(samples[-1]))
     offsets = left.collections[0].get_offsets()
     np.testing.assert_allclose(np.sort(offsets[:, 0]), np.sort(eig.real), atol=1e-10)
-    pr = gb.participation_ratio(samples[:, :30])
+    pr = gb.state_participation_ratio(samples[:, :30])
     assert f"PR/N = {pr / 30:.3f}" in right.get_title()
     mu = gb.covariance_spectrum(samples[:, :30])
     np.testing.assert_allclose(right.get_lines()[0].get_ydata(), (mu / mu.sum())[mu > 0])

@@ -37,10 +37,10 @@ def _lines(ax, style=None):
     return [ln for ln in ax.get_lines() if style is None or ln.get_linestyle() == style]
 
 
-def test_plot_gate_traces_draws_the_gate_and_the_marked_steps(probe_and_cell):
+def test_plot_scalar_gate_traces_draws_the_gate_and_the_marked_steps(probe_and_cell):
     probe, cell = probe_and_cell
     g = tk.gate_traces(cell, probe.inputs)
-    fig = plots.plot_gate_traces({"init": g, "copy": g * 0.5}, markers=probe.info["markers"], examples=2)
+    fig = plots.plot_scalar_gate_traces({"init": g, "copy": g * 0.5}, markers=probe.info["markers"], examples=2)
     assert isinstance(fig, Figure)
     axes = fig.get_axes()
     assert [ax.get_title() for ax in axes] == ["init", "copy"]
@@ -53,9 +53,9 @@ def test_plot_gate_traces_draws_the_gate_and_the_marked_steps(probe_and_cell):
     np.testing.assert_array_equal(dots[0].get_xdata(), probe.info["markers"][0] + 1)  # steps are 1-based
     np.testing.assert_allclose(dots[0].get_ydata(), g[0, probe.info["markers"][0]])
     with pytest.raises(ValueError, match="markers"):
-        plots.plot_gate_traces(g, markers=probe.info["markers"][:2])
+        plots.plot_scalar_gate_traces(g, markers=probe.info["markers"][:2])
     with pytest.raises(ValueError, match="shape"):
-        plots.plot_gate_traces(g[0])
+        plots.plot_scalar_gate_traces(g[0])
 
 
 def test_plot_step_credit_normalises_at_the_last_step(probe_and_cell):
@@ -174,3 +174,10 @@ def test_scalar_gate_explorer_rejects_bad_settings():
         plots.scalar_gate_explorer(input_scale=-1.0)
     with pytest.raises(ValueError, match="seed"):
         plots.scalar_gate_explorer(seed=-1)
+
+
+def test_the_old_name_warns_and_is_the_new_function():
+    import gatebook.learning.plots.scalar_gate as module
+
+    with pytest.warns(DeprecationWarning, match="plot_scalar_gate_traces"):
+        assert module.plot_gate_traces is plots.plot_scalar_gate_traces

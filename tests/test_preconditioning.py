@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import gatebook.learning as L
-from gatebook.anisotropy import anisotropy_index, energy_concentration, singular_values
+from gatebook.spectra import anisotropy_index, energy_concentration, singular_values
 from gatebook.learning import expansion as EC
 from gatebook.learning import preconditioning as P
 from gatebook.learning.products import jacobian_products, propagator

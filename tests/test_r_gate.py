@@ -137,7 +137,7 @@ def test_soft_gate_measurement_reduces_to_chapter_1_network(beta_r):
     traj = gb.simulate(reduced, 60.0, 0.1, x0=x0[: net.N], record_every=10)
     h = traj.states[traj.times >= 20.0 - 0.05]
     assert m.temporal_variance == pytest.approx(h.var(axis=0).mean(), rel=1e-8)
-    assert m.participation_ratio == pytest.approx(gb.participation_ratio(h), rel=1e-8)
+    assert m.participation_ratio == pytest.approx(gb.state_participation_ratio(h), rel=1e-8)
     assert m.pr_fraction == m.participation_ratio / 60
     assert m.kaplan_yorke_fraction == m.kaplan_yorke / 60
     # the cloud: the z and r gates add exact eigenvalues -1/tau_z = -1/tau_r = -1 (2N of them)

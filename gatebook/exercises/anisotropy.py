@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..anisotropy import effective_rank, participation_ratio
+from ..spectra import effective_rank, participation_ratio
 from ..learning.anisotropy import frozen_gate_anisotropy
 from .feedback import Feedback, as_number as _number, register_quizzes
 
@@ -55,7 +55,7 @@ def check_participation_ratio(answer, s) -> Feedback:
     if problem is not None:
         return problem
     s = np.asarray(s, dtype=float)
-    ref = float(participation_ratio(s))
+    ref = float(participation_ratio(s**2))
     if _close(value, ref):
         return Feedback(True, f"PR = {ref:.4g} of {s.size} directions: the energy sigma_i^2 is spread over about "
                               f"{ref:.1f} of them (effective rank: {float(effective_rank(s)):.3g}).")

@@ -2,7 +2,7 @@ r"""Anisotropy of credit propagation and of parameter updates in recurrent cells
 
 Chapter 5 asks two questions of a recurrent cell. Each is answered by the singular values
 :math:`\sigma_1\ge\sigma_2\ge\dots\ge0` of one matrix, summarised by the four metrics of
-:mod:`gatebook.anisotropy` (re-exported here):
+:mod:`gatebook.spectra` (re-exported here):
 
 .. math::
 
@@ -18,7 +18,7 @@ Chapter 5 asks two questions of a recurrent cell. Each is answered by the singul
 2. **Do the updates concentrate?** The matrix is :math:`G\in\mathbb R^{M\times P}` whose
    row :math:`i` is the gradient of example :math:`i`'s loss with respect to all
    parameters (:func:`update_anisotropy`, the GradCov recipe of
-   :func:`~gatebook.anisotropy.gradient_anisotropy`).
+   :func:`~gatebook.spectra.gradient_anisotropy`).
 
 :func:`anisotropy_experiment` trains *arms* (:class:`~gatebook.learning.arms.Arm`) such as
 plain + Adam and multi-gate + SGD on several tasks and seeds and measures both at
@@ -45,15 +45,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .._validation import check_choice, check_positive_int
-from ..anisotropy import (
+from .._validation import as_float64, check_choice, check_positive_int
+from ..spectra import (
     AnisotropyMetrics,
     anisotropy_index,
     effective_rank,
     energy_concentration,
     gradient_anisotropy,
     matrix_anisotropy,
-    participation_ratio,
+    participation_ratio as _spectrum_participation_ratio,
     singular_values,
 )
 from ..presets import PRESETS
@@ -91,7 +91,6 @@ __all__ = [
     "gradient_anisotropy",
     "make_arms",
     "matrix_anisotropy",
-    "participation_ratio",
     "propagation_anisotropy",
     "singular_values",
     "spectrum_table",
@@ -137,7 +136,7 @@ def spectrum_table(spectra: dict, *, r: int = 10, top: int | None = None) -> str
     for label, s in spectra.items():
         ai = anisotropy_index(s, r)
         ce = energy_concentration(s, r, top)
-        lines.append(f"| {label} | {_format_number(ai)} | {ce:.3f} | {_format_number(participation_ratio(s))} | "
+        lines.append(f"| {label} | {_format_number(ai)} | {ce:.3f} | {_format_number(_spectrum_participation_ratio(np.square(as_float64(s, 's'))))} | "
                      f"{_format_number(effective_rank(s))} |")
     return "\n".join(lines)
 
@@ -524,3 +523,18 @@ def _measure_run(result: AnisotropyExperiment, arm: Arm, task: str, seed: int, c
         upd = update_anisotropy(cell, probe.inputs, probe.targets, r=s["r"], seed=_probe_seed(task, seed))
         result.update.append({**base, "step": step, **{k: float(v) for k, v in upd.as_dict().items()},
                               "columns": int(upd.columns_kept)})
+
+
+def __getattr__(name):
+    # one release: the old re-export took singular values; the one home is gatebook.spectra,
+    # whose participation_ratio takes the spectrum (s**2)
+    if name == "participation_ratio":
+        import warnings
+
+        def participation_ratio(s):
+            warnings.warn("gatebook.learning.anisotropy.participation_ratio(s) moved to "
+                          "gatebook.spectra.participation_ratio(s**2)", DeprecationWarning, stacklevel=2)
+            return _spectrum_participation_ratio(np.square(as_float64(s, "s")))
+
+        return participation_ratio
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

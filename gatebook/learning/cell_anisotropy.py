@@ -2,7 +2,7 @@ r"""Propagation and update anisotropy of one recurrent cell, and its exact froze
 
 Each question of chapter 5 is answered by the singular values
 :math:`\sigma_1\ge\sigma_2\ge\dots\ge0` of one matrix, summarised by the four metrics of
-:mod:`gatebook.anisotropy` (:data:`METRICS`):
+:mod:`gatebook.spectra` (:data:`METRICS`):
 
 1. **Does credit propagate along few directions?** The matrix is the propagator
    :math:`\Phi(t,k)=\mathcal J_t\cdots\mathcal J_{k+1}` over a lag :math:`\ell=t-k`
@@ -11,7 +11,7 @@ Each question of chapter 5 is answered by the singular values
 2. **Do the updates concentrate?** The matrix is :math:`G\in\mathbb R^{M\times P}` whose
    row :math:`i` is the gradient of example :math:`i`'s loss with respect to all
    parameters (:func:`update_anisotropy`, the GradCov recipe of
-   :func:`~gatebook.anisotropy.gradient_anisotropy`).
+   :func:`~gatebook.spectra.gradient_anisotropy`).
 
 :func:`frozen_gate_anisotropy` and :func:`frozen_gate_propagation` give the exact case of
 constant per-neuron gates with :math:`W_{\rm rec}=0`
@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from .._validation import as_generator, check_choice, check_nonnegative_float, check_positive_int
-from ..anisotropy import (
+from ..spectra import (
     AnisotropyMetrics,
     effective_rank,
     energy_concentration,
@@ -79,7 +79,7 @@ def _metrics_from_log_spectra(logsv: np.ndarray, r: int, top: int) -> dict:
     return {
         "AI": np.exp(-rel[..., r - 1]),
         "CE": energy_concentration(s, r, top),
-        "PR": participation_ratio(s),
+        "PR": participation_ratio(s * s),  # the energies; s[..., 0] = 1
         "effective_rank": effective_rank(s),
     }
 
@@ -152,7 +152,7 @@ def propagation_anisotropy(cell, inputs, *, lags=(1, 2, 4, 8, 12, 16), triples_p
         r_{\rm eff}=e^{-\sum_ip_i\ln p_i},
 
     with PR and :math:`r_{\rm eff}` over all :math:`n` singular values, as in
-    :func:`~gatebook.anisotropy.matrix_anisotropy`. All four are scale invariant, so the
+    :func:`~gatebook.spectra.matrix_anisotropy`. All four are scale invariant, so the
     renormalisation does not change them.
 
     Parameters
@@ -224,7 +224,7 @@ def update_anisotropy(cell, inputs, targets, *, r: int = 10, seed=0) -> Anisotro
     Builds :math:`G\in\mathbb R^{M\times P}`, row :math:`i` the gradient of the squared
     error :math:`(\hat y_i-y_i)^2` of example :math:`i` with respect to all parameters
     (:func:`~gatebook.learning.per_example_gradients`, vectorised with ``torch.func``), in
-    float64, and returns :func:`~gatebook.anisotropy.gradient_anisotropy` of it: rows
+    float64, and returns :func:`~gatebook.spectra.gradient_anisotropy` of it: rows
     normalised to unit length, constant columns dropped, columns centred, then, from the
     singular values :math:`s_i`,
 

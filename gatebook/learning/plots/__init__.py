@@ -17,7 +17,7 @@ _LAZY = {
     "plot_lag_schedule": "leaky",
     "leaky_explorer": "leaky",
     # chapter 3
-    "plot_gate_traces": "scalar_gate",
+    "plot_scalar_gate_traces": "scalar_gate",
     "plot_step_credit": "scalar_gate",
     "plot_lag_profile": "scalar_gate",
     "plot_profiles_over_training": "scalar_gate",
@@ -44,7 +44,13 @@ _LAZY = {
 }
 
 
-__getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY)
+#: Old names kept for one release; each warns with its new name. Not in ``__all__``.
+_DEPRECATED = {
+    "plot_gate_traces": "scalar_gate",  # now plot_scalar_gate_traces
+}
+
+
+__getattr__, __dir__ = lazy_names(__name__, globals(), {**_LAZY, **_DEPRECATED})
 
 
 __all__ = list(_LAZY)

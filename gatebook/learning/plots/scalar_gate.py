@@ -32,7 +32,7 @@ from ...plots._style import COLOURS, new_figure
 from ..lag_profile import CONVENTIONS, LagProfile
 
 __all__ = [
-    "plot_gate_traces",
+    "plot_scalar_gate_traces",
     "plot_step_credit",
     "plot_lag_profile",
     "plot_profiles_over_training",
@@ -75,7 +75,7 @@ def _check_markers(markers, batch: int, T: int):
     return mk
 
 
-def plot_gate_traces(traces, markers=None, examples: int = 3) -> Figure:
+def plot_scalar_gate_traces(traces, markers=None, examples: int = 3) -> Figure:
     r"""The scalar gate :math:`u_t` along a few input sequences, with the marked steps shown.
 
     Parameters
@@ -438,3 +438,13 @@ def scalar_gate_explorer(gate_bias: float = 0.5, input_scale: float = 1.0, seed:
                    f"update {update.slope:.2f} ({update.r2:.3f})", fontsize=8.5, y=1.01)
     prof.legend(frameon=False, fontsize=8, loc="lower left")
     return fig
+
+
+def __getattr__(name):
+    if name == "plot_gate_traces":  # deprecated (one release): chapter 6 has its own plot_gate_traces
+        import warnings
+
+        warnings.warn("gatebook.learning.plots.plot_gate_traces moved to "
+                      "gatebook.learning.plots.plot_scalar_gate_traces", DeprecationWarning, stacklevel=2)
+        return plot_scalar_gate_traces
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

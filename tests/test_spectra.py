@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from gatebook import anisotropy as an
+from gatebook import spectra as an
 
 METRICS = (an.anisotropy_index, an.energy_concentration, an.participation_ratio, an.effective_rank)
 
@@ -17,7 +17,7 @@ METRICS = (an.anisotropy_index, an.energy_concentration, an.participation_ratio,
 @pytest.mark.parametrize("n", [10, 16, 64])
 def test_flat_spectrum(n):
     s = np.full(n, 0.37)
-    assert an.participation_ratio(s) == pytest.approx(n, rel=1e-12)
+    assert an.participation_ratio(s**2) == pytest.approx(n, rel=1e-12)
     assert an.effective_rank(s) == pytest.approx(n, rel=1e-12)
     assert an.anisotropy_index(s, 10) == pytest.approx(1.0, rel=1e-12)
     for r in (1, 3, 10):
@@ -41,7 +41,7 @@ def test_rank_one():
     s = np.zeros(12)
     s[0] = 4.0  # exact rank one: AI is infinite, the rest exactly 1, no warnings
     assert an.anisotropy_index(s, 10) == np.inf and an.anisotropy_index(s, 1) == 1.0
-    assert an.participation_ratio(s) == 1.0 and an.effective_rank(s) == 1.0
+    assert an.participation_ratio(s**2) == 1.0 and an.effective_rank(s) == 1.0
     assert an.energy_concentration(s, 3, top=8) == 1.0
 
 
@@ -51,13 +51,13 @@ def test_two_level_spectrum_and_ordering_of_pr_and_effective_rank():
     s = np.r_[np.full(k, a), np.full(n - k, b)]
     E = k * a**2 + (n - k) * b**2
     p_a, p_b = a**2 / E, b**2 / E
-    assert an.participation_ratio(s) == pytest.approx(E**2 / (k * a**4 + (n - k) * b**4), rel=1e-12)
+    assert an.participation_ratio(s**2) == pytest.approx(E**2 / (k * a**4 + (n - k) * b**4), rel=1e-12)
     assert an.effective_rank(s) == pytest.approx(np.exp(-(k * p_a * np.log(p_a) + (n - k) * p_b * np.log(p_b))), rel=1e-12)
     assert an.anisotropy_index(s, 5) == pytest.approx(a / b, rel=1e-12)
     assert an.energy_concentration(s, k) == pytest.approx(k * a**2 / E, rel=1e-12)
     # exp(Shannon) >= exp(Renyi-2) = PR for any spectrum; input order does not matter
     s = np.random.default_rng(1).exponential(size=(50, 30))
-    assert np.all(an.effective_rank(s) >= an.participation_ratio(s) - 1e-12)
+    assert np.all(an.effective_rank(s) >= an.participation_ratio(s**2) - 1e-12)
     for f in METRICS:
         np.testing.assert_allclose(f(s[:, ::-1]), f(s), rtol=1e-13)
 
@@ -171,7 +171,7 @@ def test_gaussian_matrices_participation_ratio_marchenko_pastur(n, m):
     # 1 + q (+1/m at finite size), so PR = n^2 E[l]^2 / (n E[l^2]) -> n / (1 + q).
     # Stated tolerance: 2 % (observed finite-size scatter is ~0.3 %).
     rng = np.random.default_rng(7)
-    pr = an.participation_ratio(an.singular_values(rng.standard_normal((4, n, m))))
+    pr = an.participation_ratio(an.singular_values(rng.standard_normal((4, n, m))) ** 2)
     assert np.mean(pr) == pytest.approx(n / (1 + n / m), rel=0.02)
 
 
@@ -238,12 +238,12 @@ def test_gradient_anisotropy_drops_constant_columns_and_is_deterministic():
         (lambda: an.anisotropy_index(np.ones(5), r=True), TypeError, r"^r\b"),
         (lambda: an.energy_concentration(np.ones(20), r=10, top=8), ValueError, r"top \(8\)"),
         (lambda: an.energy_concentration(np.ones(12), r=10, top=16), ValueError, r"^top\b"),
-        (lambda: an.participation_ratio([3.0, -1.0]), ValueError, r"^s\b"),
-        (lambda: an.participation_ratio([3.0, np.nan]), ValueError, r"^s\b"),
+        (lambda: an.participation_ratio([3.0, -1.0]), ValueError, r"^values\b"),
+        (lambda: an.participation_ratio([3.0, np.nan]), ValueError, r"^values\b"),
         (lambda: an.effective_rank([]), ValueError, r"^s\b"),
         (lambda: an.effective_rank(2.0), ValueError, r"^s\b"),
         (lambda: an.effective_rank(np.zeros(4)), ValueError, r"^s\b"),
-        (lambda: an.participation_ratio("abc"), TypeError, r"^s\b"),
+        (lambda: an.participation_ratio("abc"), TypeError, r"^values\b"),
         (lambda: an.matrix_anisotropy(np.eye(8)), ValueError, r"^r\b"),
         (lambda: an.matrix_anisotropy(np.eye(12)), ValueError, r"^top\b"),
         (lambda: an.matrix_anisotropy(np.eye(20), r=10, top=5), ValueError, r"top \(5\)"),
@@ -260,3 +260,27 @@ def test_gradient_anisotropy_drops_constant_columns_and_is_deterministic():
 def test_bad_input_names_the_argument(call, exc, word):
     with pytest.raises(exc, match=word):
         call()
+
+
+# --- one participation ratio, and the old module ---------------------------------------
+
+
+def test_participation_ratio_is_of_the_spectrum_itself():
+    v = np.array([4.0, 1.0, 1.0, 0.0])
+    assert an.participation_ratio(v) == pytest.approx(v.sum() ** 2 / (v**2).sum(), rel=1e-15)
+    assert an.participation_ratio(1e300 * v) == pytest.approx(an.participation_ratio(v), rel=1e-15)  # no overflow
+
+
+def test_the_old_module_is_a_shim_that_warns():
+    import importlib
+    import sys
+
+    sys.modules.pop("gatebook.anisotropy", None)
+    with pytest.warns(DeprecationWarning, match="gatebook.spectra"):
+        old = importlib.import_module("gatebook.anisotropy")
+    for name in old.__all__:
+        if name != "participation_ratio":
+            assert getattr(old, name) is getattr(an, name)
+    s = np.array([3.0, 2.0, 1.0])
+    with pytest.warns(DeprecationWarning, match=r"participation_ratio\(s\*\*2\)"):
+        assert old.participation_ratio(s) == pytest.approx(an.participation_ratio(s**2), rel=1e-15)  # old meaning kept

@@ -24,12 +24,12 @@ CHAPTER_MODULES = (
     "gated_network",  # chapter 6
     "timescales",  # chapter 7
     "dimensionality",  # chapter 8
-    "dmft",  # chapter 9
-    "transitions",  # chapter 10
+    "mean_field",  # chapter 9
+    "chaotic_transitions",  # chapter 10
     "phase_diagrams",  # chapter 11
     "leaky_integrator",  # chapter 2
     "scalar_gate",  # chapter 3
-    "adam",  # chapter 4 (torch)
+    "per_neuron_gates_and_adam",  # chapter 4 (torch)
     "anisotropy",  # chapter 5 (torch)
 )
 
@@ -49,12 +49,12 @@ _LAZY = {
     "check_origin_radius": "dimensionality",
     "check_kaplan_yorke": "dimensionality",
     # chapter 9
-    "check_dmft_variance": "dmft",
-    "check_soft_gate_lambda": "dmft",
-    "check_window_variance": "dmft",
+    "check_dmft_variance": "mean_field",
+    "check_soft_gate_lambda": "mean_field",
+    "check_window_variance": "mean_field",
     # chapter 10
-    "check_quiet_exponent": "transitions",
-    "check_static_onset": "transitions",
+    "check_quiet_exponent": "chaotic_transitions",
+    "check_static_onset": "chaotic_transitions",
     # chapter 11
     "check_quiet_threshold": "phase_diagrams",
     "check_marginal_edge": "phase_diagrams",
@@ -65,7 +65,7 @@ _LAZY = {
     # chapter 3
     "check_gate_product": "scalar_gate",
     # chapter 4 (torch)
-    "check_condition_number": "adam",
+    "check_condition_number": "per_neuron_gates_and_adam",
     # chapter 5 (torch)
     "check_frozen_gate_ai": "anisotropy",
     "check_participation_ratio": "anisotropy",
@@ -86,7 +86,10 @@ def load_chapter_modules(until=None) -> None:
         _importlib.import_module(f"{__name__}.{module}")
 
 
-__getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY)
+#: modules renamed after their notebooks in 0.2: the old names still resolve (with a warning)
+_DEPRECATED = {"dmft": "dmft", "transitions": "transitions", "adam": "adam"}
+
+__getattr__, __dir__ = lazy_names(__name__, globals(), {**_LAZY, **_DEPRECATED})
 
 
 __all__ = [

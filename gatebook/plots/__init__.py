@@ -45,20 +45,20 @@ _LAZY = {
     "plot_beta_r_effect": "dimensionality",
     "dimension_explorer": "dimensionality",
     # chapter 9
-    "plot_potential": "dmft",
-    "plot_solver_comparison": "dmft",
-    "plot_gated_autocorrelations": "dmft",
-    "plot_theory_vs_simulation": "dmft",
-    "plot_schrodinger": "dmft",
-    "plot_finite_size": "dmft",
-    "plot_lambda_and_relaxation": "dmft",
-    "dmft_explorer": "dmft",
+    "plot_potential": "mean_field",
+    "plot_solver_comparison": "mean_field",
+    "plot_gated_autocorrelations": "mean_field",
+    "plot_theory_vs_simulation": "mean_field",
+    "plot_schrodinger": "mean_field",
+    "plot_finite_size": "mean_field",
+    "plot_lambda_and_relaxation": "mean_field",
+    "dmft_explorer": "mean_field",
     # chapter 10
-    "plot_branch_curves": "transitions",
-    "plot_hysteresis": "transitions",
-    "plot_input_chaos": "transitions",
-    "plot_onsets": "transitions",
-    "loop_gain_explorer": "transitions",
+    "plot_branch_curves": "chaotic_transitions",
+    "plot_hysteresis": "chaotic_transitions",
+    "plot_input_chaos": "chaotic_transitions",
+    "plot_onsets": "chaotic_transitions",
+    "loop_gain_explorer": "chaotic_transitions",
     # chapter 11
     "REGION_COLOURS": "phase_diagrams",
     "plot_phase_diagram": "phase_diagrams",
@@ -72,13 +72,16 @@ _LAZY = {
     "gated_network": "gated_network",
     "timescales": "timescales",
     "dimensionality": "dimensionality",
-    "dmft": "dmft",
-    "transitions": "transitions",
+    "mean_field": "mean_field",
+    "chaotic_transitions": "chaotic_transitions",
     "phase_diagrams": "phase_diagrams",
 }
 
 
-__getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY)
+#: modules renamed after their notebooks in 0.2: the old names still resolve (with a warning)
+_DEPRECATED = {"dmft": "dmft", "transitions": "transitions"}
+
+__getattr__, __dir__ = lazy_names(__name__, globals(), {**_LAZY, **_DEPRECATED})
 
 
 __all__ = ["COLOURS", "new_figure", "show_figures_in_notebooks", *_LAZY]

@@ -12,10 +12,10 @@ from ..._lazy import lazy_names
 #: module itself.
 _LAZY = {
     # chapter 2
-    "plot_impulse_responses": "leaky",
-    "plot_ema_identity": "leaky",
-    "plot_lag_schedule": "leaky",
-    "leaky_explorer": "leaky",
+    "plot_impulse_responses": "leaky_integrator",
+    "plot_ema_identity": "leaky_integrator",
+    "plot_lag_schedule": "leaky_integrator",
+    "leaky_explorer": "leaky_integrator",
     # chapter 3
     "plot_scalar_gate_traces": "scalar_gate",
     "plot_step_credit": "scalar_gate",
@@ -25,21 +25,21 @@ _LAZY = {
     "plot_lag_heatmap": "scalar_gate",
     "scalar_gate_explorer": "scalar_gate",
     # chapter 4
-    "plot_preconditioner": "adam",
-    "plot_lag_credit": "adam",
-    "plot_optimiser_comparison": "adam",
-    "plot_expansion_check": "adam",
-    "plot_diagonal_envelope": "adam",
-    "preconditioner_explorer": "adam",
+    "plot_preconditioner": "per_neuron_gates_and_adam",
+    "plot_lag_credit": "per_neuron_gates_and_adam",
+    "plot_optimiser_comparison": "per_neuron_gates_and_adam",
+    "plot_expansion_check": "per_neuron_gates_and_adam",
+    "plot_diagonal_envelope": "per_neuron_gates_and_adam",
+    "preconditioner_explorer": "per_neuron_gates_and_adam",
     # chapter 5
     "anisotropy_explorer": "anisotropy",
     "plot_frozen_gates": "anisotropy",
     "plot_propagation_anisotropy": "anisotropy",
     "plot_update_anisotropy": "anisotropy",
     # the chapter modules themselves
-    "leaky": "leaky",
+    "leaky_integrator": "leaky_integrator",
     "scalar_gate": "scalar_gate",
-    "adam": "adam",
+    "per_neuron_gates_and_adam": "per_neuron_gates_and_adam",
     "anisotropy": "anisotropy",
 }
 
@@ -47,6 +47,9 @@ _LAZY = {
 #: Old names kept for one release; each warns with its new name. Not in ``__all__``.
 _DEPRECATED = {
     "plot_gate_traces": "scalar_gate",  # now plot_scalar_gate_traces
+    # modules renamed after their notebooks in 0.2
+    "leaky": "leaky",
+    "adam": "adam",
 }
 
 

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure  # noqa: E402
 import gatebook as gb  # noqa: E402
 from gatebook.learning import kernels as K  # noqa: E402
 from gatebook.learning import lag_profile, plots  # noqa: E402
-from gatebook.learning.plots import leaky as leaky_plots  # noqa: E402
+from gatebook.learning.plots import leaky_integrator as leaky_plots  # noqa: E402
 
 
 pytestmark = pytest.mark.usefixtures("no_leaked_pyplot_figures")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import gatebook as gb
-from gatebook.exercises.adam import check_condition_number
+from gatebook.exercises.per_neuron_gates_and_adam import check_condition_number
 
 GATES = np.array([0.05, 0.12, 0.3, 0.5, 0.42])
 LAG = 12

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import gatebook as gb
-from gatebook.exercises import dmft as ex
+from gatebook.exercises import mean_field as ex
 from gatebook.meanfield import gaussian_average, scs_dmft, scs_lambda_max, scs_variance
 from gatebook.meanfield.simulation import expected_window_variance
 

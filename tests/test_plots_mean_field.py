@@ -20,7 +20,7 @@ from gatebook.meanfield.simulation import (  # noqa: E402
     schrodinger_states,
     scs_theory_curve,
 )
-from gatebook.plots import dmft as P  # noqa: E402
+from gatebook.plots import mean_field as P  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("no_leaked_pyplot_figures")
 

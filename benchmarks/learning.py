@@ -28,7 +28,7 @@ import torch
 import gatebook.anisotropy as anisotropy
 from timing import paired_statistics  # benchmarks/timing.py
 import gatebook.learning as learning
-import gatebook.tasks as tasks
+import gatebook.learning.tasks as tasks
 
 __all__ = [
     "bench_lag_probe",

@@ -58,8 +58,6 @@ _LAZY = {
     "dimension": "dimension",
     "timescales": "timescales",
     "spectra": "spectra",  # singular-value metrics, chapter 5 (numpy)
-    "tasks": "tasks",  # Part II tasks (torch)
-    "presets": "presets",  # the paper's experiment settings (Part II)
     "quiescent": "quiescent",  # chapter 6
     "memory": "memory",  # chapter 7
     "slow_modes": "slow_modes",  # chapter 7
@@ -71,13 +69,15 @@ _LAZY = {
 #: Old names kept for one release; each warns with its new home. Not in ``__all__``.
 _DEPRECATED = {
     "anisotropy": "anisotropy",  # now gatebook.spectra
+    "tasks": "tasks",  # now gatebook.learning.tasks
+    "presets": "presets",  # now gatebook.learning.presets
     # the participation ratio of the states (chapter 8): now dimension.state_participation_ratio;
     # the one participation_ratio, of a spectrum, is gatebook.spectra.participation_ratio
     "participation_ratio": "dimension",
 }
 
 
-__getattr__, __dir__ = lazy_names(__name__, globals(), {**_LAZY, **_DEPRECATED})
+__getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY, _DEPRECATED)
 
 
 __all__ = [

@@ -17,7 +17,7 @@ import importlib
 __all__ = ["lazy_names"]
 
 
-def lazy_names(package: str, namespace: dict, mapping: dict):
+def lazy_names(package: str, namespace: dict, mapping: dict, deprecated: dict | None = None):
     """Module-level ``__getattr__`` and ``__dir__`` for ``package`` resolving ``mapping`` on first use.
 
     Parameters
@@ -29,13 +29,16 @@ def lazy_names(package: str, namespace: dict, mapping: dict):
         skip ``__getattr__``, and ``__dir__`` lists them with the lazy ones.
     mapping : dict
         ``{public name: submodule name}``.
+    deprecated : dict, optional
+        Old names kept for one release, ``{old name: submodule}``: they resolve (their module
+        warns) but ``dir()`` does not list them.
     """
+    old_names = deprecated if deprecated is not None else {}
 
     def __getattr__(name):
-        try:
-            submodule = mapping[name]
-        except KeyError:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}") from None
+        submodule = mapping.get(name, old_names.get(name))
+        if submodule is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
         module = importlib.import_module(f"{package}.{submodule}")
         try:
             value = module if name == submodule else getattr(module, name)

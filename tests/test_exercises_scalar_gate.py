@@ -6,7 +6,7 @@ import torch
 
 import gatebook as gb
 import gatebook.learning as L
-from gatebook import tasks
+from gatebook.learning import tasks
 from gatebook.exercises import scalar_gate as ex
 from gatebook.learning import tracking as tk
 

@@ -17,7 +17,7 @@ import torch
 import gatebook.learning as L
 from gatebook import spectra as metrics
 from gatebook.learning import anisotropy as A
-from gatebook.tasks import make_task
+from gatebook.learning.tasks import make_task
 
 train_module = importlib.import_module("gatebook.learning.train")
 

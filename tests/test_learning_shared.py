@@ -1,6 +1,6 @@
 """One home per Part II concept: the frozen-gate cell, the arms, the model registry, shared helpers.
 
-The chapter modules (``anisotropy``, ``preconditioning``, ``tracking``) and ``gatebook.tasks``
+The chapter modules (``anisotropy``, ``preconditioning``, ``tracking``) and ``gatebook.learning.tasks``
 re-export names that now live in smaller modules; these tests check that every old path
 still gives the *same* object, that the one frozen-gate cell behaves as both former copies
 did, and that the deprecated spellings warn and name their replacements.
@@ -13,8 +13,8 @@ import pytest
 import torch
 
 import gatebook.learning as L
-import gatebook.presets as presets
-import gatebook.tasks as tasks
+import gatebook.learning.presets as presets
+import gatebook.learning.tasks as tasks
 from gatebook.learning import anisotropy as A
 from gatebook.learning import arms, cell_anisotropy, cells, common, diagonal_preconditioner, expansion, frozen
 from gatebook.learning import gate_credit, gate_level

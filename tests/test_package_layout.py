@@ -27,7 +27,6 @@ PACKAGES = (
     "gatebook.plots",
     "gatebook.exercises",
     "gatebook.learning",
-    "gatebook.learning.plots",
 )
 
 #: Packages that re-export every public name of their submodules (one module per chapter
@@ -36,7 +35,6 @@ REEXPORTING = {
     "gatebook.meanfield": ("_result",),
     "gatebook.plots": (),
     "gatebook.exercises": (),
-    "gatebook.learning.plots": (),
 }
 
 #: ``import gatebook`` loads the models and chapter 1's measurements and nothing else:
@@ -393,12 +391,18 @@ def test_check_model_agrees_with_the_protocol():
 RENAMED_MODULES = [
     ("gatebook.plots.dmft", "gatebook.plots.mean_field"),
     ("gatebook.plots.transitions", "gatebook.plots.chaotic_transitions"),
-    ("gatebook.learning.plots.leaky", "gatebook.learning.plots.leaky_integrator"),
-    ("gatebook.learning.plots.adam", "gatebook.learning.plots.per_neuron_gates_and_adam"),
+    ("gatebook.learning.plots.leaky", "gatebook.plots.leaky_integrator"),
+    ("gatebook.learning.plots.adam", "gatebook.plots.per_neuron_gates_and_adam"),
+    ("gatebook.learning.plots.leaky_integrator", "gatebook.plots.leaky_integrator"),
+    ("gatebook.learning.plots.scalar_gate", "gatebook.plots.scalar_gate"),
+    ("gatebook.learning.plots.per_neuron_gates_and_adam", "gatebook.plots.per_neuron_gates_and_adam"),
+    ("gatebook.learning.plots.anisotropy", "gatebook.plots.anisotropy"),
     ("gatebook.exercises.dmft", "gatebook.exercises.mean_field"),
     ("gatebook.exercises.transitions", "gatebook.exercises.chaotic_transitions"),
     ("gatebook.exercises.adam", "gatebook.exercises.per_neuron_gates_and_adam"),
     ("gatebook.anisotropy", "gatebook.spectra"),
+    ("gatebook.tasks", "gatebook.learning.tasks"),
+    ("gatebook.presets", "gatebook.learning.presets"),
 ]
 
 

@@ -11,7 +11,7 @@ import torch  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from gatebook.learning import anisotropy as A  # noqa: E402
-from gatebook.learning import plots  # noqa: E402
+from gatebook import plots  # noqa: E402
 
 
 pytestmark = pytest.mark.usefixtures("no_leaked_pyplot_figures")

@@ -12,8 +12,9 @@ from matplotlib.figure import Figure  # noqa: E402
 
 import gatebook as gb  # noqa: E402
 from gatebook.learning import kernels as K  # noqa: E402
-from gatebook.learning import lag_profile, plots  # noqa: E402
-from gatebook.learning.plots import leaky_integrator as leaky_plots  # noqa: E402
+from gatebook import plots  # noqa: E402
+from gatebook.learning import lag_profile  # noqa: E402
+from gatebook.plots import leaky_integrator as leaky_plots  # noqa: E402
 
 
 pytestmark = pytest.mark.usefixtures("no_leaked_pyplot_figures")
@@ -71,7 +72,7 @@ def test_ema_identity_draws_kernel_lines_and_measured_markers():
 
 
 def test_lag_schedule_shows_measured_norms_carry_power_and_bounds():
-    probe = gb.tasks.make_task("adding", 3, T=15, m=4, seed=1, dtype=torch.float64)
+    probe = gb.learning.tasks.make_task("adding", 3, T=15, m=4, seed=1, dtype=torch.float64)
     sens, profs = [], []
     for a in (0.2, 0.8):
         cell = K.leaky_cell(a, input_size=4, hidden_size=8, seed=0)
@@ -96,7 +97,7 @@ def test_lag_schedule_shows_measured_norms_carry_power_and_bounds():
 
 
 def test_lag_schedule_rejects_mismatched_profiles():
-    probe = gb.tasks.make_task("adding", 2, T=8, m=4, seed=1, dtype=torch.float64)
+    probe = gb.learning.tasks.make_task("adding", 2, T=8, m=4, seed=1, dtype=torch.float64)
     cell = K.leaky_cell(0.3, input_size=4, hidden_size=4, seed=0)
     s = K.lag_sensitivity(cell, probe.inputs)
     upd = lag_profile(cell, probe.inputs, convention="update")
@@ -114,7 +115,7 @@ def test_explorer_frame_data_and_fixed_axes():
     left, right = fig.get_axes()
     p = leaky_plots._EXPLORER
     cell = K.leaky_cell(0.4, input_size=p["input_size"], hidden_size=p["hidden_size"], recurrence=1.0, seed=p["seed"])
-    probe = gb.tasks.make_task("adding", p["batch"], T=p["T"], m=p["input_size"], seed=1, dtype=torch.float64)
+    probe = gb.learning.tasks.make_task("adding", p["batch"], T=p["T"], m=p["input_size"], seed=1, dtype=torch.float64)
     expected = K.lag_sensitivity(cell, probe.inputs)  # recomputed, not from the cache
     assert _line_with(right, expected.median, atol=1e-12)
     assert _line_with(right, 0.6 ** np.arange(p["T"] + 1))

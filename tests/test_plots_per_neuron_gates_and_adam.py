@@ -11,9 +11,9 @@ import torch  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 import gatebook.learning as L  # noqa: E402
-from gatebook.learning import plots  # noqa: E402
+from gatebook import plots  # noqa: E402
 from gatebook.learning import preconditioning as P  # noqa: E402
-from gatebook.tasks import make_task  # noqa: E402
+from gatebook.learning.tasks import make_task  # noqa: E402
 
 
 pytestmark = pytest.mark.usefixtures("no_leaked_pyplot_figures")

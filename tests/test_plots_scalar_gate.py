@@ -11,8 +11,8 @@ import torch  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 import gatebook.learning as L  # noqa: E402
-from gatebook import tasks  # noqa: E402
-from gatebook.learning import plots  # noqa: E402
+from gatebook.learning import tasks  # noqa: E402
+from gatebook import plots  # noqa: E402
 from gatebook.learning import tracking as tk  # noqa: E402
 
 torch.set_num_threads(1)
@@ -177,7 +177,7 @@ def test_scalar_gate_explorer_rejects_bad_settings():
 
 
 def test_the_old_name_warns_and_is_the_new_function():
-    import gatebook.learning.plots.scalar_gate as module
+    import gatebook.plots.scalar_gate as module
 
     with pytest.warns(DeprecationWarning, match="plot_scalar_gate_traces"):
         assert module.plot_gate_traces is plots.plot_scalar_gate_traces

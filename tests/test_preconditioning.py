@@ -10,7 +10,7 @@ from gatebook.learning import expansion as EC
 from gatebook.learning import preconditioning as P
 from gatebook.learning.products import jacobian_products, propagator
 from gatebook.learning.train import batch_seeds
-from gatebook.tasks import make_task
+from gatebook.learning.tasks import make_task
 
 GATES_L7 = np.linspace(0.05, 0.5, 64)  # science note, test L7
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from gatebook import tasks
+from gatebook.learning import tasks
 
 ALL = sorted(tasks.TASKS)
 BIG = 20000

@@ -17,7 +17,7 @@ import pytest
 import torch
 
 import gatebook.learning as L
-from gatebook import tasks
+from gatebook.learning import tasks
 from gatebook.learning import tracking as tk
 
 torch.set_num_threads(1)

@@ -8,7 +8,7 @@ import torch
 
 from gatebook.learning import LeakyRNN, MultiGateRNN, PlainRNN, ScalarGateRNN
 from gatebook.learning.train import OPTIMIZERS, batch_seeds, make_optimizer, train, train_ensemble
-from gatebook.tasks import make_task
+from gatebook.learning.tasks import make_task
 
 CELLS = (PlainRNN, LeakyRNN, ScalarGateRNN, MultiGateRNN)
 SMALL = dict(batch=8, task_kwargs={"T": 12}, progress=False)

@@ -89,7 +89,7 @@ def load_chapter_modules(until=None) -> None:
 #: modules renamed after their notebooks in 0.2: the old names still resolve (with a warning)
 _DEPRECATED = {"dmft": "dmft", "transitions": "transitions", "adam": "adam"}
 
-__getattr__, __dir__ = lazy_names(__name__, globals(), {**_LAZY, **_DEPRECATED})
+__getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY, _DEPRECATED)
 
 
 __all__ = [

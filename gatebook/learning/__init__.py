@@ -5,7 +5,7 @@ Chapter modules: :mod:`~gatebook.learning.kernels` (chapter 2, the leaky integra
 :mod:`~gatebook.learning.tracking` (chapter 3, lag profiles through training),
 :mod:`~gatebook.learning.preconditioning` (chapter 4, per-neuron gates and Adam),
 :mod:`~gatebook.learning.anisotropy` (chapter 5), and their figures in
-:mod:`~gatebook.learning.plots`. They are imported on first use (PEP 562), so
+:mod:`gatebook.plots` (one plotting package since 0.2). They are imported on first use (PEP 562), so
 ``import gatebook.learning`` loads torch and the tools every chapter shares, but no
 experiment and no matplotlib.
 """
@@ -38,7 +38,8 @@ _LAZY = {
     "tracking": "tracking",  # chapter 3
     "preconditioning": "preconditioning",  # chapter 4
     "anisotropy": "anisotropy",  # chapter 5
-    "plots": "plots",  # figures of chapters 2-5 (matplotlib)
+    "tasks": "tasks",  # the tasks of the paper's experiments
+    "presets": "presets",  # the paper's experiment settings
     # measurements the chapters share, split out of the experiment modules
     "cell_anisotropy": "cell_anisotropy",  # propagation and update anisotropy (chapter 5)
     "diagonal_preconditioner": "diagonal_preconditioner",  # carry products as a preconditioner (chapter 4)
@@ -48,7 +49,10 @@ _LAZY = {
 }
 
 
-__getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY)
+#: kept for one release: Part II's figures moved to gatebook.plots (the package warns per name)
+_DEPRECATED = {"plots": "plots"}
+
+__getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY, _DEPRECATED)
 
 
 __all__ = [

@@ -56,9 +56,9 @@ from ..spectra import (
     participation_ratio as _spectrum_participation_ratio,
     singular_values,
 )
-from ..presets import PRESETS
+from .presets import PRESETS
 from ..progress import progress_bar
-from ..tasks import TASKS, make_task
+from .tasks import TASKS, make_task
 from .arms import Arm, make_arms
 from .cell_anisotropy import (
     METRICS,
@@ -98,7 +98,7 @@ __all__ = [
 ]
 
 #: The sizes chapter 5 runs with (45 training runs inside the chapter's time budget); the
-#: paper's ``s2`` settings are in :data:`gatebook.presets.PRESETS`.
+#: paper's ``s2`` settings are in :data:`gatebook.learning.presets.PRESETS`.
 CHAPTER_SETTINGS = {
     "tasks": ("adding", "moving_average", "ar2"),
     "seeds": (0, 1, 2, 3, 4),
@@ -416,7 +416,7 @@ def anisotropy_experiment(arms=None, tasks=CHAPTER_SETTINGS["tasks"], seeds=CHAP
         Default: the ``s2`` arms plain + Adam (:math:`10^{-3}`), scalar + SGD and
         multi + SGD (:math:`10^{-2}`).
     tasks : sequence of str
-        Distinct names from :data:`gatebook.tasks.TASKS`.
+        Distinct names from :data:`gatebook.learning.tasks.TASKS`.
     seeds : sequence of int
         Distinct non-negative seeds.
     steps, batch : int

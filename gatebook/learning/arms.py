@@ -14,7 +14,7 @@ import warnings
 from dataclasses import dataclass
 
 from .._validation import check_choice, check_positive_float
-from ..presets import PRESETS
+from .presets import PRESETS
 from .cells import MODELS, RecurrentCell
 from .train import OPTIMIZERS
 

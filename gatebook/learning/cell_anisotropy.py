@@ -254,7 +254,7 @@ def update_anisotropy(cell, inputs, targets, *, r: int = 10, seed=0) -> Anisotro
     Examples
     --------
     >>> from gatebook.learning import PlainRNN
-    >>> from gatebook.tasks import make_task
+    >>> from gatebook.learning.tasks import make_task
     >>> data = make_task("adding", 32, T=20, m=4, seed=0)
     >>> m = update_anisotropy(PlainRNN(4, 12, seed=0), data.inputs, data.targets)
     >>> bool(m.ai >= 1.0 and 0.0 < m.ce <= 1.0)

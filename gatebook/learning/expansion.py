@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from .._validation import as_generator, check_choice, check_nonnegative_float, check_positive_float, check_positive_int
-from ..presets import APPB_EPS
+from .presets import APPB_EPS
 from ..progress import progress_bar
 from .cells import MODELS, RecurrentCell
 from .common import torch_threads

@@ -155,7 +155,7 @@ def step_credit(cell, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tens
     --------
     >>> import torch
     >>> from gatebook.learning import ScalarGateRNN
-    >>> from gatebook.tasks import adding
+    >>> from gatebook.learning.tasks import adding
     >>> b = adding(2, T=6, m=3, seed=0)
     >>> step_credit(ScalarGateRNN(3, 4, seed=0), b.inputs, b.targets).shape
     torch.Size([2, 6, 4])

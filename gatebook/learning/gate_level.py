@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from .._validation import check_positive_int
-from ..tasks import make_task
+from .tasks import make_task
 from .cells import ScalarGateRNN
 from .common import check_seed
 from .lag_profile import CONVENTIONS, lag_profiles

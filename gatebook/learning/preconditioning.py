@@ -47,7 +47,7 @@ import numpy as np
 
 from .._validation import check_choice, check_positive_int
 from ..progress import progress_bar
-from ..tasks import TASKS, make_task
+from .tasks import TASKS, make_task
 from .arms import Arm, make_arms
 from .cells import MODELS
 from .common import torch_threads
@@ -238,7 +238,7 @@ def compare_optimisers(arms=DEFAULT_ARMS, task: str = "adding", *, seeds=(0, 1, 
         optional ``label`` (default ``"<model> + <optimiser>"``, e.g. ``"plain + Adam"``),
         validated by :func:`~gatebook.learning.arms.make_arms`. Default :data:`DEFAULT_ARMS`.
     task : str
-        A task name of :mod:`gatebook.tasks`.
+        A task name of :mod:`gatebook.learning.tasks`.
     seeds : sequence of int
         Distinct non-negative seeds.
     steps, T, n, m, batch : int

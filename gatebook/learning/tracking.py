@@ -43,7 +43,7 @@ import torch
 
 from .._validation import check_choice, check_positive_int
 from ..progress import progress_bar
-from ..tasks import TASKS, TaskBatch, make_task
+from .tasks import TASKS, TaskBatch, make_task
 from .common import check_cell, check_seed
 from .gate_level import GateLevelSweep, gate_level_sweep, init_scalar_gate
 from .lag_profile import CONVENTIONS, LagProfile, check_conventions, check_max_lag, check_trim, lag_profiles
@@ -88,7 +88,7 @@ class LagProfileTrack:
     gates : numpy.ndarray
         Gate values on the probe at each checkpoint: ``(K, batch, T)`` for a scalar gate
         (``(K, batch, T, n)`` for per-neuron gates).
-    probe : gatebook.tasks.TaskBatch
+    probe : gatebook.learning.tasks.TaskBatch
         The fixed probe batch (float64).
     history : gatebook.learning.TrainingHistory
         Training losses of the run.

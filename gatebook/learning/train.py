@@ -33,7 +33,7 @@ import torch
 
 from .._validation import check_choice, check_positive_float, check_positive_int
 from ..progress import progress_bar
-from ..tasks import TASKS, TaskBatch, make_task
+from .tasks import TASKS, TaskBatch, make_task
 
 __all__ = ["OPTIMIZERS", "Ensemble", "TrainingHistory", "make_optimizer", "batch_seeds", "train", "train_ensemble"]
 
@@ -168,9 +168,9 @@ def train(
     ----------
     cell : gatebook.learning.RecurrentCell
     task : str or callable
-        A task name (a key of :data:`gatebook.tasks.TASKS`), drawn with the cell's input
+        A task name (a key of :data:`gatebook.learning.tasks.TASKS`), drawn with the cell's input
         size and ``task_kwargs`` (e.g. ``{"T": 40}``), or ``task(batch, seed=...)``
-        returning a :class:`~gatebook.tasks.TaskBatch`.
+        returning a :class:`~gatebook.learning.tasks.TaskBatch`.
     optimizer : {"sgd", "momentum", "rmsprop", "adam"}
     lr : float
         Step size :math:`\mu` (positive).

@@ -3,13 +3,13 @@
 One module per chapter, named like its notebook; every public name is re-exported here,
 so chapters call ``gatebook.plots.<name>``. Each chapter's module is imported on first use
 of one of its names (PEP 562): chapter 1's figures do not load chapter 11's phase
-diagrams. Part II's figures (torch) are in :mod:`gatebook.learning.plots`.
+diagrams, and Part II's (chapters 2-5, which need torch) since 0.2: one plotting package.
 Importing this package registers a PNG display for returned figures in IPython
 (:func:`show_figures_in_notebooks`), so a figure shows once, without pyplot.
 """
 
 
-from ._style import COLOURS, new_figure, show_figures_in_notebooks  # the house style, shared with learning.plots
+from ._style import COLOURS, new_figure, show_figures_in_notebooks
 
 from .._lazy import lazy_names
 
@@ -75,13 +75,44 @@ _LAZY = {
     "mean_field": "mean_field",
     "chaotic_transitions": "chaotic_transitions",
     "phase_diagrams": "phase_diagrams",
+
+    # Part II (torch): chapter 2
+    "plot_impulse_responses": "leaky_integrator",
+    "plot_ema_identity": "leaky_integrator",
+    "plot_lag_schedule": "leaky_integrator",
+    "leaky_explorer": "leaky_integrator",
+    # chapter 3
+    "plot_scalar_gate_traces": "scalar_gate",
+    "plot_step_credit": "scalar_gate",
+    "plot_lag_profile": "scalar_gate",
+    "plot_profiles_over_training": "scalar_gate",
+    "plot_slope_over_training": "scalar_gate",
+    "plot_lag_heatmap": "scalar_gate",
+    "scalar_gate_explorer": "scalar_gate",
+    # chapter 4
+    "plot_preconditioner": "per_neuron_gates_and_adam",
+    "plot_lag_credit": "per_neuron_gates_and_adam",
+    "plot_optimiser_comparison": "per_neuron_gates_and_adam",
+    "plot_expansion_check": "per_neuron_gates_and_adam",
+    "plot_diagonal_envelope": "per_neuron_gates_and_adam",
+    "preconditioner_explorer": "per_neuron_gates_and_adam",
+    # chapter 5
+    "anisotropy_explorer": "anisotropy",
+    "plot_frozen_gates": "anisotropy",
+    "plot_propagation_anisotropy": "anisotropy",
+    "plot_update_anisotropy": "anisotropy",
+    # Part II's chapter modules
+    "leaky_integrator": "leaky_integrator",
+    "scalar_gate": "scalar_gate",
+    "per_neuron_gates_and_adam": "per_neuron_gates_and_adam",
+    "anisotropy": "anisotropy",
 }
 
 
 #: modules renamed after their notebooks in 0.2: the old names still resolve (with a warning)
 _DEPRECATED = {"dmft": "dmft", "transitions": "transitions"}
 
-__getattr__, __dir__ = lazy_names(__name__, globals(), {**_LAZY, **_DEPRECATED})
+__getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY, _DEPRECATED)
 
 
 __all__ = ["COLOURS", "new_figure", "show_figures_in_notebooks", *_LAZY]

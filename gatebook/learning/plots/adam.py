@@ -1,8 +1,8 @@
-"""Deprecated: moved to :mod:`gatebook.learning.plots.per_neuron_gates_and_adam` (named after its notebook; kept for one release)."""
+"""Deprecated: moved to :mod:`gatebook.plots.per_neuron_gates_and_adam` (named after its notebook; kept for one release)."""
 
 import warnings
 
-from .per_neuron_gates_and_adam import (  # noqa: F401
+from ...plots.per_neuron_gates_and_adam import (  # noqa: F401
     plot_preconditioner,
     plot_lag_credit,
     plot_optimiser_comparison,
@@ -11,6 +11,6 @@ from .per_neuron_gates_and_adam import (  # noqa: F401
     preconditioner_explorer,
 )
 
-warnings.warn("gatebook.learning.plots.adam moved to gatebook.learning.plots.per_neuron_gates_and_adam", DeprecationWarning, stacklevel=2)
+warnings.warn("gatebook.learning.plots.adam moved to gatebook.plots.per_neuron_gates_and_adam", DeprecationWarning, stacklevel=2)
 
 __all__ = ['plot_preconditioner', 'plot_lag_credit', 'plot_optimiser_comparison', 'plot_expansion_check', 'plot_diagonal_envelope', 'preconditioner_explorer']

@@ -1,14 +1,14 @@
-"""Deprecated: moved to :mod:`gatebook.learning.plots.leaky_integrator` (named after its notebook; kept for one release)."""
+"""Deprecated: moved to :mod:`gatebook.plots.leaky_integrator` (named after its notebook; kept for one release)."""
 
 import warnings
 
-from .leaky_integrator import (  # noqa: F401
+from ...plots.leaky_integrator import (  # noqa: F401
     plot_impulse_responses,
     plot_ema_identity,
     plot_lag_schedule,
     leaky_explorer,
 )
 
-warnings.warn("gatebook.learning.plots.leaky moved to gatebook.learning.plots.leaky_integrator", DeprecationWarning, stacklevel=2)
+warnings.warn("gatebook.learning.plots.leaky moved to gatebook.plots.leaky_integrator", DeprecationWarning, stacklevel=2)
 
 __all__ = ['plot_impulse_responses', 'plot_ema_identity', 'plot_lag_schedule', 'leaky_explorer']

@@ -415,3 +415,14 @@ def test_renamed_modules_keep_working_for_one_release(old, new):
         old_module = importlib.reload(importlib.import_module(old)) if old in sys.modules else importlib.import_module(old)
     shared = [name for name in old_module.__all__ if name != "participation_ratio"]  # its old meaning is kept
     assert shared and all(getattr(old_module, name) is getattr(new_module, name) for name in shared)
+
+
+def test_the_old_part2_plots_package_forwards_every_name_with_a_warning():
+    import gatebook.learning.plots as old
+    import gatebook.plots as plots
+
+    for name in ("leaky_explorer", "plot_scalar_gate_traces", "plot_lag_credit", "anisotropy_explorer"):
+        with pytest.warns(DeprecationWarning, match=f"gatebook.plots.{name}"):
+            assert getattr(old, name) is getattr(plots, name)
+    with pytest.raises(AttributeError):
+        old.no_such_figure  # noqa: B018

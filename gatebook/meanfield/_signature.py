@@ -52,7 +52,6 @@ def gate_keywords(*old_positional: str, first: int = 1):
                 args = args[:first]
             return function(*args, **kwargs)
 
-        wrapper.__wrapped_positional__ = old_positional
         return wrapper
 
     return decorate

@@ -102,3 +102,39 @@ def test_returned_figures_display_as_png_in_ipython():
         assert data["image/png"][:8] == b"\x89PNG\r\n\x1a\n"
     finally:
         InteractiveShell.clear_instance()
+
+
+def test_log_ticks_places_decades_from_exponents_limits_or_data():
+    fig = Figure()
+    a, b, c = fig.subplots(1, 3)
+    plots.log_ticks(a, exponents=range(-3, 1), limits=(1e-3, 1.5))
+    assert a.get_yscale() == "log" and a.get_ylim() == pytest.approx((1e-3, 1.5))
+    assert [t.get_text() for t in a.get_yticklabels()] == ["10⁻³", "10⁻²", "0.1", "1"]
+    assert len(a.yaxis.get_minorticklocs()) == 0
+    # from limits: the decades inside [lo, hi], thinned to at most max_ticks, decimal labels
+    plots.log_ticks(b, "x", limits=(0.02, 3e7), labels="decimal", max_ticks=4)
+    assert b.get_xscale() == "log"
+    np.testing.assert_allclose(b.get_xticks(), [0.1, 100.0, 1e5])
+    assert [t.get_text() for t in b.get_xticklabels()] == ["0.1", "100", "1e5"]
+    # from the data: labels only on decades, and an axis already log keeps its scale object
+    c.semilogy([0, 1], [1e-5, 1e4])
+    scale = c.yaxis._scale
+    plots.log_ticks(c)
+    assert c.yaxis._scale is scale
+    ticks = c.get_yticks()
+    labels = [c.yaxis.get_major_formatter()(t) for t in ticks]
+    assert all(lab == plots.decade_label(round(np.log10(t))) for t, lab in zip(ticks, labels))
+
+
+def test_decade_label_styles_and_bad_options():
+    assert [plots.decade_label(e) for e in (-2, -1, 0, 1, 2)] == ["10⁻²", "0.1", "1", "10", "10²"]
+    assert [plots.decade_label(e, "decimal") for e in (-4, -3, 3, 4)] == ["1e-4", "0.001", "1000", "1e4"]
+    with pytest.raises(ValueError, match="labels"):
+        plots.decade_label(1, "latex")
+    ax = Figure().subplots()
+    with pytest.raises(ValueError, match="axis"):
+        plots.log_ticks(ax, "z")
+    with pytest.raises(ValueError, match="limits"):
+        plots.log_ticks(ax, limits=(0.0, 1.0))
+    with pytest.raises(ValueError, match="labels"):
+        plots.log_ticks(ax, labels="tex")

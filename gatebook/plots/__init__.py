@@ -9,7 +9,7 @@ Importing this package registers a PNG display for returned figures in IPython
 """
 
 
-from ._style import COLOURS, new_figure, show_figures_in_notebooks
+from ._style import COLOURS, decade_label, log_ticks, new_figure, show_figures_in_notebooks
 
 from .._lazy import lazy_names
 
@@ -115,4 +115,4 @@ _DEPRECATED = {"dmft": "dmft", "transitions": "transitions"}
 __getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY, _DEPRECATED)
 
 
-__all__ = ["COLOURS", "new_figure", "show_figures_in_notebooks", *_LAZY]
+__all__ = ["COLOURS", "decade_label", "log_ticks", "new_figure", "show_figures_in_notebooks", *_LAZY]

@@ -1,4 +1,4 @@
-"""House style shared by every figure module: constrained layout, colours, eigenvalue scatter, PNG display."""
+"""House style shared by every figure module: constrained layout, colours, log axes, eigenvalue scatter, PNG display."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 
-__all__ = ["COLOURS", "draw_eigenvalues", "new_figure", "show_figures_in_notebooks"]
+__all__ = ["COLOURS", "decade_label", "draw_eigenvalues", "log_ticks", "new_figure", "show_figures_in_notebooks"]
 
 
 def _figure_png(fig: Figure) -> bytes:
@@ -44,6 +44,77 @@ def new_figure(width=7.0, height=3.2, ncols=1, nrows=1, **kw):
     fig = Figure(figsize=(width, height), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
     return fig, axes
+
+
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+_LABEL_STYLES = ("powers", "decimal")
+
+
+def decade_label(exponent: int, labels: str = "powers") -> str:
+    """Plain-text label of the tick :math:`10^{e}`, in one of the house's two styles.
+
+    ``"powers"`` writes ``10⁻³`` with unicode superscripts (and ``0.1``, ``1``, ``10`` near
+    one); ``"decimal"`` writes ``0.001`` … ``1000`` and ``1e5`` outside that range. Both avoid
+    mathtext, whose parsing is most of the drawing cost of the book's small figures.
+
+    >>> decade_label(-3), decade_label(0), decade_label(12), decade_label(-3, "decimal"), decade_label(5, "decimal")
+    ('10⁻³', '1', '10¹²', '0.001', '1e5')
+    """
+    if labels not in _LABEL_STYLES:
+        raise ValueError(f"labels must be one of {_LABEL_STYLES}, got {labels!r}")
+    exponent = int(exponent)
+    if labels == "decimal":
+        return f"{10.0 ** exponent:g}" if -3 <= exponent <= 3 else f"1e{exponent}"
+    return {0: "1", 1: "10", -1: "0.1"}.get(exponent, "10" + str(exponent).translate(_SUPERSCRIPTS))
+
+
+def log_ticks(ax, axis: str = "y", *, exponents=None, limits=None, labels: str = "powers", max_ticks: int = 6):
+    r"""Make one axis of ``ax`` logarithmic with decade ticks, plain-text labels and no minor ticks.
+
+    The one log-axis helper of every figure module. Where the ticks go:
+
+    - ``exponents`` given: at :math:`10^e` for each ``e``;
+    - else ``limits=(lo, hi)`` given: at the decades inside ``[lo, hi]``, thinned to at most
+      ``max_ticks``;
+    - else: chosen from the data by a :class:`~matplotlib.ticker.LogLocator`, labelled only
+      where they fall on a decade.
+
+    ``limits`` also sets the axis limits. ``labels`` is a :func:`decade_label` style. An axis
+    that is already logarithmic keeps its scale (and so its autoscaling state).
+    """
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+
+    if axis not in ("x", "y"):
+        raise ValueError(f"axis must be 'x' or 'y', got {axis!r}")
+    if labels not in _LABEL_STYLES:
+        raise ValueError(f"labels must be one of {_LABEL_STYLES}, got {labels!r}")
+    if limits is not None:
+        lo, hi = (float(v) for v in limits)
+        if not (0.0 < lo < hi and np.isfinite(hi)):
+            raise ValueError(f"limits must be (lo, hi) with 0 < lo < hi < inf, got {limits!r}")
+    which = ax.xaxis if axis == "x" else ax.yaxis
+    if which.get_scale() != "log":
+        (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
+    if exponents is None and limits is not None:
+        decades = np.arange(np.ceil(np.log10(lo)), np.floor(np.log10(hi)) + 1).astype(int)
+        exponents = decades[:: max(1, int(np.ceil(decades.size / max_ticks)))]
+    if exponents is None:
+        which.set_major_locator(LogLocator(base=10.0, numticks=8))
+
+        def _label(value, _pos=None):
+            if value <= 0:
+                return ""
+            e = np.log10(value)
+            return decade_label(round(e), labels) if abs(e - round(e)) < 1e-6 else ""
+
+        which.set_major_formatter(FuncFormatter(_label))
+    else:
+        exponents = [int(e) for e in exponents]
+        (ax.set_xticks if axis == "x" else ax.set_yticks)(
+            [10.0 ** e for e in exponents], [decade_label(e, labels) for e in exponents])
+    which.set_minor_locator(NullLocator())
+    if limits is not None:
+        (ax.set_xlim if axis == "x" else ax.set_ylim)(lo, hi)
 
 
 def draw_eigenvalues(ax, eigenvalues, disk=None, colour="#1f77b4"):

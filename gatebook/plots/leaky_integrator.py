@@ -14,7 +14,7 @@ import torch
 from matplotlib.figure import Figure
 
 from .._validation import check_nonnegative_float, check_positive_int
-from ._style import COLOURS, new_figure
+from ._style import COLOURS, log_ticks, new_figure
 from ..learning import kernels
 from ..learning.lag_profile import LagProfile
 
@@ -26,26 +26,6 @@ def _check_alphas(alphas) -> list:
         raise TypeError("alphas must be a non-empty sequence of leaks in (0, 1]")
     kernels._check_alpha(list(alphas), "alphas")
     return [float(a) for a in alphas]
-
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _decade_label(e: int) -> str:
-    return {0: "1", 1: "10", -1: "0.1"}.get(e, "10" + str(e).translate(_SUPERSCRIPT))
-
-
-def _log_axis(ax, low_exp: int, high_exp: int, step: int = 1, top: float | None = None):
-    """Log y axis from 10**low_exp with fixed decade ticks and plain-text labels, no minor ticks.
-
-    Mathtext tick labels and automatic log locators are most of the drawing cost of these
-    small figures, so the ticks are set once by hand.
-    """
-    exps = list(range(low_exp, high_exp + 1, step))
-    ax.set_yscale("log")
-    ax.set_yticks([10.0 ** e for e in exps], [_decade_label(e) for e in exps])
-    ax.minorticks_off()
-    ax.set_ylim(10.0 ** low_exp, 10.0 ** high_exp * 1.5 if top is None else top)
 
 
 def plot_impulse_responses(alphas=(0.05, 0.1, 0.2, 0.5, 1.0), max_lag: int = 30) -> Figure:
@@ -76,7 +56,7 @@ def plot_impulse_responses(alphas=(0.05, 0.1, 0.2, 0.5, 1.0), max_lag: int = 30)
     left.set_title("lines: closed form; circles: measured", fontsize=10)
     left.legend(frameon=False, fontsize=8)
     right.axhline(0.5, color="0.5", lw=0.8, ls=":")
-    _log_axis(right, -3, 0)
+    log_ticks(right, exponents=range(-3, 1), limits=(1e-3, 1.5))
     right.set_xlabel("lag ℓ")
     right.set_ylabel("relative response (1−α)^ℓ")
     right.set_title("dots: half-life ℓ½ = ln 2 / (−ln(1−α))", fontsize=10)
@@ -108,7 +88,7 @@ def plot_ema_identity(measured: Mapping) -> Figure:
         worst = max(worst, float(np.max(np.abs(w - kernel))))
         ax.plot(lags, kernel, "-", color=colour, lw=1.4, label=f"EMA, β = {1 - a:g}")
         ax.plot(lags, w, "o", color=colour, ms=4, mfc="none", lw=0, label=f"network, α = {a:g}")
-    _log_axis(ax, -8, 0, step=2)
+    log_ticks(ax, exponents=range(-8, 1, 2), limits=(1e-8, 1.5))
     ax.set_xlabel("lag ℓ (steps before the loss)")
     ax.set_ylabel("lag weight w(ℓ) = ‖∂L/∂a(T−ℓ)‖ / ‖δ(T)‖")
     ax.set_title(f"largest |network − EMA| = {worst:.1e}", fontsize=10)
@@ -165,7 +145,7 @@ def plot_lag_schedule(sensitivities, profiles=None) -> Figure:
         if profiles is not None:
             title += f"\nfit: s = {profiles[i].slope:.2f}, R² = {profiles[i].r2:.3f}"
         ax.set_title(title, fontsize=10)
-        _log_axis(ax, -6, 1)
+        log_ticks(ax, exponents=range(-6, 2), limits=(1e-6, 15.0))
     axes[0, 0].set_ylabel("S(ℓ) = ‖Φ(t, t−ℓ)‖₂")
     axes[0, 0].legend(frameon=False, fontsize=7.5, loc="lower left")
     return fig
@@ -195,7 +175,7 @@ def _explorer_inputs() -> torch.Tensor:
 
 
 def _fixed_log_axis(ax, max_lag: int):
-    _log_axis(ax, -4, 2, top=300.0)
+    log_ticks(ax, exponents=range(-4, 3), limits=(1e-4, 300.0))
     ax.set_xlim(-0.5, max_lag + 0.5)
     ax.set_xticks(np.arange(0, max_lag + 1, 10))
 

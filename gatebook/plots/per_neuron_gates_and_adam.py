@@ -12,10 +12,9 @@ from functools import lru_cache
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedFormatter, FixedLocator, FuncFormatter, LogLocator, NullLocator
 
 from .._validation import check_positive_int
-from ._style import COLOURS, new_figure
+from ._style import COLOURS, log_ticks, new_figure
 from ..learning import preconditioning as pc
 
 __all__ = [
@@ -39,22 +38,6 @@ def _pick_neurons(gates: np.ndarray, count: int) -> np.ndarray:
     order = np.argsort(gates)
     picks = np.unique(np.round(np.linspace(0, gates.size - 1, min(count, gates.size))).astype(int))
     return order[picks]
-
-
-def _plain_log_ticks(ax, which: str = "y") -> None:
-    """Decade ticks labelled ``10⁻³`` in plain text, no minor ticks (mathtext labels are slow to render)."""
-    for name in which:
-        axis = ax.yaxis if name == "y" else ax.xaxis
-        axis.set_major_locator(LogLocator(base=10.0, numticks=8))
-        axis.set_major_formatter(FuncFormatter(_decade_label))
-        axis.set_minor_locator(NullLocator())
-
-
-def _decade_label(value, _pos=None) -> str:
-    if value <= 0:
-        return ""
-    exponent = np.log10(value)
-    return _power_of_ten(int(round(exponent))) if abs(exponent - round(exponent)) < 1e-6 else ""
 
 
 def plot_preconditioner(cond, perturbed=None, neurons: int = 6) -> Figure:
@@ -92,8 +75,8 @@ def plot_preconditioner(cond, perturbed=None, neurons: int = 6) -> Figure:
                        label=rf"$\sigma_1/\sigma_N$, $W_{{\rm rec}}\times{perturbed.recurrent_scale:g}$")
         right.semilogy(perturbed.lags, perturbed.ai_measured, "s", color=COLOURS[1], mfc="none", ms=4.0,
                        label=rf"$\sigma_1/\sigma_{{{perturbed.r}}}$, $W_{{\rm rec}}\times{perturbed.recurrent_scale:g}$")
-    _plain_log_ticks(left)
-    _plain_log_ticks(right)
+    log_ticks(left)
+    log_ticks(right)
     right.set_xlabel(r"lag $\ell$")
     right.set_ylabel("condition number / anisotropy")
     right.set_title(rf"slope of $\ln\mathrm{{cond}}$: $\ln(c_{{\max}}/c_{{\min}})={cond.log_slope:.3f}$")
@@ -130,7 +113,8 @@ def plot_lag_credit(credits: Mapping, gates, lags: Sequence[int] = (1, 5, 10, 20
         ax.loglog([lo / 2, 1.5], [lo / 2, 1.5], "-", color="0.5", lw=0.8)
         ax.set_title(title, fontsize=10)
         ax.set_xlabel(r"frozen-gate factor $(1-u_i)^\ell$")
-        _plain_log_ticks(ax, "xy")
+        log_ticks(ax, "x")
+        log_ticks(ax, "y")
     axes[0, 0].set_ylabel(r"measured credit, lag $\ell$ / lag 0")
     axes[0, 0].legend(frameon=False, fontsize=8)
     return fig
@@ -215,8 +199,9 @@ def plot_expansion_check(check) -> Figure:
     twin.set_ylim(0, max(1e-12, 1.1 * np.median(chk.ratios, axis=0).max()))
     a3.legend(frameon=False, fontsize=7, loc="lower left")
     for ax in (a1, a2):
-        _plain_log_ticks(ax, "xy")
-    _plain_log_ticks(a3)
+        log_ticks(ax, "x")
+        log_ticks(ax, "y")
+    log_ticks(a3)
     a4.hist(chk.ratios.ravel(), bins=30, color=COLOURS[2], alpha=0.8)
     a4.axvline(np.median(chk.ratios), color="0.2", lw=1.0, ls="--")
     a4.set_xlabel(r"$q_j$ (all steps, all runs)")
@@ -239,7 +224,7 @@ def plot_diagonal_envelope(envelope) -> Figure:
     ax.semilogy(env.lags, env.first_order, "--", color=COLOURS[1], lw=1.4, label=r"first-order envelope $f(\ell)$")
     ax.semilogy(env.lags, env.diagonal, ":", color=COLOURS[2], lw=1.6, label=r"exact $\prod_j\mathrm{diag}(\mathcal{J}_j)$")
     ax.semilogy(env.lags, env.exact, "o", color="0.2", ms=3.0, label=r"exact median $\|\Phi(t,t-\ell)\|_2$")
-    _plain_log_ticks(ax)
+    log_ticks(ax)
     ax.set_xlabel(r"lag $\ell$")
     ax.set_ylabel("mean over neurons / median over pairs")
     ax.set_title("optional: diagonal predictors vs the full product", fontsize=9)
@@ -292,16 +277,8 @@ def preconditioner_explorer(g_min: float = 0.05, lag: int = 10, *, g_max: float 
     right.set_ylabel("condition number cond(ℓ)")
     right.set_title(f"u_i in [{g_min:g}, {g_max:g}]: slope of ln cond = {np.log((1 - g_min) / (1 - g_max)):.3f}",
                     fontsize=10)
-    for ax, exps in ((left, (-12, -9, -6, -3, 0)), (right, (0, 3, 6, 9, 12))):
-        ax.yaxis.set_major_locator(FixedLocator([10.0 ** e for e in exps]))
-        ax.yaxis.set_major_formatter(FixedFormatter([_power_of_ten(e) for e in exps]))
-        ax.yaxis.set_minor_locator(NullLocator())
+    log_ticks(left, exponents=(-12, -9, -6, -3, 0))
+    log_ticks(right, exponents=(0, 3, 6, 9, 12))
     return fig
 
 
-_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _power_of_ten(exponent: int) -> str:
-    """Plain-text tick label ``10⁻¹²`` (unicode superscripts, so no mathtext is parsed)."""
-    return "1" if exponent == 0 else "10" + str(exponent).translate(_SUPERSCRIPTS)

@@ -18,7 +18,7 @@ from .._validation import check_finite_float, check_nonnegative_float, check_pos
 from ..gated_network import GatedNetwork
 from ..simulate import simulate
 from ..timescales import local_timescales
-from ._style import COLOURS, new_figure
+from ._style import COLOURS, log_ticks, new_figure
 
 __all__ = [
     "plot_slowing",
@@ -28,24 +28,6 @@ __all__ = [
     "plot_memory",
     "timescale_explorer",
 ]
-
-
-def _log_ticks(ax, axis: str, lo: float, hi: float) -> None:
-    """Decade ticks with plain labels and no minor ticks (mathtext tick labels are slow to render)."""
-    decades = np.arange(np.ceil(np.log10(lo)), np.floor(np.log10(hi)) + 1)
-    step = max(1, int(np.ceil(decades.size / 6)))
-    ticks = 10.0 ** decades[::step]
-    labels = [f"{t:g}" if 1e-3 <= t < 1e4 else f"1e{int(np.log10(t))}" for t in ticks]
-    if axis == "x":
-        ax.set_xscale("log")
-        ax.minorticks_off()
-        ax.set_xticks(ticks, labels)
-        ax.set_xlim(lo, hi)
-    else:
-        ax.set_yscale("log")
-        ax.minorticks_off()
-        ax.set_yticks(ticks, labels)
-        ax.set_ylim(lo, hi)
 
 
 def _seed_scatter(ax, x, data, colour, jitter=0.0):
@@ -144,8 +126,8 @@ def plot_local_timescales(timescales: Mapping[float, np.ndarray], *, tau_h: floa
         surv = 1.0 - np.arange(T.size) / T.size
         ax_s.plot(T, surv, color=colour, lw=1.5, label=rf"$\alpha_z={alpha:g}$")
     ax.axvline(exact, color="k", ls="--", lw=1, label=rf"$\tau_h(1+e^{{\beta_z}})={exact:.3g}$")
-    _log_ticks(ax, "x", lo, hi)
-    _log_ticks(ax_s, "x", lo, hi)
+    log_ticks(ax, "x", limits=(lo, hi), labels="decimal")
+    log_ticks(ax_s, "x", limits=(lo, hi), labels="decimal")
     ax.set_xlabel(r"local timescale $\tau_h/\sigma_z(z_i)$")
     ax.set_ylabel("fraction of samples")
     ax.legend(frameon=False, fontsize=8)
@@ -326,7 +308,7 @@ def timescale_explorer(alpha_z: float = 0.0, beta_z: float = 0.0) -> Figure:
     ax_h.hist(np.clip(tau, edges[0], edges[-1] * 0.999), bins=edges, weights=np.full(tau.size, 1.0 / tau.size),
               color=COLOURS[0], alpha=0.7)
     ax_h.axvline(1.0 + np.exp(beta_z), color="k", ls="--", lw=1)
-    _log_ticks(ax_h, "x", edges[0], edges[-1])
+    log_ticks(ax_h, "x", limits=(edges[0], edges[-1]), labels="decimal")
     ax_h.set_ylim(0.0, 1.0)
     ax_h.set_xlabel(r"local timescale $\tau_h/\sigma_z$")
     ax_h.set_ylabel("fraction")

@@ -23,6 +23,15 @@ __all__ = [
     "as_float64",
     "check_model",
     "MODEL_MEMBERS",
+    "MAX_BYTES",
+    "check_memory",
+    "check_int",
+    "check_bool",
+    "check_float_in",
+    "check_int_sequence",
+    "check_float_sequence",
+    "check_instance",
+    "check_callable",
 ]
 
 
@@ -166,3 +175,145 @@ def check_model(model) -> None:
             "model must provide dim, vector_field(x, t), jacobian(x, t) and jvp(x, V, t) "
             f"(e.g. gatebook.RandomRateNetwork), got {type(model).__name__}"
         )
+
+
+# --- checks added for the API fuzz (issue 13) ------------------------------------------------
+
+#: The largest single allocation a sized request may imply before it is refused up front, in
+#: bytes (override with the environment variable ``GATEBOOK_MAX_BYTES``).
+MAX_BYTES = 8 * 2**30
+
+
+def _max_bytes() -> int:
+    import os
+
+    raw = os.environ.get("GATEBOOK_MAX_BYTES")
+    return int(float(raw)) if raw else MAX_BYTES
+
+
+def _human_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.3g} {unit}"
+        n /= 1024
+    return f"{n:.3g} PiB"  # pragma: no cover
+
+
+def check_memory(n_values, name: str, *, itemsize: int = 8, what: str = "the arrays it needs") -> None:
+    """Refuse a request whose largest array of ``n_values`` entries would not fit in memory.
+
+    Called before allocating, so that a size such as ``10**12`` fails at once with the memory it
+    would take instead of a ``MemoryError`` (or a swap storm) deep inside numpy or torch. The cap
+    is :data:`MAX_BYTES` (8 GiB), or the environment variable ``GATEBOOK_MAX_BYTES``.
+
+    >>> check_memory(10**12, "N")
+    Traceback (most recent call last):
+    ...
+    ValueError: N is too large: the arrays it needs would take 7.28 TiB (gatebook's cap is 8 GiB; set GATEBOOK_MAX_BYTES to raise it)
+    """
+    nbytes = float(n_values) * itemsize
+    cap = _max_bytes()
+    if nbytes > cap:
+        raise ValueError(
+            f"{name} is too large: {what} would take {_human_bytes(nbytes)} (gatebook's cap is "
+            f"{_human_bytes(cap)}; set GATEBOOK_MAX_BYTES to raise it)"
+        )
+
+
+def check_int(value, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Return ``value`` as an ``int`` after checking it is a whole number in ``[minimum, maximum]``.
+
+    Accepts Python and numpy integers, never ``bool``.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} of type {type(value).__name__}")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+    return value
+
+
+def check_bool(value, name: str) -> bool:
+    """Return ``value`` as a ``bool``; only ``True``/``False`` (or numpy booleans) are accepted."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r} of type {type(value).__name__}")
+    return bool(value)
+
+
+def check_float_in(value, name: str, low: float, high: float, *, closed: str = "both") -> float:
+    """Return ``value`` as a finite float inside ``[low, high]`` (``closed`` says which ends
+    belong: ``"both"``, ``"left"``, ``"right"`` or ``"neither"``)."""
+    value = check_finite_float(value, name)
+    lo_ok = value >= low if closed in ("both", "left") else value > low
+    hi_ok = value <= high if closed in ("both", "right") else value < high
+    if not (lo_ok and hi_ok):
+        left = "[" if closed in ("both", "left") else "("
+        right = "]" if closed in ("both", "right") else ")"
+        raise ValueError(f"{name} must lie in {left}{low:g}, {high:g}{right}, got {value:g}")
+    return value
+
+
+def check_int_sequence(values, name: str, *, minimum: int | None = 0, min_length: int = 1,
+                       unique: bool = False) -> tuple[int, ...]:
+    """Return ``values`` (a sequence or 1-D array of integers, e.g. ``seeds``) as a tuple of ints.
+
+    >>> check_int_sequence(range(3), "seeds")
+    (0, 1, 2)
+    """
+    if isinstance(values, (str, bytes)) or isinstance(values, numbers.Number) or values is None:
+        raise TypeError(f"{name} must be a sequence of integers, got {values!r}")
+    try:
+        items = list(values)
+    except TypeError as err:
+        raise TypeError(f"{name} must be a sequence of integers, got {type(values).__name__}") from err
+    if len(items) < min_length:
+        raise ValueError(f"{name} must hold at least {min_length} integer(s), got {len(items)}")
+    out = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, numbers.Integral):
+            raise TypeError(f"{name} must hold integers, got {item!r} of type {type(item).__name__}")
+        if minimum is not None and item < minimum:
+            raise ValueError(f"{name} must hold integers >= {minimum}, got {item}")
+        out.append(int(item))
+    if unique and len(set(out)) != len(out):
+        raise ValueError(f"{name} must not repeat a value, got {out}")
+    return tuple(out)
+
+
+def check_float_sequence(values, name: str, *, min_length: int = 1, positive: bool = False,
+                         nonnegative: bool = False, increasing: bool = False) -> np.ndarray:
+    """Return ``values`` as a finite 1-D float64 array of at least ``min_length`` entries."""
+    if isinstance(values, (str, bytes)) or values is None or isinstance(values, numbers.Number):
+        raise TypeError(f"{name} must be a sequence of real numbers, got {values!r}")
+    arr = as_float64(values, name)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
+    if arr.size < min_length:
+        raise ValueError(f"{name} must hold at least {min_length} value(s), got {arr.size}")
+    if positive and np.any(arr <= 0):
+        raise ValueError(f"{name} must hold positive values, got {arr.min():g}")
+    if nonnegative and np.any(arr < 0):
+        raise ValueError(f"{name} must hold non-negative values, got {arr.min():g}")
+    if increasing and np.any(np.diff(arr) <= 0):
+        raise ValueError(f"{name} must be strictly increasing")
+    return arr
+
+
+def check_instance(obj, cls, name: str, *, what: str | None = None):
+    """Check that ``obj`` is a ``cls`` (a type or a tuple of types), e.g. a result object passed
+    on to a figure; raise a :class:`TypeError` naming the argument otherwise."""
+    if not isinstance(obj, cls):
+        if what is None:
+            classes = cls if isinstance(cls, tuple) else (cls,)
+            what = " or ".join(f"{c.__module__}.{c.__qualname__}" for c in classes)
+        raise TypeError(f"{name} must be a {what}, got {type(obj).__name__}")
+    return obj
+
+
+def check_callable(obj, name: str):
+    """Check that ``obj`` can be called (e.g. ``make_model``, ``measure``, ``plot_fn``)."""
+    if not callable(obj):
+        raise TypeError(f"{name} must be callable, got {obj!r} of type {type(obj).__name__}")
+    return obj

@@ -45,6 +45,9 @@ _LAZY = {
     "rms_speed": "timescales",
     "local_timescales": "timescales",
     "closed_fraction": "timescales",
+    # on-disk cache of named arrays (atomic writes, defensive reads)
+    "ArrayStore": "_cache",
+    "CacheWarning": "_cache",
     # subpackages: figures and self-checks (matplotlib), Part II (torch), theory
     "plots": "plots",
     "exercises": "exercises",

@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 from scipy.special import expit
 
+from .._cache import ArrayStore
 from .._validation import (
     check_finite_float,
     check_nonnegative_float,
@@ -511,8 +511,11 @@ def phase_diagram(
         Use the in-memory cache (``functools.lru_cache`` on the per-point solver, keyed by the
         rounded parameters, the continuation path and every solver setting).
     cache_dir : str or path, optional
-        Also store the finished diagram on disk (``np.savez``) under a name hashed from every
-        parameter, solver setting and the package version; a second call loads it.
+        Also store the finished diagram on disk, in a ``.npz`` file named by a hash of every
+        parameter, solver setting and the package version; a second call loads it. Entries are
+        written atomically (a temporary file renamed into place), so a crash or a second process
+        sharing the folder never leaves half a file; an unreadable entry is reported in a
+        :class:`gatebook.CacheWarning` with its path, removed and recomputed.
     **solver_options
         ``s_max`` (``None``: the growing window), ``window``, ``damping``, ``tol``, ``max_iter``
         of the DMFT (:func:`~gatebook.meanfield.gated_dmft`) and ``lambda_tol`` of
@@ -550,15 +553,15 @@ def phase_diagram(
     check_positive_float(settings["tol"], "tol")
     check_positive_float(settings["lambda_tol"], "lambda_tol")
 
-    path = None
+    store = key = None
     if cache_dir is not None:
         payload = {"g_h": g.tolist(), "parameter": name, "values": values.tolist(), "fixed": fixed,
                    "settings": settings}
-        os.makedirs(cache_dir, exist_ok=True)
-        path = os.path.join(os.fspath(cache_dir), f"phase_diagram_{_disk_key(payload)}.npz")
-        if os.path.exists(path):
+        store, key = ArrayStore(cache_dir, "cache_dir"), f"phase_diagram_{_disk_key(payload)}"
+        cached = store.load(key, _from_entry)
+        if cached is not None:
             _STATS["disk_hits"] += 1
-            return _load(path)
+            return cached
 
     shape = (values.size, g.size)
     variance = np.zeros(shape)
@@ -599,8 +602,8 @@ def phase_diagram(
     finally:
         bar.close()
     diagram = _assemble(g, name, values, fixed, variance, lam, status, settings)
-    if path is not None:
-        _save(path, diagram)
+    if store is not None:
+        store.save(key, *_to_entry(diagram))
     return diagram
 
 
@@ -634,21 +637,24 @@ def _assemble(g, name, values, fixed, variance, lam, status, settings):
                         chaotic, region, g_topo, g_quiet, dict(settings))
 
 
-def _save(path, d: PhaseDiagram):
-    meta = json.dumps({"parameter": d.parameter, "fixed": d.fixed, "settings": d.settings})
-    np.savez(path, g_h=d.g_h, values=d.values, variance=d.variance, lambda_max=d.lambda_max,
-             quiet_lambda=d.quiet_lambda, quiet_stable=d.quiet_stable, chaotic=d.chaotic,
-             region=d.region.astype(str), g_topo=d.g_topo, g_quiet=d.g_quiet, meta=np.array(meta))
+def _to_entry(d: PhaseDiagram):
+    """A diagram as the named arrays and metadata of an :class:`gatebook.ArrayStore` entry."""
+    arrays = dict(g_h=d.g_h, values=d.values, variance=d.variance, lambda_max=d.lambda_max,
+                  quiet_lambda=d.quiet_lambda, quiet_stable=d.quiet_stable, chaotic=d.chaotic,
+                  region=d.region.astype(str), g_topo=d.g_topo, g_quiet=d.g_quiet)
+    return arrays, {"parameter": d.parameter, "fixed": d.fixed, "settings": d.settings}
 
 
-def _load(path) -> PhaseDiagram:
-    with np.load(path, allow_pickle=False) as f:
-        meta = json.loads(str(f["meta"]))
-        return PhaseDiagram(
-            f["g_h"], meta["parameter"], f["values"], meta["fixed"], f["variance"], f["lambda_max"],
-            f["quiet_lambda"], f["quiet_stable"].astype(bool), f["chaotic"].astype(bool),
-            f["region"].astype(object), f["g_topo"], f["g_quiet"], meta["settings"],
-        )
+def _from_entry(f: dict, meta: dict) -> PhaseDiagram:
+    shape = (f["values"].size, f["g_h"].size)
+    for k in ("variance", "lambda_max", "quiet_lambda", "quiet_stable", "chaotic", "region"):
+        if f[k].shape != shape:
+            raise ValueError(f"cached {k} has shape {f[k].shape}, expected {shape}")
+    return PhaseDiagram(
+        f["g_h"], meta["parameter"], f["values"], meta["fixed"], f["variance"], f["lambda_max"],
+        f["quiet_lambda"], f["quiet_stable"].astype(bool), f["chaotic"].astype(bool),
+        f["region"].astype(object), f["g_topo"], f["g_quiet"], meta["settings"],
+    )
 
 
 # --------------------------------------------------------------------------- points of a diagram

@@ -40,9 +40,25 @@ def public_modules():
             yield importlib.import_module(info.name)
 
 
+#: Methods of the model classes that are the :class:`~gatebook.DynamicalSystem` protocol's fast path:
+#: called by the integrators at every step, they do not re-validate (the checked entry points are
+#: ``gatebook.vector_field``, ``jacobian``, ``jvp`` and ``jacobian_trace``, which are fuzzed).
+PROTOCOL_FAST_PATH = ("vector_field", "jacobian", "jvp", "vector_field_and_jvp", "jacobian_trace")
+
+
+def _model_methods(cls):
+    """Public methods and classmethods a model class defines itself, except the protocol's fast path."""
+    for name, member in vars(cls).items():
+        if name.startswith("_") or name in PROTOCOL_FAST_PATH or isinstance(member, property):
+            continue
+        if isinstance(member, (classmethod, staticmethod)) or inspect.isfunction(member):
+            yield name, getattr(cls, name)
+
+
 def public_callables() -> dict[str, object]:
     """``{"module.qualname": callable}`` for every callable named in a public ``__all__``,
-    keyed by where it is defined (so a re-export is listed once)."""
+    keyed by where it is defined (so a re-export is listed once), and the public methods of the
+    model classes (``module.Class.method``; an instance method takes the model as ``self=``)."""
     found: dict[str, object] = {}
     for module in public_modules():
         for name in getattr(module, "__all__", ()):
@@ -53,4 +69,7 @@ def public_callables() -> dict[str, object]:
             if not home.startswith("gatebook"):
                 continue
             found.setdefault(f"{home}.{getattr(obj, '__qualname__', name)}", obj)
+            if inspect.isclass(obj) and callable(getattr(obj, "vector_field", None)):
+                for method_name, method in _model_methods(obj):
+                    found.setdefault(f"{home}.{obj.__qualname__}.{method_name}", method)
     return dict(sorted(found.items()))

@@ -7,7 +7,9 @@ value in turn, under a time cap (SIGALRM) and an address-space cap (``RLIMIT_AS`
 outcome is one of
 
 ========== =====================================================================================
-clean      ``ValueError``/``TypeError`` raised in gatebook whose message names the argument
+clean      ``ValueError``/``TypeError`` raised in gatebook whose message names the argument, or an
+           exercise self-check's ``Feedback(passed=False, message=...)`` refusing ``answer`` (or
+           naming the argument)
 accepted   returned, and the output holds no more NaN/inf (numbers, arrays, labels) than the base
 wrong_name ``ValueError``/``TypeError`` raised in gatebook that does not name the argument
 builtin    another exception (AttributeError, ZeroDivisionError, KeyError, ...) raised in gatebook
@@ -116,6 +118,15 @@ def nonfinite_count(obj, depth: int = 0, seen=None) -> int:
             for line in ax.get_lines():
                 xy = np.asarray(line.get_xydata(), dtype=float)
                 total += int(xy.size - np.count_nonzero(np.isfinite(xy)))
+            for artist in list(ax.collections) + list(ax.images):  # scatter, contour, mesh, image
+                for data in (getattr(artist, "get_offsets", None), getattr(artist, "get_array", None)):
+                    arr = data() if data is not None else None
+                    if arr is None:
+                        continue
+                    arr = np.ma.getdata(arr) if not np.ma.isMaskedArray(arr) else arr.compressed()
+                    arr = np.asarray(arr)
+                    if arr.dtype.kind in "fc":
+                        total += int(arr.size - np.count_nonzero(np.isfinite(arr)))
             texts = [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()] + [t.get_text() for t in ax.texts]
             total += sum(len(_LABEL_NAN.findall(t)) for t in texts)
         return total
@@ -223,6 +234,11 @@ def fuzz_call(fn, kwargs, argument, value, base_nonfinite, aliases=()) -> tuple[
         where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
         loc = f" at {where.filename.split('/')[-2]}/{where.filename.split('/')[-1]}:{where.lineno}" if where else ""
         return outcome, f"{type(exc).__name__}: {str(exc)[:160]}{loc}"
+    feedback = next((o for o in (out if isinstance(out, tuple) else (out,)) if getattr(o, "passed", None) is False), None)
+    message = getattr(feedback, "message", None)
+    if isinstance(message, str) and (  # an alias "answer" marks another of the reader's answers
+            "answer" in (argument, *aliases) or any(_names(a, message) for a in (argument, *aliases))):
+        return "clean", "a self-check's Feedback that refuses the answer"  # exercises: the reader is told why
     count = nonfinite_count(out)
     if count > base_nonfinite:
         return "nan", f"{count} non-finite values in the output (base: {base_nonfinite})"
@@ -241,7 +257,17 @@ class Target:
 
 
 def fuzz_target(target: Target, battery=None) -> list[Outcome]:
-    """Every argument of ``target``'s signature, each battery value: the outcomes."""
+    """Every argument of ``target``'s signature, each battery value: the outcomes.
+
+    Runs in a fresh temporary working directory, so that a value such as ``"abc"`` given for a
+    folder argument creates nothing in the repository."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="gatebook-fuzz-") as folder, contextlib.chdir(folder):
+        return _fuzz_target(target, battery)
+
+
+def _fuzz_target(target: Target, battery=None) -> list[Outcome]:
     kwargs = target.make_kwargs()
     fn = target.fn
     with capped():

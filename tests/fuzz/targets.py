@@ -11,8 +11,9 @@ from .harness import Target
 
 
 def _is_record(obj) -> bool:
-    """A dataclass or NamedTuple result type, or an exception class."""
-    return inspect.isclass(obj) and (
+    """A dataclass or NamedTuple result type, or an exception class (a model class, one with a
+    ``vector_field``, is not a record: its constructor is fuzzed)."""
+    return inspect.isclass(obj) and not callable(getattr(obj, "vector_field", None)) and (
         dataclasses.is_dataclass(obj) or issubclass(obj, BaseException) or (issubclass(obj, tuple) and hasattr(obj, "_fields"))
     )
 

@@ -54,6 +54,8 @@ class ArrayStore:
     """
 
     def __init__(self, folder, name: str = "cache_dir"):
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"name must be a non-empty string (the argument named in messages), got {name!r}")
         if isinstance(folder, bool) or not isinstance(folder, (str, os.PathLike)):
             raise TypeError(f"{name} must be a folder path (str or os.PathLike), got {folder!r}")
         path = os.fspath(folder)

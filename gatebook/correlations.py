@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_positive_float, check_positive_int
+from ._validation import as_float64, check_bool, check_float_in, check_positive_float, check_positive_int
 
 __all__ = ["autocorrelation", "decay_time"]
 
@@ -43,12 +43,11 @@ def autocorrelation(states, dt: float, max_lag: int | None = None, *, center: bo
         Lags in time units.
     C : ndarray, shape (max_lag + 1,)
     """
-    x = np.asarray(states, dtype=np.float64)
+    x = as_float64(states, "states")
     if x.ndim not in (2, 3):
         raise ValueError(f"states must have shape (n_times, N) or (n_times, trials, N), got {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("states contains NaN or infinite values")
     dt = check_positive_float(dt, "dt")
+    center = check_bool(center, "center")
     n = x.shape[0]
     if n < 2:
         raise ValueError("states must contain at least two time samples")
@@ -74,12 +73,14 @@ def decay_time(lags, C, level: float = float(np.exp(-1.0))) -> float:
     (the window is too short). Raises ``ValueError`` when :math:`C(0)=0` (no activity,
     e.g. a network below the transition that has decayed to rest).
     """
-    lags = np.asarray(lags, dtype=np.float64)
-    C = np.asarray(C, dtype=np.float64)
-    if lags.ndim != 1 or lags.shape != C.shape:
-        raise ValueError(f"lags and C must be 1-D arrays of equal length, got {lags.shape} and {C.shape}")
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
+    lags = as_float64(lags, "lags")
+    try:
+        C = np.asarray(C, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"C must be an array of real numbers, got {type(C).__name__}") from err
+    if lags.ndim != 1 or lags.size == 0 or lags.shape != C.shape:
+        raise ValueError(f"lags and C must be non-empty 1-D arrays of equal length, got {lags.shape} and {C.shape}")
+    level = check_float_in(level, "level", 0.0, 1.0, closed="neither")
     if not np.isfinite(C).all() or C[0] <= 0.0:
         raise ValueError("C(0) must be positive and C finite: there is no fluctuating activity to correlate")
     r = C / C[0]

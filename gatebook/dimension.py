@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float64
+from ._validation import as_float64, check_bool
 from . import spectra
 
 __all__ = ["kaplan_yorke_dimension", "covariance_spectrum", "state_participation_ratio"]
@@ -136,6 +136,7 @@ def covariance_spectrum(states, *, center: bool = True) -> np.ndarray:
         In descending order; at most ``n_samples - 1`` (centred) of them are non-zero.
     """
     X = _as_samples(states)
+    center = check_bool(center, "center")
     T, N = X.shape
     if center:
         if T < 2:

@@ -56,17 +56,19 @@ class DynamicalSystem(Protocol):
     def jvp(self, x: np.ndarray, V: np.ndarray, t: float = 0.0) -> np.ndarray: ...
 
 
-def _check_tangent(V, dim: int) -> np.ndarray:
+def check_tangent(V, dim: int, name: str = "V") -> np.ndarray:
+    """``V`` as a finite real array of shape ``(dim,)`` or ``(dim, k)`` (tangent vectors as
+    columns); errors name ``name``. A helper of this module and :mod:`gatebook.integrators`."""
     try:
         V = np.asarray(V)
     except (TypeError, ValueError) as err:  # pragma: no cover - numpy rarely fails here
-        raise TypeError("V must be an array of real numbers") from err
+        raise TypeError(f"{name} must be an array of real numbers") from err
     if not np.issubdtype(V.dtype, np.number) or np.iscomplexobj(V):
-        raise TypeError(f"V must be an array of real numbers, got dtype {V.dtype}")
+        raise TypeError(f"{name} must be an array of real numbers, got dtype {V.dtype}")
     if V.ndim not in (1, 2) or V.shape[0] != dim:
-        raise ValueError(f"V must have shape ({dim},) or ({dim}, k), got {V.shape}")
+        raise ValueError(f"{name} must have shape ({dim},) or ({dim}, k), got {V.shape}")
     if not np.all(np.isfinite(V)):
-        raise ValueError("V contains NaN or infinite values")
+        raise ValueError(f"{name} contains NaN or infinite values")
     if not np.issubdtype(V.dtype, np.floating):
         V = V.astype(np.float64)
     return V
@@ -124,7 +126,7 @@ def jvp(model, x, V, t: float = 0.0) -> np.ndarray:
     """
     check_model(model)
     x = check_state(x, model.dim, "x", allow_batch=False)
-    V = _check_tangent(V, model.dim)
+    V = check_tangent(V, model.dim)
     return model.jvp(x, V, check_finite_float(t, "t"))
 
 
@@ -133,7 +135,28 @@ def vector_field_and_jvp(model, x, V, t: float = 0.0):
 
     Models that implement ``vector_field_and_jvp`` themselves stack the state and the
     tangent vectors into one matrix product (one pass over the couplings instead of two).
+
+    Parameters
+    ----------
+    model : DynamicalSystem
+    x : array_like, shape (dim,)
+    V : array_like, shape (dim,) or (dim, k)
+    t : float, optional
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``model`` does not follow the protocol, or ``x``, ``V`` or ``t`` is not finite or
+        has the wrong shape.
     """
+    check_model(model)
+    x = check_state(x, model.dim, "x", allow_batch=False)
+    V = check_tangent(V, model.dim)
+    return vector_field_and_jvp_unchecked(model, x, V, check_finite_float(t, "t"))
+
+
+def vector_field_and_jvp_unchecked(model, x, V, t):
+    """:func:`vector_field_and_jvp` without the argument checks (the integrators' inner loop)."""
     method = getattr(model, "vector_field_and_jvp", None)
     if method is not None:
         return method(x, V, t)
@@ -145,7 +168,20 @@ def jacobian_trace(model, x, t: float = 0.0) -> float:
 
     The time average of this trace along a trajectory equals the sum of all Lyapunov
     exponents (Liouville's formula); see :func:`gatebook.lyapunov_spectrum`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``model`` does not follow the protocol, or ``x`` (one state, shape ``(dim,)``) or
+        ``t`` is not finite or has the wrong shape, as in :func:`jacobian`.
     """
+    check_model(model)
+    x = check_state(x, model.dim, "x", allow_batch=False)
+    return jacobian_trace_unchecked(model, x, check_finite_float(t, "t"))
+
+
+def jacobian_trace_unchecked(model, x, t) -> float:
+    """:func:`jacobian_trace` without the argument checks (the Lyapunov inner loop)."""
     method = getattr(model, "jacobian_trace", None)
     if method is not None:
         return float(method(x, t))

@@ -43,6 +43,8 @@ from typing import Any
 
 import matplotlib.figure
 
+from ._validation import check_memory
+
 __all__ = ["Explorable", "explorable", "STATIC_ENV_VAR"]
 
 #: Environment variable that switches ``mode="auto"`` to static HTML.
@@ -131,8 +133,10 @@ class Explorable:
             raise TypeError(f"plot_fn must be callable, got {type(plot_fn).__name__}")
         if not isinstance(mode, str) or mode not in _MODES:
             raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
-        if isinstance(dpi, bool) or not isinstance(dpi, numbers.Real) or not dpi > 0:
-            raise ValueError(f"dpi must be a positive number, got {dpi!r}")
+        if isinstance(dpi, bool) or not isinstance(dpi, numbers.Real) or not (dpi > 0 and math.isfinite(dpi)):
+            raise ValueError(f"dpi must be a positive finite number, got {dpi!r}")
+        if not isinstance(grid, Mapping):
+            raise TypeError(f"grid must be a dict of parameter name -> values, got {type(grid).__name__}")
         if not grid:
             raise ValueError(
                 "grid is empty: pass at least one parameter, "
@@ -289,6 +293,9 @@ class Explorable:
                     "plot_fn must return a matplotlib.figure.Figure, "
                     f"got {type(fig).__name__} for parameters {dict(values)}"
                 )
+            # the frame is width x height pixels of 4 bytes: refuse a dpi that cannot fit in memory
+            width, height = fig.get_size_inches() * self.dpi
+            check_memory(width * height, "dpi", itemsize=4, what=f"a {width:.3g} x {height:.3g} pixel frame")
             buffer = io.BytesIO()
             # No bbox_inches="tight": every frame keeps the same pixel size, so
             # the image does not jump while a slider moves.

@@ -35,8 +35,10 @@ from scipy.optimize import minimize
 
 from ._validation import (
     as_generator,
+    check_bool,
     check_choice,
     check_finite_float,
+    check_memory,
     check_model,
     check_nonnegative_float,
     check_positive_float,
@@ -336,7 +338,15 @@ def find_fixed_points(
     """
     check_model(model)
     n_starts = check_positive_int(n_starts, "n_starts")
+    check_memory(n_starts * model.dim, "n_starts", what="the starting states")
     scale = check_nonnegative_float(scale, "scale")
+    progress = check_bool(progress, "progress")
+    # checked here too (find_fixed_point checks them for every start), so a bad one fails first
+    check_choice(method, "method", METHODS)
+    check_finite_float(t, "t")
+    check_positive_float(tol, "tol")
+    check_positive_int(max_iter, "max_iter")
+    check_nonnegative_float(marginal_tol, "marginal_tol")
     rng = as_generator(seed)
     starts = scale * rng.standard_normal((n_starts, model.dim))
     found: list[FixedPoint] = []

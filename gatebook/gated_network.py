@@ -38,11 +38,12 @@ from ._validation import (
     as_generator,
     check_choice,
     check_finite_float,
+    check_memory,
     check_nonnegative_float,
     check_positive_float,
     check_positive_int,
 )
-from .inputs import as_input, evaluate_input
+from .inputs import evaluate_input_unchecked, as_input
 from .quiet_state import effective_gain, origin_disk, quiet_threshold
 from .random_network import RandomRateNetwork
 
@@ -170,6 +171,7 @@ class GatedNetwork:
 
     def __post_init__(self):
         self.N = check_positive_int(self.N, "N")
+        check_memory(3 * self.N**2, "N", what="the three N x N coupling matrices")
         self.g_h = check_nonnegative_float(self.g_h, "g_h")
         self.alpha_z = check_nonnegative_float(self.alpha_z, "alpha_z")
         self.alpha_r = check_nonnegative_float(self.alpha_r, "alpha_r")
@@ -254,9 +256,9 @@ class GatedNetwork:
         r"""The inputs :math:`(I(t), I^z(t), I^r(t))` at time ``t``; each ``None`` (absent), a number or ``(N,)``."""
         N = self.N
         return (
-            evaluate_input(self.input_h, t, N, "input_h"),
-            evaluate_input(self.input_z, t, N, "input_z"),
-            evaluate_input(self.input_r, t, N, "input_r"),
+            evaluate_input_unchecked(self.input_h, t, N, "input_h"),
+            evaluate_input_unchecked(self.input_z, t, N, "input_z"),
+            evaluate_input_unchecked(self.input_r, t, N, "input_r"),
         )
 
     def with_inputs(self, *, input_h=None, input_z=None, input_r=None, input_placement=None) -> "GatedNetwork":
@@ -270,8 +272,8 @@ class GatedNetwork:
         return new
 
     def split(self, x: np.ndarray):
-        """Views ``(h, z, r)`` of a state ``(3N,)`` or a batch ``(batch, 3N)``."""
-        self._check_x(x)
+        """Views ``(h, z, r)`` of a state ``(3N,)`` or a batch ``(batch, 3N)`` (finite entries)."""
+        self._check_finite_x(x)
         N = self.N
         return x[..., :N], x[..., N : 2 * N], x[..., 2 * N :]
 
@@ -303,6 +305,7 @@ class GatedNetwork:
         rng = as_generator(seed)
         scale = check_nonnegative_float(scale, "scale")
         shape = (self.dim,) if trials is None else (check_positive_int(trials, "trials"), self.dim)
+        check_memory(float(np.prod(shape, dtype=float)), "trials", what="the initial states")
         return scale * rng.standard_normal(shape)
 
     def _weights(self, dtype):
@@ -319,6 +322,12 @@ class GatedNetwork:
         if not isinstance(x, np.ndarray) or x.ndim not in (1, 2) or x.shape[-1] != self.dim:
             shape = getattr(x, "shape", type(x).__name__)
             raise ValueError(f"x must be an array of shape ({self.dim},) or (batch, {self.dim}), got {shape}")
+
+    def _check_finite_x(self, x) -> None:
+        """:meth:`_check_x`, and every entry finite (for the public methods outside the hot loop)."""
+        self._check_x(x)
+        if not np.all(np.isfinite(x)):
+            raise ValueError("x contains NaN or infinite values")
 
     def _check_V(self, V) -> None:
         if not isinstance(V, np.ndarray) or V.ndim not in (1, 2) or V.shape[0] != self.dim:
@@ -370,7 +379,7 @@ class GatedNetwork:
         :math:`\tau_h/\sigma_{z,i}` (chapter 7) and of the spectral-support function
         (:mod:`gatebook.spectral_support`).
         """
-        self._check_x(x)
+        self._check_finite_x(x)
         Wh, _ = self._weights(x.dtype)
         N = self.N
         h, phi, s = self._gates(x)
@@ -382,7 +391,7 @@ class GatedNetwork:
         else:
             rec_h = sr * rows_times_transpose(phi, Wh)
         u = rec_h - h
-        I_h = evaluate_input(self.input_h, t, self.N, "input_h")
+        I_h = evaluate_input_unchecked(self.input_h, t, self.N, "input_h")
         if I_h is not None and self.input_placement == "inside":
             u = u + I_h
         return UnitQuantities(h, z, r, phi, dphi, sz, sr, dsz, dsr, u)
@@ -467,7 +476,7 @@ class GatedNetwork:
             hr[diag, diag] = sz * dsr * Wphi
         hh[diag, diag] -= sz
         u = rec - h
-        I_h = evaluate_input(self.input_h, t, N, "input_h")
+        I_h = evaluate_input_unchecked(self.input_h, t, N, "input_h")
         if I_h is not None and self.input_placement == "inside":
             u = u + I_h
         hz[diag, diag] = dsz * u

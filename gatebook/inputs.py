@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_positive_float
+from ._validation import check_finite_float, check_memory, check_positive_float, check_positive_int
 
 __all__ = ["Pulses", "pulses", "as_input", "evaluate_input"]
 
@@ -54,6 +54,16 @@ class Pulses:
         return float(self.onsets[-1] + self.width)
 
 
+def _float_array(value, name: str, what: str) -> np.ndarray:
+    """``value`` as a float array; a :class:`TypeError` naming ``name`` if it holds no numbers."""
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{name} must be {what}, got {value!r}")
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be {what}, got {type(value).__name__}") from None
+
+
 def pulses(onsets, width: float, amplitude=1.0, pattern=None) -> Pulses:
     r"""A train of rectangular pulses starting at ``onsets``, each lasting ``width``.
 
@@ -82,14 +92,14 @@ def pulses(onsets, width: float, amplitude=1.0, pattern=None) -> Pulses:
     >>> I(11.0), I(20.0), I(31.9)
     (1.0, 0.0, -0.5)
     """
-    onsets = np.atleast_1d(np.asarray(onsets, dtype=float))
+    onsets = np.atleast_1d(_float_array(onsets, "onsets", "a number or a 1-D sequence of times"))
     if onsets.ndim != 1 or onsets.size == 0:
         raise ValueError(f"onsets must be a number or a non-empty 1-D sequence of times, got shape {onsets.shape}")
     if not np.isfinite(onsets).all():
         raise ValueError("onsets must be finite")
     width = check_positive_float(width, "width")
     P = onsets.size
-    amp = np.asarray(amplitude, dtype=float)
+    amp = _float_array(amplitude, "amplitude", "a number or one number per pulse")
     if amp.ndim == 0:
         amp = np.full(P, float(amp))
     if amp.shape != (P,):
@@ -98,7 +108,7 @@ def pulses(onsets, width: float, amplitude=1.0, pattern=None) -> Pulses:
         raise ValueError("amplitude must be finite")
     order = np.argsort(onsets, kind="stable")
     if pattern is not None:
-        pattern = np.asarray(pattern, dtype=float)
+        pattern = _float_array(pattern, "pattern", "an array of shape (N,) or (P, N)")
         if pattern.ndim not in (1, 2) or (pattern.ndim == 2 and pattern.shape[0] != P):
             raise ValueError(f"pattern must have shape (N,) or ({P}, N), got shape {pattern.shape}")
         if not np.isfinite(pattern).all():
@@ -108,12 +118,21 @@ def pulses(onsets, width: float, amplitude=1.0, pattern=None) -> Pulses:
     return Pulses(onsets=onsets[order], width=width, amplitudes=amp[order], pattern=pattern)
 
 
+def _check_name(name) -> str:
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty string (the input's name in messages), got {name!r}")
+    return name
+
+
 def as_input(value, N: int, name: str):
     """Validate an input: ``None``, a callable of time, or a finite number / vector of shape ``(N,)``.
 
     Static values are returned as a float array of shape ``(N,)`` (``None`` stays ``None``);
-    callables are returned unchanged and checked each time they are evaluated.
+    callables are returned unchanged and checked each time they are evaluated. Errors about
+    ``value`` name it by ``name`` (e.g. ``"input_h"``).
     """
+    name = _check_name(name)
+    N = check_positive_int(N, "N")
     if value is None or callable(value):
         return value
     try:
@@ -124,26 +143,50 @@ def as_input(value, N: int, name: str):
             f"got {type(value).__name__}"
         ) from None
     if arr.ndim == 0:
+        if not np.isfinite(arr):
+            raise ValueError(f"{name} must be finite (found NaN or inf)")
+        check_memory(N, "N", what=f"the vector {name} of N entries")
         arr = np.full(N, float(arr))
     if arr.shape != (N,):
-        raise ValueError(f"{name} must be a number or an array of shape ({N},), got shape {arr.shape}")
+        raise ValueError(f"{name} must be a number or an array of shape (N,) = ({N},), got shape {arr.shape}")
     if not np.isfinite(arr).all():
         raise ValueError(f"{name} must be finite (found NaN or inf)")
     return arr
 
 
 def evaluate_input(value, t: float, N: int, name: str):
-    """The input at time ``t``: ``None``, or a number / array of shape ``(N,)`` (validated)."""
+    """The input at time ``t``: ``None``, or a number / array of shape ``(N,)`` (validated).
+
+    A static ``value`` is checked as by :func:`as_input` and returned as an array of shape
+    ``(N,)``; a callable is called at ``t`` and its result checked. Errors about ``value`` name
+    it by ``name``.
+    """
+    name = _check_name(name)
+    N = check_positive_int(N, "N")
+    t = check_finite_float(t, "t")
+    if value is None or not callable(value):
+        return as_input(value, N, name)
+    return evaluate_input_unchecked(value, t, N, name)
+
+
+def evaluate_input_unchecked(value, t: float, N: int, name: str):
+    """:func:`evaluate_input` for a value that :func:`as_input` accepted (the vector field's inner loop)."""
     if value is None or not callable(value):
         return value
     out = value(t)
-    arr = np.asarray(out, dtype=float)
+    try:
+        arr = np.asarray(out, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}(t) must return a number or an array of shape ({N},), got {type(out).__name__} "
+                        f"at t={t}") from None
     if arr.ndim == 0:
         if not np.isfinite(arr):
             raise ValueError(f"{name}(t) returned a non-finite value at t={t}")
         return float(arr)
     if arr.shape != (N,):
-        raise ValueError(f"{name}(t) must return a number or an array of shape ({N},), got shape {arr.shape} at t={t}")
+        raise ValueError(
+            f"{name}(t) must return a number or an array of shape (N,) = ({N},), got shape {arr.shape} at t={t}"
+        )
     if not np.isfinite(arr).all():
         raise ValueError(f"{name}(t) returned NaN or inf at t={t}")
     return arr

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_positive_float
-from .dynamical_system import vector_field_and_jvp
+from ._validation import check_finite_float, check_model, check_positive_float, check_state
+from .dynamical_system import check_tangent, vector_field_and_jvp_unchecked
 
 __all__ = [
     "number_of_steps",
@@ -40,6 +40,12 @@ __all__ = [
 ]
 
 
+#: Most integration steps one call may take (about :math:`10^{9}`: days of computing even for
+#: the smallest network). A duration that needs more is refused up front, naming the argument,
+#: instead of running for ever; the book's longest runs take about :math:`10^{5}` steps.
+MAX_STEPS = 10**9
+
+
 def number_of_steps(t_max: float, dt: float) -> int:
     """Number of steps of size ``dt`` that cover ``t_max`` (rounded to the nearest whole step)."""
     t_max = check_positive_float(t_max, "t_max")
@@ -49,13 +55,89 @@ def number_of_steps(t_max: float, dt: float) -> int:
     return max(1, int(round(t_max / dt)))
 
 
+def check_steps(n_steps, name: str, dt: float | None = None) -> int:
+    """Refuse a step count above :data:`MAX_STEPS`, naming the duration ``name`` that implies it."""
+    if n_steps > MAX_STEPS:
+        per = "" if dt is None else f" of dt = {dt:g}"
+        raise ValueError(
+            f"{name} is too large: it needs {float(n_steps):.3g} steps{per}, more than the "
+            f"{MAX_STEPS:.0e} one call may take (shorten {name} or use a larger dt)"
+        )
+    return int(n_steps)
+
+
+def steps_for(duration, dt, name: str = "t_max") -> int:
+    """:func:`number_of_steps` for a duration called ``name``, refused above :data:`MAX_STEPS`.
+
+    Errors name ``name`` (or ``dt``): the step count of ``simulate(t_max=...)``,
+    ``settle(t_settle=...)`` and the like, checked before anything is allocated or run.
+    """
+    duration = check_positive_float(duration, name)
+    dt = check_positive_float(dt, "dt")
+    if dt > duration:
+        raise ValueError(f"dt ({dt}) must not exceed {name} ({duration})")
+    return check_steps(max(1, int(round(duration / dt))), name, dt)
+
+
+def _check_step_arguments(model, x, t, dt, *, allow_batch: bool = True):
+    check_model(model)
+    x = check_state(x, model.dim, "x", allow_batch=allow_batch)
+    return x, check_finite_float(t, "t"), check_positive_float(dt, "dt")
+
+
+def _check_finite_step(out, dt: float):
+    """The stepped state(s): a non-finite result means the step was too large for the dynamics."""
+    for arr in out if isinstance(out, tuple) else (out,):
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"the step produced NaN or inf: dt = {dt:g} is too large for these dynamics")
+    return out
+
+
 def euler_step(model, x, t: float, dt: float):
-    """One explicit Euler step of ``model`` from state ``x`` at time ``t``."""
-    return x + dt * model.vector_field(x, t)
+    """One explicit Euler step of ``model`` from state ``x`` at time ``t``.
+
+    ``x`` is one state ``(dim,)`` or a batch ``(batch, dim)``; ``dt > 0``. Raises a
+    :class:`TypeError`/:class:`ValueError` naming the argument for an invalid model, state,
+    time or step (also when the step produces NaN or inf).
+    """
+    x, t, dt = _check_step_arguments(model, x, t, dt)
+    return _check_finite_step(_euler_step(model, x, t, dt), dt)
 
 
 def rk4_step(model, x, t: float, dt: float):
-    """One classical fourth-order Runge–Kutta step."""
+    """One classical fourth-order Runge–Kutta step (arguments and errors as :func:`euler_step`)."""
+    x, t, dt = _check_step_arguments(model, x, t, dt)
+    return _check_finite_step(_rk4_step(model, x, t, dt), dt)
+
+
+def euler_tangent_step(model, x, Q, t: float, dt: float):
+    r"""Euler step of the state and of tangent vectors: :math:`Q \leftarrow (\mathbb 1 + h\mathcal J)Q`.
+
+    ``x`` is one state ``(dim,)``, ``Q`` one tangent vector ``(dim,)`` or ``k`` of them as the
+    columns of ``(dim, k)``. Returns ``(x_next, Q_next)``.
+    """
+    x, t, dt = _check_step_arguments(model, x, t, dt, allow_batch=False)
+    Q = check_tangent(Q, model.dim, "Q")
+    return _check_finite_step(_euler_tangent_step(model, x, Q, t, dt), dt)
+
+
+def rk4_tangent_step(model, x, Q, t: float, dt: float):
+    """RK4 step of the state together with its exact linearisation applied to ``Q``.
+
+    Arguments, result and errors as :func:`euler_tangent_step`.
+    """
+    x, t, dt = _check_step_arguments(model, x, t, dt, allow_batch=False)
+    Q = check_tangent(Q, model.dim, "Q")
+    return _check_finite_step(_rk4_tangent_step(model, x, Q, t, dt), dt)
+
+
+# The unchecked steps that simulate and the Lyapunov routines run in their inner loops (their
+# arguments are validated once, up front, by the caller).
+def _euler_step(model, x, t, dt):
+    return x + dt * model.vector_field(x, t)
+
+
+def _rk4_step(model, x, t, dt):
     half = 0.5 * dt
     k1 = model.vector_field(x, t)
     k2 = model.vector_field(x + half * k1, t + half)
@@ -64,25 +146,24 @@ def rk4_step(model, x, t: float, dt: float):
     return x + (dt / 6.0) * (k1 + 2.0 * (k2 + k3) + k4)
 
 
-def euler_tangent_step(model, x, Q, t: float, dt: float):
-    r"""Euler step of the state and of tangent vectors: :math:`Q \leftarrow (\mathbb 1 + h\mathcal J)Q`."""
-    F, JQ = vector_field_and_jvp(model, x, Q, t)
+def _euler_tangent_step(model, x, Q, t, dt):
+    F, JQ = vector_field_and_jvp_unchecked(model, x, Q, t)
     return x + dt * F, Q + dt * JQ
 
 
-def rk4_tangent_step(model, x, Q, t: float, dt: float):
-    """RK4 step of the state together with its exact linearisation applied to ``Q``."""
+def _rk4_tangent_step(model, x, Q, t, dt):
     half = 0.5 * dt
-    k1, K1 = vector_field_and_jvp(model, x, Q, t)
-    k2, K2 = vector_field_and_jvp(model, x + half * k1, Q + half * K1, t + half)
-    k3, K3 = vector_field_and_jvp(model, x + half * k2, Q + half * K2, t + half)
-    k4, K4 = vector_field_and_jvp(model, x + dt * k3, Q + dt * K3, t + dt)
+    k1, K1 = vector_field_and_jvp_unchecked(model, x, Q, t)
+    k2, K2 = vector_field_and_jvp_unchecked(model, x + half * k1, Q + half * K1, t + half)
+    k3, K3 = vector_field_and_jvp_unchecked(model, x + half * k2, Q + half * K2, t + half)
+    k4, K4 = vector_field_and_jvp_unchecked(model, x + dt * k3, Q + dt * K3, t + dt)
     sixth = dt / 6.0
     return x + sixth * (k1 + 2.0 * (k2 + k3) + k4), Q + sixth * (K1 + 2.0 * (K2 + K3) + K4)
 
 
-STEPPERS = {"euler": euler_step, "rk4": rk4_step}
-TANGENT_STEPPERS = {"euler": euler_tangent_step, "rk4": rk4_tangent_step}
+#: The steps by method name, unchecked (for loops whose arguments were validated up front).
+STEPPERS = {"euler": _euler_step, "rk4": _rk4_step}
+TANGENT_STEPPERS = {"euler": _euler_tangent_step, "rk4": _rk4_tangent_step}
 
 
 def __getattr__(name):

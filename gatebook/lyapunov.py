@@ -29,15 +29,17 @@ import numpy as np
 from ._linalg import orthonormalise
 from ._validation import (
     as_generator,
+    check_bool,
     check_choice,
+    check_memory,
     check_model,
     check_nonnegative_float,
     check_positive_float,
     check_positive_int,
     check_state,
 )
-from .dynamical_system import jacobian_trace
-from .integrators import STEPPERS, TANGENT_STEPPERS, number_of_steps
+from .dynamical_system import jacobian_trace_unchecked
+from .integrators import STEPPERS, TANGENT_STEPPERS, check_steps, steps_for
 from .progress import progress_bar
 
 __all__ = ["LyapunovResult", "lyapunov_spectrum", "max_lyapunov", "lyapunov_from_separation"]
@@ -203,9 +205,11 @@ def lyapunov_spectrum(
     dt = check_positive_float(dt, "dt")
     t_transient = check_nonnegative_float(t_transient, "t_transient")
     t_measure = check_positive_float(t_measure, "t_measure")
-    n_measure = number_of_steps(t_measure, dt)
+    n_measure = steps_for(t_measure, dt, "t_measure")
+    n_transient = check_steps(int(round(t_transient / dt)), "t_transient", dt)
     method = check_choice(method, "method", TANGENT_STEPPERS)
     n_blocks = check_positive_int(n_blocks, "n_blocks")
+    progress = check_bool(progress, "progress")
     if reorth_every is None:
         reorth_every = 1 if k == 1 else 10
     m = check_positive_int(reorth_every, "reorth_every")
@@ -215,6 +219,8 @@ def lyapunov_spectrum(
             f"t_measure ({t_measure}) must span at least two re-orthonormalisation intervals "
             f"(reorth_every * dt = {m * dt})"
         )
+    check_memory(n_intervals * k, "t_measure", what="the log growth of every interval")
+    check_memory(model.dim * k, "k", what="the tangent vectors")
 
     rng = as_generator(seed)
     if x0 is None:
@@ -225,7 +231,6 @@ def lyapunov_spectrum(
     tangent_step = TANGENT_STEPPERS[method]
     state_step = STEPPERS[method]
 
-    n_transient = int(round(t_transient / dt))
     total = n_transient + n_intervals * m
     t = 0.0
     with progress_bar(total=total, desc="Lyapunov (QR)", enabled=progress) as bar:
@@ -248,7 +253,7 @@ def lyapunov_spectrum(
         trace_sum = 0.0
         for j in range(n_intervals):
             for _ in range(m):
-                trace_sum += jacobian_trace(model, x, t)
+                trace_sum += jacobian_trace_unchecked(model, x, t)
                 x, Q = tangent_step(model, x, Q, t, dt)
                 t += dt
             Q, log_r[j] = orthonormalise(Q)
@@ -332,7 +337,9 @@ def lyapunov_from_separation(
     check_model(model)
     dt = check_positive_float(dt, "dt")
     t_transient = check_nonnegative_float(t_transient, "t_transient")
-    n_measure = number_of_steps(check_positive_float(t_measure, "t_measure"), dt)
+    t_measure = check_positive_float(t_measure, "t_measure")
+    n_measure = steps_for(t_measure, dt, "t_measure")
+    n_transient = check_steps(int(round(t_transient / dt)), "t_transient", dt)
     separation = check_positive_float(separation, "separation")
     renormalise_every = check_positive_float(renormalise_every, "renormalise_every")
     m = max(1, int(round(renormalise_every / dt)))
@@ -340,12 +347,16 @@ def lyapunov_from_separation(
     n_blocks = check_positive_int(n_blocks, "n_blocks")
     n_intervals = n_measure // m
     if n_intervals < 2:
-        raise ValueError("t_measure must span at least two renormalisation intervals")
+        raise ValueError(
+            f"t_measure ({t_measure}) must span at least two renormalisation intervals "
+            f"(renormalise_every = {renormalise_every})"
+        )
+    check_memory(n_intervals, "t_measure", what="the log growth of every interval")
     rng = as_generator(seed)
     x = rng.standard_normal(model.dim) if x0 is None else check_state(x0, model.dim, "x0", allow_batch=False)
     step = STEPPERS[method]
     t = 0.0
-    for _ in range(int(round(t_transient / dt))):
+    for _ in range(n_transient):
         x = step(model, x, t, dt)
         t += dt
     d0 = separation * max(np.linalg.norm(x), 1.0)

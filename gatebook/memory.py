@@ -60,6 +60,7 @@ from ._validation import (
     as_generator,
     check_choice,
     check_finite_float,
+    check_memory,
     check_nonnegative_float,
     check_positive_float,
     check_positive_int,
@@ -68,7 +69,8 @@ from ._validation import (
 from .gated_network import INPUT_PLACEMENTS, GatedNetwork
 from .inputs import Pulses, pulses
 from .meanfield.onsets import marginal_window, open_radius
-from .simulate import Trajectory, number_of_steps, simulate
+from .integrators import steps_for
+from .simulate import Trajectory, simulate
 
 __all__ = [
     "open_radius",
@@ -106,8 +108,17 @@ class PulseSum:
         return max(p.end for p in self.parts)
 
 
+def _float_array(values, name: str, what: str) -> np.ndarray:
+    if isinstance(values, (str, bytes)) or values is None:
+        raise TypeError(f"{name} must be {what}, got {values!r}")
+    try:
+        return np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be {what}, got {type(values).__name__}") from None
+
+
 def _check_times(values, name: str) -> np.ndarray:
-    arr = np.atleast_1d(np.asarray(values, dtype=float))
+    arr = np.atleast_1d(_float_array(values, name, "a non-empty 1-D sequence of finite times"))
     if arr.ndim != 1 or arr.size == 0 or not np.isfinite(arr).all():
         raise ValueError(f"{name} must be a non-empty 1-D sequence of finite times, got {values!r}")
     if np.any(np.diff(arr) <= 0):
@@ -168,7 +179,7 @@ def memory_inputs(
     >>> I(1.5).tolist(), Iz(1.1), Iz(1.3), Iz(2.0), Iz(6.0)
     ([0.5, 0.5, 0.5], 4.0, -4.0, 0.0, 3.0)
     """
-    pattern = np.asarray(pattern, dtype=float)
+    pattern = _float_array(pattern, "pattern", "a finite 1-D array (one entry per unit)")
     if pattern.ndim != 1 or pattern.size == 0 or not np.isfinite(pattern).all():
         raise ValueError(f"pattern must be a finite 1-D array (one entry per unit), got shape {pattern.shape}")
     onsets = _check_times(write_times, "write_times")
@@ -291,7 +302,8 @@ def settle(net: GatedNetwork, *, trials: int = 1, t_settle: float = 150.0, dt: f
     if not isinstance(net, GatedNetwork):
         raise TypeError(f"net must be a GatedNetwork, got {type(net).__name__}")
     trials = check_positive_int(trials, "trials")
-    n = number_of_steps(t_settle, dt)
+    check_memory(trials * net.dim, "trials", what="the settled states")
+    n = steps_for(t_settle, dt, "t_settle")
     x_init = as_generator(seed).standard_normal((trials, net.dim))
     return simulate(net.with_inputs(), n * dt, dt, x0=x_init, record_every=n).states[-1]
 
@@ -376,8 +388,16 @@ def write_and_reset(
     amplitude = preset["amplitude"] if amplitude is None else amplitude
     gate_pulse = preset["gate_pulse"] if gate_pulse is None else gate_pulse
     gate_width = preset["gate_width"] if gate_width is None else gate_width
+    # the pulse settings are checked again by memory_inputs; checked here too so that a bad one
+    # fails before the settling run
+    check_positive_float(width, "width")
+    check_finite_float(amplitude, "amplitude")
+    check_nonnegative_float(gate_pulse, "gate_pulse")
+    check_positive_float(gate_width, "gate_width")
+    check_nonnegative_float(reset_amplitude, "reset_amplitude")
+    check_positive_float(reset_width, "reset_width")
     t_max = check_positive_float(t_max, "t_max")
-    n_steps = number_of_steps(t_max, dt)
+    n_steps = steps_for(t_max, dt, "t_max")
     record_every = check_positive_int(record_every, "record_every")
     if n_steps // record_every < 2:
         raise ValueError("t_max / dt must span at least two records; lower record_every")
@@ -396,7 +416,7 @@ def write_and_reset(
         x0 = np.atleast_2d(check_state(x0, net.dim, "x0"))
     if pattern is None:
         pattern = rng.choice([-1.0, 1.0], size=net.N)
-    pattern = np.asarray(pattern, dtype=float)
+    pattern = _float_array(pattern, "pattern", f"an array of shape ({net.N},)")
     if pattern.shape != (net.N,):
         raise ValueError(f"pattern must have shape ({net.N},), got {pattern.shape}")
     input_h, input_z = memory_inputs(

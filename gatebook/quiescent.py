@@ -35,11 +35,20 @@ from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from ._validation import check_choice, check_positive_float, check_positive_int
+from ._validation import (
+    check_bool,
+    check_choice,
+    check_instance,
+    check_float_sequence,
+    check_memory,
+    check_positive_float,
+    check_positive_int,
+)
 from .gated_network import GatedNetwork
+from .integrators import steps_for
 from .progress import progress_bar
 from .quiet_state import quiet_growth_rate
-from .simulate import Trajectory, number_of_steps, simulate
+from .simulate import Trajectory, simulate
 
 __all__ = [
     "OriginSpectrum",
@@ -261,16 +270,30 @@ def finite_size_threshold(net) -> float:
     return float(1.0 / (net.s_r * a)) if a > 0 else float("inf")
 
 
+def _eigenvalue_set(values, name: str) -> np.ndarray:
+    """``values`` as a flat, finite, non-empty complex array; errors name ``name``."""
+    if isinstance(values, (str, bytes)) or values is None:
+        raise TypeError(f"{name} must be an array of (complex) eigenvalues, got {values!r}")
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "iufc":
+        raise TypeError(f"{name} must be an array of (complex) eigenvalues, got dtype {arr.dtype}")
+    arr = arr.ravel()
+    if arr.size == 0:
+        raise ValueError(f"{name} must contain at least one eigenvalue")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return arr
+
+
 def spectrum_distance(a, b) -> float:
     r"""Symmetric distance :math:`\max\big(\max_i\min_j\lvert a_i-b_j\rvert,\ \max_j\min_i\lvert a_i-b_j\rvert\big)` of two eigenvalue sets.
 
     Zero iff every value of one set has an equal value in the other; it ignores the
     order of the values (eigenvalue solvers return them in no particular order).
     """
-    a = np.asarray(a).ravel()
-    b = np.asarray(b).ravel()
-    if a.size == 0 or b.size == 0:
-        raise ValueError("a and b must each contain at least one eigenvalue")
+    a = _eigenvalue_set(a, "a")
+    b = _eigenvalue_set(b, "b")
+    check_memory(a.size * b.size, "a and b", itemsize=16, what="their table of pairwise distances")
     d = np.abs(a[:, None] - b[None, :])
     return float(max(d.min(axis=1).max(), d.min(axis=0).max()))
 
@@ -379,9 +402,11 @@ def perturbation_growth(
     linear_limit = check_positive_float(linear_limit, "linear_limit")
     if linear_limit <= scale:
         raise ValueError(f"linear_limit ({linear_limit}) must exceed scale ({scale})")
-    n_total = number_of_steps(t_max, dt)
+    n_total = steps_for(t_max, dt, "t_max")
+    check_memory(n_total, "t_max", what="the recorded sizes")
     dt = float(dt)
     chunk_steps = max(1, int(round(check_positive_float(chunk, "chunk") / dt)))
+    stop_at_limit = check_bool(stop_at_limit, "stop_at_limit")
     N = net.N
     x = net.initial_state(seed, scale=scale)
     times, sizes = [np.array([0.0])], [np.array([np.linalg.norm(x[:N]) / np.sqrt(N)])]
@@ -502,9 +527,10 @@ def growth_rate_sweep(
     (True, True)
     """
     net = _check_family(make_net, seed)
-    gains = np.asarray(gains, dtype=float)
-    if gains.ndim != 1 or gains.size == 0 or not np.all(np.isfinite(gains)) or np.any(gains < 0):
-        raise ValueError("gains must be a non-empty 1-D sequence of non-negative numbers")
+    gains = check_float_sequence(gains, "gains", nonnegative=True)
+    if label is not None and not isinstance(label, str):
+        raise TypeError(f"label must be None or a string, got {label!r}")
+    progress = check_bool(progress, "progress")
     measured, finite, large = (np.empty(gains.size) for _ in range(3))
     for i, g in enumerate(progress_bar(gains, desc="growth rate vs g_h", enabled=progress)):
         model = make_net(float(g), seed)
@@ -599,6 +625,7 @@ def bracket_quiescent_threshold(
     net = _check_family(make_net, seed)
     rtol = check_positive_float(rtol, "rtol")
     max_steps = check_positive_int(max_steps, "max_steps")
+    progress = check_bool(progress, "progress")
     threshold = net.zero_state_threshold
     lo = 0.7 * threshold if lo is None else check_positive_float(lo, "lo")
     hi = 1.3 * threshold if hi is None else check_positive_float(hi, "hi")
@@ -611,9 +638,19 @@ def bracket_quiescent_threshold(
         evaluations.append((float(g), float(value)))
         return value
 
-    if rate(lo) >= 0.0:
+    def end_rate(g, name):
+        """The rate at an end of the bracket; a gain so large that the run leaves the linear
+        regime at once cannot be measured, and the error names that end."""
+        try:
+            return rate(g)
+        except ValueError as err:
+            if "linear part of the run is too short" not in str(err):
+                raise
+            raise ValueError(f"the growth rate at {name} = {g:g} cannot be measured: {err}") from err
+
+    if end_rate(lo, "lo") >= 0.0:
         raise ValueError(f"small perturbations do not decay at lo = {lo:g}: choose a smaller lo")
-    if rate(hi) < 0.0:
+    if end_rate(hi, "hi") < 0.0:
         raise ValueError(f"small perturbations decay at hi = {hi:g}: choose a larger hi")
     bar = progress_bar(total=max_steps, desc="bisection in g_h", enabled=progress)
     with bar:
@@ -634,8 +671,13 @@ def bracket_quiescent_threshold(
 
 def threshold_table(brackets: Sequence[ThresholdBracket]) -> str:
     r"""Markdown table: measured bracket against :math:`1+e^{\beta_r}` and the finite-:math:`N` value, one row per bracket."""
+    if isinstance(brackets, (str, bytes)) or not hasattr(brackets, "__iter__"):
+        raise TypeError(f"brackets must be a sequence of ThresholdBracket, got {type(brackets).__name__}")
+    brackets = list(brackets)
     if len(brackets) == 0:
         raise ValueError("brackets must contain at least one ThresholdBracket")
+    for b in brackets:
+        check_instance(b, ThresholdBracket, "brackets", what="sequence of ThresholdBracket (an entry is not one)")
     rows = [
         "| $\\beta_r$ | $N$ | measured bracket | $1+e^{\\beta_r}$ | this network: $1/(s_r\\max\\operatorname{Re}\\lambda(J^h))$ | measured / $(1+e^{\\beta_r})$ |",
         "|---|---|---|---|---|---|",

@@ -38,8 +38,13 @@ from scipy.special import erfc
 
 from ._validation import (
     as_generator,
+    check_bool,
     check_choice,
     check_finite_float,
+    check_float_sequence,
+    check_int_sequence,
+    check_memory,
+    check_model,
     check_nonnegative_float,
     check_positive_float,
     check_positive_int,
@@ -49,6 +54,7 @@ from . import quiet_state
 from .dimension import kaplan_yorke_dimension, state_participation_ratio
 from .meanfield.static import gate_second_moment as _mean_square_gate
 from .gated_network import GatedNetwork
+from .integrators import check_steps, steps_for
 from .lyapunov import LyapunovResult, lyapunov_spectrum
 from .progress import progress_bar
 from .simulate import simulate
@@ -150,7 +156,10 @@ def gate_second_moment(alpha_r: float, beta_r: float, r_std: float) -> float:
     alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
     beta_r = check_finite_float(beta_r, "beta_r")
     r_std = check_nonnegative_float(r_std, "r_std")
-    return float(_mean_square_gate(r_std**2, alpha_r=alpha_r, beta_r=beta_r))
+    try:
+        return float(_mean_square_gate(r_std**2, alpha_r=alpha_r, beta_r=beta_r))
+    except ValueError as err:  # a gate too sharp for the spread of r: both arguments set the sharpness
+        raise ValueError(f"alpha_r={alpha_r:g} with r_std={r_std:g} is too sharp a gate average: {err}") from err
 
 
 def step_gate_second_moment(threshold: float, r_std: float) -> float:
@@ -277,9 +286,12 @@ def jacobian_cloud(model: GatedNetwork, states, *, boundary: bool = True, resolu
     model = _check_gated(model)
     states = check_state(states, model.dim, "states", dtype=np.float64)
     states = np.atleast_2d(states)
+    boundary = check_bool(boundary, "boundary")
+    resolution = check_positive_int(resolution, "resolution")
+    check_memory(resolution**2, "resolution", what="the resolution x resolution grid")
     eig = np.stack([np.linalg.eigvals(model.jacobian(x)) for x in states])
     centre, _ = model.origin_disk()
-    bnd = support_boundary(model, states, resolution=check_positive_int(resolution, "resolution")) if boundary else None
+    bnd = support_boundary(model, states, resolution=resolution) if boundary else None
     atoms = (-1.0 / model.tau_z, -1.0 / model.tau_r)
     return JacobianCloud(states=states, eigenvalues=eig, centre=float(centre), atoms=atoms, boundary=bnd,
                          origin_disk=model.origin_disk())
@@ -317,6 +329,7 @@ def dimension_spectrum(
     LyapunovResult
         ``exponents.cumsum()[-1] < 0`` unless ``k == model.dim`` (a full spectrum).
     """
+    check_model(model)
     n_units = getattr(model, "N", None) or model.dim
     if k is None:
         k = max(8, int(np.ceil(n_units / 5)))
@@ -478,6 +491,17 @@ def measure_r_gate(
     t_measure = check_positive_float(t_measure, "t_measure")
     m = _steps_per(check_positive_float(sample_every, "sample_every"), dt, "sample_every")
     n_states = check_positive_int(n_states, "n_states")
+    lyapunov_t_measure = check_positive_float(lyapunov_t_measure, "lyapunov_t_measure")
+    if k is not None:
+        k = check_positive_int(k, "k")
+    dimension = check_bool(dimension, "dimension")
+    boundary = check_bool(boundary, "boundary")
+    # step counts and the recorded samples, checked before anything runs
+    for duration, name in ((t_transient, "t_transient"), (t_measure, "t_measure")):
+        check_memory(check_steps(int(round(duration / dt)), name, dt) // m * model.dim, name,
+                     what="the recorded samples")
+    check_memory(steps_for(lyapunov_t_measure, dt, "lyapunov_t_measure") * model.dim, "lyapunov_t_measure",
+                 what="the log growth of the tangent vectors")
     seed_int = seed if isinstance(seed, (int, np.integer)) else -1
     rng = as_generator(seed)
     N = model.N
@@ -494,7 +518,8 @@ def measure_r_gate(
     mean_sq_gate = float(np.mean(q.sigma_r**2))
     r_std = float(np.sqrt(np.mean(q.r**2)))
 
-    picks = np.unique(np.linspace(0, len(samples) - 1, n_states).round().astype(int))
+    # more states than samples picks every sample (the same indices as n_states = len(samples))
+    picks = np.unique(np.linspace(0, len(samples) - 1, min(n_states, len(samples))).round().astype(int))
     cloud = jacobian_cloud(model, samples[picks], boundary=boundary)
 
     if dimension:
@@ -629,12 +654,13 @@ def r_gate_sweep(
     (1, 2)
     """
     parameter = check_choice(parameter, "parameter", PARAMETERS)
-    values = np.asarray(values, dtype=np.float64)
-    if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)):
-        raise ValueError("values must be a non-empty 1-D sequence of finite numbers")
-    seeds = tuple(seeds)
-    if len(seeds) == 0:
-        raise ValueError("seeds must contain at least one seed")
+    values = check_float_sequence(values, "values")
+    seeds = check_int_sequence(seeds, "seeds")
+    N = check_positive_int(N, "N")
+    check_memory(3 * N**2, "N", what="the three N x N coupling matrices")
+    progress = check_bool(progress, "progress")
+    # the fixed parameters, checked (with the errors naming them) on a one-unit network
+    GatedNetwork(1, g_h, alpha_r=alpha_r, beta_r=beta_r, alpha_z=alpha_z, beta_z=beta_z, seed=0)
     fixed = dict(N=N, g_h=g_h, alpha_r=alpha_r, beta_r=beta_r, alpha_z=alpha_z, beta_z=beta_z)
     rows = []
     pairs = [(seed, float(v)) for seed in seeds for v in values]

@@ -22,6 +22,7 @@ from ._linalg import rows_times_transpose
 from ._validation import (
     as_generator,
     check_finite_float,
+    check_memory,
     check_nonnegative_float,
     check_positive_float,
     check_positive_int,
@@ -70,6 +71,7 @@ class RandomRateNetwork:
 
     def __post_init__(self):
         self.N = check_positive_int(self.N, "N")
+        check_memory(self.N**2, "N", what="the N x N coupling matrix")
         self.g = check_nonnegative_float(self.g, "g")
         self.tau = check_positive_float(self.tau, "tau")
         rng = as_generator(self.seed)
@@ -82,7 +84,12 @@ class RandomRateNetwork:
         Used to compare other models with this one on the *same* random matrix, e.g. the
         gated network's reduction :math:`g_{\rm eff}=g_h\sigma_r(0)` (chapter 6).
         """
-        J = np.asarray(couplings, dtype=np.float64)
+        try:
+            J = np.asarray(couplings, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"couplings must be a square (N, N) matrix of real numbers, got {type(couplings).__name__}"
+            ) from None
         if J.ndim != 2 or J.shape[0] != J.shape[1] or J.shape[0] < 1:
             raise ValueError(f"couplings must be a square (N, N) matrix, got shape {J.shape}")
         if not np.all(np.isfinite(J)):
@@ -143,6 +150,7 @@ class RandomRateNetwork:
         rng = as_generator(seed)
         scale = check_nonnegative_float(scale, "scale")
         shape = (self.N,) if trials is None else (check_positive_int(trials, "trials"), self.N)
+        check_memory(float(np.prod(shape, dtype=float)), "trials", what="the initial states")
         return scale * rng.standard_normal(shape)
 
     # -- the protocol ------------------------------------------------------------------

@@ -9,21 +9,25 @@ matrix-matrix product instead of one matrix-vector product per trial.
 
 from __future__ import annotations
 
+import numbers
 from typing import NamedTuple
 
 import numpy as np
 
 from ._validation import (
     as_generator,
+    check_bool,
     check_choice,
     check_dtype,
     check_finite_float,
+    check_float_sequence,
+    check_memory,
     check_model,
     check_positive_float,
     check_positive_int,
     check_state,
 )
-from .integrators import STEPPERS, number_of_steps
+from .integrators import STEPPERS, number_of_steps, steps_for
 from .progress import progress_bar
 
 __all__ = ["Trajectory", "simulate", "global_error", "number_of_steps"]
@@ -92,6 +96,10 @@ def simulate(
 
     Raises
     ------
+    TypeError, ValueError
+        For an invalid argument (the message names it), including a ``t_max`` whose steps
+        would exceed :data:`gatebook.integrators.MAX_STEPS` or whose recorded states would not
+        fit in memory (:func:`gatebook._validation.check_memory`).
     FloatingPointError
         If the state becomes infinite or NaN (the step is too large for the dynamics).
 
@@ -104,12 +112,13 @@ def simulate(
     True
     """
     check_model(model)
-    n_steps = number_of_steps(t_max, dt)
+    n_steps = steps_for(t_max, dt, "t_max")
     dt = float(dt)
     method = check_choice(method, "method", STEPPERS)
     record_every = check_positive_int(record_every, "record_every")
     dtype = check_dtype(dtype)
     t0 = check_finite_float(t0, "t0")
+    progress = check_bool(progress, "progress")
     if x0 is None:
         x = as_generator(seed).standard_normal(model.dim)
     else:
@@ -118,6 +127,7 @@ def simulate(
 
     step = STEPPERS[method]
     n_records = n_steps // record_every + 1
+    check_memory(n_records * x.size, "t_max", itemsize=dtype.itemsize, what="the recorded states")
     states = np.empty((n_records,) + x.shape, dtype=dtype)
     states[0] = x
     times = t0 + dt * record_every * np.arange(n_records)
@@ -153,17 +163,25 @@ def global_error(model, x0, t_max: float, dts, method: str = "rk4", reference_dt
     ndarray, shape (len(dts),)
         Euclidean norm of the state error at ``t_max`` divided by :math:`\sqrt{\rm dim}`.
     """
+    check_model(model)
     method = check_choice(method, "method", STEPPERS)
     t_max = check_positive_float(t_max, "t_max")
     x0 = check_state(x0, model.dim, "x0", allow_batch=False)
-    dts = np.atleast_1d(np.asarray(dts, dtype=np.float64))
+    if isinstance(dts, numbers.Real) and not isinstance(dts, (bool, np.bool_)):
+        dts = np.array([float(dts)])  # one step size
+    else:
+        dts = check_float_sequence(dts, "dts", positive=True)
     for dt in dts:
-        check_positive_float(float(dt), "dts")
-        if abs(t_max / dt - round(t_max / dt)) > 1e-9 * t_max / dt:
+        dt = check_positive_float(float(dt), "dts")
+        if dt > t_max or abs(t_max / dt - round(t_max / dt)) > 1e-9 * t_max / dt:
             raise ValueError(f"every entry of dts must divide t_max exactly; {dt} does not divide {t_max}")
+        steps_for(t_max, dt, "t_max")
     if reference_dt is None:
         reference_dt = dts.min() / 16.0
     reference_dt = check_positive_float(reference_dt, "reference_dt")
+    if reference_dt > t_max:
+        raise ValueError(f"reference_dt ({reference_dt}) must not exceed t_max ({t_max})")
+    steps_for(t_max, reference_dt, "t_max")
 
     def final_state(dt, scheme):
         n_steps = number_of_steps(t_max, dt)

@@ -35,13 +35,24 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import check_positive_float, check_positive_int
+from collections.abc import Mapping
+
+from ._validation import (
+    check_bool,
+    check_float_sequence,
+    check_int,
+    check_int_sequence,
+    check_memory,
+    check_positive_float,
+    check_positive_int,
+)
 from .correlations import autocorrelation, decay_time
 from .fixed_points import FixedPoint, find_fixed_points
 from .gated_network import GatedNetwork
+from .integrators import steps_for
 from .lyapunov import max_lyapunov
 from .progress import progress_bar
-from .simulate import number_of_steps, simulate
+from .simulate import simulate
 from .spectral_support import SupportBoundary, inside_support, support_boundary
 from .sweeps import Sweep
 from .timescales import closed_fraction, local_timescales, rms_speed
@@ -134,6 +145,7 @@ def drift_limit(n_samples: int, sample_every: float) -> float:
     n_samples = check_positive_int(n_samples, "n_samples")
     if n_samples < 4:
         raise ValueError(f"n_samples must be at least 4, got {n_samples}")
+    check_memory(4 * n_samples, "n_samples", what="the zero-padded FFT of the samples")
     sample_every = check_positive_float(sample_every, "sample_every")
     line = np.arange(n_samples, dtype=float)[:, None]
     return decay_time(*autocorrelation(line, sample_every))
@@ -206,11 +218,15 @@ def measure_slowing(
     every = int(round(sample_every / dt))
     if every < 1 or abs(every * dt - sample_every) > 1e-9 * sample_every:
         raise ValueError(f"sample_every ({sample_every}) must be a whole number of steps dt = {dt}")
-    n_measure = number_of_steps(t_measure, dt)
+    n_measure = steps_for(t_measure, dt, "t_measure")
     if n_measure // every < 4:
         raise ValueError("t_measure must hold at least four samples (lower sample_every)")
+    check_memory(4 * (n_measure // every + 1) * net.dim, "t_measure", what="the recorded samples and their FFT")
+    check_memory(steps_for(t_lyapunov, dt, "t_lyapunov"), "t_lyapunov", what="the log growth of every step")
+    check_memory(n_eig * net.dim, "n_eig", itemsize=16, what="the eigenvalues")
+    seed = check_int(seed, "seed", minimum=0)
 
-    n_transient = number_of_steps(t_transient, dt)
+    n_transient = steps_for(t_transient, dt, "t_transient")
     x = simulate(net, n_transient * dt, dt, seed=seed, record_every=n_transient).states[-1]
     traj = simulate(net, n_measure * dt, dt, x0=x, record_every=every, t0=n_transient * dt)
     N = net.N
@@ -358,15 +374,18 @@ def slowing_sweep(
     >>> bool(s.ratio("rms_speed") > 3)
     True
     """
-    values = np.asarray(alpha_z_values, dtype=float)
-    if values.ndim != 1 or values.size == 0 or not np.isfinite(values).all() or np.any(values < 0):
-        raise ValueError(f"alpha_z_values must be a non-empty 1-D sequence of numbers >= 0, got {alpha_z_values!r}")
-    seeds = tuple(int(s) for s in seeds)
-    if not seeds:
-        raise ValueError("seeds must contain at least one seed")
-    params = {"N": check_positive_int(N, "N"), "g_h": g_h, **(network or {})}
+    values = check_float_sequence(alpha_z_values, "alpha_z_values", nonnegative=True)
+    seeds = check_int_sequence(seeds, "seeds")
+    N = check_positive_int(N, "N")
+    progress = check_bool(progress, "progress")
+    if network is not None and not isinstance(network, Mapping):
+        raise TypeError(f"network must be None or a dict of GatedNetwork parameters, got {type(network).__name__}")
+    params = {"N": N, "g_h": g_h, **(network or {})}
     if "alpha_z" in params or "seed" in params:
         raise ValueError("network must not set alpha_z or seed (they are swept)")
+    # the network parameters, checked (with the errors naming them) before the first run
+    check_memory(3 * check_positive_int(params["N"], "N") ** 2, "N", what="the three N x N coupling matrices")
+    GatedNetwork(**{**params, "N": 1}, seed=0)
     rows = [[None] * values.size for _ in seeds]
     pairs = [(i, j) for i in range(len(seeds)) for j in range(values.size)]
     for i, j in progress_bar(pairs, desc="alpha_z sweep", enabled=progress):
@@ -470,20 +489,18 @@ def fixed_point_invariance(
         raise TypeError(f"net must be a GatedNetwork, got {type(net).__name__}")
     if net.has_inputs:
         raise ValueError("net must have no inputs")
-    alphas = np.concatenate([[0.0], np.asarray(alpha_z_values, dtype=float)])
-    betas = np.asarray(beta_z_values, dtype=float)
-    if alphas.ndim != 1 or betas.ndim != 1 or betas.size == 0 or not (np.isfinite(alphas).all() and np.isfinite(betas).all()):
-        raise ValueError("alpha_z_values and beta_z_values must be 1-D sequences of finite numbers")
-    if np.any(alphas < 0):
-        raise ValueError(f"alpha_z_values must be >= 0, got {alpha_z_values!r}")
+    alphas = np.concatenate([[0.0], check_float_sequence(alpha_z_values, "alpha_z_values", min_length=0,
+                                                         nonnegative=True)])
+    betas = check_float_sequence(beta_z_values, "beta_z_values")
     marginal_tol = check_positive_float(marginal_tol, "marginal_tol")
+    n_starts = check_positive_int(n_starts, "n_starts")
 
     def variant(alpha_z, beta_z):
         new = copy.copy(net)
         new.alpha_z, new.beta_z = float(alpha_z), float(beta_z)
         return new
 
-    roots = find_fixed_points(variant(0.0, 0.0), check_positive_int(n_starts, "n_starts"), seed=seed,
+    roots = find_fixed_points(variant(0.0, 0.0), n_starts, seed=seed,
                               marginal_tol=marginal_tol)
     if not roots:
         raise RuntimeError(f"no fixed point found from {n_starts} starts; raise n_starts")

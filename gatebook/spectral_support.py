@@ -70,7 +70,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import check_finite_float, check_positive_int, check_state
+from ._validation import check_finite_float, check_memory, check_nonnegative_float, check_positive_int, check_state
 from .gated_network import GatedNetwork
 
 __all__ = ["SupportBoundary", "support_function", "support_boundary", "inside_support"]
@@ -285,6 +285,7 @@ def inside_support(
     """
     _check_model(model)
     lam = _check_lambda(eigenvalues, "eigenvalues")
+    atom_tol = check_nonnegative_float(atom_tol, "atom_tol")
     inside = support_function(model, states, lam, t) >= 1.0
     for a in _atoms(model):
         inside |= np.abs(lam - a) <= atom_tol * max(1.0, abs(a))
@@ -402,6 +403,7 @@ def support_boundary(
     resolution = check_positive_int(resolution, "resolution")
     if resolution < 5:
         raise ValueError(f"resolution must be at least 5, got {resolution}")
+    check_memory(resolution**2, "resolution", what="the resolution x resolution grid")
     m = _moments(model, states, t)
     if extent is None:
         extent = _default_extent(m)

@@ -12,8 +12,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_choice
+from ._validation import (
+    check_bool,
+    check_callable,
+    check_choice,
+    check_float_sequence,
+    check_int_sequence,
+    check_nonnegative_float,
+    check_positive_float,
+)
 from .correlations import autocorrelation, decay_time
+from .integrators import check_steps, steps_for
 from .lyapunov import max_lyapunov
 from .progress import progress_bar
 from .simulate import simulate
@@ -84,16 +93,29 @@ class Sweep:
         return float("nan")
 
 
+def _check_text(value, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {value!r}")
+    return value
+
+
+def _check_grid(values, seeds, parameter, label, progress):
+    """The arguments every sweep shares: finite values, non-negative integer seeds, labels, flag."""
+    values = check_float_sequence(values, "values")
+    seeds = check_int_sequence(seeds, "seeds")
+    parameter, label = _check_text(parameter, "parameter"), _check_text(label, "label")
+    return values, seeds, parameter, label, check_bool(progress, "progress")
+
+
 def sweep(measure, values, seeds=(0,), *, name="value", parameter="parameter", label="", progress=True) -> Sweep:
-    """Evaluate ``measure(value, seed) -> float`` on every ``(seed, value)`` pair."""
-    if not callable(measure):
-        raise TypeError("measure must be a callable measure(value, seed) -> float")
-    values = np.asarray(values, dtype=np.float64)
-    if values.ndim != 1 or values.size == 0:
-        raise ValueError("values must be a non-empty 1-D sequence of numbers")
-    seeds = tuple(seeds)
-    if len(seeds) == 0:
-        raise ValueError("seeds must contain at least one seed")
+    """Evaluate ``measure(value, seed) -> float`` on every ``(seed, value)`` pair.
+
+    ``values`` is a non-empty 1-D sequence of finite numbers, ``seeds`` a non-empty sequence
+    of non-negative integers; ``name``, ``parameter`` and ``label`` are strings.
+    """
+    check_callable(measure, "measure")
+    values, seeds, parameter, label, progress = _check_grid(values, seeds, parameter, label, progress)
+    name = _check_text(name, "name")
     data = np.empty((len(seeds), values.size))
     pairs = [(i, j) for i in range(len(seeds)) for j in range(values.size)]
     for i, j in progress_bar(pairs, desc=f"{name} vs {parameter}", enabled=progress):
@@ -117,6 +139,9 @@ def max_lyapunov_sweep(make_model, values, seeds=(0,), *, parameter="g", label="
     True
     """
 
+    check_callable(make_model, "make_model")
+    values, seeds, parameter, label, progress = _check_grid(values, seeds, parameter, label, progress)
+
     def measure(value, seed):
         return max_lyapunov(make_model(value, seed), seed=seed, **lyapunov_options).maximum
 
@@ -131,6 +156,13 @@ def correlation_time_sweep(
 
     Entries are NaN where the activity decays to rest (no fluctuations to correlate).
     """
+    check_callable(make_model, "make_model")
+    values, seeds, parameter, label, progress = _check_grid(values, seeds, parameter, label, progress)
+    dt = check_positive_float(dt, "dt")
+    t_transient = check_nonnegative_float(t_transient, "t_transient")
+    check_steps(int(round(t_transient / dt)), "t_transient", dt)
+    if steps_for(t_measure, dt, "t_measure") < 4:
+        raise ValueError(f"t_measure ({t_measure}) must span at least four steps dt = {dt} (the lags to correlate)")
 
     def measure(value, seed):
         model = make_model(value, seed)

@@ -37,15 +37,20 @@ import numpy as np
 
 from . import meanfield
 from ._validation import (
+    check_bool,
     check_finite_float,
+    check_float_sequence,
+    check_int_sequence,
+    check_memory,
     check_nonnegative_float,
     check_positive_float,
     check_positive_int,
 )
 from .gated_network import GatedNetwork
+from .integrators import check_steps, steps_for
 from .lyapunov import max_lyapunov
 from .progress import progress_bar
-from .quiet_state import effective_gain, quiet_lambda_max, quiet_threshold
+from .quiet_state import MAX_BETA_R, effective_gain, quiet_lambda_max, quiet_threshold
 from .simulate import simulate
 
 __all__ = [
@@ -125,6 +130,24 @@ class Thresholds:
         )
 
 
+def _check_beta_r(beta_r) -> float:
+    """A finite ``beta_r`` for which the quiet-state threshold :math:`1+e^{\beta_r}` is a float."""
+    beta_r = check_finite_float(beta_r, "beta_r")
+    if beta_r > MAX_BETA_R:
+        raise ValueError(
+            f"beta_r={beta_r:g} is too large: the output gate is shut (1 + e^beta_r overflows); "
+            f"beta_r <= {MAX_BETA_R:.2f} is supported"
+        )
+    return beta_r
+
+
+def _check_lag_grid(n, s_max) -> tuple:
+    """The DMFT lag grid: ``n`` points (checked against memory) on ``[0, s_max]``."""
+    n = check_positive_int(n, "n")
+    check_memory(n, "n", what="the lag grid")
+    return n, check_positive_float(s_max, "s_max")
+
+
 def thresholds(alpha_r, beta_r=0.0, g_r=1.0, *, tol=1e-3, n=1024, s_max=60.0) -> Thresholds:
     r"""The three thresholds of the gated network for one output gate (chapter 10).
 
@@ -157,9 +180,10 @@ def thresholds(alpha_r, beta_r=0.0, g_r=1.0, *, tol=1e-3, n=1024, s_max=60.0) ->
     True
     """
     alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
-    beta_r = check_finite_float(beta_r, "beta_r")
+    beta_r = _check_beta_r(beta_r)
     g_r = check_nonnegative_float(g_r, "g_r")
     tol = check_positive_float(tol, "tol")
+    n, s_max = _check_lag_grid(n, s_max)
     return Thresholds(
         alpha_r=alpha_r,
         beta_r=beta_r,
@@ -172,6 +196,8 @@ def thresholds(alpha_r, beta_r=0.0, g_r=1.0, *, tol=1e-3, n=1024, s_max=60.0) ->
 
 def threshold_table(rows) -> str:
     r"""Markdown table of several :class:`Thresholds` (one row each), with the ordering checked."""
+    if isinstance(rows, (str, bytes)) or not hasattr(rows, "__iter__"):
+        raise TypeError(f"rows must be a non-empty sequence of Thresholds, got {type(rows).__name__}")
     rows = list(rows)
     if not rows or not all(isinstance(r, Thresholds) for r in rows):
         raise TypeError("rows must be a non-empty sequence of Thresholds")
@@ -194,9 +220,12 @@ def onsets_by_gain(alpha_values, beta_r=0.0, g_r=1.0, *, tol=1e-2, n=1024, s_max
     Returns a list of :class:`Thresholds`, one per value of ``alpha_values``. The chaotic
     onset costs a few DMFT solves per gain, so keep the list short and ``tol`` coarse.
     """
-    alphas = np.asarray(alpha_values, dtype=float)
-    if alphas.ndim != 1 or alphas.size == 0 or not np.all(np.isfinite(alphas)):
-        raise ValueError("alpha_values must be a non-empty 1-D sequence of finite numbers")
+    alphas = check_float_sequence(alpha_values, "alpha_values", nonnegative=True)
+    beta_r = _check_beta_r(beta_r)
+    g_r = check_nonnegative_float(g_r, "g_r")
+    tol = check_positive_float(tol, "tol")
+    n, s_max = _check_lag_grid(n, s_max)
+    progress = check_bool(progress, "progress")
     return [
         thresholds(a, beta_r, g_r, tol=tol, n=n, s_max=s_max)
         for a in progress_bar(alphas, total=alphas.size, desc="onsets vs alpha_r", enabled=progress)
@@ -226,7 +255,12 @@ def loop_gain(delta, g_h, alpha_r=0.0, beta_r=0.0, g_r=1.0):
     >>> bool(G[1] > G[0])   # a sharp gate: the loop gain rises with the variance
     True
     """
-    d = np.asarray(delta, dtype=float)
+    if isinstance(delta, (str, bytes)) or delta is None:
+        raise TypeError(f"delta must be a positive variance or an array of them, got {delta!r}")
+    try:
+        d = np.asarray(delta, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"delta must be a positive variance or an array of them, got {type(delta).__name__}") from None
     if d.size == 0 or not np.all(np.isfinite(d)) or np.any(d <= 0):
         raise ValueError("delta must contain finite positive variances")
     g_h = check_nonnegative_float(g_h, "g_h")
@@ -234,7 +268,14 @@ def loop_gain(delta, g_h, alpha_r=0.0, beta_r=0.0, g_r=1.0):
     beta_r = check_finite_float(beta_r, "beta_r")
     g_r = check_nonnegative_float(g_r, "g_r")
     q = meanfield.tanh_second_moment(d)
-    return g_h**2 * meanfield.gate_second_moment(g_r**2 * q, alpha_r=alpha_r, beta_r=beta_r) * q / d
+    try:
+        S_r = meanfield.gate_second_moment(g_r**2 * q, alpha_r=alpha_r, beta_r=beta_r)
+    except ValueError as err:  # the gate average at variance g_r^2 Q(delta) is out of the quadrature's reach
+        raise ValueError(
+            f"the output gate's average at variance g_r^2 Q(delta) (g_r={g_r:g}, alpha_r={alpha_r:g}) "
+            f"cannot be resolved: {err}"
+        ) from err
+    return g_h**2 * S_r * q / d
 
 
 # -- branch curves ---------------------------------------------------------------------------
@@ -309,7 +350,12 @@ class BranchCurve:
 
 
 def _check_g_values(g_values, name="g_values") -> np.ndarray:
-    g = np.asarray(g_values, dtype=float)
+    if isinstance(g_values, (str, bytes)) or g_values is None:
+        raise TypeError(f"{name} must be a non-empty 1-D sequence of positive finite numbers, got {g_values!r}")
+    try:
+        g = np.asarray(g_values, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a non-empty 1-D sequence of positive finite numbers") from None
     if g.ndim != 1 or g.size == 0 or not np.all(np.isfinite(g)) or np.any(g <= 0):
         raise ValueError(f"{name} must be a non-empty 1-D sequence of positive finite numbers")
     if np.any(np.diff(g) <= 0):
@@ -360,10 +406,11 @@ def branch_curve(g_values, alpha_r, beta_r=0.0, *, g_r=1.0, lambda_max=True, n=1
     """
     g = _check_g_values(g_values)
     alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
-    beta_r = check_finite_float(beta_r, "beta_r")
+    beta_r = _check_beta_r(beta_r)
     g_r = check_nonnegative_float(g_r, "g_r")
-    n = check_positive_int(n, "n")
-    s_max = check_positive_float(s_max, "s_max")
+    n, s_max = _check_lag_grid(n, s_max)
+    lambda_max = check_bool(lambda_max, "lambda_max")
+    progress = check_bool(progress, "progress")
     variance = np.zeros(g.size)
     lam = np.full(g.size, np.nan)
     branch = ["quiescent"] * g.size
@@ -476,10 +523,22 @@ class HysteresisSweep:
 
 
 def _check_seeds(seeds) -> tuple:
-    seeds = tuple(seeds)
-    if not seeds or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0 for s in seeds):
-        raise ValueError(f"seeds must be a non-empty sequence of non-negative integers, got {seeds!r}")
-    return tuple(int(s) for s in seeds)
+    return check_int_sequence(seeds, "seeds")
+
+
+def _check_run(t_transient, t_measure, dt, n_values: int, dim: int, *, transient_may_be_zero: bool):
+    """Step counts and recorded samples (one per time unit, ``n_values`` runs in a batch) of a run."""
+    dt = check_positive_float(dt, "dt")
+    if transient_may_be_zero:
+        t_transient = check_nonnegative_float(t_transient, "t_transient")
+        check_steps(int(round(t_transient / dt)), "t_transient", dt)
+    else:
+        steps_for(t_transient, dt, "t_transient")
+    t_measure = check_positive_float(t_measure, "t_measure")
+    check_steps(int(round(t_measure / dt)), "t_measure", dt)
+    for duration, name in ((t_transient, "t_transient"), (t_measure, "t_measure")):
+        check_memory((float(duration) + 1.0) * n_values * dim, name, what="the states recorded once per time unit")
+    return float(t_transient), t_measure, dt
 
 
 def _initial_states(model: GatedNetwork, scales: np.ndarray, seed: int) -> np.ndarray:
@@ -541,14 +600,15 @@ def hysteresis_sweep(
     alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
     beta_r = check_finite_float(beta_r, "beta_r")
     N = check_positive_int(N, "N")
+    check_memory(3 * N**2, "N", what="the three N x N coupling matrices")
     seeds = _check_seeds(seeds)
-    scales = np.asarray(initial_scales, dtype=float)
-    if scales.ndim != 1 or scales.size == 0 or not np.all(np.isfinite(scales)) or np.any(scales <= 0):
-        raise ValueError("initial_scales must be a non-empty 1-D sequence of positive numbers")
-    t_transient = check_nonnegative_float(t_transient, "t_transient")
-    t_measure = check_positive_float(t_measure, "t_measure")
-    dt = check_positive_float(dt, "dt")
+    scales = check_float_sequence(initial_scales, "initial_scales", positive=True)
+    t_transient, t_measure, dt = _check_run(t_transient, t_measure, dt, scales.size, 3 * N, transient_may_be_zero=True)
     lyapunov_t_measure = check_nonnegative_float(lyapunov_t_measure, "lyapunov_t_measure")
+    if lyapunov_t_measure > 0:
+        check_memory(steps_for(lyapunov_t_measure, dt, "lyapunov_t_measure"), "lyapunov_t_measure",
+                     what="the log growth of every step")
+    progress = check_bool(progress, "progress")
     shape = (len(seeds), g.size, scales.size)
     variance = np.empty(shape)
     final_rms = np.empty(shape)
@@ -645,17 +705,19 @@ def input_induced_chaos(
     with ``input_std`` :math:`=\sigma_I` (large start) and its exponent are computed alongside.
     Do not expect monotonicity in :math:`\sigma_I`: a strong input also saturates :math:`\tanh`.
     """
-    sig = np.asarray(sigma_values, dtype=float)
-    if sig.ndim != 1 or sig.size == 0 or not np.all(np.isfinite(sig)) or np.any(sig < 0):
-        raise ValueError("sigma_values must be a non-empty 1-D sequence of non-negative numbers")
+    sig = check_float_sequence(sigma_values, "sigma_values", nonnegative=True)
     alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
     beta_r = check_finite_float(beta_r, "beta_r")
     g_h = check_positive_float(g_h, "g_h")
     N = check_positive_int(N, "N")
+    check_memory(3 * N**2, "N", what="the three N x N coupling matrices")
     seeds = _check_seeds(seeds)
-    t_transient = check_positive_float(t_transient, "t_transient")
-    t_measure = check_positive_float(t_measure, "t_measure")
-    dt = check_positive_float(dt, "dt")
+    t_transient, t_measure, dt = _check_run(t_transient, t_measure, dt, 1, 3 * N, transient_may_be_zero=False)
+    check_memory(steps_for(t_measure, dt, "t_measure"), "t_measure", what="the log growth of every step")
+    theory = check_bool(theory, "theory")
+    progress = check_bool(progress, "progress")
+    if theory:
+        n, s_max = _check_lag_grid(n, s_max)
     lam = np.empty((len(seeds), sig.size))
     err = np.empty_like(lam)
     var = np.empty_like(lam)

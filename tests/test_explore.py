@@ -292,3 +292,14 @@ def test_repr_and_public_names():
 
     assert module.__doc__ and "Chapter 1" in module.__doc__
     assert explorable.__doc__ and "Examples" in explorable.__doc__
+
+
+def test_grid_and_dpi_errors_name_the_argument():
+    # issue 13: a non-mapping grid was an AttributeError; dpi=inf or 1e12 failed deep in matplotlib
+    with pytest.raises(TypeError, match="grid"):
+        Explorable(CountingPlot(), 3.0, mode="live")
+    with pytest.raises(ValueError, match="dpi"):
+        Explorable(CountingPlot(), {"slope": [1.0]}, dpi=float("inf"), mode="live")
+    with pytest.raises(ValueError, match="dpi is too large"):
+        Explorable(CountingPlot(), {"slope": [1.0]}, dpi=1e12, mode="live")
+    assert not plt.get_fignums()  # the refused frame's figure was closed

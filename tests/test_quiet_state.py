@@ -186,6 +186,10 @@ def test_vectorised_over_arrays_and_floats_for_scalars():
         (lambda: quiet_lambda_max(1.0, tau_r=-1.0), ValueError, "tau_r"),
         (lambda: quiet_lambda_max(1.0, tau_z=0.0), ValueError, "tau_z"),
         (lambda: quiet_lambda_max(1.0, tau_z=[1.0, np.inf]), ValueError, "tau_z"),
+        # issue 13: these gave ZeroDivisionError, -0.25 and nan
+        (lambda: quiet_lambda_max(1.0, tau_r=0), ValueError, "tau_r"),
+        (lambda: quiet_lambda_max(1.0, tau_h=-1), ValueError, "tau_h"),
+        (lambda: quiet_lambda_max(None), TypeError, "g_h"),
     ],
 )
 def test_bad_arguments_are_named(call, error, name):

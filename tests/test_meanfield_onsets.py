@@ -131,3 +131,27 @@ def test_marginal_window_lives_in_meanfield_and_is_reexported():
     lo, hi = marginal_window(1.0)
     assert lo == quiet_threshold(1.0)
     assert open_radius(hi, 1.0) == pytest.approx(1.0, abs=1e-8)
+
+
+# ---------------------------------------------------------------- bad input (issue 13)
+
+
+def test_chaos_onset_checks_details_and_tol():
+    # details=nan used to return (g, info) with NaN in info
+    with pytest.raises(TypeError, match="details"):
+        chaos_onset(details=np.nan)
+    with pytest.raises(ValueError, match=r"\btol\b"):
+        chaos_onset(2.0, tol=1e12)
+    with pytest.raises(ValueError, match=r"\bn\b"):
+        chaos_onset(n=10**12)
+
+
+def test_dmft_names_solver_options_of_the_other_solver():
+    # dmft(3.0, alpha_z=1.0, n=256) forwarded n to the sampling solver, which rejected it bare
+    with pytest.raises(TypeError, match=r"\['n'\].*alpha_z"):
+        dmft(3.0, alpha_z=1.0, n=256)
+
+
+def test_open_radius_refuses_a_gain_beyond_the_grid_naming_g_h():
+    with pytest.raises(ValueError, match=r"\bg_h\b"):
+        open_radius(1e12)

@@ -249,3 +249,21 @@ def test_marginal_spot_check_closes_gates_and_flags_the_window():
     assert np.all(m.closed_fraction[1] > 0.25)
     far = spot_checks.marginal_spot_check(8.0, [0.0], N=20, seeds=(0,), t_transient=5.0, t_measure=5.0)
     assert not far.in_window
+
+
+# ---------------------------------------------------------------- bad input (issue 13)
+
+
+def test_phase_functions_name_their_arguments():
+    with pytest.raises(TypeError, match="alpha_r"):
+        ph.phase_boundaries(alpha_r="abc")  # was float('abc')'s error
+    with pytest.raises(TypeError, match="chaos"):
+        ph.phase_boundaries(chaos=None)  # used to give g_chaos = nan silently
+    with pytest.raises(TypeError, match="lambda_max"):
+        ph.phase_diagram([1.5], lambda_max=0, progress=False)
+    with pytest.raises(ValueError, match="chaotic"):
+        ph.classify_region([True, False], [True], [True, False, True])
+    with pytest.raises(TypeError, match="quiet_stable"):
+        ph.classify_region([True], "abc", [True])
+    with pytest.raises(TypeError, match="diagram"):
+        ph.grid_index(None, 1.5, 0.0)

@@ -242,3 +242,30 @@ def test_constant_functions_are_broadcast():
     # a constant f averages to itself; E[2 tanh(y)] = 0 for every correlation
     np.testing.assert_allclose(gaussian_average(lambda x: 1.0, [0.5, 2.0]), 1.0, rtol=1e-14)
     np.testing.assert_allclose(correlated_average(lambda x: 2.0, np.tanh, 1.0, [-1.0, 0.1, 1.0]), 0.0, atol=1e-15)
+
+
+# ---------------------------------------------------------------- bad input (issue 13)
+
+
+@pytest.mark.parametrize("fn", [gate, gate_slope])
+def test_gate_refuses_bad_input_naming_the_argument(fn):
+    # gate(None, ...) used to return nan
+    with pytest.raises(TypeError, match=r"\bx\b"):
+        fn(None, 1.0, 0.0)
+    with pytest.raises(ValueError, match=r"\bx\b"):
+        fn([0.0, np.nan], 1.0, 0.0)
+    with pytest.raises(ValueError, match="alpha"):
+        fn(0.5, np.inf, 0.0)
+    with pytest.raises(ValueError, match="beta"):
+        fn(0.5, 1.0, np.nan)
+
+
+def test_correlation_profile_and_variance_checks_name_the_argument():
+    from gatebook.meanfield.quadrature import check_variance, correlation_profile
+
+    with pytest.raises(ValueError, match="autocorrelation"):
+        correlation_profile(np.tanh, 1.0)  # a scalar is not a lag profile (was an IndexError)
+    with pytest.raises(TypeError, match=r"\bvariance\b"):
+        gaussian_average(np.tanh, "abc")  # was float('abc')'s error
+    with pytest.raises(ValueError, match=r"\bdelta\b"):
+        check_variance(-1.0, "delta")

@@ -270,3 +270,35 @@ def test_dynamic_timescale_gate_against_simulation():
         relax.append(gb.decay_time(lags, c))
     assert np.mean(measured) == pytest.approx(res.variance, rel=0.08)
     assert min(relax) > 1.5 * quiet_gate.relaxation_time
+
+
+# ---------------------------------------------------------------- bad input (issue 13)
+
+
+def test_path_sizes_are_checked_before_allocating():
+    from gatebook.meanfield.paths import lagged_products, stationary_gaussian_paths
+
+    with pytest.raises(ValueError, match="paths"):
+        stationary_gaussian_paths(np.exp(-np.arange(10.0)), 32, paths=10**12)  # was a MemoryError
+    with pytest.raises(ValueError, match="n_lags"):
+        lagged_products(np.zeros((2, 16)), 10**12)
+    with pytest.raises(ValueError, match="margin"):
+        circulant_spectrum(np.exp(-np.arange(10.0)), 32, margin=10**12)
+
+
+def test_refuse_undecayed_passes_a_decayed_solution_and_checks_p():
+    from gatebook.meanfield.sampling_plan import check_sampling_params, refuse_undecayed
+
+    p = check_sampling_params(3.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0)
+    dh = np.exp(-np.arange(9.0))
+    assert refuse_undecayed(p, dh, np.full(9, 0.01), 4.0, True, 0.5) is None
+    with pytest.raises(ValueError, match="s_max"):
+        refuse_undecayed(p, np.ones(9), np.full(9, 0.01), 4.0, True, 0.5)
+    with pytest.raises(TypeError, match=r"\bp\b"):
+        refuse_undecayed(None, dh, np.full(9, 0.01), 4.0, True, 0.5)
+
+
+def test_sampled_dmft_names_average_that_cannot_converge():
+    with pytest.raises(ValueError, match="average"):
+        sampled_dmft(3.0, alpha_z=1.0, paths=20, s_max=4.0, dt=0.5, max_iter=4, average=10, tol=1e3,
+                     t_transient=2.0, t_measure=8.0, start="small", seed=0)

@@ -146,3 +146,28 @@ def test_bad_input_is_named():
         static_mean_field(2.5, start=0.0)
     with pytest.raises(ValueError, match="input_std"):
         static_mean_field(2.5, input_std=-0.1)
+
+
+# ---------------------------------------------------------------- bad input (issue 13)
+
+
+def test_zero_gain_is_the_zero_branch_not_a_bad_start():
+    # static_mean_field(0.0) used to blame `start`, which was never passed
+    res = static_mean_field(0.0)
+    assert res.branch == "zero" and res.delta_h == 0.0 and res.iterations == 0
+
+
+@pytest.mark.parametrize("fn", [lambda: static_mean_field(3.0, 2.0, g_r=1e12), lambda: fixed_point_onset(2.0, 0.0, 1e12)])
+def test_a_huge_gate_coupling_names_g_r(fn):
+    # the gate's input variance g_r^2 Q made the error blame alpha_r alone
+    with pytest.raises(ValueError, match=r"\bg_r\b"):
+        fn()
+
+
+def test_moment_errors_name_the_variance_argument():
+    with pytest.raises(ValueError, match=r"\bdelta\b"):
+        tanh_second_moment(-1.0)
+    with pytest.raises(ValueError, match=r"\bdelta_r\b"):
+        gate_second_moment(1e12, alpha_r=2.0)
+    # a constant gate (alpha_r = 0) needs no grid, whatever the variance
+    assert gate_second_moment(1e24, alpha_r=0.0) == pytest.approx(0.25)

@@ -55,9 +55,11 @@ _LAZY = {
     "scs_dmft": "scs",
     "scs_lambda_max": "scs",
     "schrodinger_potential": "scs",
+    "MAX_SCS_GAIN": "scs",
     # gated: DMFT of the gated network (chapters 9-11)
     "gated_dmft": "gated",
     "effective_time_constant": "gated",
+    "MAX_LAGS": "gated",
     # gated_lyapunov: lambda_max of the gated network from its DMFT (chapter 10)
     "gated_lambda_max": "gated_lyapunov",
     "spectral_radius": "gated_lyapunov",

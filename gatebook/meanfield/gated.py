@@ -36,12 +36,13 @@ from .._validation import (
 from .. import quiet_state
 from ._result import DMFTConvergenceError, DMFTResult, WindowTooShortError
 from ._signature import gate_keywords
-from .quadrature import correlation_profile, gate as _gate
+from .quadrature import QuadratureGridError, correlation_profile_unchecked as correlation_profile, gate_unchecked
 from .gated_lyapunov import gated_lambda_max, quiet_lambda_max, spectral_radius
-from .lags import has_decayed, solve_even
-from .scs import scs_dmft
+from .lags import has_decayed_unchecked as has_decayed, solve_even_unchecked as solve_even
+from .scs import MAX_SCS_GAIN, scs_dmft
 
-__all__ = ["gated_dmft", "gated_lambda_max", "quiet_lambda_max", "spectral_radius", "effective_time_constant"]
+__all__ = ["gated_dmft", "gated_lambda_max", "quiet_lambda_max", "spectral_radius", "effective_time_constant",
+           "MAX_LAGS"]
 
 STARTS = ("large", "small")
 #: ``route`` of :func:`gated_dmft`: the exact soft-gate route where it applies, or always the iteration
@@ -61,7 +62,7 @@ _MIN_WINDOW = 10.0
 #: automatic doublings of the default window (and of n) before giving up
 _WIDENINGS = 3
 #: largest lag grid
-_MAX_LAGS = 2**16
+MAX_LAGS = 2**16
 #: largest beta_z: tau_eff = tau_h (1 + e^beta_z) times the window must stay far inside float range
 _MAX_BETA_Z = 600.0
 
@@ -181,16 +182,46 @@ def _self_consistency_map(p, lags, tau_eff):
     alpha, beta = p["alpha_r"], p["beta_r"]
 
     def gate(x):
-        return _gate(x, alpha, beta)
+        return gate_unchecked(x, alpha, beta)
 
     def step(dh, dr):
-        c_phi = correlation_profile(np.tanh, dh)
-        c_sig = correlation_profile(gate, dr, alpha) if alpha != 0.0 else s_r**2
+        try:
+            c_phi = correlation_profile(np.tanh, dh)
+        except QuadratureGridError as err:
+            raise _table_error(err, p, "h") from err
+        try:
+            c_sig = correlation_profile(gate, dr, alpha) if alpha != 0.0 else s_r**2
+        except QuadratureGridError as err:
+            raise _table_error(err, p, "r") from err
         new_h = solve_even(p["g_h"] ** 2 * c_sig * c_phi + p["input_std"] ** 2, ds, tau_eff)
         new_r = solve_even(p["g_r"] ** 2 * c_phi, ds, p["tau_r"])
         return new_h, new_r
 
     return step
+
+
+def _table_error(err, p, field):
+    r"""A correlation table beyond the quadrature cap, re-raised naming the parameters behind it.
+
+    ``field="h"``: the :math:`\tanh` table of :math:`h`, whose variance is at most
+    :math:`g_h^2+\sigma_I^2`; ``"r"``: the output gate's table (sharpness :math:`\alpha_r`,
+    variance at most :math:`g_r^2`). A :class:`QuadratureGridError` (a ``ValueError``), so that
+    callers such as :func:`~gatebook.meanfield.onsets.chaos_onset` can name their own parameters.
+    """
+    if field == "h":
+        text = (
+            f"gated DMFT: g_h={p['g_h']:g} with input_std={p['input_std']:g} gives h a variance "
+            f"{err.variance:.3g} (at most g_h^2 + input_std^2) whose tanh correlation table exceeds the quadrature "
+            "cap: use a smaller g_h or input_std"
+        )
+    else:
+        text = (
+            f"gated DMFT: alpha_r={p['alpha_r']:g} with g_r={p['g_r']:g} makes the output gate's correlation table "
+            f"(sharpness alpha_r, variance {err.variance:.3g}, at most g_r^2) exceed the quadrature cap: use a "
+            "smaller alpha_r or g_r"
+        )
+    return QuadratureGridError(f"{text}. {err}", sharpness=err.sharpness, variance=err.variance, points=err.points,
+                               cap=err.cap)
 
 
 def _newton_polish(step, x, n, tol, max_steps=_NEWTON_STEPS):
@@ -232,6 +263,13 @@ def _soft_gate_solution(p, lags, tau_eff):
     g_eff = quiet_state.effective_gain(p["g_h"], beta_r=p["beta_r"])  # sigma_r(0) = s_r: alpha_r = 0, or r = 0 when g_r = 0
     if g_eff <= 1.0:
         return np.zeros(n), np.zeros(n), "quiescent"
+    if g_eff > MAX_SCS_GAIN:
+        raise QuadratureGridError(
+            f"gated DMFT: g_h={p['g_h']:g} with beta_r={p['beta_r']:g} gives the effective gain g_h s_r = {g_eff:.4g}, "
+            f"above {MAX_SCS_GAIN:g}: the chaotic variance (~0.73 g_eff^2) needs correlation tables beyond the "
+            "quadrature cap; use a smaller g_h",
+            sharpness=2.0, variance=0.73 * g_eff**2,
+        )
     # scs_dmft's grid on [-s_max, s_max] with 2n - 1 points: its s >= 0 half is exactly our lags
     sol = scs_dmft(g_eff, tau_eff, s_max=float(lags[-1]) / tau_eff, n=2 * n - 1)
     dh = np.array(sol.autocorrelation[n - 1 :])
@@ -273,8 +311,8 @@ def _solve_window(
     n = check_positive_int(n, "n")
     if n < 16:
         raise ValueError(f"n must be at least 16, got {n}")
-    if n > _MAX_LAGS:
-        raise ValueError(f"n must be at most {_MAX_LAGS} lags (got {n}): each iteration costs O(n log n) "
+    if n > MAX_LAGS:
+        raise ValueError(f"n must be at most {MAX_LAGS} lags (got {n}): each iteration costs O(n log n) "
                          f"and the correlation tables {8 * 4 * n / 2**20:.0f} MiB")
     damping = check_positive_float(damping, "damping")
     if damping > 1:
@@ -562,7 +600,10 @@ def gated_dmft(
     ------
     ValueError
         For bad arguments, an explicit ``s_max`` shorter than 10 time constants, or a
-        ``beta_z`` so large that :math:`\tau_{\rm eff}` leaves the floating-point range.
+        ``beta_z`` so large that :math:`\tau_{\rm eff}` leaves the floating-point range;
+        a :class:`~gatebook.meanfield.QuadratureGridError` naming ``g_h`` and ``input_std``
+        (the variance of :math:`h`) or ``alpha_r`` and ``g_r`` (the output gate) when a
+        correlation table would exceed the quadrature cap.
     DMFTConvergenceError
         If the iteration does not reach ``tol`` within ``max_iter`` steps, if the converged
         profile dips below its tail value by more than 1 % of :math:`\Delta_h(0)-\Delta_h(s_{\max})`
@@ -581,12 +622,13 @@ def gated_dmft(
     """
     # with s_max=None a solution that has not decayed in its window is solved again on a window
     # (and grid) twice as long, from the same start, up to _WIDENINGS times
+    n = check_positive_int(n, "n")  # the widening below doubles it
     options = dict(alpha_z=alpha_z, damping=damping, tol=tol, max_iter=max_iter, route=route,
                    quiet_below=quiet_below)
     args = (g_h, alpha_r, beta_r, beta_z, g_r, tau_h, tau_r, input_std)
     auto = s_max is None
     for widenings in range(_WIDENINGS + 1):
-        last = auto and (widenings == _WIDENINGS or 2 * int(n) > _MAX_LAGS)
+        last = auto and (widenings == _WIDENINGS or 2 * int(n) > MAX_LAGS)
         result = _solve_window(*args, s_max=s_max, window=window, n=n, start=start,
                                check_decay=(not auto) or last, **options)
         if auto and not last and not has_decayed(result.autocorrelation)[0]:

@@ -16,10 +16,10 @@ from scipy.optimize import brentq
 from scipy.sparse.linalg import LinearOperator, eigs
 
 from .. import quiet_state
-from .._validation import check_positive_float
+from .._validation import check_finite_float, check_positive_float
 from ._result import DMFTConvergenceError, DMFTResult, WindowTooShortError
-from .lags import even_filter, has_decayed
-from .quadrature import correlation_profile, gate as _gate, gate_slope as _gate_slope
+from .lags import even_filter_unchecked as even_filter, has_decayed_unchecked as has_decayed
+from .quadrature import correlation_profile_unchecked as correlation_profile, gate_unchecked, gate_slope_unchecked
 
 __all__ = ["gated_lambda_max", "spectral_radius", "quiet_lambda_max"]
 
@@ -34,11 +34,11 @@ def _coefficients(result):
     dh = np.asarray(result.autocorrelation)
     dr = np.asarray(p["autocorrelation_r"])
     alpha, beta = p["alpha_r"], p["beta_r"]
-    c_sig = correlation_profile(lambda x: _gate(x, alpha, beta), dr, alpha) if alpha != 0.0 else p["s_r"] ** 2
+    c_sig = correlation_profile(lambda x: gate_unchecked(x, alpha, beta), dr, alpha) if alpha != 0.0 else p["s_r"] ** 2
     c_dphi = correlation_profile(_tanh_slope, dh)
     coef = {"a_hh": p["g_h"] ** 2 * c_sig * c_dphi}
     if alpha != 0.0:
-        c_dsig = correlation_profile(lambda x: _gate_slope(x, alpha, beta), dr, alpha)
+        c_dsig = correlation_profile(lambda x: gate_slope_unchecked(x, alpha, beta), dr, alpha)
         coef["a_hr"] = p["g_h"] ** 2 * c_dsig * correlation_profile(np.tanh, dh)
         coef["a_rh"] = p["g_r"] ** 2 * c_dphi
     return coef
@@ -71,6 +71,13 @@ def _operator(result, kappa, coef=None):
     return LinearOperator((2 * n, 2 * n), matvec=mv2, dtype=float)
 
 
+def _check_result(result):
+    """``result`` must be a DMFTResult of :func:`~gatebook.meanfield.gated.gated_dmft`."""
+    if not isinstance(result, DMFTResult) or "autocorrelation_r" not in result.params:
+        raise TypeError(f"result must be a DMFTResult returned by gated_dmft, got {type(result).__name__}")
+    return result
+
+
 def spectral_radius(result, kappa: float) -> float:
     r"""Spectral radius :math:`\rho(\kappa)` of the linearised two-replica operator (chapter 10).
 
@@ -79,7 +86,30 @@ def spectral_radius(result, kappa: float) -> float:
         (f,f_r)\mapsto\Big(G^{\rm eff}_\kappa*g_h^2\big[C_{\sigma_r}C_{\phi'}f+C_{\sigma_r'}C_\phi f_r\big],\;
         G^{r}_\kappa*g_r^2C_{\phi'}f\Big),\qquad
         \hat G^{\tau}_\kappa(\omega)=\frac{1}{(1+\tau\kappa)^2+\tau^2\omega^2}.
+
+    Parameters
+    ----------
+    result : DMFTResult
+        Output of :func:`~gatebook.meanfield.gated.gated_dmft`.
+    kappa : float
+        Growth rate, above :math:`-1/\max(\tau_{\rm eff},\tau_r)` (where the Green's functions
+        stop decaying).
+
+    Raises
+    ------
+    TypeError
+        If ``result`` is not a result of ``gated_dmft``.
+    ValueError
+        If ``kappa`` is not a finite number above :math:`-1/\max(\tau_{\rm eff},\tau_r)`.
     """
+    result = _check_result(result)
+    kappa = check_finite_float(kappa, "kappa")
+    tau_max = max(result.params["tau_eff"], result.params["tau_r"])
+    if not kappa * tau_max > -1.0:
+        raise ValueError(
+            f"kappa must exceed -1 / max(tau_eff, tau_r) = {-1.0 / tau_max:.6g} (the Green's functions "
+            f"do not decay below it), got {kappa:g}"
+        )
     return _radius(_operator(result, kappa))
 
 
@@ -128,11 +158,19 @@ def gated_lambda_max(result, *, tol=1e-8) -> float:
         Output of :func:`gated_dmft`.
     tol : float, optional
         Tolerance on :math:`\kappa\max(\tau_{\rm eff},\tau_r)` (the exponent in units of the
-        slowest rate).
+        slowest rate), in :math:`(0,1)`.
+
+    Raises
+    ------
+    TypeError
+        If ``result`` is not a result of ``gated_dmft``.
+    WindowTooShortError
+        If the autocorrelation has not decayed inside the result's lag window.
     """
-    if not isinstance(result, DMFTResult) or "autocorrelation_r" not in result.params:
-        raise TypeError("result must be a DMFTResult returned by gated_dmft")
+    result = _check_result(result)
     tol = check_positive_float(tol, "tol")
+    if tol >= 1.0:
+        raise ValueError(f"tol must be below 1 (a tolerance on kappa in units of the slowest rate), got {tol:g}")
     p = result.params
     if result.branch == "quiescent":
         return float(quiet_state.quiet_lambda_max(p["g_h"], beta_r=p["beta_r"], beta_z=p["beta_z"],

@@ -23,10 +23,18 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq
 
-from .._validation import check_finite_float, check_nonnegative_float, check_positive_float, check_positive_int
+from .._validation import (
+    check_bool,
+    check_finite_float,
+    check_instance,
+    check_int,
+    check_nonnegative_float,
+    check_positive_float,
+    check_positive_int,
+)
 from ..quiet_state import effective_gain, quiet_threshold
 from ._result import DMFTConvergenceError, DMFTResult
-from .gated import gated_dmft
+from .gated import MAX_LAGS, gated_dmft
 from .quadrature import MAX_CORRELATED_GRID_POINTS, QuadratureGridError, gaussian_average
 from .static import fixed_point_onset, tanh_second_moment
 
@@ -80,6 +88,13 @@ def open_radius(g_h: float, beta_r: float = 0.0, f_open: float = 0.5) -> float:
     f_open : float
         Fraction of open timescale gates, in (0, 1] (1/2 for :math:`\beta_z=0`).
 
+    Raises
+    ------
+    ValueError
+        For bad arguments, a ``g_h`` at or below :math:`1+e^{\beta_r}`, or one so large that the
+        fixed points' variance :math:`\Delta\approx g_h^2s_r^2` is beyond the quadrature grid's
+        reach (:math:`g_hs_r` above about :math:`3\times10^4`).
+
     Examples
     --------
     >>> round(open_radius(2.0 * (1 + 1e-9)), 6)   # at threshold: sqrt(f_open)
@@ -96,7 +111,13 @@ def open_radius(g_h: float, beta_r: float = 0.0, f_open: float = 0.5) -> float:
             f"g_h must exceed 1 + exp(beta_r) = {quiet_threshold(beta_r):.6g} for nonzero fixed points, got {g_h}"
         )
     delta = _static_variance(g_eff)
-    slope2 = gaussian_average(lambda x: (1.0 - np.tanh(x) ** 2) ** 2, delta)
+    try:
+        slope2 = gaussian_average(lambda x: (1.0 - np.tanh(x) ** 2) ** 2, delta)
+    except QuadratureGridError as err:
+        raise ValueError(
+            f"g_h={g_h:g} (with beta_r={beta_r:g}, g_h s_r = {g_eff:.4g}) is too large: the fixed points' variance "
+            f"{delta:.3g} is beyond the reach of the quadrature grid. {err}"
+        ) from err
     return float(np.sqrt(g_eff**2 * f_open * slope2))
 
 
@@ -137,6 +158,7 @@ def is_chaotic(result) -> bool:
     floor of :math:`10^{-8}g_h^2` (a quiet state or a static, time-independent solution is
     not chaotic).
     """
+    check_instance(result, DMFTResult, "result")
     g_h = float(result.params.get("g_h", 1.0))
     span = float(result.autocorrelation[0] - result.autocorrelation[-1])
     return result.branch == "chaotic" and span > _QUIET_FLOOR * max(g_h, 1.0) ** 2
@@ -206,13 +228,13 @@ def chaos_onset(
         Absolute width of the final bracket in :math:`g_h`; the midpoint is returned. A positive
         finite number below the quiet threshold :math:`1+e^{\beta_r}`.
     n, max_iter : optional
-        Grid and iteration settings of each DMFT solve.
+        Grid (16 to 65536 lags) and iteration settings of each DMFT solve.
     s_max : float or None, optional
         Lag window of each DMFT solve (units of :math:`\tau_h`). Default ``None``: the
         solver's own window, which grows with :math:`\tau_{\rm eff}=\tau_h(1+e^{\beta_z})`
         (and is widened near the onset, where the correlation time grows).
     details : bool, optional
-        If true, return ``(g_chaos, info)`` with the final bracket, the variance of the
+        If True, return ``(g_chaos, info)`` with the final bracket, the variance of the
         chaotic branch at its upper end, the number of solves and the kind of onset
         (``"exact"``, ``"continuous"``, ``"discontinuous"`` or ``"input"``).
 
@@ -249,6 +271,10 @@ def chaos_onset(
     beta_r = check_finite_float(beta_r, "beta_r")
     g_r = check_nonnegative_float(g_r, "g_r")
     input_std = check_nonnegative_float(input_std, "input_std")
+    beta_z = check_finite_float(beta_z, "beta_z")
+    tau_h = check_positive_float(tau_h, "tau_h")
+    tau_r = check_positive_float(tau_r, "tau_r")
+    details = check_bool(details, "details")
     g_quiet = quiet_threshold(beta_r)
     tol = check_positive_float(tol, "tol")
     if tol >= g_quiet:
@@ -256,7 +282,7 @@ def chaos_onset(
             f"tol={tol:g} must be smaller than the quiet threshold 1 + e^beta_r = {g_quiet:.6g} (beta_r={beta_r:g}): "
             "it is the absolute width in g_h of the final bracket"
         )
-    n = check_positive_int(n, "n")
+    n = check_int(n, "n", minimum=16, maximum=MAX_LAGS)
     if s_max is not None:
         s_max = check_positive_float(s_max, "s_max")
     max_iter = check_positive_int(max_iter, "max_iter")
@@ -443,6 +469,19 @@ class MarginalRegion:
         return (np.asarray(g_h) > lo) & (np.asarray(g_h) < hi)
 
 
+def _finite_axis(values, name):
+    """``values`` (a number or a non-empty 1-D array of finite numbers) as a 1-D float array."""
+    if values is None or isinstance(values, (str, bytes, bool, np.bool_)):
+        raise TypeError(f"{name} must be a finite number or 1-D array, got {values!r}")
+    try:
+        arr = np.atleast_1d(np.asarray(values, dtype=float))
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be a finite number or 1-D array, got {values!r}") from err
+    if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be a finite number or a non-empty 1-D array, got {values!r}")
+    return arr
+
+
 def marginal_region(beta_r, f_open: float = 0.5) -> MarginalRegion:
     r"""The marginal window :math:`1+e^{\beta_r}<g_h<g_h^*` for each :math:`\beta_r` (chapter 11).
 
@@ -454,9 +493,7 @@ def marginal_region(beta_r, f_open: float = 0.5) -> MarginalRegion:
     the large-:math:`\alpha_z` limit with a soft output gate (:math:`\alpha_r=0`), one root
     search per value (:func:`~gatebook.meanfield.marginal_window`).
     """
-    b = np.atleast_1d(np.asarray(beta_r, dtype=float))
-    if b.ndim != 1 or not np.all(np.isfinite(b)):
-        raise ValueError(f"beta_r must be a finite number or 1-D array, got {beta_r!r}")
+    b = _finite_axis(beta_r, "beta_r")
     f_open = check_positive_float(f_open, "f_open")
     lo, hi = np.array([marginal_window(float(x), f_open) for x in b]).T
     return MarginalRegion(b.copy(), lo, hi, f_open)
@@ -469,10 +506,10 @@ def open_radius_map(g_h, beta_r, f_open: float = 0.5) -> np.ndarray:
 
     Returns shape ``(len(beta_r), len(g_h))``.
     """
-    g = np.atleast_1d(np.asarray(g_h, dtype=float))
-    b = np.atleast_1d(np.asarray(beta_r, dtype=float))
-    if g.ndim != 1 or b.ndim != 1 or not (np.all(np.isfinite(g)) and np.all(np.isfinite(b))):
-        raise ValueError("g_h and beta_r must be finite numbers or 1-D arrays")
+    g = _finite_axis(g_h, "g_h")
+    if np.any(g < 0):
+        raise ValueError(f"g_h must be non-negative, got minimum {g.min():g}")
+    b = _finite_axis(beta_r, "beta_r")
     f_open = check_positive_float(f_open, "f_open")
     out = np.full((b.size, g.size), np.nan)
     for i, x in enumerate(b):

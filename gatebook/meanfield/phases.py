@@ -32,17 +32,20 @@ from scipy.special import expit
 
 from .._cache import ArrayStore
 from .._validation import (
+    check_bool,
     check_finite_float,
+    check_instance,
+    check_int,
     check_nonnegative_float,
     check_positive_float,
-    check_positive_int,
 )
 from ..progress import progress_bar
 from ._result import DMFTConvergenceError
 from ..quiet_state import effective_gain, quiet_lambda_max, quiet_threshold
-from .gated import effective_time_constant, gated_dmft, gated_lambda_max
+from .gated import MAX_LAGS, effective_time_constant, gated_dmft, gated_lambda_max
 from .onsets import is_chaotic, marginal_window
-from .scs import scs_lambda_max, scs_variance
+from .quadrature import QuadratureGridError
+from .scs import MAX_SCS_GAIN, scs_lambda_max, scs_variance
 from .static import fixed_point_onset
 
 __all__ = [
@@ -68,9 +71,19 @@ _KEY_DIGITS = 12
 # --------------------------------------------------------------------------- boundaries
 
 
+def _real_array(value, name):
+    """``value`` (a number or an array of numbers) as a float array; errors name ``name``."""
+    if value is None or isinstance(value, (str, bytes, bool, np.bool_)):
+        raise TypeError(f"{name} must be a number or a 1-D array of numbers, got {value!r}")
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be a number or a 1-D array of numbers, got {value!r}") from err
+
+
 def _axis(alpha_r, beta_r):
     """Which of alpha_r, beta_r is the (1-D) axis; the other must be a number."""
-    a, b = np.asarray(alpha_r, dtype=float), np.asarray(beta_r, dtype=float)
+    a, b = _real_array(alpha_r, "alpha_r"), _real_array(beta_r, "beta_r")
     if a.ndim > 1 or b.ndim > 1:
         raise ValueError("alpha_r and beta_r must be numbers or 1-D arrays")
     if a.ndim == 1 and b.ndim == 1:
@@ -83,6 +96,7 @@ def _axis(alpha_r, beta_r):
     other = float(b) if name == "alpha_r" else float(a)
     if not np.isfinite(other) or (name == "beta_r" and other < 0):
         raise ValueError(f"the fixed {'beta_r' if name == 'alpha_r' else 'alpha_r'} must be finite (and alpha_r >= 0)")
+    quiet_threshold(b)  # refuses a beta_r whose threshold 1 + e^beta_r leaves the floating-point range
     return name, values, other
 
 
@@ -170,6 +184,8 @@ def phase_boundaries(alpha_r=0.0, beta_r=0.0, *, g_r=1.0, input_std=0.0, chaos=T
     g_r = check_nonnegative_float(g_r, "g_r")
     input_std = check_nonnegative_float(input_std, "input_std")
     tol = check_positive_float(tol, "tol")
+    chaos = check_bool(chaos, "chaos")
+    progress = check_bool(progress, "progress")
     topo, chaos_g, quiet, marginal = [], [], [], []
     for v in progress_bar(values, total=values.size, desc="boundaries", enabled=progress):
         a, b = (float(v), other) if name == "alpha_r" else (other, float(v))
@@ -192,6 +208,14 @@ def _chaos_onset(alpha_r, beta_r, g_r, input_std, tol, options):
 # --------------------------------------------------------------------------- labels
 
 
+def _bool_array(value, name):
+    """``value`` (a bool or an array of bools) as a boolean array; errors name ``name``."""
+    arr = np.asarray(value) if isinstance(value, (bool, np.bool_, list, tuple, np.ndarray)) else None
+    if arr is None or arr.dtype != bool:
+        raise TypeError(f"{name} must be a bool or an array of bools, got {value!r}")
+    return arr
+
+
 def classify_region(chaotic, quiet_stable, fixed_points, resolved=True):
     r"""Region label(s) from three facts about a point (chapter 11).
 
@@ -211,10 +235,18 @@ def classify_region(chaotic, quiet_stable, fixed_points, resolved=True):
                          settle on a static profile)
     ===================  ============================================
 
-    Vectorised over arrays of booleans; returns an array of strings.
+    Vectorised over arrays of booleans (which must broadcast together); returns an array of
+    strings. Anything but booleans raises a :class:`TypeError` naming the argument.
     """
-    facts = (chaotic, quiet_stable, fixed_points, resolved)
-    c, q, f, ok = np.broadcast_arrays(*(np.asarray(x, dtype=bool) for x in facts))
+    names = ("chaotic", "quiet_stable", "fixed_points", "resolved")
+    facts = [_bool_array(x, name) for x, name in zip((chaotic, quiet_stable, fixed_points, resolved), names)]
+    try:
+        c, q, f, ok = np.broadcast_arrays(*facts)
+    except ValueError as err:
+        shapes = ", ".join(f"{name} {x.shape}" for name, x in zip(names, facts))
+        raise ValueError(
+            f"chaotic, quiet_stable, fixed_points and resolved must broadcast together, got {shapes}"
+        ) from err
     out = np.full(c.shape, REGIONS[4], dtype=object)
     out[c & q] = "bistable"
     out[c & ~q] = "chaotic"
@@ -331,6 +363,13 @@ def _soft_gate_point(g, p, s):
     g_eff = effective_gain(g, beta_r=p["beta_r"])  # with g_r = 0 the gate also sits at sigma_r(0)
     if g_eff <= 1.0:
         return 0.0, np.nan, "none", None
+    if g_eff > MAX_SCS_GAIN:
+        raise QuadratureGridError(
+            f"phase_diagram: g_h={g:g} with beta_r={p['beta_r']:g} gives the effective gain g_h s_r = {g_eff:.4g}, "
+            f"above {MAX_SCS_GAIN:g}: the chaotic variance (~0.73 g_eff^2) needs correlation tables beyond the "
+            "quadrature cap; use smaller gains g_h",
+            sharpness=2.0, variance=0.73 * g_eff**2,
+        )
     _STATS["solves"] += 1
     return float(scs_variance(g_eff)), np.nan, "chaotic", None
 
@@ -525,7 +564,7 @@ def phase_diagram(
     -------
     PhaseDiagram
     """
-    g = np.asarray(g_h, dtype=float)
+    g = _real_array(g_h, "g_h")
     if g.ndim != 1 or g.size == 0 or not np.all(np.isfinite(g)) or np.any(g <= 0):
         raise ValueError(f"g_h must be a non-empty 1-D array of positive gains, got {g_h!r}")
     g = np.unique(g)
@@ -541,9 +580,15 @@ def phase_diagram(
     unknown = sorted(set(solver_options) - set(_DEFAULT_SETTINGS))
     if unknown:
         raise ValueError(f"unknown solver option(s) {unknown}; choose from {sorted(_DEFAULT_SETTINGS)}")
+    for key, value in solver_options.items():
+        if not (key == "s_max" and value is None):
+            check_finite_float(value, key)
     settings = dict(_DEFAULT_SETTINGS, **solver_options)
     if n_lags is not None:
-        settings["n"] = check_positive_int(n_lags, "n_lags")
+        settings["n"] = check_int(n_lags, "n_lags", minimum=16, maximum=MAX_LAGS)
+    lambda_max = check_bool(lambda_max, "lambda_max")
+    progress = check_bool(progress, "progress")
+    cache = check_bool(cache, "cache")
     settings["lambda_max"] = bool(lambda_max)
     settings = {k: (v if isinstance(v, bool) or v is None else float(v)) for k, v in settings.items()}
     settings["n"], settings["max_iter"] = int(settings["n"]), int(settings["max_iter"])
@@ -661,11 +706,23 @@ def _from_entry(f: dict, meta: dict) -> PhaseDiagram:
 
 
 def grid_index(diagram, g_h, value):
+    """Indices ``(i, j)`` of the grid point ``(g_h, value)`` of ``diagram`` (``value`` of its ``parameter``).
+
+    Raises
+    ------
+    TypeError
+        If ``diagram`` is not a :class:`PhaseDiagram`, or ``g_h`` or ``value`` is not a number.
+    ValueError
+        If the point is not on the diagram's grid.
+    """
+    check_instance(diagram, PhaseDiagram, "diagram")
+    g_h = check_finite_float(g_h, "g_h")
+    value = check_finite_float(value, "value")
     j = int(np.argmin(np.abs(diagram.g_h - g_h)))
     i = int(np.argmin(np.abs(diagram.values - value)))
     if not (np.isclose(diagram.g_h[j], g_h) and np.isclose(diagram.values[i], value)):
         raise ValueError(
-            f"point (g_h={g_h:g}, {diagram.parameter}={value:g}) is not on the diagram's grid "
+            f"point (g_h={g_h:g}, value={value:g} of {diagram.parameter}) is not on the diagram's grid "
             f"(g_h: {diagram.g_h.tolist()}, {diagram.parameter}: {diagram.values.tolist()})"
         )
     return i, j
@@ -676,7 +733,7 @@ def point_lambda(diagram: PhaseDiagram, g_h: float, value: float) -> float:
 
     The chaotic branch's exponent (computed on demand from the cached DMFT solution of the
     point, continuation path included) where it exists, the exact quiet-state exponent
-    otherwise.
+    otherwise. Arguments and errors as in :func:`grid_index`.
     """
     i, j = grid_index(diagram, g_h, value)
     if not diagram.chaotic[i, j]:

@@ -40,7 +40,7 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 from scipy.special import expit
 
-from .._validation import check_choice, check_finite_float, check_positive_int
+from .._validation import as_float64, check_choice, check_finite_float, check_positive_int
 
 __all__ = [
     "check_variance",
@@ -115,6 +115,25 @@ _GRID_CHUNK = 8_000_000  # grid points per block of the smoothed correlated aver
 _ZETA_POINTS = 321  # outer nodes for |c| too small for the grid rule's trapezoid
 
 
+def gate_unchecked(x, alpha, beta):
+    """:func:`gate` without argument checks (the solvers' inner loops call it on their own grids)."""
+    return expit(alpha * np.asarray(x, dtype=float) - beta)
+
+
+def gate_slope_unchecked(x, alpha, beta):
+    """:func:`gate_slope` without argument checks."""
+    s = gate_unchecked(x, alpha, beta)
+    # 1 - sigma(u) = sigma(-u) avoids cancellation where the gate is nearly open
+    return alpha * s * expit(-(alpha * np.asarray(x, dtype=float) - beta))
+
+
+def _check_gate_args(x, alpha, beta):
+    """``x`` as a finite float array, ``alpha`` and ``beta`` as finite floats (errors name them)."""
+    if isinstance(x, (bool, np.bool_)):
+        raise TypeError(f"x must be a real number or an array of real numbers, got {x!r}")
+    return as_float64(x, "x"), check_finite_float(alpha, "alpha"), check_finite_float(beta, "beta")
+
+
 def gate(x, alpha, beta):
     r"""Gate nonlinearity :math:`\sigma(x)=\big[1+e^{-\alpha x+\beta}\big]^{-1}` (chapter 6).
 
@@ -122,21 +141,27 @@ def gate(x, alpha, beta):
     The gate is half open at its threshold :math:`x=\beta/\alpha` and becomes the step
     :math:`\Theta(x-\beta/\alpha)` as :math:`\alpha\to\infty`.
 
+    Raises
+    ------
+    TypeError, ValueError
+        If ``x`` is not a finite real number or array, or ``alpha`` or ``beta`` is not a finite
+        real number.
+
     >>> float(gate(0.0, 5.0, 0.0))
     0.5
     """
-    return expit(alpha * np.asarray(x, dtype=float) - beta)
+    return gate_unchecked(*_check_gate_args(x, alpha, beta))
 
 
 def gate_slope(x, alpha, beta):
     r"""Derivative of the gate, :math:`\sigma'(x)=\alpha\,\sigma(x)\,[1-\sigma(x)]` (chapter 6).
 
+    Arguments and errors as in :func:`gate`.
+
     >>> float(gate_slope(0.0, 4.0, 0.0))
     1.0
     """
-    s = gate(x, alpha, beta)
-    # 1 - sigma(u) = sigma(-u) avoids cancellation where the gate is nearly open
-    return alpha * s * expit(-(alpha * np.asarray(x, dtype=float) - beta))
+    return gate_slope_unchecked(*_check_gate_args(x, alpha, beta))
 
 
 def _grid_points(sharpness, std) -> int:
@@ -190,12 +215,26 @@ def _nodes(n, method):
     return t, w
 
 
-def check_variance(variance):
-    v = np.asarray(variance, dtype=float)
+def check_variance(variance, name: str = "variance"):
+    """Return ``variance`` (a number or an array of them) as a float array of finite values ``>= 0``.
+
+    Errors name the argument ``name`` (e.g. ``"delta"`` for a caller whose argument is so called).
+
+    >>> check_variance([0.5, 1.0])
+    array([0.5, 1. ])
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string (the argument named in errors), got {name!r}")
+    if variance is None or isinstance(variance, (str, bytes, bool, np.bool_)):
+        raise TypeError(f"{name} must be a real number or an array of real numbers, got {variance!r}")
+    try:
+        v = np.asarray(variance, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be a real number or an array of real numbers, got {variance!r}") from err
     if not np.all(np.isfinite(v)):
-        raise ValueError("variance must be finite")
+        raise ValueError(f"{name} must be finite")
     if np.any(v < 0):
-        raise ValueError(f"variance must be non-negative, got minimum {v.min()}")
+        raise ValueError(f"{name} must be non-negative, got minimum {v.min()}")
     return v
 
 
@@ -336,7 +375,10 @@ def correlated_average(f, g, variance, c, *, mean=0.0, n=None, method="auto", sh
     mu = check_finite_float(mean, "mean")
     if isinstance(c, bool) or not (isinstance(c, numbers.Real) or isinstance(c, np.ndarray) or np.ndim(c) > 0):
         raise TypeError(f"c must be a real number or an array of them, got {type(c).__name__}")
-    cc = np.asarray(c, dtype=float)
+    try:
+        cc = np.asarray(c, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"c must be a real number or an array of them, got {c!r}") from err
     if not np.all(np.isfinite(cc)):
         raise ValueError("c must be finite")
     if np.any(np.abs(cc) > 1.0 + 1e-12):
@@ -501,12 +543,32 @@ def correlation_profile(f, autocorrelation, sharpness: float = 2.0) -> np.ndarra
     sharpness : float, optional
         Gain of the sharpest gate in ``f`` (sets the grid; at least 2).
 
+    Raises
+    ------
+    TypeError, ValueError
+        If ``f`` is not callable, ``autocorrelation`` is not a non-empty 1-D array of finite
+        values with :math:`\Delta(0)\ge0`, or ``sharpness`` is not a finite number ``>= 0``.
+
     Examples
     --------
     >>> import numpy as np
     >>> abs(float(correlation_profile(np.tanh, np.array([1.0, 0.0]))[1])) < 1e-15  # uncorrelated, odd f: 0
     True
     """
+    _check_callable(f, "f")
+    autocorrelation = as_float64(autocorrelation, "autocorrelation")
+    if autocorrelation.ndim != 1 or autocorrelation.size == 0:
+        raise ValueError(
+            f"autocorrelation must be a non-empty 1-D array (a lag profile starting at s = 0), got shape "
+            f"{autocorrelation.shape}"
+        )
+    if autocorrelation[0] < 0:
+        raise ValueError(f"autocorrelation[0] is the variance Delta(0) and must be >= 0, got {autocorrelation[0]}")
+    return correlation_profile_unchecked(f, autocorrelation, _check_sharpness(sharpness))
+
+
+def correlation_profile_unchecked(f, autocorrelation, sharpness=2.0):
+    """:func:`correlation_profile` without argument checks (the solvers call it every iteration)."""
     autocorrelation = np.asarray(autocorrelation, dtype=float)
     variance = float(autocorrelation[0])
     if variance <= 0.0:

@@ -28,6 +28,7 @@ from scipy.special import expit
 
 from .._validation import (
     as_generator,
+    check_bool,
     check_choice,
     check_nonnegative_float,
     check_positive_float,
@@ -37,23 +38,23 @@ from ..progress import progress_bar
 from ._result import DMFTConvergenceError, DMFTResult
 from ._signature import gate_keywords
 from .gated import gated_dmft
-from .quadrature import QuadratureGridError, correlation_profile, gate as _gate
+from .quadrature import QuadratureGridError, correlation_profile_unchecked as correlation_profile, gate_unchecked
 from .paths import (
-    circulant_spectrum,
-    clip_spectrum,
-    draw_paths,
-    exponential_step_coefficients,
-    integrate_linear,
-    lagged_products,
+    circulant_spectrum_unchecked as circulant_spectrum,
+    clip_spectrum_unchecked as clip_spectrum,
+    draw_paths_unchecked as draw_paths,
+    exponential_step_coefficients_unchecked as exponential_step_coefficients,
+    integrate_linear_unchecked as integrate_linear,
+    lagged_products_unchecked as lagged_products,
     stationary_gaussian_paths,
 )
 from .sampling_plan import (
+    check_transient_unchecked as check_transient,
+    clock_rate_unchecked as clock_rate,
+    mean_timescale_gate_unchecked as mean_timescale_gate,
+    plan_grid_unchecked as plan_grid,
+    refuse_undecayed_unchecked as refuse_undecayed,
     check_sampling_params,
-    check_transient,
-    clock_rate,
-    mean_timescale_gate,
-    plan_grid,
-    refuse_undecayed,
     UNDECAYED,
 )
 
@@ -112,6 +113,18 @@ def _initial_c_phi(start, lags: np.ndarray, p: dict, rate: float) -> np.ndarray:
     return correlation_profile(np.tanh, dh)
 
 
+class _AverageNotBelowMaxIter(DMFTConvergenceError, ValueError):
+    """Not converged because ``average >= max_iter``: a convergence failure caused by the arguments."""
+
+
+def _z_gate_error(err, p):
+    """A mean timescale gate beyond the quadrature grid, re-raised naming ``alpha_z`` and ``g_z``."""
+    return ValueError(
+        f"sampled_dmft: alpha_z={p['alpha_z']:g} with g_z={p['g_z']:g} makes the timescale gate too sharp for the "
+        f"spread of z (variance up to g_z^2): use a smaller alpha_z or g_z. {err}"
+    )
+
+
 def _taper(n: int) -> np.ndarray:
     """1 on the first 80 % of ``n`` lags, then a half cosine down to 0 at the last lag."""
     w = np.ones(n)
@@ -153,7 +166,7 @@ def _one_iteration(c_phi, p, grid, rng, paths):
     dr = _fft.irfft(lam_r, n=m)[: n_lags + 1] + p["g_r"] ** 2 * tail_phi
     dz = _fft.irfft(lam_z, n=m)[: n_lags + 1] + p["g_z"] ** 2 * tail_phi
     if p["alpha_r"] != 0.0:
-        c_sig = correlation_profile(lambda x: _gate(x, p["alpha_r"], p["beta_r"]), dr, p["alpha_r"])
+        c_sig = correlation_profile(lambda x: gate_unchecked(x, p["alpha_r"], p["beta_r"]), dr, p["alpha_r"])
     else:
         c_sig = np.full(n_lags + 1, expit(-p["beta_r"]) ** 2)
     lam_h, m_h, tail_h = circulant_spectrum(p["g_h"] ** 2 * c_sig * c_phi, length)
@@ -170,7 +183,7 @@ def _one_iteration(c_phi, p, grid, rng, paths):
             eta += p["input_std"] * rng.standard_normal((n, 1))
         if p["alpha_z"] != 0.0:
             z = draw_paths(lam_z, m, tail_z, length, n, rng)
-            rate = _gate(z, p["alpha_z"], p["beta_z"]) / p["tau_h"]
+            rate = gate_unchecked(z, p["alpha_z"], p["beta_z"]) / p["tau_h"]
         else:
             rate = np.full((n, length), expit(-p["beta_z"]) / p["tau_h"])
         e, b = exponential_step_coefficients(rate, eta, dt)
@@ -416,14 +429,17 @@ def sampled_dmft(
     ------
     DMFTConvergenceError
         If the residual is still above ``tol`` after ``max_iter`` iterations; its
-        ``diagnostics`` hold the residual history and the last variance.
+        ``diagnostics`` hold the residual history and the last variance. When ``average`` is
+        not below ``max_iter`` (so that convergence could not be declared) the error is also a
+        ``ValueError`` naming both.
     ValueError
         For bad arguments; for a grid beyond the limits above, naming the argument behind it
         (``beta_z`` for a nearly closed timescale gate); if an iterate's timescale gate is too
         closed for the default transient (naming ``beta_z``); if :math:`\Delta_h` has not
         decayed by ``s_max`` (naming ``s_max``, or ``alpha_z`` and ``beta_z`` for a frozen
         state in the default window); if a correlation table needs a quadrature grid beyond
-        its cap (naming ``alpha_r`` or ``g_h``); for :math:`|\beta_z|>600`.
+        its cap (naming ``alpha_r`` and ``g_r`` for the output gate, ``g_h`` and ``input_std``
+        for the start, ``alpha_z`` and ``g_z`` for the timescale gate); for :math:`|\beta_z|>600`.
 
     Examples
     --------
@@ -471,6 +487,7 @@ def sampled_dmft(
         raise ValueError(f"t_measure must exceed s_max (got t_measure={t_measure}, s_max={s_max})")
     if not isinstance(start, DMFTResult):
         check_choice(start, "start", STARTS)
+    progress = check_bool(progress, "progress")
     grid = plan_grid(
         p, rate, paths, s_max, dt, t_transient, t_measure, (user_s_max, user_transient, user_measure)
     )
@@ -478,7 +495,13 @@ def sampled_dmft(
 
     n_lags = grid[1]
     lags = dt * np.arange(n_lags + 1)
-    c_phi = _initial_c_phi(start, lags, p, rate)
+    try:
+        c_phi = _initial_c_phi(start, lags, p, rate)
+    except QuadratureGridError as err:  # the tanh table of the start: variance up to g_h^2 + input_std^2
+        raise ValueError(
+            f"sampled_dmft: g_h={p['g_h']:g} with input_std={p['input_std']:g} gives the start a variance beyond the "
+            f"reach of the tanh correlation table (at most g_h^2 + input_std^2): {err}"
+        ) from err
     s_r = float(expit(-p["beta_r"]))
     linear_stable = p["g_h"] * s_r < 1.0 and p["input_std"] == 0.0
     # the map is linear while the gate r stays in its linear range too: alpha_r^2 Delta_r small
@@ -493,11 +516,10 @@ def sampled_dmft(
         for _ in range(max_iter):
             try:
                 sample = _one_iteration(c_phi, p, grid, rng, paths)
-            except QuadratureGridError as err:
-                name = "alpha_r" if err.sharpness == max(p["alpha_r"], 2.0) and p["alpha_r"] > 2.0 else "g_h"
+            except QuadratureGridError as err:  # the output gate's table: sharpness alpha_r, variance <= g_r^2
                 raise ValueError(
-                    f"sampled_dmft: {name}={p[name]:g} (alpha_r={p['alpha_r']:g}, beta_r={p['beta_r']:g}, "
-                    f"g_h={p['g_h']:g}) gives a correlation table the quadrature cannot resolve: {err}"
+                    f"sampled_dmft: alpha_r={p['alpha_r']:g} with g_r={p['g_r']:g} (beta_r={p['beta_r']:g}) gives the "
+                    f"output gate a correlation table the quadrature cannot resolve: {err}"
                 ) from err
             samples.append(sample)
             res = _drift(samples, average) if len(samples) > 1 else float("inf")
@@ -516,7 +538,10 @@ def sampled_dmft(
             if not user_transient:
                 # the default transient assumed the fastest plausible clock (rate); a gate that is
                 # closed at rest and opened only by fluctuations of z runs slower on a small iterate
-                check_transient(p, sample.dz[0], t_transient)
+                try:
+                    check_transient(p, sample.dz[0], t_transient)
+                except QuadratureGridError as err:
+                    raise _z_gate_error(err, p) from err
             # converged once the drift stays below tol in two successive iterations
             if res < tol and residuals[-2] < tol and len(samples) > average and len(residuals) >= min_iter:
                 converged = True
@@ -526,15 +551,21 @@ def sampled_dmft(
     kept = samples[-average:]
 
     if not converged:
-        raise DMFTConvergenceError(
+        # with average >= max_iter convergence cannot be declared (outside the quiescent branch): the
+        # error is then also a ValueError naming both arguments
+        short = average >= max_iter
+        error = _AverageNotBelowMaxIter if short else DMFTConvergenceError
+        raise error(
             f"sampling DMFT at g_h={p['g_h']:g}, alpha_z={p['alpha_z']:g}, alpha_r={p['alpha_r']:g} "
-            f"(tol {tol:g} Monte Carlo s.e.)",
+            f"(tol {tol:g} Monte Carlo s.e.)"
+            + (f"; average={average} is not below max_iter={max_iter}, and convergence is declared only after "
+               "more than `average` iterations" if short else ""),
             iterations=len(residuals),
             residuals=residuals,
             last={"variance": float(samples[-1].summary_mean[1]), "c_phi0": float(c_phi[0])},
             suggestion="more iterations (max_iter), damping=1 if the drift is slow, more damping "
             "(smaller damping) if the residual oscillates, a looser tol, or a start closer to the "
-            "solution (a previous result)",
+            "solution (a previous result)" + (", and an average smaller than max_iter" if short else ""),
         )
 
     params = dict(p)
@@ -574,7 +605,10 @@ def sampled_dmft(
         dh, dh_se = _mean_and_stderr(total[0], total[1], count)
         dr = np.mean([k.dr for k in kept], axis=0)
         dz = np.mean([k.dz for k in kept], axis=0)
-        mean_sigma_z = mean_timescale_gate(p, float(dz[0]))
+        try:
+            mean_sigma_z = mean_timescale_gate(p, float(dz[0]))
+        except QuadratureGridError as err:
+            raise _z_gate_error(err, p) from err
         params.update(
             variance_stderr=float(dh_se[0]),
             autocorrelation_stderr=dh_se,

@@ -12,9 +12,20 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from .._validation import check_finite_float, check_nonnegative_float, check_positive_float
+import numbers
+
+from .._validation import (
+    as_float64,
+    check_bool,
+    check_finite_float,
+    check_float_in,
+    check_nonnegative_float,
+    check_positive_float,
+    check_positive_int,
+)
 from .paths import MAX_STEPS
-from .static import gate_moment, tanh_second_moment
+from .quadrature import QuadratureGridError
+from .static import gate_moment_unchecked, tanh_second_moment
 
 __all__ = [
     "check_sampling_params",
@@ -37,7 +48,19 @@ MAX_BETA_Z = 600.0
 UNDECAYED = 0.3
 
 
+#: the keys of the parameter dict ``p`` (:func:`check_sampling_params`)
+_PARAMS = ("g_h", "alpha_z", "alpha_r", "beta_z", "beta_r", "g_z", "g_r", "tau_h", "tau_z", "tau_r", "input_std")
+
+
 def check_sampling_params(g_h, alpha_z, alpha_r, beta_z, beta_r, g_z, g_r, tau_h, tau_z, tau_r, input_std):
+    r"""The network's parameters, checked, as the dict ``p`` the other functions of this module take.
+
+    Gains ``>= 0``, times ``> 0``, biases finite with :math:`|\beta_z|\le` :data:`MAX_BETA_Z`;
+    errors name the parameter.
+
+    >>> check_sampling_params(3.0, 5.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0)["alpha_z"]
+    5.0
+    """
     beta_z = check_finite_float(beta_z, "beta_z")
     if abs(beta_z) > MAX_BETA_Z:
         raise ValueError(
@@ -59,15 +82,40 @@ def check_sampling_params(g_h, alpha_z, alpha_r, beta_z, beta_r, g_z, g_r, tau_h
     )
 
 
+def _check_p(p) -> dict:
+    """``p`` must be the parameter dict of :func:`check_sampling_params`; its entries are checked again."""
+    if not isinstance(p, dict):
+        raise TypeError(f"p must be the dict of parameters returned by check_sampling_params, got {type(p).__name__}")
+    missing = [key for key in _PARAMS if key not in p]
+    if missing:
+        raise ValueError(f"p lacks the parameter(s) {missing} (build it with check_sampling_params)")
+    try:
+        return check_sampling_params(*(p[key] for key in _PARAMS))
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"p: {err}") from err
+
+
 def mean_timescale_gate(p: dict, variance_z) -> float:
     r"""Mean timescale gate :math:`\langle\sigma_z\rangle` for :math:`z\sim\mathcal N(0,\Delta_z)`.
 
     :math:`s_z` at :math:`\alpha_z=0`; otherwise a Gaussian average accurate to about
     :math:`10^{-10}` relative even where it is exponentially small (a nearly closed gate).
+    ``p`` is the dict of :func:`check_sampling_params`, ``variance_z`` :math:`\Delta_z\ge0`.
+
+    Raises
+    ------
+    ValueError
+        Naming ``alpha_z`` and ``variance_z`` when :math:`\alpha_z\sqrt{\Delta_z}` is too large
+        for the quadrature grid (above about :math:`6.5\times10^4`).
     """
+    return mean_timescale_gate_unchecked(_check_p(p), check_nonnegative_float(variance_z, "variance_z"))
+
+
+def mean_timescale_gate_unchecked(p, variance_z):
+    """:func:`mean_timescale_gate` without argument checks."""
     if p["alpha_z"] == 0.0 or variance_z <= 0.0:
         return float(expit(-p["beta_z"]))
-    return float(gate_moment(float(variance_z), p["alpha_z"], p["beta_z"], 1, "alpha_z"))
+    return float(gate_moment_unchecked(float(variance_z), p["alpha_z"], p["beta_z"], 1, "alpha_z", "variance_z"))
 
 
 def clock_rate(p: dict) -> float:
@@ -80,16 +128,35 @@ def clock_rate(p: dict) -> float:
     :math:`\beta_z>0` fluctuations of :math:`z` open a gate that is closed at rest, and the
     mean rate exceeds :math:`s_z`, possibly by many orders of magnitude. The relaxation time
     :math:`\tau_h/\bar s_z` sets the default transient and lag window of :func:`sampled_dmft`.
+    ``p`` is the dict of :func:`check_sampling_params`.
     """
+    return clock_rate_unchecked(_check_p(p))
+
+
+def clock_rate_unchecked(p):
+    """:func:`clock_rate` without argument checks."""
     s_z = float(expit(-p["beta_z"]))
     if p["alpha_z"] == 0.0 or p["beta_z"] <= 0.0:
         return s_z
     variance_z = p["g_z"] ** 2 * float(tanh_second_moment(p["g_h"] ** 2 + p["input_std"] ** 2))
-    return max(s_z, mean_timescale_gate(p, variance_z))
+    try:
+        return max(s_z, mean_timescale_gate_unchecked(p, variance_z))
+    except QuadratureGridError as err:
+        raise ValueError(
+            f"alpha_z={p['alpha_z']:g} with g_z={p['g_z']:g} makes the timescale gate too sharp for its input z "
+            f"(variance up to g_z^2 = {p['g_z'] ** 2:.3g}): use a smaller alpha_z or g_z. {err}"
+        ) from err
 
 
 def refuse_undecayed(p, dh, dh_se, s_max, user_s_max, mean_sigma_z):
     r"""Raise a ``ValueError`` for a solution whose :math:`\Delta_h` has not decayed by ``s_max``.
+
+    Not decayed means :math:`\Delta_h(s_{\max})-3\,\mathrm{s.e.}>` ``UNDECAYED`` :math:`\Delta_h(0)`;
+    a solution that has decayed passes (``None`` is returned). ``p`` is the dict of
+    :func:`check_sampling_params`, ``dh`` and ``dh_se`` the sampled :math:`\Delta_h(s)` and its
+    standard errors on the lags (same shape, :math:`\Delta_h(0)>0`), ``user_s_max`` whether
+    ``s_max`` was given by the user (it is then named as the cause) and ``mean_sigma_z`` the
+    mean timescale gate :math:`\langle\sigma_z\rangle\in[0,1]`.
 
     Without input the sampler tapers :math:`C_\phi` to zero over the last fifth of the lags (a
     chaotic state has no frozen part), so a solution still above ``UNDECAYED`` of its variance
@@ -101,6 +168,25 @@ def refuse_undecayed(p, dh, dh_se, s_max, user_s_max, mean_sigma_z):
     settle on a fixed point with about 75 % of the gates shut, which no stationary chaotic
     single-site process describes.
     """
+    p = _check_p(p)
+    dh = as_float64(dh, "dh")
+    if dh.ndim != 1 or dh.size < 2 or not dh[0] > 0:
+        raise ValueError(f"dh must be a 1-D profile of at least 2 lags with dh[0] > 0, got shape {dh.shape}")
+    dh_se = as_float64(dh_se, "dh_se")
+    if dh_se.shape != dh.shape or np.any(dh_se < 0):
+        raise ValueError(
+            f"dh_se must hold the non-negative standard errors of dh (shape {dh.shape}), got shape {dh_se.shape}"
+        )
+    s_max = check_positive_float(s_max, "s_max")
+    user_s_max = check_bool(user_s_max, "user_s_max")
+    mean_sigma_z = check_float_in(mean_sigma_z, "mean_sigma_z", 0.0, 1.0)
+    refuse_undecayed_unchecked(p, dh, dh_se, s_max, user_s_max, mean_sigma_z)
+
+
+def refuse_undecayed_unchecked(p, dh, dh_se, s_max, user_s_max, mean_sigma_z):
+    """:func:`refuse_undecayed` without argument checks."""
+    if not dh[-1] - 3.0 * dh_se[-1] > UNDECAYED * dh[0]:
+        return None
     ratio = float(dh[-1] / dh[0])
     found = (
         f"Delta_h(s_max)/Delta_h(0) = {ratio:.3f} +- {float(dh_se[-1] / dh[0]):.3f} at s_max={s_max:.4g}, with "
@@ -126,9 +212,18 @@ def check_transient(p, variance_z, t_transient):
     The default transient is 10 relaxation times at the fastest plausible mean rate
     (:func:`clock_rate`); if the iterate's own :math:`\langle\sigma_z\rangle` (at its
     :math:`\Delta_z(0)`) makes the transient shorter than 3 relaxation times, the paths have not
-    forgotten their start and the estimate would be wrong (a frozen :math:`h`).
+    forgotten their start and the estimate would be wrong (a frozen :math:`h`). ``p`` is the dict of
+    :func:`check_sampling_params`, ``variance_z`` :math:`\Delta_z(0)\ge0`, ``t_transient`` ``>= 0``.
     """
-    mean_gate = mean_timescale_gate(p, variance_z)
+    p = _check_p(p)
+    variance_z = check_nonnegative_float(variance_z, "variance_z")
+    t_transient = check_nonnegative_float(t_transient, "t_transient")
+    check_transient_unchecked(p, variance_z, t_transient)
+
+
+def check_transient_unchecked(p, variance_z, t_transient):
+    """:func:`check_transient` without argument checks."""
+    mean_gate = mean_timescale_gate_unchecked(p, variance_z)
     if t_transient * mean_gate < 3.0 * p["tau_h"]:
         raise ValueError(
             f"sampled_dmft: beta_z={p['beta_z']:g} (with alpha_z={p['alpha_z']:g}, g_z={p['g_z']:g}) keeps the "
@@ -147,7 +242,30 @@ def plan_grid(p, rate, paths, s_max, dt, t_transient, t_measure, given):
     relaxation time :math:`\tau_h/\bar s_z\approx5\times10^{21}` at :math:`\beta_z=50`,
     :math:`\alpha_z=0`) is reported instead of overflowing. Caps: ``MAX_STEPS`` samples per path
     and per circulant embedding, ``MAX_WORK`` single-site steps per iteration.
+
+    ``p`` is the dict of :func:`check_sampling_params`, ``rate`` the clock :math:`\bar s_z\in(0,1]`
+    (:func:`clock_rate`), ``paths`` a positive integer, ``s_max``, ``dt`` and ``t_measure``
+    positive and ``t_transient`` non-negative times, and ``given`` three booleans: whether
+    ``s_max``, ``t_transient`` and ``t_measure`` were set by the user (then they are named as
+    the cause of a grid that is too large).
     """
+    p = _check_p(p)
+    rate = check_float_in(rate, "rate", 0.0, 1.0, closed="right")
+    if isinstance(paths, numbers.Integral) and not isinstance(paths, bool) and paths < 1:
+        raise ValueError(f"paths must be a positive integer, got {paths}")
+    paths = check_positive_int(paths, "paths")
+    s_max = check_positive_float(s_max, "s_max")
+    dt = check_positive_float(dt, "dt")
+    t_transient = check_nonnegative_float(t_transient, "t_transient")
+    t_measure = check_positive_float(t_measure, "t_measure")
+    if not isinstance(given, (tuple, list)) or len(given) != 3:
+        raise TypeError(f"given must be three booleans (s_max, t_transient, t_measure set by the user), got {given!r}")
+    given = tuple(check_bool(flag, "given") for flag in given)
+    return plan_grid_unchecked(p, rate, paths, s_max, dt, t_transient, t_measure, given)
+
+
+def plan_grid_unchecked(p, rate, paths, s_max, dt, t_transient, t_measure, given):
+    """:func:`plan_grid` without argument checks."""
     user_s_max, user_transient, user_measure = given
     relaxation = p["tau_h"] / rate
     n_lags = s_max / dt

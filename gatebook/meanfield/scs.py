@@ -30,11 +30,17 @@ from scipy.linalg import eigh_tridiagonal
 from scipy.optimize import NoConvergence, brentq, newton_krylov
 from scipy.sparse.linalg import LinearOperator, eigsh
 
-from .._validation import check_choice, check_nonnegative_float, check_positive_float, check_positive_int
+from .._validation import check_choice, check_memory, check_nonnegative_float, check_positive_float, check_positive_int
 from ._result import DMFTConvergenceError, DMFTResult
-from .quadrature import correlated_average, gaussian_average
+from .quadrature import QuadratureGridError, correlated_average, gaussian_average
 
-__all__ = ["scs_variance", "scs_potential", "scs_dmft", "scs_lambda_max", "schrodinger_potential"]
+__all__ = ["scs_variance", "scs_potential", "scs_dmft", "scs_lambda_max", "schrodinger_potential",
+           "MAX_SCS_GAIN"]
+
+#: Largest gain :math:`g` of the solvers: the chaotic variance :math:`\Delta_0\approx0.727g^2` must stay
+#: within the reach of the correlation tables (:data:`~gatebook.meanfield.MAX_CORRELATED_GRID_POINTS`
+#: resolve :math:`\tanh` up to :math:`\Delta_0\approx6.7\times10^7`, i.e. :math:`g\approx9600`).
+MAX_SCS_GAIN = 8000.0
 
 
 def _logcosh(x):
@@ -81,8 +87,14 @@ def _moments(f, delta0):
     )
 
 
-def _check_g(g):
-    return check_nonnegative_float(g, "g")
+def _check_g(g, name="g"):
+    g = check_nonnegative_float(g, name)
+    if g > MAX_SCS_GAIN:
+        raise ValueError(
+            f"{name}={g:g} is too large: the chaotic variance Delta_0 ~ 0.73 {name}^2 would need correlation "
+            f"tables beyond the quadrature cap ({name} <= {MAX_SCS_GAIN:g} is supported)"
+        )
+    return g
 
 
 def _variance_equation(delta0, g):
@@ -109,7 +121,7 @@ def scs_variance(g: float) -> float:
     Parameters
     ----------
     g : float
-        Coupling gain (``>= 0``).
+        Coupling gain (``>= 0``, at most :data:`MAX_SCS_GAIN`).
 
     Returns
     -------
@@ -172,10 +184,19 @@ def scs_potential(delta, delta0: float, g: float) -> np.ndarray:
     """
     delta0 = check_positive_float(delta0, "delta0")
     g = check_positive_float(g, "g")
-    delta = np.asarray(delta, dtype=float)
+    if isinstance(delta, (str, bytes)) or delta is None:
+        raise TypeError(f"delta must be a real number or an array of real numbers, got {delta!r}")
+    try:
+        delta = np.asarray(delta, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"delta must be a real number or an array of real numbers, got {delta!r}") from err
     if np.any(~np.isfinite(delta)) or np.any(delta < 0) or np.any(delta > delta0 * (1 + 1e-12)):
         raise ValueError("delta must lie in [0, delta0]")
-    return -0.5 * delta**2 + g * g * _nested_average(_logcosh, delta, delta0)
+    try:
+        average = _nested_average(_logcosh, delta, delta0)
+    except QuadratureGridError as err:
+        raise ValueError(f"delta0={delta0:g} is too large for the correlation table of ln cosh: {err}") from err
+    return -0.5 * delta**2 + g * g * average
 
 
 def _grid(s_max, n):
@@ -312,7 +333,8 @@ def scs_dmft(
     Parameters
     ----------
     g : float
-        Coupling gain (``>= 0``). For ``g <= 1`` the quiescent branch is returned.
+        Coupling gain (``>= 0``, at most :data:`MAX_SCS_GAIN`). For ``g <= 1`` the quiescent branch
+        is returned.
     tau : float
         Time constant (``> 0``); ``lags`` are returned in the same units as ``tau``.
     method : {"potential", "iteration"}
@@ -356,6 +378,7 @@ def scs_dmft(
     n = check_positive_int(n, "n")
     if n < 17 or n % 2 == 0:
         raise ValueError(f"n must be an odd integer >= 17 (so that s = 0 is a grid node), got {n}")
+    check_memory(4 * n, "n", what="the lag grid and its padded transforms")
     damping = check_positive_float(damping, "damping")
     if damping > 1:
         raise ValueError(f"damping must be in (0, 1], got {damping}")
@@ -398,6 +421,8 @@ def _result_for(g, tau, result):
     if not isinstance(result, DMFTResult):
         raise TypeError(f"result must be a DMFTResult from scs_dmft or None, got {type(result).__name__}")
     rg, rtau = result.params.get("g"), result.params.get("tau")
+    if tau is None:
+        tau = rtau
     if rg is None or rtau is None or not np.isclose(rg, g) or not np.isclose(rtau, tau):
         raise ValueError(f"result was computed for g={rg}, tau={rtau}, not for g={g}, tau={tau}")
     return result
@@ -410,13 +435,39 @@ def schrodinger_potential(g, result):
     :math:`\Delta(s)` (lags in units of :math:`\tau`); :math:`H=-\partial_s^2+1-U(s)` is the
     operator whose ground state gives :math:`\lambda_{\max}` (:func:`scs_lambda_max`).
 
+    Parameters
+    ----------
+    g : float
+        The coupling gain of ``result``.
+    result : DMFTResult
+        A chaotic solution of :func:`scs_dmft` (computed for this ``g``).
+
     Returns
     -------
     spline : scipy.interpolate.CubicSpline
         :math:`U` as a function of :math:`|s|`.
     half_width : float
         The half-width of the lag grid, in units of :math:`\tau`.
+
+    Raises
+    ------
+    TypeError
+        If ``result`` is not a :class:`~gatebook.meanfield.DMFTResult`.
+    ValueError
+        If ``g`` is not the gain of ``result``, or ``result`` is not a chaotic solution of
+        :func:`scs_dmft`.
     """
+    g = _check_g(g)
+    if not isinstance(result, DMFTResult):
+        raise TypeError(f"result must be a DMFTResult from scs_dmft, got {type(result).__name__}")
+    result = _result_for(g, None, result)
+    if result.branch != "chaotic" or not result.variance > 0.0:
+        raise ValueError(f"result must be a chaotic solution of scs_dmft, got the {result.branch} branch")
+    return _schrodinger_potential(g, result)
+
+
+def _schrodinger_potential(g, result):
+    """:func:`schrodinger_potential` without argument checks."""
     tau = result.params["tau"]
     s = result.lags / tau
     keep = s >= 0
@@ -488,7 +539,7 @@ def scs_lambda_max(g: float, tau: float = 1.0, result=None, *, method: str = "sc
     Parameters
     ----------
     g : float
-        Coupling gain (``>= 0``).
+        Coupling gain (``>= 0``, at most :data:`MAX_SCS_GAIN`).
     tau : float
         Time constant (``> 0``).
     result : DMFTResult, optional
@@ -518,9 +569,10 @@ def scs_lambda_max(g: float, tau: float = 1.0, result=None, *, method: str = "sc
     result = _result_for(g, tau, result)
     if result.branch == "quiescent":
         return (g - 1.0) / tau
-    spline, half_width = schrodinger_potential(g, result)
+    spline, half_width = _schrodinger_potential(g, result)
     if h > 0.1 * half_width:
         raise ValueError(f"h must be much smaller than the lag grid half-width {half_width}, got {h}")
+    check_memory(8 * (2.0 * half_width / h + 1.0), "h", what="the finite-difference grids")
     if method == "schrodinger":
         e_coarse = _ground_energy(spline, half_width, h)
         e_fine = _ground_energy(spline, half_width, 0.5 * h)

@@ -24,7 +24,19 @@ from functools import lru_cache
 import numpy as np
 from scipy.linalg import eigh_tridiagonal
 
-from .._validation import check_dtype, check_nonnegative_float, check_positive_float, check_positive_int
+import numbers
+
+from .._validation import (
+    as_float64,
+    check_bool,
+    check_dtype,
+    check_finite_float,
+    check_int_sequence,
+    check_memory,
+    check_nonnegative_float,
+    check_positive_float,
+    check_positive_int,
+)
 from ..correlations import autocorrelation
 from ..lyapunov import max_lyapunov
 from ..progress import progress_bar
@@ -32,7 +44,7 @@ from ..simulate import simulate
 from ._signature import gate_keywords
 from ._result import DMFTResult
 from .solve import dmft
-from .scs import schrodinger_operator, schrodinger_potential, scs_dmft, scs_lambda_max
+from .scs import MAX_SCS_GAIN, schrodinger_operator, schrodinger_potential, scs_dmft, scs_lambda_max
 
 __all__ = [
     "SimulatedAutocorrelation",
@@ -116,17 +128,28 @@ class SimulatedAutocorrelation:
         return int(round(self.window / self.sample_interval)) + 1
 
 
-def _check_seeds(seeds) -> tuple:
-    """A non-empty tuple of non-negative integer seeds."""
-    seeds = tuple(seeds)
-    if not seeds:
-        raise ValueError("seeds must contain at least one seed")
-    for s in seeds:
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
-            raise TypeError(f"seeds must be non-negative integers, got {s!r}")
-        if s < 0:
-            raise ValueError(f"seeds must be non-negative integers, got {s}")
-    return seeds
+#: most integration steps (transient plus measurement) of one simulated network, refused up front:
+#: the chapters run a few times 10^4, and 10^8 RK4 steps of even a small network take hours
+_MAX_RUN_STEPS = 1e8
+
+
+def check_seeds(seeds) -> tuple:
+    """A non-empty tuple of non-negative integer seeds (a single integer is one seed)."""
+    if isinstance(seeds, numbers.Integral) and not isinstance(seeds, bool):
+        seeds = (seeds,)
+    return check_int_sequence(seeds, "seeds", minimum=0)
+
+
+def check_run_length(dt, t_transient, t_measure):
+    """Refuse runs of more than ``_MAX_RUN_STEPS`` integration steps, naming the times and the step."""
+    steps = (t_transient + t_measure) / dt
+    if steps > _MAX_RUN_STEPS:
+        raise ValueError(
+            f"t_transient + t_measure = {t_transient + t_measure:g} at dt={dt:g} is {steps:.3g} integration steps, "
+            f"more than the {_MAX_RUN_STEPS:.0e} a simulation may take: shorten t_transient or t_measure, or use a "
+            "larger dt"
+        )
+    return steps
 
 
 def _activity(model, states):
@@ -202,23 +225,30 @@ def simulated_autocorrelation(
     """
     if not callable(make_model):
         raise TypeError(f"make_model must be a callable seed -> model, got {type(make_model).__name__}")
-    seeds = _check_seeds(seeds)
+    seeds = check_seeds(seeds)
     t_transient = check_nonnegative_float(t_transient, "t_transient")
     dtype = check_dtype(dtype)
     t_measure = check_positive_float(t_measure, "t_measure")
     dt = check_positive_float(dt, "dt")
     max_lag = check_positive_float(max_lag, "max_lag")
     record_every = check_positive_int(record_every, "record_every")
+    progress = check_bool(progress, "progress")
     interval = dt * record_every
     if max_lag >= t_measure:
         raise ValueError(f"max_lag ({max_lag}) must be shorter than the window t_measure ({t_measure})")
     lag_steps = int(round(max_lag / interval))
     if lag_steps < 1:
-        raise ValueError(f"max_lag ({max_lag}) must be at least one sample interval ({interval})")
+        raise ValueError(
+            f"max_lag ({max_lag}) must be at least one sample interval dt * record_every = {interval:g} "
+            f"(dt={dt:g}, record_every={record_every})"
+        )
+    steps = check_run_length(dt, t_transient, t_measure)
     raw, centred = [], []
     n_units = None
     for seed in progress_bar(seeds, total=len(seeds), desc="simulations", enabled=progress):
         model = make_model(seed)
+        check_memory(steps / record_every * getattr(model, "dim", 1), "t_transient + t_measure",
+                     what="the recorded trajectory")
         rng = np.random.default_rng([int(seed), 9])  # initial state: a stream apart from the couplings'
         tr = simulate(model, t_transient + t_measure, dt, method=method, record_every=record_every,
                       seed=rng, dtype=dtype)
@@ -256,10 +286,15 @@ def dmft_profile(result: DMFTResult, lags) -> np.ndarray:
     True
     """
     result = _check_result(result)
+    lags = np.abs(as_float64(lags, "lags"))
+    return _profile(result, lags)
+
+
+def _profile(result, lags):
+    """:func:`dmft_profile` without argument checks."""
     keep = result.lags >= 0
     s, d = result.lags[keep], result.autocorrelation[keep]
-    lags = np.abs(np.asarray(lags, dtype=float))
-    return np.interp(lags, s, d, right=d[-1])
+    return np.interp(np.abs(lags), s, d, right=d[-1])
 
 
 def _check_window(window, sample_interval):
@@ -267,10 +302,13 @@ def _check_window(window, sample_interval):
     if sample_interval is None:
         return window, None, None
     sample_interval = check_positive_float(sample_interval, "sample_interval")
-    n = int(round(window / sample_interval)) + 1
+    n = round(window / sample_interval) + 1
     if n < 2:
-        raise ValueError(f"the window ({window}) must hold at least two samples {sample_interval} apart")
-    return window, sample_interval, n
+        raise ValueError(
+            f"the window ({window}) must hold at least two samples sample_interval={sample_interval} apart"
+        )
+    check_memory(n, "window", what=f"the {n:.3g} samples of the window (window / sample_interval)")
+    return window, sample_interval, int(n)
 
 
 def expected_window_variance(result: DMFTResult, window: float, sample_interval: float | None = None) -> float:
@@ -313,16 +351,16 @@ def expected_window_variance(result: DMFTResult, window: float, sample_interval:
     """
     result = _check_result(result)
     window, sample_interval, n = _check_window(window, sample_interval)
-    d0 = float(dmft_profile(result, [0.0])[0])
+    d0 = float(_profile(result, np.zeros(1))[0])
     if n is not None:
         k = np.arange(1, n)
-        mean_sq = (d0 + 2.0 * np.sum((1.0 - k / n) * dmft_profile(result, k * sample_interval))) / n
+        mean_sq = (d0 + 2.0 * np.sum((1.0 - k / n) * _profile(result, k * sample_interval))) / n
         return float(d0 - mean_sq)
     # trapezoid rule on the solver's lags below T plus T itself; beyond the grid Delta is its
     # tail value, and the integrand (1 - s/T) * tail is linear there, so one panel is exact
     s = result.lags[(result.lags >= 0) & (result.lags < window)]
     s = np.append(s, window)
-    integral = np.trapezoid((1.0 - s / window) * dmft_profile(result, s), s)
+    integral = np.trapezoid((1.0 - s / window) * _profile(result, s), s)
     return float(d0 - 2.0 * integral / window)
 
 
@@ -348,12 +386,12 @@ def expected_centred_autocorrelation(result: DMFTResult, window: float, sample_i
     expected : ndarray
     """
     result = _check_result(result)
-    window, sample_interval, n = _check_window(window, sample_interval)
+    window, sample_interval, n = _check_window(window, check_positive_float(sample_interval, "sample_interval"))
     max_lag = check_positive_float(max_lag, "max_lag")
     n_lags = int(round(max_lag / sample_interval)) + 1
     if n_lags > n:
         raise ValueError(f"max_lag ({max_lag}) must not exceed the window ({window})")
-    profile = dmft_profile(result, sample_interval * np.arange(n))  # Delta(k delta), k = 0..n-1
+    profile = _profile(result, sample_interval * np.arange(n))  # Delta(k delta), k = 0..n-1
     # m_t = mean_u Delta(|t - u|): row means of the Toeplitz matrix, by cumulative sums
     csum = np.concatenate([[0.0], np.cumsum(profile)])
     t = np.arange(n)
@@ -383,6 +421,16 @@ class FiniteSizeFit:
         return self.lambda_inf + self.c / np.asarray(sizes, dtype=float)
 
 
+def _float_array(value, name):
+    """``value`` as a float array (NaN kept); errors name ``name``."""
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be an array of real numbers, got {value!r}")
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be an array of real numbers, got {value!r}") from err
+
+
 def fit_finite_size(sizes, values) -> FiniteSizeFit:
     r"""Fit :math:`\lambda(N)=\lambda_\infty+c/N` by ordinary least squares (chapter 9).
 
@@ -405,8 +453,8 @@ def fit_finite_size(sizes, values) -> FiniteSizeFit:
     >>> round(fit.lambda_inf, 12), round(fit.c, 9)
     (0.2, -5.0)
     """
-    sizes = np.asarray(sizes, dtype=float)
-    values = np.asarray(values, dtype=float)
+    sizes = _float_array(sizes, "sizes")
+    values = _float_array(values, "values")
     if sizes.ndim != 1 or sizes.size == 0:
         raise ValueError(f"sizes must be a non-empty 1-D array, got shape {sizes.shape}")
     if not np.all(np.isfinite(sizes)) or np.any(sizes <= 0):
@@ -511,10 +559,14 @@ def finite_size_lambda_max(
     """
     if not callable(make_model):
         raise TypeError(f"make_model must be a callable (N, seed) -> model, got {type(make_model).__name__}")
-    sizes = np.array([check_positive_int(n, "sizes") for n in sizes], dtype=int)
-    if sizes.size == 0:
-        raise ValueError("sizes must contain at least one size")
-    seeds = _check_seeds(seeds)
+    sizes = np.array(check_int_sequence(sizes, "sizes", minimum=1), dtype=int)
+    check_memory(float(sizes.max()) ** 2, "sizes", what="an N x N coupling matrix")
+    seeds = check_seeds(seeds)
+    dt = check_positive_float(dt, "dt")
+    t_transient = check_nonnegative_float(t_transient, "t_transient")
+    t_measure = check_positive_float(t_measure, "t_measure")
+    progress = check_bool(progress, "progress")
+    check_run_length(dt, t_transient, t_measure)
     values = np.empty((sizes.size, len(seeds)))
     stderr = np.empty_like(values)
     runs = [(i, j) for i in range(sizes.size) for j in range(len(seeds))]
@@ -598,12 +650,15 @@ def schrodinger_states(result: DMFTResult, n_states: int = 2, h: float = 0.05) -
     spline, half_width = schrodinger_potential(g, result)
     if h > 0.1 * half_width:
         raise ValueError(f"h must be much smaller than the lag grid half-width {half_width}, got {h}")
+    check_memory(8 * (2.0 * half_width / h + 1.0), "h", what="the finite-difference grid")
     s = np.arange(-half_width, half_width + 0.5 * h, h)
+    if n_states > s.size:
+        raise ValueError(f"n_states must be at most the {s.size} grid points at h={h:g}, got {n_states}")
     well = spline(np.abs(s))
     diag, off = schrodinger_operator(well, s)
     energies, vectors = eigh_tridiagonal(diag, off, select="i", select_range=(0, n_states - 1))
     states = vectors.T / np.sqrt(h)
-    delta = dmft_profile(result, s * tau)
+    delta = _profile(result, s * tau)
     mode = np.gradient(delta, s)
     mode /= np.sqrt(np.sum(mode**2) * h)
     overlap = float(np.sum(mode * states[1]) * h)
@@ -634,7 +689,10 @@ def gated_theory(g_h: float, *, alpha_r: float = 0.0, beta_r: float = 0.0) -> DM
     >>> res.branch, bool(res.lambda_max > 0)
     ('chaotic', True)
     """
-    return _cached_theory(float(g_h), float(alpha_r), float(beta_r))
+    g_h = check_nonnegative_float(g_h, "g_h")
+    alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
+    beta_r = check_finite_float(beta_r, "beta_r")
+    return _cached_theory(g_h, alpha_r, beta_r)
 
 
 @lru_cache(maxsize=64)
@@ -679,9 +737,11 @@ def scs_theory_curve(gains, tau: float = 1.0) -> SCSTheoryCurve:
     >>> bool(curve.lambda_max[1] > curve.lambda_max[0] > 0), bool(curve.relaxation_time[1] < curve.relaxation_time[0])
     (True, True)
     """
-    gains = np.atleast_1d(np.asarray(gains, dtype=float))
+    gains = np.atleast_1d(_float_array(gains, "gains"))
     if gains.ndim != 1 or gains.size == 0 or np.any(~np.isfinite(gains)) or np.any(gains < 0):
         raise ValueError("gains must be a non-empty 1-D array of non-negative numbers")
+    if np.any(gains > MAX_SCS_GAIN):
+        raise ValueError(f"gains must be at most {MAX_SCS_GAIN:g} (scs_dmft's largest gain), got {gains.max():g}")
     tau = check_positive_float(tau, "tau")
     variance, lam, relax = [], [], []
     for g in gains:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import inspect
 
-from .._validation import check_choice, check_finite_float, check_nonnegative_float, check_positive_float
+from .._validation import check_bool, check_choice, check_finite_float, check_nonnegative_float, check_positive_float
 from ._result import DMFTResult
 from ._signature import gate_keywords
 from .gated import gated_dmft, gated_lambda_max
@@ -22,6 +23,23 @@ __all__ = ["dmft"]
 
 #: solver names accepted by :func:`dmft`
 METHODS = ("auto", "iteration", "sampling")
+
+
+#: the arguments :func:`dmft` itself passes on to each solver (not solver options)
+_PASSED = {"g_h", "alpha_r", "beta_r", "alpha_z", "beta_z", "g_r", "g_z", "tau_h", "tau_r", "tau_z", "input_std",
+           "start"}
+
+
+def _check_options(solver, options, method, alpha_z):
+    """Refuse solver options that ``solver`` does not take, naming the option and why that solver was chosen."""
+    accepted = sorted(set(inspect.signature(solver).parameters) - _PASSED)
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        why = f"method={method!r}" + (f", chosen for alpha_z={alpha_z:g}" if method == "sampling" and alpha_z else "")
+        raise TypeError(
+            f"dmft: solver option(s) {unknown} are not options of the {method} solver ({why}); it takes "
+            f"{accepted}" + (" (the iteration needs alpha_z = 0)" if method == "sampling" else "")
+        )
 
 
 def _sampling_solver():
@@ -92,7 +110,9 @@ def dmft(
     method : {"auto", "iteration", "sampling"}, optional
     **solver_options
         Passed to the solver (e.g. ``n``, ``s_max``, ``damping``, ``tol``, ``max_iter`` for the
-        iteration; ``paths``, ``seed``, ``dt`` for sampling). Unknown names raise ``TypeError``.
+        iteration; ``paths``, ``seed``, ``dt`` for sampling). Names the chosen solver does not take
+        raise a ``TypeError`` that names them and says which solver was chosen (and why: a nonzero
+        ``alpha_z`` selects sampling).
 
     Returns
     -------
@@ -121,8 +141,7 @@ def dmft(
     g_h = check_nonnegative_float(g_h, "g_h")
     alpha_z = check_nonnegative_float(alpha_z, "alpha_z")
     method = check_choice(method, "method", METHODS)
-    if not isinstance(lambda_max, bool):
-        raise TypeError(f"lambda_max must be True or False, got {type(lambda_max).__name__}")
+    lambda_max = check_bool(lambda_max, "lambda_max")
     if method == "auto":
         method = "iteration" if alpha_z == 0.0 else "sampling"
     if method == "iteration":
@@ -133,6 +152,7 @@ def dmft(
             )
         check_positive_float(tau_z, "tau_z")
         check_nonnegative_float(g_z, "g_z")
+        _check_options(gated_dmft, solver_options, method, alpha_z)
         result = gated_dmft(
             g_h, alpha_r=alpha_r, beta_r=beta_r, beta_z=beta_z, g_r=g_r, tau_h=tau_h, tau_r=tau_r,
             input_std=input_std, start=start, **solver_options
@@ -142,6 +162,7 @@ def dmft(
         return result
     check_finite_float(beta_z, "beta_z")
     solver = _sampling_solver()
+    _check_options(solver, solver_options, method, alpha_z)
     return solver(
         g_h,
         alpha_z=alpha_z,

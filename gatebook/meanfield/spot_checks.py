@@ -13,7 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_finite_float, check_positive_float, check_positive_int
+from .._validation import (
+    check_bool,
+    check_finite_float,
+    check_memory,
+    check_nonnegative_float,
+    check_positive_float,
+    check_positive_int,
+)
 from ..progress import progress_bar
 from .onsets import marginal_window
 from .phases import PhaseDiagram, grid_index, point_lambda
@@ -135,15 +142,21 @@ def spot_check(
     from ..gated_network import GatedNetwork
     from ..lyapunov import max_lyapunov
 
+    from .simulation import check_run_length, check_seeds
+
     if not isinstance(diagram, PhaseDiagram):
         raise TypeError(f"diagram must be a PhaseDiagram, got {type(diagram).__name__}")
     N = check_positive_int(N, "N")
-    seeds = [check_positive_int(s + 1, "seeds") - 1 for s in np.atleast_1d(seeds).tolist()]
+    check_memory(3 * N * N, "N", what="the coupling matrices of a gated network")
+    seeds = list(check_seeds(seeds))
+    dt = check_positive_float(dt, "dt")
+    t_transient = check_nonnegative_float(t_transient, "t_transient")
+    t_measure = check_positive_float(t_measure, "t_measure")
+    check_run_length(dt, t_transient, t_measure)
     scale = check_positive_float(scale, "scale")
     activity_floor = check_positive_float(activity_floor, "activity_floor")
-    pts = np.asarray(points, dtype=float)
-    if pts.ndim != 2 or pts.shape[1] != 2 or pts.shape[0] == 0:
-        raise ValueError(f"points must be a sequence of (g_h, {diagram.parameter}) pairs, got shape {pts.shape}")
+    progress = check_bool(progress, "progress")
+    pts = _points(points, diagram.parameter)
     rows = []
     todo = [(float(g), float(v), s) for g, v in pts for s in seeds]
     for g, v, s in progress_bar(todo, total=len(todo), desc="spot checks", enabled=progress):
@@ -166,6 +179,22 @@ def spot_check(
     agrees = np.where(pred, active & (lam > 0), lam < 0)
     return SpotCheck(g_, v_, s_.astype(int), reg.astype(object), pred, dl.astype(float), lam.astype(float),
                      err.astype(float), act.astype(float), active, agrees, N, diagram.parameter)
+
+
+def _points(points, parameter):
+    """``points`` as a (m, 2) float array of (g_h, value) pairs; errors name ``points``."""
+    shape_error = f"points must be a non-empty sequence of (g_h, {parameter}) pairs"
+    if points is None or isinstance(points, (str, bytes)):
+        raise TypeError(f"{shape_error}, got {points!r}")
+    try:
+        pts = np.asarray(points, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{shape_error}, got {points!r}") from err
+    if pts.ndim != 2 or pts.shape[1] != 2 or pts.shape[0] == 0:
+        raise ValueError(f"{shape_error}, got shape {pts.shape}")
+    if not np.all(np.isfinite(pts)):
+        raise ValueError("points must hold finite values")
+    return pts
 
 
 @dataclass
@@ -222,13 +251,26 @@ def marginal_spot_check(
     """
     from ..gated_network import GatedNetwork
     from ..slow_modes import measure_slowing
+    from .simulation import check_run_length, check_seeds
 
     g_h = check_positive_float(g_h, "g_h")
     beta_r = check_finite_float(beta_r, "beta_r")
-    az = np.atleast_1d(np.asarray(alpha_z, dtype=float))
-    if az.ndim != 1 or np.any(az < 0) or not np.all(np.isfinite(az)):
+    if alpha_z is None or isinstance(alpha_z, (str, bytes)):
+        raise TypeError(f"alpha_z must be a number or a 1-D array of non-negative numbers, got {alpha_z!r}")
+    try:
+        az = np.atleast_1d(np.asarray(alpha_z, dtype=float))
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"alpha_z must be a number or a 1-D array of non-negative numbers, got {alpha_z!r}") from err
+    if az.ndim != 1 or az.size == 0 or np.any(az < 0) or not np.all(np.isfinite(az)):
         raise ValueError(f"alpha_z must be non-negative finite values, got {alpha_z!r}")
-    seeds = np.atleast_1d(np.asarray(seeds, dtype=int))
+    N = check_positive_int(N, "N")
+    check_memory(3 * N * N, "N", what="the coupling matrices of a gated network")
+    seeds = np.array(check_seeds(seeds), dtype=int)
+    t_transient = check_positive_float(t_transient, "t_transient")
+    t_measure = check_positive_float(t_measure, "t_measure")
+    check_run_length(0.1, t_transient, t_measure)  # measure_slowing's step
+    progress = check_bool(progress, "progress")
+    lo, hi = marginal_window(beta_r, f_open)  # checks f_open before the simulations
     shape = (az.size, seeds.size)
     out = {k: np.zeros(shape) for k in ("lambda_max", "lambda_stderr", "rms_speed", "decay_time", "closed_fraction")}
     todo = [(i, k) for i in range(az.size) for k in range(seeds.size)]
@@ -237,5 +279,4 @@ def marginal_spot_check(
         m = measure_slowing(net, seed=int(seeds[k]), t_transient=t_transient, t_measure=t_measure)
         for key in out:
             out[key][i, k] = getattr(m, key)
-    lo, hi = marginal_window(beta_r, f_open)
     return MarginalSpotCheck(g_h, beta_r, az.copy(), seeds.copy(), in_window=bool(lo < g_h < hi), N=N, **out)

@@ -24,11 +24,11 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.special import expit, log_expit
 
-from .._validation import check_finite_float, check_nonnegative_float, check_positive_int
+from .._validation import check_finite_float, check_nonnegative_float, check_positive_float, check_positive_int
 from ..quiet_state import quiet_threshold
 from ._result import DMFTConvergenceError
 from ._signature import gate_keywords
-from .quadrature import MAX_GRID_POINTS, QuadratureGridError, check_variance, gate, gaussian_average
+from .quadrature import MAX_GRID_POINTS, QuadratureGridError, check_variance, gate_unchecked, gaussian_average
 
 #: above this variance Q(Delta) is computed from 1 - Q on the scale of tanh (the grid in standard
 #: deviations would need 32 sqrt(Delta) points)
@@ -104,7 +104,7 @@ def tanh_second_moment(delta):
     >>> round(float(tanh_second_moment(1.0)), 10)
     0.3942944906
     """
-    d = check_variance(delta)
+    d = check_variance(delta, "delta")
     big = d > _LARGE_VARIANCE
     if not np.any(big):
         return gaussian_average(lambda x: np.tanh(x) ** 2, delta)
@@ -146,8 +146,9 @@ def gate_second_moment(delta_r, *, alpha_r=0.0, beta_r=0.0):
     Raises
     ------
     ValueError
-        Naming ``alpha_r`` if the gate is too sharp for its input's spread to be resolved
-        (:math:`\alpha_r\sqrt{\Delta_r}` above about :math:`2\times10^4`).
+        Naming ``alpha_r`` and ``delta_r`` if the gate is too sharp for its input's spread to be
+        resolved (:math:`\alpha_r\sqrt{\Delta_r}` above about :math:`6.5\times10^4`); for a
+        ``delta_r`` that is not a finite variance ``>= 0``.
 
     Notes
     -----
@@ -167,9 +168,10 @@ def gate_second_moment(delta_r, *, alpha_r=0.0, beta_r=0.0):
     >>> gate_second_moment(0.7, alpha_r=0.0, beta_r=0.0)
     0.25
     """
+    check_variance(delta_r, "delta_r")
     alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
     beta_r = check_finite_float(beta_r, "beta_r")
-    return gate_moment(delta_r, alpha_r, beta_r, 2, "alpha_r")
+    return gate_moment_unchecked(delta_r, alpha_r, beta_r, 2, "alpha_r", "delta_r")
 
 
 def gate_moment(delta, alpha, beta, power, name="alpha"):
@@ -178,19 +180,42 @@ def gate_moment(delta, alpha, beta, power, name="alpha"):
     The uniform-grid average of :func:`~gatebook.meanfield.quadrature.gaussian_average`,
     recomputed around the log-integrand's mode wherever it is below ``_TINY_GATE_MOMENT``
     (a gate open only far out in the tail; see :func:`gate_second_moment`); relative accuracy
-    about 1e-10. :math:`k=` ``power``; ``name`` (e.g. ``"alpha_r"``) is the argument named in
-    errors about a gate too sharp for the grid.
+    about 1e-10. :math:`k=` ``power`` (a positive integer); ``name`` (e.g. ``"alpha_r"``) is the
+    argument named for the gain ``alpha`` (``>= 0``), in checks and in errors about a gate too
+    sharp for the grid.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` and ``delta`` if :math:`\alpha\sqrt\Delta` is too large for the grid
+        (above about :math:`6.5\times10^4`; a :class:`~gatebook.meanfield.QuadratureGridError`),
+        and for bad arguments.
 
     Examples
     --------
     >>> round(float(gate_moment(1.0, 0.0, 0.0, 2)), 6)   # a constant gate 1/2
     0.25
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string (the argument named in errors), got {name!r}")
+    check_variance(delta, "delta")
+    alpha = check_nonnegative_float(alpha, name)
+    beta = check_finite_float(beta, "beta")
+    power = check_positive_int(power, "power")
+    return gate_moment_unchecked(delta, alpha, beta, power, name, "delta")
+
+
+def gate_moment_unchecked(delta, alpha, beta, power, name, variance_name):
+    """:func:`gate_moment` without argument checks; a gate too sharp for the grid raises a
+    :class:`QuadratureGridError` naming ``name`` and ``variance_name``."""
     try:
-        out = gaussian_average(lambda x: gate(x, alpha, beta) ** power, delta, sharpness=max(alpha, 2.0))
+        out = gaussian_average(lambda x: gate_unchecked(x, alpha, beta) ** power, delta, sharpness=max(alpha, 2.0))
     except QuadratureGridError as err:
-        raise ValueError(
-            f"{name}={alpha:g} is too sharp for a gate average at variance {err.variance:.3g}: {err}"
+        if alpha == 0.0:  # a constant gate: its moment needs no grid, whatever the variance
+            return _constant_gate_moment(delta, beta, power)
+        raise QuadratureGridError(
+            f"{name}={alpha:g} is too sharp for a gate average at {variance_name}={err.variance:.3g}: {err}",
+            sharpness=err.sharpness, variance=err.variance, points=err.points, cap=err.cap,
         ) from err
     if alpha == 0.0:
         return out  # a constant gate: the grid's weights sum to one, s^k exactly
@@ -198,12 +223,19 @@ def gate_moment(delta, alpha, beta, power, name="alpha"):
     tiny = values < _TINY_GATE_MOMENT
     if np.any(tiny):
         d = np.broadcast_to(np.asarray(delta, dtype=float), np.shape(out)).reshape(-1)
-        values[tiny] = _closed_gate_moment(d[tiny], alpha, beta, power, name)
+        values[tiny] = _closed_gate_moment(d[tiny], alpha, beta, power, name, variance_name)
         out = float(values[0]) if np.ndim(out) == 0 else values.reshape(np.shape(out))
     return out
 
 
-def _closed_gate_moment(delta, alpha, beta, power, name):
+def _constant_gate_moment(delta, beta, power):
+    """The moment ``expit(-beta)**power`` of a constant gate (``alpha = 0``), shaped like ``delta``."""
+    value = float(expit(-beta)) ** power
+    shape = np.shape(delta)
+    return value if shape == () else np.full(shape, value)
+
+
+def _closed_gate_moment(delta, alpha, beta, power, name, variance_name="variance"):
     r"""Gate moment around the log-integrand's mode, for gates open only far out in the tail.
 
     See :func:`gate_second_moment`; ``delta`` is a 1-D array, ``power`` the exponent :math:`k`.
@@ -229,9 +261,10 @@ def _closed_gate_moment(delta, alpha, beta, power, name):
         step = min(0.5, 0.25 / ai)
         points = int(np.ceil(2.0 * _MODE_WINDOW / step)) + 1
         if points > MAX_GRID_POINTS:
-            raise ValueError(
-                f"{name}={alpha:g} is too sharp for a gate average at variance {delta[i]:.3g}: "
-                f"{name} * sqrt(variance) = {ai:.3g} needs {points:.3g} points, more than {MAX_GRID_POINTS}"
+            raise QuadratureGridError(
+                f"{name}={alpha:g} is too sharp for a gate average at {variance_name}={delta[i]:.3g}: "
+                f"{name} * sqrt({variance_name}) = {ai:.3g} needs {points:.3g} points, more than {MAX_GRID_POINTS}",
+                sharpness=alpha, variance=float(delta[i]), points=float(points), cap=MAX_GRID_POINTS,
             )
         x = mode + np.linspace(-_MODE_WINDOW, _MODE_WINDOW, points)
         log_p = -0.5 * x**2 + power * log_expit(ai * x - beta)
@@ -245,7 +278,16 @@ def _closed_gate_moment(delta, alpha, beta, power, name):
 def _gain_ratio(delta, alpha_r, beta_r, g_r):
     """The function S_r(g_r^2 Q(Delta)) Q(Delta) / Delta whose maximum sets g_topo."""
     q = tanh_second_moment(delta)
-    return gate_second_moment(g_r**2 * q, alpha_r=alpha_r, beta_r=beta_r) * q / delta
+    return gate_moment_unchecked(g_r**2 * q, alpha_r, beta_r, 2, "alpha_r", "delta_r") * q / delta
+
+
+def _too_sharp(err, where, alpha_r, g_r):
+    """A gate average beyond the grid, re-raised naming the user's ``alpha_r`` and ``g_r``."""
+    return ValueError(
+        f"{where}: alpha_r={alpha_r:g} with g_r={g_r:g} makes the output gate too sharp for its input "
+        f"(r has variance up to g_r^2 and the gate switches over 1/alpha_r; only alpha_r * g_r = "
+        f"{alpha_r * g_r:.3g} matters): use a smaller alpha_r or g_r. {err}"
+    )
 
 
 def fixed_point_onset(alpha_r=0.0, beta_r=0.0, g_r=1.0) -> float:
@@ -274,6 +316,12 @@ def fixed_point_onset(alpha_r=0.0, beta_r=0.0, g_r=1.0) -> float:
     g_r : float, optional
         Gain of the gate coupling (``>= 0``); only :math:`\alpha_rg_r` matters.
 
+    Raises
+    ------
+    ValueError
+        For bad arguments; naming ``alpha_r`` and ``g_r`` when :math:`\alpha_rg_r` makes the gate
+        too sharp for its Gaussian average (above about :math:`6.5\times10^4`).
+
     Examples
     --------
     >>> fixed_point_onset(0.0, 1.0)  # 1 + e
@@ -282,7 +330,18 @@ def fixed_point_onset(alpha_r=0.0, beta_r=0.0, g_r=1.0) -> float:
     alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
     beta_r = check_finite_float(beta_r, "beta_r")
     g_r = check_nonnegative_float(g_r, "g_r")
-    limit = gate(0.0, alpha_r, beta_r) ** 2  # S_r(0) * lim Q(Delta)/Delta
+    try:
+        best, limit = _onset_supremum(alpha_r, beta_r, g_r)
+    except QuadratureGridError as err:
+        raise _too_sharp(err, "fixed_point_onset", alpha_r, g_r) from err
+    if best <= limit:
+        return quiet_threshold(beta_r)  # supremum at Delta -> 0: exactly 1/s_r
+    return float(best**-0.5)
+
+
+def _onset_supremum(alpha_r, beta_r, g_r):
+    """The supremum of S_r Q / Delta over Delta > 0 (scan and refinement) and its Delta -> 0 limit."""
+    limit = gate_unchecked(0.0, alpha_r, beta_r) ** 2  # S_r(0) * lim Q(Delta)/Delta
     scale = max(1.0, alpha_r * g_r)
     log_delta = np.linspace(np.log(1e-6 / scale**2), np.log(1e4), 301)
     ratio = _gain_ratio(np.exp(log_delta), alpha_r, beta_r, g_r)
@@ -296,9 +355,7 @@ def fixed_point_onset(alpha_r=0.0, beta_r=0.0, g_r=1.0) -> float:
             options={"xatol": 1e-10},
         )
         best = max(best, -float(opt.fun))
-    if best <= limit:
-        return quiet_threshold(beta_r)  # supremum at Delta -> 0: exactly 1/s_r
-    return float(best**-0.5)
+    return best, limit
 
 
 @dataclass
@@ -399,6 +456,9 @@ def static_mean_field(
     DMFTConvergenceError
         If the iteration has not settled after ``max_iter`` steps (e.g. too close to
         :math:`g_{\rm topo}`, where it slows down critically).
+    ValueError
+        For bad arguments; naming ``alpha_r`` and ``g_r`` when the output gate is too sharp
+        for its Gaussian average (:math:`\alpha_rg_r` above about :math:`6.5\times10^4`).
 
     Examples
     --------
@@ -416,14 +476,23 @@ def static_mean_field(
         raise ValueError(f"tol must be positive, got {tol}")
     max_iter = check_positive_int(max_iter, "max_iter")
     noise = input_std**2
-    x = g_h**2 + noise if start is None else check_finite_float(start, "start")
-    if x <= 0:
-        raise ValueError(f"start must be positive, got {x}")
+    x = g_h**2 + noise if start is None else check_positive_float(start, "start")
+    if x == 0.0:  # g_h = 0 without input: the map is T = 0, whose only fixed point is the zero branch
+        return StaticMeanField(g_h=g_h, alpha_r=alpha_r, beta_r=beta_r, g_r=g_r, g_z=g_z, input_std=input_std,
+                               delta_h=0.0, delta_r=0.0, delta_z=0.0, branch="zero", residual=0.0, iterations=0)
 
     def T(d):
         q = tanh_second_moment(d)
-        return g_h**2 * gate_second_moment(g_r**2 * q, alpha_r=alpha_r, beta_r=beta_r) * q + noise
+        return g_h**2 * gate_moment_unchecked(g_r**2 * q, alpha_r, beta_r, 2, "alpha_r", "delta_r") * q + noise
 
+    try:
+        return _solve_static(T, x, tol, max_iter, noise, g_h, alpha_r, beta_r, g_r, g_z, input_std)
+    except QuadratureGridError as err:
+        raise _too_sharp(err, "static_mean_field", alpha_r, g_r) from err
+
+
+def _solve_static(T, x, tol, max_iter, noise, g_h, alpha_r, beta_r, g_r, g_z, input_std):
+    """The iteration and Newton polish of :func:`static_mean_field` from the start ``x``."""
     x0, steps, history = x, [], 0
     branch = "nonzero"
     for history in range(1, max_iter + 1):

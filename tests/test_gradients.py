@@ -44,3 +44,16 @@ def test_unknown_method():
     cell = L.PlainRNN(3, 4, seed=0)
     with pytest.raises(ValueError, match="method"):
         per_example_gradients(cell, torch.zeros(2, 5, 3), torch.zeros(2, 1), method="loop")
+
+
+def test_nan_targets_and_non_cells_are_refused():
+    # NaN targets gave an all-NaN gradient matrix before
+    cell = L.MultiGateRNN(3, 4, seed=0, dtype=torch.float64)
+    u, y = torch.zeros(2, 5, 3, dtype=torch.float64), torch.tensor([[0.0], [float("nan")]], dtype=torch.float64)
+    for method in ("credit", "vmap"):
+        with pytest.raises(ValueError, match="targets"):
+            per_example_gradients(cell, u, y, method=method)
+    with pytest.raises(TypeError, match="targets"):
+        per_example_gradients(cell, u, [[0.0], [1.0]])
+    with pytest.raises(TypeError, match="cell"):
+        per_example_gradients("cell", u, torch.zeros(2, 1))

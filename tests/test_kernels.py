@@ -383,3 +383,14 @@ def test_measurements_restore_the_torch_thread_setting():
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_sizes_and_overflows_are_refused():
+    with pytest.raises(ValueError, match="max_lag is too large"):
+        K.impulse_response(0.5, 10**12)  # a MemoryError before
+    with pytest.raises(ValueError, match="max_lag"):
+        K.ema_kernel(0.5, 10**12)
+    with pytest.raises(ValueError, match="weight_norm"):
+        K.norm_bounds(0.5, 1e300, 3)  # the upper bound overflowed to inf before
+    lower, upper = K.norm_bounds(0.5, 10**12, 3)  # legal: the lower bound is uninformative (NaN), as documented
+    assert np.isnan(lower).all() and np.isfinite(upper).all()

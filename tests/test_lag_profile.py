@@ -51,3 +51,61 @@ def test_gated_profiles_track_the_gate_product():
         cell = L.MultiGateRNN(3, 16, seed=seed, dtype=torch.float64)
         r2.append(L.lag_profile(cell, _inputs(seed=seed, T=30), convention="carry").r2)
     assert min(r2) > 0.95  # measured 0.992-0.993 for these seeds
+
+
+# ---------------------------------------------------------------------------- issue 13: degenerate input
+
+
+@pytest.mark.parametrize("convention, what", [("carry", "identically zero"), ("update", "identically 1")])
+def test_a_cell_without_gate_has_no_predictor_to_fit(convention, what):
+    # the write factor of a plain cell is 1 at every step: P = prod(1 - 1) = 0 (or prod 1 = 1), so
+    # a fit of ln S against ln P would only fit the clamp of log(0) (it gave slope 0.01, R^2 0.99)
+    cell = L.PlainRNN(3, 8, seed=0, dtype=torch.float64)
+    with pytest.raises(ValueError, match=what) as err:
+        L.lag_profile(cell, _inputs(), convention=convention)
+    assert "no gate" in str(err.value) and "PlainRNN" in str(err.value)
+    with pytest.raises(ValueError, match=what):
+        L.lag_profiles(cell, _inputs(), conventions=(convention,))
+
+
+def test_log_gate_products_checks_its_lags_and_write_factors():
+    write = L.ScalarGateRNN(3, 4, seed=0, dtype=torch.float64).rollout(_inputs(T=6))["write"]
+    for bad in (0, 7, 10**12):  # 0 returned [] and 10**12 hung before
+        with pytest.raises(ValueError, match="max_lag"):
+            L.log_gate_products(write, "carry", bad)
+    with pytest.raises(TypeError, match="max_lag"):
+        L.log_gate_products(write, "carry", 2.0)
+    with pytest.raises(TypeError, match="write"):
+        L.log_gate_products(0.5, "carry", 2)
+    with pytest.raises(ValueError, match="write"):
+        L.log_gate_products(write * float("nan"), "carry", 2)
+    with pytest.raises(ValueError, match="write"):
+        L.log_gate_products(write + 1.0, "carry", 2)
+
+
+def test_long_lag_profiles_are_finite_in_log_scale():
+    # J = (1 - alpha) 1 exactly (no recurrence): S(h) = P(h) = 0.01**h, below 1e-308 after ~154 lags
+    cell = L.LeakyRNN(2, 3, alpha=0.99, seed=0, dtype=torch.float64)
+    with torch.no_grad():
+        cell.W_r.zero_()
+    u = torch.randn(2, 200, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    profile = L.lag_profile(cell, u, convention="carry")
+    lags = profile.lags.double()
+    assert profile.measured[-1] == 0.0 and profile.predicted[-1] == 0.0  # linear scale underflows
+    for log_profile in (profile.log_measured, profile.log_predicted, profile.log_fitted):
+        assert torch.isfinite(log_profile).all()
+        torch.testing.assert_close(log_profile, (lags - 1) * math.log(0.01), rtol=1e-9, atol=1e-9)
+    normal = profile.measured > torch.finfo(torch.float64).tiny  # where both scales are representable
+    assert 100 < int(normal.sum()) < 200
+    for linear, log_profile in ((profile.measured, profile.log_measured), (profile.predicted, profile.log_predicted),
+                                (profile.fitted, profile.log_fitted)):
+        torch.testing.assert_close(torch.log(linear[normal]), log_profile[normal], rtol=1e-12, atol=1e-9)
+    assert profile.slope == pytest.approx(1.0, abs=1e-9)
+
+
+def test_log_profiles_agree_with_the_linear_ones_in_ordinary_cases():
+    cell = L.MultiGateRNN(3, 8, seed=1, dtype=torch.float64)
+    for p in L.lag_profiles(cell, _inputs(T=15)).values():
+        torch.testing.assert_close(torch.exp(p.log_measured), p.measured, rtol=0, atol=0)
+        torch.testing.assert_close(torch.exp(p.log_predicted), p.predicted, rtol=0, atol=0)
+        torch.testing.assert_close(torch.exp(p.log_fitted), p.fitted, rtol=1e-12, atol=0)

@@ -340,3 +340,30 @@ def test_bad_summary_requests(tiny):
         tiny.values("propagation", "AI", arm="plain + Adam", lag=2)
     with pytest.raises(ValueError, match="metric"):
         tiny.values("update", "ai", arm="plain + Adam")
+
+
+@pytest.mark.parametrize("change, error, match", [
+    ({"tasks": 1.0}, TypeError, "tasks"),  # "'float' object is not iterable" before
+    ({"tasks": ("adding", 3)}, TypeError, "tasks"),
+    ({"tasks": ("copy",)}, ValueError, "tasks"),
+    ({"seeds": 1.0}, TypeError, "seeds"),
+    ({"seeds": (0, 1.5)}, TypeError, "seeds"),
+    ({"lags": 2.0}, TypeError, "lags"),
+    ({"checkpoints": ("a",)}, TypeError, "checkpoints"),
+    ({"n": 10**12}, ValueError, "n is too large"),  # a failure deep inside torch before
+    ({"steps": 10**12}, ValueError, "steps"),  # a MemoryError before
+    ({"grad_samples": 10**12}, ValueError, "grad_samples"),
+    ({"triples_per_lag": 10**12}, ValueError, "triples_per_lag"),
+    ({"progress": np.zeros(2)}, TypeError, "progress"),
+])
+def test_bad_experiment_input_fails_before_any_work(change, error, match):
+    with pytest.raises(error, match=match):
+        A.anisotropy_experiment(**{**TINY, **change})
+
+
+def test_numpy_seeds_are_accepted():
+    a = A.frozen_gate_propagation(np.linspace(0.1, 0.5, 4), np.array([1, 2]), r=2, top=3, seed=np.int64(3))
+    b = A.frozen_gate_propagation(np.linspace(0.1, 0.5, 4), [1, 2], r=2, top=3, seed=3)
+    np.testing.assert_array_equal(a.log_spectra, b.log_spectra)
+    with pytest.raises(TypeError, match="lags"):
+        A.frozen_gate_anisotropy([0.1, 0.3], 2.0, r=1, top=2)

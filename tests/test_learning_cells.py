@@ -146,3 +146,22 @@ def test_bad_input():
         L.jacobian_products(J[0])
     with pytest.raises(ValueError, match="k <= t"):
         L.propagator(J, 1, 3)
+
+
+def test_sizes_are_checked_before_allocating_and_seeds_may_be_numpy_integers():
+    import numpy as np
+
+    with pytest.raises(ValueError, match="hidden_size is too large"):
+        L.RecurrentCell(2, 10**12)  # failed deep inside torch before
+    with pytest.raises(ValueError, match="input_size is too large"):
+        L.PlainRNN(10**12, 4)
+    a, b = L.MultiGateRNN(3, 5, seed=np.int64(3)), L.MultiGateRNN(3, 5, seed=3)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    with pytest.raises(TypeError, match="bias"):
+        L.PlainRNN(3, 5, bias=np.array([1.0, 2.0]))
+    with pytest.raises(ValueError, match="dtype"):
+        L.PlainRNN(3, 5, dtype=np.zeros(3))
+    with pytest.raises(TypeError, match="alpha"):
+        L.LeakyRNN(3, 5, alpha="abc")
+    with pytest.raises(TypeError, match="gate_bias"):
+        L.ScalarGateRNN(3, 5, gate_bias="abc")

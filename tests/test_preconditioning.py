@@ -390,3 +390,34 @@ def test_bad_lags_and_options():
         P.credit_by_lag("cell", torch.zeros(1, 2, 1), torch.zeros(1, 1))
     with pytest.raises(ValueError, match="noise_std"):
         P.appB_inputs(5, 2, noise_std=-0.1)
+
+
+def test_issue_13_bad_values_name_their_argument():
+    with pytest.raises(TypeError, match="seeds"):
+        P.compare_optimisers(ARMS, **{**SMALL, "seeds": 2.0})
+    with pytest.raises(ValueError, match="n is too large"):
+        P.compare_optimisers(ARMS, **{**SMALL, "n": 10**12})
+    with pytest.raises(ValueError, match="lags"):  # an overflow to inf before
+        P.condition_number([0.2, 0.5], [1, 10**12])
+    with pytest.raises(ValueError, match="max_lag"):
+        P.carry_products([0.2, 0.5], 10**12)
+    with pytest.raises(ValueError, match="batch"):
+        P.preconditioner_condition([0.2, 0.5], [1], r=2, batch=10**12)
+    cell = P.frozen_gate_cell([0.5, 0.1], 1)
+    with pytest.raises(ValueError, match="targets"):
+        P.credit_by_lag(cell, torch.ones(1, 3, 1, dtype=torch.float64), torch.full((1, 1), float("nan")))
+    with pytest.raises(TypeError, match="cell"):
+        P.diagonal_predictor(None, torch.zeros(1, 3, 1))
+    with pytest.raises(TypeError, match="seeds"):
+        P.expansion_check("multi", seeds=1.0, T=5, n=4)
+    with pytest.raises(TypeError, match="eps_grid"):
+        P.expansion_check("multi", seeds=(0,), T=5, n=4, eps_grid="abc")
+    A, B = EC.jacobian_split(L.MultiGateRNN(2, 3, seed=0, dtype=torch.float64), torch.ones(1, 4, 2, dtype=torch.float64))
+    with pytest.raises(TypeError, match="A"):
+        EC.first_order_expansion(None, B, 0, 2)
+    with pytest.raises(ValueError, match="B"):
+        EC.scaled_product(A, B * float("nan"), 0, 2, 0.1)
+    with pytest.raises(ValueError, match="eps"):
+        EC.scaled_product(A, B, 0, 2, float("nan"))
+    with pytest.raises(ValueError, match="eps_values"):
+        EC.truncation_error(A, B, 0, 2, [0.1, float("nan")])

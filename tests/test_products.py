@@ -1,5 +1,8 @@
 """All-pairs and sampled-pair Jacobian products agree with step-by-step products, without underflow."""
 
+import math
+
+import numpy as np
 import pytest
 import torch
 
@@ -85,3 +88,36 @@ def test_non_finite_factors_are_reported_by_the_single_product_routes():
     with pytest.raises(ValueError, match="NaN or infinite"):
         pair_log_singular_values(J, [1], [2], 3)
     assert torch.isfinite(propagator(J, 3, 0)).all()  # factors J_1..J_3 are fine
+
+
+# ---------------------------------------------------------------------------- issue 13
+
+
+def test_propagator_refuses_a_product_that_underflows_and_points_to_the_log_scale():
+    J = torch.full((2, 200, 1, 1), 0.01, dtype=torch.float64) * torch.eye(2, dtype=torch.float64)
+    assert float(propagator(J, 100, 0).abs().max()) == pytest.approx(1e-200)  # still representable
+    with pytest.raises(ValueError, match="underflows") as err:
+        propagator(J, 200, 40)  # 1e-320: would come back as (subnormal) zero
+    message = str(err.value)
+    assert "t - k = 160" in message and "log_sensitivity" in message
+    # the log-scale route gives the value: ln S = 160 ln 0.01
+    logS = jacobian_products(J, 160, top=1).log_sensitivity(160)
+    torch.testing.assert_close(logS, torch.full_like(logS, 160 * math.log(0.01)))
+    with pytest.raises(ValueError, match="overflows"):
+        propagator(J * 1e4, 200, 0)
+
+
+def test_propagator_returns_a_true_zero_and_accepts_numpy_integers():
+    J = torch.zeros(1, 5, 2, 2, dtype=torch.float64)  # a factor that annihilates: exactly zero, not underflow
+    assert float(propagator(J, 5, 0).abs().max()) == 0.0
+    J = _jacobians()
+    torch.testing.assert_close(propagator(J, np.int64(7), np.int64(2)), propagator(J, 7, 2), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("bad, error", [([0.0, float("nan")], TypeError), ("ab", TypeError), (None, TypeError)])
+def test_pair_indices_must_be_integers(bad, error):
+    J = _jacobians()
+    with pytest.raises(error, match="examples"):
+        pair_log_singular_values(J, bad, [0, 1], 2)
+    with pytest.raises(error, match="starts"):
+        pair_log_singular_values(J, [0, 1], bad, 2)

@@ -355,3 +355,16 @@ def test_task_specific_bad_input():
     assert tasks.adding(1, T=2, m=2, seed=0).inputs.shape == (1, 2, 2)
     assert tasks.recall(1, T=15, m=2, seed=0).inputs.shape == (1, 15, 2)
     assert tasks.delay_sum(1, T=37, m=1, seed=0).inputs.shape == (1, 37, 1)
+
+
+def test_sizes_are_checked_before_allocating():
+    for kwargs, word in (({"batch": 10**12}, "batch"), ({"T": 10**12}, "T"), ({"m": 10**12}, "m")):
+        with pytest.raises(ValueError, match=f"{word} .*is too large|batch \\* T \\* m is too large"):
+            tasks.adding(**{"batch": 2, "T": 6, "m": 2, **kwargs})
+    with pytest.raises(ValueError, match="T is too large"):
+        tasks.ar2_impulse_response(10**12)
+
+
+def test_a_diverging_narma10_is_also_a_value_error_naming_u_high():
+    with pytest.raises(ValueError, match="u_high"):
+        tasks.narma10(4, T=80, u_high=3.0, max_tries=2, seed=0)

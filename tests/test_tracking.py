@@ -384,3 +384,26 @@ def test_bad_input_of_track_seeds():
     b = tk.track_seeds(make, (0,), **{**kw, "checkpoints": (0, 1)}).tracks[0]
     with pytest.raises(ValueError, match="checkpoints"):
         tk.TrackSummary(tracks=[a, b], seeds=(0, 1))
+
+
+def test_issue_13_bad_values_name_their_argument():
+    cell = L.ScalarGateRNN(4, 8, seed=0)
+    with pytest.raises(TypeError, match="checkpoints"):
+        tk.track_lag_profiles(cell, checkpoints=("a",), **SMALL)
+    with pytest.raises(TypeError, match="conventions"):
+        tk.track_lag_profiles(cell, checkpoints=(0,), conventions=(1.0,), **SMALL)
+    with pytest.raises(ValueError, match="probe_batch"):
+        tk.track_lag_profiles(cell, checkpoints=(0,), **{**SMALL, "probe_batch": 10**12})
+    with pytest.raises(TypeError, match="progress"):
+        tk.track_lag_profiles(cell, checkpoints=(0,), **{**SMALL, "progress": None})
+    # saturated gates (an absurd gate input scale) leave a constant predictor: the sweep says which knob
+    with pytest.raises(ValueError, match="input_scale"):
+        tk.gate_level_sweep([0.5], input_scale=1e12, T=6, batch=2)
+    with pytest.raises(TypeError, match="gate_biases"):
+        tk.gate_level_sweep("ab", T=6, batch=2)
+
+
+def test_tracks_give_profiles_in_log_scale():
+    track = tk.track_lag_profiles(L.ScalarGateRNN(4, 8, seed=0), checkpoints=(0, 2), **{**SMALL, "steps": 2})
+    np.testing.assert_array_equal(np.exp(track.log_measured), track.measured)
+    np.testing.assert_array_equal(np.exp(track.log_predicted("carry")), track.predicted("carry"))

@@ -170,3 +170,28 @@ def test_flushing_denormals_changes_nothing_above_the_subnormal_range():
     np.testing.assert_array_equal(runs[0].loss, runs[1].loss)
     tiny = torch.tensor([1e-310], dtype=torch.float64)
     assert float(tiny * 1.0) > 0  # flushing was switched off again after the run
+
+
+def test_sequences_sizes_and_options_are_checked_up_front():
+    cell = MultiGateRNN(4, 8, seed=0)
+    make = lambda s: PlainRNN(4, 8, seed=s)  # noqa: E731
+    for bad in (1.0, 3, None, "ab"):  # a float gave "'float' object is not iterable" before
+        with pytest.raises(TypeError, match="seeds"):
+            train_ensemble(make, bad, steps=1, **SMALL)
+    train_ensemble(make, np.array([0, 1]), steps=1, **SMALL)  # numpy integers are seeds
+    with pytest.raises(ValueError, match="steps is too large"):
+        batch_seeds(0, 10**12)  # a MemoryError before
+    with pytest.raises(ValueError, match="steps is too large"):
+        train(cell, steps=10**12, **SMALL)
+    with pytest.raises(TypeError, match="checkpoints"):
+        train(cell, steps=3, checkpoints=1.0, on_checkpoint=lambda c, s: None, **SMALL)
+    with pytest.raises(TypeError, match="checkpoints"):
+        train(cell, steps=3, checkpoints=("a",), on_checkpoint=lambda c, s: None, **SMALL)
+    with pytest.raises(TypeError, match="task_kwargs"):
+        train(cell, steps=1, batch=2, task_kwargs=[("T", 5)], progress=False)
+    with pytest.raises(TypeError, match="progress"):
+        train(cell, steps=1, batch=2, progress=np.zeros(2))
+    with pytest.raises(TypeError, match="cell"):
+        train("cell", steps=1, **SMALL)
+    with pytest.raises(ValueError, match="optimizer name"):
+        make_optimizer(cell.parameters(), "adagrad", 0.1)

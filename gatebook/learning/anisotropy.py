@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .._validation import as_float64, check_choice, check_positive_int
+from .._validation import as_float64, check_bool, check_choice, check_positive_int
 from ..spectra import (
     AnisotropyMetrics,
     anisotropy_index,
@@ -69,7 +69,7 @@ from .cell_anisotropy import (
     update_anisotropy,
 )
 from .cells import MODELS
-from .common import check_r_top, check_sampled_lags, torch_threads
+from .common import check_checkpoints, check_r_top, check_sampled_lags, check_seeds, check_sizes, torch_threads
 from .frozen import frozen_gate_cell
 from .train import train_ensemble
 
@@ -359,6 +359,23 @@ class AnisotropyExperiment:
         return "\n".join(lines)
 
 
+def _check_tasks(tasks) -> list:
+    """Distinct task names (a single name is one task)."""
+    if isinstance(tasks, str):
+        tasks = (tasks,)
+    if tasks is None or isinstance(tasks, numbers.Number) or not hasattr(tasks, "__iter__"):
+        raise TypeError(f"tasks must be a sequence of task names from {sorted(TASKS)}, got {tasks!r}")
+    tasks = list(tasks)
+    for t in tasks:
+        if not isinstance(t, str):
+            raise TypeError(f"tasks must hold task names from {sorted(TASKS)}, got {t!r}")
+        if t not in TASKS:
+            raise ValueError(f"unknown task {t!r} in tasks; choose from {sorted(TASKS)}")
+    if not tasks or len(set(tasks)) != len(tasks):
+        raise ValueError(f"tasks must be a non-empty sequence of distinct task names, got {tasks}")
+    return tasks
+
+
 def _probe_seed(task: str, seed: int) -> int:
     """Seed of the fixed probe batch of (task, seed); independent of the training batches."""
     key = list(TASKS).index(task)
@@ -447,18 +464,8 @@ def anisotropy_experiment(arms=None, tasks=CHAPTER_SETTINGS["tasks"], seeds=CHAP
     (['plain + Adam', 'scalar + SGD', 'multi + SGD'], [0, 2])
     """
     arms = make_arms(arms)
-    if isinstance(tasks, str):
-        tasks = (tasks,)
-    tasks = [check_choice(t, "task", TASKS) for t in tasks]
-    if not tasks or len(set(tasks)) != len(tasks):
-        raise ValueError(f"tasks must be a non-empty sequence of distinct task names, got {tasks}")
-    if isinstance(seeds, numbers.Integral):
-        raise TypeError("seeds must be a sequence of non-negative integers, e.g. range(5)")
-    seeds = list(seeds)
-    if not seeds or len(set(seeds)) != len(seeds) or any(
-            isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 0 for s in seeds):
-        raise ValueError(f"seeds must be distinct non-negative integers, got {seeds}")
-    seeds = [int(s) for s in seeds]
+    tasks = _check_tasks(tasks)
+    seeds = check_seeds(seeds)
     steps, batch = check_positive_int(steps, "steps"), check_positive_int(batch, "batch")
     T, n, m = check_positive_int(T, "T"), check_positive_int(n, "n"), check_positive_int(m, "m")
     probe_batch = check_positive_int(probe_batch, "probe_batch")
@@ -471,12 +478,17 @@ def anisotropy_experiment(arms=None, tasks=CHAPTER_SETTINGS["tasks"], seeds=CHAP
     if r > grad_samples:
         raise ValueError(f"r ({r}) must not exceed grad_samples ({grad_samples})")
     init = check_choice(init, "init", {"uniform", "normal"})
+    progress = check_bool(progress, "progress")
     checkpoints = (0, steps) if checkpoints is None else checkpoints
-    if isinstance(checkpoints, numbers.Integral):
-        raise TypeError("checkpoints must be a sequence of steps, e.g. (0, steps)")
-    marks = sorted({int(c) for c in checkpoints})
-    if not marks or marks[0] < 0 or marks[-1] > steps:
-        raise ValueError(f"checkpoints must be a non-empty set of steps in [0, steps={steps}], got {list(checkpoints)}")
+    marks = check_checkpoints(checkpoints, steps, allow_empty=False)
+    # sizes before anything is allocated: weights, batches, per-example gradients, sampled products
+    check_sizes([("n", n), ("n", n)], what="the recurrent weights")
+    check_sizes([("n", n), ("m", m)], what="the input weights")
+    check_sizes([("steps", steps), ("len(seeds)", len(seeds))], itemsize=4, what="the batch seeds")
+    check_sizes([("batch", batch), ("len(seeds)", len(seeds)), ("T", T), ("m", m)], what="the training batches")
+    check_sizes([("grad_samples", grad_samples), ("T", T), ("n", n), ("n", n)], what="the probe's state Jacobians")
+    check_sizes([("len(lags)", len(lags)), ("triples_per_lag", triples_per_lag), ("n", n), ("n", n)],
+                what="the sampled products")
     # The probe batches come first: this also checks that every task accepts T and m.
     probes = {(task, s): make_task(task, grad_samples, T=T, m=m, seed=_probe_seed(task, s), dtype=torch.float64)
               for task in tasks for s in seeds}

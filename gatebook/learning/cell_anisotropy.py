@@ -41,7 +41,7 @@ from ..spectra import (
     participation_ratio,
 )
 from .cells import RecurrentCell
-from .common import check_cell, check_r_top, check_sampled_lags, torch_threads
+from .common import check_cell, check_r_top, check_sampled_lags, check_sizes, check_targets, torch_threads
 from .frozen import check_gates, frozen_gate_cell, recurrent_scale_argument
 from .gradients import per_example_gradients
 from .products import pair_log_singular_values
@@ -194,6 +194,8 @@ def propagation_anisotropy(cell, inputs, *, lags=(1, 2, 4, 8, 12, 16), triples_p
     B, T, _ = u.shape
     lags = check_sampled_lags(lags, T)
     K = check_positive_int(triples_per_lag, "triples_per_lag")
+    check_sizes([("len(lags)", lags.size), ("triples_per_lag", K), ("n", cell.hidden_size), ("n", cell.hidden_size)],
+                what="the sampled products")
     r, top = check_r_top(r, top, cell.hidden_size)
     rng = as_generator(seed, "seed")
 
@@ -262,10 +264,7 @@ def update_anisotropy(cell, inputs, targets, *, r: int = 10, seed=0) -> Anisotro
     """
     cell = _float64_copy(check_cell(cell))
     u = cell._check_inputs(inputs)
-    if not isinstance(targets, torch.Tensor):
-        raise TypeError(f"targets must be a torch.Tensor of shape ({u.shape[0]}, 1), got {type(targets).__name__}")
-    if not torch.isfinite(targets).all():
-        raise ValueError("targets contain NaN or infinite values")
+    targets = check_targets(targets, u.shape[0])
     with torch_threads(1):
         G = per_example_gradients(cell, u, targets.to(torch.float64))
     return gradient_anisotropy(G, r, seed=seed)
@@ -276,6 +275,11 @@ def update_anisotropy(cell, inputs, targets, *, r: int = 10, seed=0) -> Anisotro
 # ---------------------------------------------------------------------------
 # the exact case: frozen per-neuron gates
 # ---------------------------------------------------------------------------
+
+
+def _check_lag_sequence(lags) -> None:
+    if lags is None or isinstance(lags, (numbers.Number, str, bytes)) or not hasattr(lags, "__len__"):
+        raise TypeError(f"lags must be a sequence of positive integers, got {lags!r}")
 
 
 def frozen_gate_anisotropy(gates, lags, *, r: int = 10, top: int = 16) -> dict:
@@ -312,8 +316,7 @@ def frozen_gate_anisotropy(gates, lags, *, r: int = 10, top: int = 16) -> dict:
     [1.8, 3.24]
     """
     c = np.sort(1.0 - check_gates(gates))[::-1]
-    if lags is None or isinstance(lags, (numbers.Integral, str)):
-        raise TypeError(f"lags must be a sequence of positive integers, got {lags!r}")
+    _check_lag_sequence(lags)
     h = np.array([check_positive_int(x, "each entry of lags") for x in lags], dtype=float)
     if h.size == 0:
         raise ValueError("lags must not be empty")
@@ -346,11 +349,15 @@ def frozen_gate_propagation(gates, lags, *, recurrent_scale: float = 0.0, T: int
     """
     scale, name = recurrent_scale_argument(recurrent_scale, recurrent_gain, caller="frozen_gate_propagation")
     g = check_gates(gates)
-    if lags is None or isinstance(lags, (numbers.Integral, str)):
-        raise TypeError(f"lags must be a sequence of positive integers, got {lags!r}")
+    _check_lag_sequence(lags)
+    if len(lags) == 0:
+        raise ValueError("lags must not be empty")
     longest = max(check_positive_int(h, "each entry of lags") for h in lags)
+    T_name = "lags" if T is None else "T"
     T = longest + 1 if T is None else check_positive_int(T, "T")
     batch = check_positive_int(batch, "batch")
+    check_sizes([("batch", batch), (T_name, T), ("len(gates)", g.size), ("len(gates)", g.size)],
+                what="the state Jacobians")
     gen = torch.Generator().manual_seed(int(as_generator(seed).integers(2**31)))
     u = torch.randn(batch, T, 1, generator=gen, dtype=torch.float64)
     cell = frozen_gate_cell(g, 1, recurrent_scale=check_nonnegative_float(scale, name), seed=0)

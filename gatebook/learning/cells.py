@@ -36,11 +36,12 @@ plain and leaky cells and has rank one for the scalar gate. ``d_t`` uses the sta
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 from torch import nn
 
-from .._validation import check_choice, check_positive_int
+from .._validation import check_bool, check_choice, check_finite_float, check_memory, check_positive_int
 
 __all__ = ["MODELS", "RecurrentCell", "PlainRNN", "LeakyRNN", "ScalarGateRNN", "MultiGateRNN", "Rollout"]
 
@@ -65,9 +66,9 @@ def _generator(seed) -> torch.Generator:
     if seed is None:
         gen.seed()
     else:
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
             raise ValueError(f"seed must be None or a non-negative integer, got {seed!r}")
-        gen.manual_seed(seed)
+        gen.manual_seed(int(seed))
     return gen
 
 
@@ -83,10 +84,14 @@ class RecurrentCell(nn.Module):
         self.hidden_size = check_positive_int(hidden_size, "hidden_size")
         self.init = check_choice(init, "init", {"uniform", "normal"})
         self.nonlinearity = check_choice(nonlinearity, "nonlinearity", {"tanh", "linear"})
-        if dtype not in (torch.float32, torch.float64):
-            raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
-        self._gen = _generator(seed)
+        bias = check_bool(bias, "bias")
+        if not isinstance(dtype, torch.dtype) or dtype not in (torch.float32, torch.float64):
+            raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
         n, m = self.hidden_size, self.input_size
+        itemsize = 4 if dtype == torch.float32 else 8
+        check_memory(n * n, "hidden_size", itemsize=itemsize, what="the recurrent weights (hidden_size**2 entries)")
+        check_memory(n * m, "input_size", itemsize=itemsize, what="the input weights (hidden_size * input_size entries)")
+        self._gen = _generator(seed)
         self.W_r = nn.Parameter(self._draw((n, n), n, dtype))
         self.W_i = nn.Parameter(self._draw((n, m), m, dtype))
         self.W_o = nn.Parameter(self._draw((1, n), n, dtype))
@@ -241,7 +246,13 @@ class LeakyRNN(RecurrentCell):
 
     def __init__(self, input_size, hidden_size, alpha=0.8, **kw):
         super().__init__(input_size, hidden_size, **kw)
-        a = torch.as_tensor(alpha, dtype=self.W_r.dtype)
+        if alpha is None or isinstance(alpha, (bool, str, bytes)):
+            raise TypeError(f"alpha must be a number in (0, 1] or a tensor of shape ({self.hidden_size},), got {alpha!r}")
+        try:
+            a = torch.as_tensor(alpha, dtype=self.W_r.dtype)
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise TypeError(f"alpha must be a number in (0, 1] or a tensor of shape ({self.hidden_size},), "
+                            f"got {type(alpha).__name__}") from err
         if a.ndim not in (0, 1) or (a.ndim == 1 and a.shape[0] != self.hidden_size):
             raise ValueError(f"alpha must be a number or a tensor of shape ({self.hidden_size},), got shape {tuple(a.shape)}")
         if not torch.isfinite(a).all() or (a <= 0).any() or (a > 1).any():
@@ -269,9 +280,9 @@ class _GatedCell(RecurrentCell):
         if gate_bias is None:
             self.b_g = None
         else:
-            if not 0.0 < float(gate_bias) < 1.0:
+            s0 = check_finite_float(gate_bias, "gate_bias")
+            if not 0.0 < s0 < 1.0:
                 raise ValueError(f"gate_bias is the initial gate value s0 and must lie in (0, 1), got {gate_bias}")
-            s0 = float(gate_bias)
             self.b_g = nn.Parameter(torch.full((rows,), math.log(s0 / (1.0 - s0)), dtype=dtype))
 
     def _rows(self) -> int:

@@ -44,7 +44,7 @@ import torch
 
 from .._validation import as_generator, check_choice, check_positive_int
 from .cells import LeakyRNN, MultiGateRNN
-from .common import check_cell, torch_threads
+from .common import check_cell, check_sizes, check_targets, torch_threads
 from .frozen import check_gates, frozen_gate_cell
 from .lag_profile import CONVENTIONS
 from .products import jacobian_products
@@ -116,6 +116,7 @@ def carry_products(gates, max_lag: int, *, convention: str = "carry") -> np.ndar
     """
     g = check_gates(gates)
     max_lag = check_positive_int(max_lag, "max_lag")
+    check_sizes([("max_lag", max_lag + 1), ("len(gates)", g.size)], what="the table of products")
     c = _factors(g, convention)
     return np.exp(np.arange(max_lag + 1)[:, None] * np.log(c)[None, :])
 
@@ -141,6 +142,11 @@ def condition_number(gates, lags, *, convention: str = "carry") -> np.ndarray:
     -------
     ndarray, shape (len(lags),)
 
+    Raises
+    ------
+    ValueError
+        If the condition number overflows the float range at the longest lag.
+
     Examples
     --------
     >>> condition_number([0.5, 0.1], [0, 1, 2])
@@ -148,7 +154,11 @@ def condition_number(gates, lags, *, convention: str = "carry") -> np.ndarray:
     """
     c = _factors(check_gates(gates), convention)
     lags = _check_lags(lags)
-    return np.exp(lags * (np.log(c.max()) - np.log(c.min())))
+    log_cond = lags * (np.log(c.max()) - np.log(c.min()))
+    if np.any(log_cond > np.log(np.finfo(float).max)):
+        raise ValueError(f"the condition number overflows the float range at lags up to {int(lags.max())} "
+                         f"(log cond = {float(log_cond.max()):.4g}); use log cond = lag * log(c_max / c_min)")
+    return np.exp(log_cond)
 
 
 @dataclass
@@ -250,9 +260,12 @@ def preconditioner_condition(gates, lags, *, r: int = 10, recurrent_scale: float
     if r > g.size:
         raise ValueError(f"r ({r}) cannot exceed the number of neurons ({g.size})")
     batch = check_positive_int(batch, "batch")
+    T_name = "lags" if T is None else "T"
     T = int(lags.max()) if T is None else check_positive_int(T, "T")
     if lags.max() > T:
         raise ValueError(f"the largest lag ({lags.max()}) cannot exceed T={T}")
+    check_sizes([("batch", batch), (T_name, T), ("len(gates)", g.size), ("len(gates)", g.size)],
+                what="the state Jacobians")
     cell = frozen_gate_cell(g, 1, recurrent_scale=recurrent_scale, seed=seed)
     u = torch.as_tensor(as_generator(seed).random((batch, T, 1)), dtype=torch.float64)
     J = cell.state_jacobians(u)
@@ -353,8 +366,7 @@ def credit_by_lag(cell, inputs: torch.Tensor, targets: torch.Tensor) -> CreditBy
     [[1.0, 1.0], [0.5, 0.9], [0.25, 0.81]]
     """
     u = check_cell(cell)._check_inputs(inputs)
-    if not isinstance(targets, torch.Tensor) or targets.shape != (u.shape[0], 1):
-        raise ValueError(f"targets must be a tensor of shape ({u.shape[0]}, 1), got {getattr(targets, 'shape', type(targets).__name__)}")
+    targets = check_targets(targets, u.shape[0])
     offset = torch.zeros(u.shape[0], u.shape[1], cell.hidden_size, dtype=u.dtype, requires_grad=True)
     loss = ((cell(u, drive_offset=offset) - targets.to(u.dtype)) ** 2).sum()
     (grad,) = torch.autograd.grad(loss, offset)
@@ -435,7 +447,7 @@ def diagonal_predictor(cell, inputs: torch.Tensor, max_lag: int | None = None) -
     [0.5, 0.25, 0.125]
     """
     if not isinstance(cell, (MultiGateRNN, LeakyRNN)):
-        raise TypeError("diagonal_predictor needs a per-neuron carry: a MultiGateRNN or a LeakyRNN, "
+        raise TypeError("cell must be a MultiGateRNN or a LeakyRNN (diagonal_predictor needs a per-neuron carry), "
                         f"got {type(cell).__name__}")
     r = cell.rollout(inputs)
     T = r["states"].shape[1]

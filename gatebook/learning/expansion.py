@@ -28,16 +28,26 @@ inputs of :func:`appB_inputs` (slow sinusoids plus noise), over the half-decade 
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
-from .._validation import as_generator, check_choice, check_nonnegative_float, check_positive_float, check_positive_int
+from .._validation import (
+    as_generator,
+    check_bool,
+    check_choice,
+    check_finite_float,
+    check_float_sequence,
+    check_nonnegative_float,
+    check_positive_float,
+    check_positive_int,
+)
 from .presets import APPB_EPS
 from ..progress import progress_bar
 from .cells import MODELS, RecurrentCell
-from .common import torch_threads
+from .common import check_cell, check_seeds, check_sizes, check_tensor, torch_threads
 
 __all__ = [
     "APPB_EPS",
@@ -54,7 +64,7 @@ __all__ = [
 @torch.no_grad()
 def jacobian_split(cell, inputs: torch.Tensor):
     r"""``(A, B)``, each ``(batch, T, n, n)``, with ``A + B`` the exact state Jacobians. ``B = 0`` for ungated cells."""
-    r = cell.rollout(inputs)
+    r = check_cell(cell).rollout(inputs)
     J = cell.jacobians_from_rollout(r)
     gamma = r["write"]
     n = cell.hidden_size
@@ -65,13 +75,25 @@ def jacobian_split(cell, inputs: torch.Tensor):
 
 def _window(M: torch.Tensor, k: int, t: int) -> torch.Tensor:
     T = M.shape[1]
-    if not (isinstance(k, int) and isinstance(t, int)) or not 0 <= k < t <= T:
+    if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in (k, t)) or not 0 <= k < t <= T:
         raise ValueError(f"need integers 0 <= k < t <= T={T}, got k={k!r}, t={t!r}")
-    return M[:, k:t]  # factors J_{k+1} .. J_t
+    return M[:, int(k):int(t)]  # factors J_{k+1} .. J_t
+
+
+def _check_split(A, B) -> None:
+    """``A`` and ``B`` of :func:`jacobian_split`: finite float tensors of one shape ``(batch, T, n, n)``."""
+    for name, M in (("A", A), ("B", B)):
+        check_tensor(M, name, ndim=4, shape="(batch, T, n, n)")
+        if M.shape[-1] != M.shape[-2] or M.shape[0] < 1 or M.shape[1] < 1:
+            raise ValueError(f"{name} must have shape (batch, T, n, n), got {tuple(M.shape)}")
+    if A.shape != B.shape or A.dtype != B.dtype:
+        raise ValueError(f"A and B must have the same shape and dtype, got {tuple(A.shape)} {A.dtype} and "
+                         f"{tuple(B.shape)} {B.dtype}")
 
 
 def first_order_expansion(A: torch.Tensor, B: torch.Tensor, k: int, t: int):
     r"""``(Phi0, L)``: the product of the ``A_j`` from ``k+1`` to ``t`` and its Fréchet derivative along ``B``."""
+    _check_split(A, B)
     A_w, B_w = _window(A, k, t), _window(B, k, t)
     eye = torch.eye(A.shape[-1], dtype=A.dtype).expand(A.shape[0], -1, -1)
     phi0, L = eye.clone(), torch.zeros_like(eye)
@@ -83,6 +105,8 @@ def first_order_expansion(A: torch.Tensor, B: torch.Tensor, k: int, t: int):
 
 def scaled_product(A: torch.Tensor, B: torch.Tensor, k: int, t: int, eps: float) -> torch.Tensor:
     r""":math:`\Phi_\varepsilon=\prod_{j=k+1}^{t}(A_j+\varepsilon B_j)`, later factors on the left."""
+    _check_split(A, B)
+    eps = check_finite_float(eps, "eps")
     M = _window(A, k, t) + eps * _window(B, k, t)
     P = torch.eye(A.shape[-1], dtype=A.dtype).expand(A.shape[0], -1, -1).clone()
     for j in range(M.shape[1]):
@@ -92,6 +116,7 @@ def scaled_product(A: torch.Tensor, B: torch.Tensor, k: int, t: int, eps: float)
 
 def truncation_error(A: torch.Tensor, B: torch.Tensor, k: int, t: int, eps_values) -> torch.Tensor:
     r""":math:`E(\varepsilon)=\lVert\Phi_\varepsilon-\Phi_0-\varepsilon L\rVert_F` for each ε: ``(len(eps), batch)``."""
+    eps_values = check_float_sequence(eps_values, "eps_values")
     phi0, L = first_order_expansion(A, B, k, t)
     errors = [torch.linalg.matrix_norm(scaled_product(A, B, k, t, float(e)) - phi0 - float(e) * L) for e in eps_values]
     return torch.stack(errors)
@@ -135,6 +160,7 @@ def appB_inputs(T: int = 100, m: int = 3, *, seed: int = 0, batch: int = 1, freq
     (3, 5, 2)
     """
     T, m, batch = check_positive_int(T, "T"), check_positive_int(m, "m"), check_positive_int(batch, "batch")
+    check_sizes([("batch", batch), ("T", T), ("m", m)], what="the inputs")
     phase_std = check_nonnegative_float(phase_std, "phase_std")
     noise_std = check_nonnegative_float(noise_std, "noise_std")
     try:
@@ -226,7 +252,12 @@ def _model_class(name):
 
 
 def _check_eps(eps_grid) -> np.ndarray:
-    eps = np.asarray(eps_grid, dtype=float)
+    if eps_grid is None or isinstance(eps_grid, (str, bytes, numbers.Number)):
+        raise TypeError(f"eps_grid must be a 1-d sequence of at least two positive scales, got {eps_grid!r}")
+    try:
+        eps = np.asarray(eps_grid, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError("eps_grid must be a 1-d sequence of at least two positive scales") from err
     if eps.ndim != 1 or eps.size < 2:
         raise ValueError("eps_grid must be a 1-d sequence of at least two scales")
     if not np.all(np.isfinite(eps)) or np.any(eps <= 0):
@@ -296,6 +327,7 @@ def expansion_check(model="multi", *, inputs: torch.Tensor | None = None, seeds=
     if not 2 <= fit_points <= eps.size:
         raise ValueError(f"fit_points must lie in [2, {eps.size}] (the number of scales), got {fit_points}")
     outlier_factor = check_positive_float(outlier_factor, "outlier_factor")
+    progress = check_bool(progress, "progress")
     if isinstance(model, RecurrentCell):
         cell = model
         if not cell.gated:
@@ -315,9 +347,11 @@ def expansion_check(model="multi", *, inputs: torch.Tensor | None = None, seeds=
         if inputs is not None:
             raise ValueError("inputs can only be given together with a cell; model names draw appB inputs")
         T, n, m = check_positive_int(T, "T"), check_positive_int(n, "n"), check_positive_int(m, "m")
-        runs = [int(s) for s in seeds]
-        if not runs:
-            raise ValueError("seeds must be a non-empty sequence of non-negative integers")
+        check_sizes([("n", n), ("n", n)], what="the recurrent weights")
+        check_sizes([("n", n), ("m", m)], what="the input weights")
+        check_sizes([("len(eps_grid)", eps.size + 1), ("T", T), ("n", n), ("n", n)],
+                    what="the scaled Jacobian products")
+        runs = check_seeds(seeds, distinct=False)
         jobs = ((cls(m, n, init="normal", seed=s, dtype=torch.float64), appB_inputs(T, m, seed=s)) for s in runs)
     errors, normA, normB, change, pnorm = [], [], [], [], []
     window = None

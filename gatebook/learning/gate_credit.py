@@ -111,7 +111,14 @@ def zeroth_order_weights(gates, convention: str) -> np.ndarray:
     [[0.125, 0.25, 0.5]]
     """
     check_choice(convention, "convention", set(CONVENTIONS))
-    g = np.asarray(gates, dtype=float)
+    if hasattr(gates, "detach"):
+        gates = gates.detach().cpu().double().numpy()
+    if gates is None or isinstance(gates, (str, bytes)):
+        raise TypeError(f"gates must be an array of write factors in (0, 1], got {gates!r}")
+    try:
+        g = np.asarray(gates, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError("gates must be an array of write factors in (0, 1]") from err
     if g.ndim not in (2, 3) or g.shape[0] < 1 or g.shape[1] < 1:
         raise ValueError(f"gates must have shape (batch, T) or (batch, T, n), got {g.shape}")
     if not np.all(np.isfinite(g)) or np.any(g <= 0) or np.any(g > 1):

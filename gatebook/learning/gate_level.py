@@ -18,7 +18,7 @@ import torch
 from .._validation import check_positive_int
 from .tasks import make_task
 from .cells import ScalarGateRNN
-from .common import check_seed
+from .common import check_seed, check_sizes
 from .lag_profile import CONVENTIONS, lag_profiles
 from .gate_credit import gate_traces
 
@@ -48,9 +48,7 @@ def init_scalar_gate(gate_bias: float, input_scale: float = 1.0, *, hidden_size:
     >>> float(cell.W_ig.detach().abs().max()), round(float(torch.sigmoid(cell.b_g.detach())), 6)
     (0.0, 0.2)
     """
-    if isinstance(input_scale, bool) or not isinstance(input_scale, numbers.Real) or not np.isfinite(input_scale) \
-            or input_scale < 0:
-        raise ValueError(f"input_scale must be a finite number >= 0, got {input_scale!r}")
+    _check_input_scale(input_scale)
     if isinstance(gate_bias, bool) or not isinstance(gate_bias, numbers.Real):
         raise ValueError(f"gate_bias is the resting gate value s0 and must lie in (0, 1), got {gate_bias!r}")
     cell = ScalarGateRNN(input_size, hidden_size, gate_bias=float(gate_bias), seed=check_seed(seed, "seed"),
@@ -58,6 +56,12 @@ def init_scalar_gate(gate_bias: float, input_scale: float = 1.0, *, hidden_size:
     with torch.no_grad():
         cell.W_ig.mul_(float(input_scale))
     return cell
+
+
+def _check_input_scale(input_scale) -> None:
+    if isinstance(input_scale, bool) or not isinstance(input_scale, numbers.Real) or not np.isfinite(input_scale) \
+            or input_scale < 0:
+        raise ValueError(f"input_scale must be a finite number >= 0, got {input_scale!r}")
 
 
 @dataclass
@@ -95,25 +99,42 @@ def gate_level_sweep(gate_biases, *, input_scale: float = 1.0, hidden_size: int 
     same adding-task probe batch; both named conventions are fitted. This is the data of the
     chapter's explorable figure, one gate level per entry.
 
+    Raises
+    ------
+    ValueError
+        For bad sizes or levels, and when a gate saturates (a huge ``input_scale``) so that
+        the predictor is constant and no power can be fitted; the message names the level.
+
     Examples
     --------
     >>> sweep = gate_level_sweep([0.2, 0.8], T=10, batch=2)
     >>> sweep.slope["carry"].shape
     (2,)
     """
+    if isinstance(gate_biases, (str, bytes)):
+        raise TypeError(f"gate_biases must be a sequence of numbers in (0, 1), got {gate_biases!r}")
     try:
         levels = np.array([float(g) for g in gate_biases])
-    except TypeError:
+    except (TypeError, ValueError):
         raise TypeError(f"gate_biases must be a sequence of numbers in (0, 1), got {gate_biases!r}") from None
     if levels.size == 0 or not np.all((levels > 0) & (levels < 1)):
         raise ValueError(f"gate_biases must be a non-empty sequence of numbers in (0, 1), got {levels.tolist()}")
-    probe = make_task("adding", check_positive_int(batch, "batch"), T=check_positive_int(T, "T"), m=input_size,
-                      seed=check_seed(probe_seed, "probe_seed"), dtype=torch.float64)
+    _check_input_scale(input_scale)
+    hidden_size = check_positive_int(hidden_size, "hidden_size")
+    input_size = check_positive_int(input_size, "input_size")
+    batch, T = check_positive_int(batch, "batch"), check_positive_int(T, "T")
+    check_sizes([("batch", batch), ("T", T), ("input_size", input_size)], what="the probe batch")
+    probe = make_task("adding", batch, T=T, m=input_size, seed=check_seed(probe_seed, "probe_seed"),
+                      dtype=torch.float64)
     gates, profiles = [], []
     for s0 in levels:
         cell = init_scalar_gate(s0, input_scale, hidden_size=hidden_size, input_size=input_size, seed=seed)
         gates.append(gate_traces(cell, probe.inputs).mean())
-        profiles.append(lag_profiles(cell, probe.inputs))
+        try:
+            profiles.append(lag_profiles(cell, probe.inputs))
+        except ValueError as err:  # saturated gates: a constant predictor
+            raise ValueError(f"no lag profile can be fitted at gate_biases value {s0:g} with input_scale="
+                             f"{input_scale:g}: {err}") from err
     return GateLevelSweep(
         gate_biases=levels,
         input_scale=float(input_scale),

@@ -27,6 +27,7 @@ import torch
 from torch.func import functional_call, grad, vmap
 
 from .._validation import check_choice
+from .common import check_cell, check_targets
 
 __all__ = ["per_example_gradients"]
 
@@ -87,6 +88,13 @@ def per_example_gradients(cell, inputs: torch.Tensor, targets: torch.Tensor, *, 
     method : {"credit", "vmap"}
         How to compute it (see the module docstring); both are exact.
 
+    Raises
+    ------
+    TypeError
+        If ``cell`` is not a Part II cell, or ``inputs`` or ``targets`` is not a tensor.
+    ValueError
+        If ``inputs`` or ``targets`` has the wrong shape or holds NaN or infinite values.
+
     Examples
     --------
     >>> import torch
@@ -97,9 +105,7 @@ def per_example_gradients(cell, inputs: torch.Tensor, targets: torch.Tensor, *, 
     torch.Size([3, 52])
     """
     method = check_choice(method, "method", {"credit", "vmap"})
-    inputs = cell._check_inputs(inputs)
-    if not isinstance(targets, torch.Tensor) or targets.shape != (inputs.shape[0], 1):
-        raise ValueError(f"targets must be a tensor of shape ({inputs.shape[0]}, 1), got {getattr(targets, 'shape', type(targets).__name__)}")
-    targets = targets.to(inputs.dtype)
+    inputs = check_cell(cell)._check_inputs(inputs)
+    targets = check_targets(targets, inputs.shape[0]).to(inputs.dtype)
     rows = _by_vmap(cell, inputs, targets) if method == "vmap" else _by_credit(cell, inputs, targets)
     return torch.cat([rows[name].reshape(inputs.shape[0], -1) for name, _ in cell.named_parameters()], dim=1)

@@ -35,9 +35,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .._validation import check_choice, check_finite_float, check_nonnegative_float, check_positive_int
+from .._validation import check_choice, check_finite_float, check_memory, check_nonnegative_float, check_positive_int
 from .cells import LeakyRNN
-from .common import check_cell, torch_threads
+from .common import check_cell, check_targets, torch_threads
 from .products import jacobian_products
 
 __all__ = [
@@ -96,8 +96,11 @@ def _scalar_or_array(arr: np.ndarray):
     return float(arr) if arr.ndim == 0 else arr
 
 
-def _lags(max_lag) -> np.ndarray:
-    return np.arange(check_positive_int(max_lag, "max_lag") + 1)
+def _lags(max_lag, width: int = 1) -> np.ndarray:
+    """Lags ``0..max_lag`` after checking that ``width`` arrays of that length fit in memory."""
+    max_lag = check_positive_int(max_lag, "max_lag")
+    check_memory((max_lag + 1) * width, "max_lag", what="the arrays over the lags")
+    return np.arange(max_lag + 1)
 
 
 # ---------------------------------------------------------------------------
@@ -133,7 +136,7 @@ def impulse_response(alpha, max_lag: int) -> np.ndarray:
     array([0.5   , 0.25  , 0.125 , 0.0625])
     """
     a = _check_alpha(alpha)
-    lags = _lags(max_lag)
+    lags = _lags(max_lag, a.size)
     return a[..., None] * (1.0 - a[..., None]) ** lags
 
 
@@ -201,7 +204,7 @@ def ema_kernel(beta, max_lag: int) -> np.ndarray:
     array([0.5  , 0.25 , 0.125])
     """
     b = _check_beta(beta)
-    lags = _lags(max_lag)
+    lags = _lags(max_lag, b.size)
     return (1.0 - b[..., None]) * b[..., None] ** lags
 
 
@@ -274,6 +277,11 @@ def norm_bounds(alpha, weight_norm: float, max_lag: int):
     lower, upper : numpy.ndarray
         Each of shape ``(max_lag + 1,)`` (lag 0 gives 1, or NaN for an invalid lower bound).
 
+    Raises
+    ------
+    ValueError
+        If the upper bound overflows the float range (a huge ``weight_norm`` or ``max_lag``).
+
     Examples
     --------
     >>> lower, upper = norm_bounds(0.5, 0.5, 2)
@@ -286,7 +294,11 @@ def norm_bounds(alpha, weight_norm: float, max_lag: int):
     a = float(a)
     rho = check_nonnegative_float(weight_norm, "weight_norm")
     lags = _lags(max_lag)
-    upper = (1.0 - a + a * rho) ** lags
+    with np.errstate(over="ignore"):
+        upper = (1.0 - a + a * rho) ** lags
+    if not np.isfinite(upper[-1]):
+        raise ValueError(f"the upper bound (1 - alpha + alpha * weight_norm)**max_lag overflows the float range "
+                         f"(weight_norm={rho:g}, max_lag={lags[-1]}); compare logarithms, max_lag * log(...)")
     low = 1.0 - a - a * rho
     lower = low ** lags if low > 0.0 else np.full(lags.shape, np.nan)
     return lower, upper
@@ -347,7 +359,7 @@ def pulse_response(cell, max_lag: int, *, amplitude: float = 1.0, channel: int =
     array([0.5   , 0.25  , 0.125 , 0.0625])
     """
     cell = check_cell(cell)
-    lags = _lags(max_lag)
+    lags = _lags(max_lag, max(cell.input_size, cell.hidden_size))
     A = check_finite_float(amplitude, "amplitude")
     if A == 0.0:
         raise ValueError("amplitude must be non-zero")
@@ -364,13 +376,7 @@ def pulse_response(cell, max_lag: int, *, amplitude: float = 1.0, channel: int =
 
 
 def _check_targets(targets, batch: int, dtype) -> torch.Tensor:
-    if not isinstance(targets, torch.Tensor):
-        raise TypeError(f"targets must be a torch.Tensor of shape ({batch}, 1), got {type(targets).__name__}")
-    if targets.shape != (batch, 1):
-        raise ValueError(f"targets must have shape ({batch}, 1), got {tuple(targets.shape)}")
-    if not torch.isfinite(targets).all():
-        raise ValueError("targets contain NaN or infinite values")
-    return targets.to(dtype)
+    return check_targets(targets, batch).to(dtype)
 
 
 _PARAMETERS = ("W_i", "W_r")

@@ -17,6 +17,11 @@ For a leaky cell they give :math:`(1-\alpha)^h` and :math:`\alpha^h`. The fitted
 :math:`s` comes from least squares of :math:`\ln S = a + s\ln P` over all pairs whose
 :math:`P` lies between its 1 % and 99 % quantiles, reported with :math:`R^2`.
 :func:`lag_profiles` fits several conventions on one set of Jacobian products (chapter 3).
+
+Over long lags :math:`\tilde\mu(h)` and :math:`P` fall below the smallest float; every
+:class:`LagProfile` therefore also holds the profiles in log scale (``log_measured``,
+``log_predicted``, ``log_fitted``), formed from the log-sums without leaving the log domain.
+A cell without a gate has no predictor to fit (:math:`P\equiv0` or :math:`1`) and is refused.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from dataclasses import dataclass
 import torch
 
 from .._validation import check_choice, check_positive_int
-from .common import check_cell
+from .common import check_cell, check_tensor
 from .products import jacobian_products
 
 __all__ = ["CONVENTIONS", "LagProfile", "log_gate_products", "lag_profile", "lag_profiles"]
@@ -39,9 +44,13 @@ CONVENTIONS = ("carry", "update")
 def log_gate_products(write: torch.Tensor, convention: str, max_lag: int) -> list:
     r""":math:`\ln P_{i+h,i}` for every lag ``h = 1..max_lag``: a list of ``(batch, T-h+1)`` tensors.
 
-    ``write`` is the rollout's write factor :math:`\gamma` (``(batch, T, n)`` or ``(batch, T, 1)``).
+    ``write`` is the rollout's write factor :math:`\gamma` (``(batch, T, n)`` or ``(batch, T, 1)``),
+    with values in [0, 1]; ``max_lag`` is at most ``T``. A factor :math:`c_j=0` (a carry
+    :math:`1-\gamma_j` of a step that writes fully) is clamped to the smallest normal number.
     """
     check_choice(convention, "convention", set(CONVENTIONS))
+    write = _check_write(write)
+    max_lag = check_max_lag(max_lag, write.shape[1])
     c = 1.0 - write if convention == "carry" else write
     logc = torch.log(c.clamp_min(torch.finfo(c.dtype).tiny))
     zero = torch.zeros_like(logc[:, :1])
@@ -53,9 +62,47 @@ def log_gate_products(write: torch.Tensor, convention: str, max_lag: int) -> lis
     return out
 
 
+def _check_write(write) -> torch.Tensor:
+    write = check_tensor(write, "write", ndim=3, shape="(batch, T, n) or (batch, T, 1)")
+    if write.shape[0] < 1 or write.shape[1] < 1 or write.shape[2] < 1:
+        raise ValueError(f"write must have shape (batch, T, n) or (batch, T, 1) with no empty axis, got {tuple(write.shape)}")
+    if bool((write < 0).any()) or bool((write > 1).any()):
+        raise ValueError("write must hold write factors in [0, 1]")
+    return write
+
+
 @dataclass
 class LagProfile:
-    """Measured and predicted effective-learning-rate profiles by lag, with the fitted power."""
+    r"""Measured and predicted effective-learning-rate profiles by lag, with the fitted power (chapter 3).
+
+    The linear profiles :math:`\tilde\mu(h)=S(h)/S(1)` and :math:`\bar P(h)/\bar P(1)` are ratios
+    of medians; over long lags they fall below the smallest float and come back as 0. Every
+    one is therefore also given in log scale, computed from the medians of the logarithms
+    (the Jacobian products and gate products are built as log-sums), so nothing underflows:
+
+    .. math::
+
+        \texttt{log\_measured}(h) = \operatorname{median}_{t-k=h}\ln S_{t,k}
+                                   - \operatorname{median}_{t-k=1}\ln S_{t,k},\qquad
+        \texttt{log\_predicted}(h) = \operatorname{median}\ln P_{t,k}\big|_{h}
+                                   - \operatorname{median}\ln P_{t,k}\big|_{1},
+
+    and :math:`\texttt{log\_fitted}=s\cdot\texttt{log\_predicted}`. Wherever the linear value
+    is a normal float, ``measured == exp(log_measured)`` (likewise for the others).
+
+    Attributes
+    ----------
+    lags : Tensor of int, shape (H,)
+        The lags :math:`h=1..H`.
+    measured, predicted, fitted : Tensor, shape (H,)
+        :math:`\tilde\mu(h)`, the zeroth-order predictor and :math:`\text{predicted}^{s}`
+        (linear scale, 1 at lag 1).
+    slope, r2 : float
+        Fitted power :math:`s` of :math:`\ln S=a+s\ln P` and its :math:`R^2`.
+    convention : {"carry", "update"}
+    log_measured, log_predicted, log_fitted : Tensor, shape (H,)
+        The same three profiles in natural-log scale (0 at lag 1), finite at every lag.
+    """
 
     lags: torch.Tensor
     measured: torch.Tensor
@@ -64,6 +111,33 @@ class LagProfile:
     slope: float
     r2: float
     convention: str
+    log_measured: torch.Tensor | None = None
+    log_predicted: torch.Tensor | None = None
+    log_fitted: torch.Tensor | None = None
+
+
+def _profile(lags, log_measured, med_P, slope, r2, convention) -> LagProfile:
+    """A :class:`LagProfile` from the log medians (each linear profile is the exp of its log)."""
+    log_predicted = med_P - med_P[0]
+    predicted = torch.exp(log_predicted)
+    return LagProfile(lags=lags, measured=torch.exp(log_measured), predicted=predicted, fitted=predicted ** slope,
+                      slope=slope, r2=r2, convention=convention, log_measured=log_measured,
+                      log_predicted=log_predicted, log_fitted=slope * log_predicted)
+
+
+def _check_predictor(write: torch.Tensor, convention: str, cell) -> None:
+    """Refuse a predictor that is identically zero or constant: nothing can be fitted to it."""
+    c = 1.0 - write if convention == "carry" else write
+    if bool((c == 0).all()):
+        raise ValueError(
+            f"the {convention!r} predictor P = prod(1 - gamma_j) is identically zero: the write factor of cell "
+            f"({type(cell).__name__}) is 1 at every step (the cell has no gate or leak), so there is no carry and "
+            "no power of P can be fitted; measure a LeakyRNN, ScalarGateRNN or MultiGateRNN")
+    if bool((c == c.reshape(-1)[0]).all()) and float(c.reshape(-1)[0]) == 1.0:
+        raise ValueError(
+            f"the {convention!r} predictor P = prod(gamma_j) is identically 1 (constant): the write factor of cell "
+            f"({type(cell).__name__}) is 1 at every step (the cell has no gate or leak), so no power of P can be "
+            "fitted; measure a LeakyRNN, ScalarGateRNN or MultiGateRNN")
 
 
 def _fit(logS: torch.Tensor, logP: torch.Tensor, trim: float):
@@ -73,7 +147,8 @@ def _fit(logS: torch.Tensor, logP: torch.Tensor, trim: float):
     x_c, y_c = x - x.mean(), y - y.mean()
     denom = (x_c * x_c).sum()
     if denom <= 0:
-        raise ValueError("the predictor is constant over the pairs: no slope can be fitted")
+        raise ValueError("the predictor is constant over the pairs (e.g. gates saturated at 0 or 1): "
+                         "no slope can be fitted")
     slope = (x_c * y_c).sum() / denom
     resid = y_c - slope * x_c
     total = (y_c * y_c).sum()
@@ -86,32 +161,27 @@ def lag_profile(cell, inputs: torch.Tensor, *, convention: str, max_lag: int | N
     r"""Normalised lag profile of :math:`S_{t,k}` for ``cell`` on ``inputs``, with the named predictor.
 
     ``convention`` is required (``"carry"`` or ``"update"``). Computed in the cell's dtype;
-    use float64 for long sequences.
+    use float64 for long sequences. The profiles come in linear scale and, free of
+    underflow at long lags, in log scale (:class:`LagProfile`, chapter 3).
+
+    Raises
+    ------
+    ValueError
+        For a cell without a gate (:class:`~gatebook.learning.PlainRNN`), whose predictor is
+        identically zero (``"carry"``) or 1 (``"update"``), and for a predictor constant over
+        the pairs (saturated gates): no power can be fitted.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gatebook.learning import LeakyRNN
+    >>> u = torch.randn(2, 8, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    >>> p = lag_profile(LeakyRNN(3, 4, alpha=0.5, seed=0, dtype=torch.float64), u, convention="carry")
+    >>> [round(v, 6) for v in p.log_predicted[:3].tolist()]
+    [0.0, -0.693147, -1.386294]
     """
-    check_choice(convention, "convention", set(CONVENTIONS))
-    if not 0.0 <= trim < 0.5:
-        raise ValueError(f"trim must lie in [0, 0.5), got {trim}")
-    rollout = cell.rollout(inputs)
-    J = cell.jacobians_from_rollout(rollout)
-    T = J.shape[1]
-    max_lag = T if max_lag is None else max_lag
-    products = jacobian_products(J, max_lag, top=1)
-    logS = [products.log_sensitivity(h) for h in products.lags]
-    logP = log_gate_products(rollout["write"], convention, max_lag)
-    med_S = torch.stack([s.median() for s in logS])
-    med_P = torch.stack([p.median() for p in logP])
-    slope, r2 = _fit(torch.cat([s.flatten() for s in logS]), torch.cat([p.flatten() for p in logP]), trim)
-    measured = torch.exp(med_S - med_S[0])
-    predicted = torch.exp(med_P - med_P[0])
-    return LagProfile(
-        lags=torch.tensor(products.lags),
-        measured=measured,
-        predicted=predicted,
-        fitted=predicted ** slope,
-        slope=slope,
-        r2=r2,
-        convention=convention,
-    )
+    return lag_profiles(cell, inputs, conventions=(check_choice(convention, "convention", set(CONVENTIONS)),),
+                        max_lag=max_lag, trim=trim)[convention]
 
 
 @torch.no_grad()
@@ -139,7 +209,12 @@ def lag_profiles(cell, inputs: torch.Tensor, *, conventions=CONVENTIONS, max_lag
     Returns
     -------
     dict
-        ``{convention: LagProfile}``, in the order given.
+        ``{convention: LagProfile}``, in the order given; each profile also in log scale.
+
+    Raises
+    ------
+    ValueError
+        As :func:`lag_profile` (a cell without a gate, a constant predictor).
 
     Examples
     --------
@@ -156,20 +231,20 @@ def lag_profiles(cell, inputs: torch.Tensor, *, conventions=CONVENTIONS, max_lag
     rollout = cell.rollout(inputs)
     J = cell.jacobians_from_rollout(rollout)
     max_lag = check_max_lag(max_lag, J.shape[1])
+    for convention in conventions:
+        _check_predictor(rollout["write"], convention, cell)
     products = jacobian_products(J, max_lag, top=1)
     logS = [products.log_sensitivity(h) for h in products.lags]
     med_S = torch.stack([s.median() for s in logS])
     flat_S = torch.cat([s.flatten() for s in logS])
-    measured = torch.exp(med_S - med_S[0])
+    log_measured = med_S - med_S[0]
     lags = torch.tensor(products.lags)
     out = {}
     for convention in conventions:
         logP = log_gate_products(rollout["write"], convention, max_lag)
         med_P = torch.stack([p.median() for p in logP])
         slope, r2 = _fit(flat_S, torch.cat([p.flatten() for p in logP]), trim)
-        predicted = torch.exp(med_P - med_P[0])
-        out[convention] = LagProfile(lags=lags, measured=measured, predicted=predicted, fitted=predicted ** slope,
-                                     slope=slope, r2=r2, convention=convention)
+        out[convention] = _profile(lags, log_measured, med_P, slope, r2, convention)
     return out
 
 
@@ -189,7 +264,10 @@ def check_conventions(conventions) -> tuple:
     if not conventions:
         raise ValueError(f"conventions is empty; name at least one of {list(CONVENTIONS)}")
     for c in conventions:
-        check_choice(c, "convention", set(CONVENTIONS))
+        if not isinstance(c, str):
+            raise TypeError(f"conventions must hold convention names from {list(CONVENTIONS)}, got {c!r}")
+        if c not in CONVENTIONS:
+            raise ValueError(f"unknown convention {c!r} in conventions; choose from {list(CONVENTIONS)}")
     if len(set(conventions)) != len(conventions):
         raise ValueError(f"conventions has repeated names: {list(conventions)}")
     return conventions

@@ -45,12 +45,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_choice, check_positive_int
+from .._validation import check_bool, check_choice, check_positive_int
 from ..progress import progress_bar
 from .tasks import TASKS, make_task
 from .arms import Arm, make_arms
 from .cells import MODELS
-from .common import torch_threads
+from .common import check_seeds, check_sizes, torch_threads
 from .diagonal_preconditioner import (
     CreditByLag,
     DiagonalEnvelope,
@@ -266,12 +266,12 @@ def compare_optimisers(arms=DEFAULT_ARMS, task: str = "adding", *, seeds=(0, 1, 
     window = check_positive_int(window, "window")
     if window > steps:
         raise ValueError(f"window ({window}) cannot exceed steps ({steps})")
-    seeds = list(seeds)
-    if not seeds or any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 0 for s in seeds):
-        raise ValueError(f"seeds must be a non-empty sequence of non-negative integers, got {seeds}")
-    if len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds must be distinct, got {seeds}")
-    seeds = [int(s) for s in seeds]
+    seeds = check_seeds(seeds)
+    progress = check_bool(progress, "progress")
+    check_sizes([("n", n), ("n", n)], what="the recurrent weights")
+    check_sizes([("n", n), ("m", m)], what="the input weights")
+    check_sizes([("steps", steps), ("len(seeds)", len(seeds))], itemsize=4, what="the batch seeds")
+    check_sizes([("batch", batch), ("len(seeds)", len(seeds)), ("T", T), ("m", m)], what="the training batches")
     info = make_task(task, 1, T=T, m=m, seed=0).info
     losses = [_train_seeds(arm, seeds, task, T=T, n=n, m=m, steps=steps, batch=batch)
               for arm in progress_bar(arms, desc="arms", enabled=progress)]

@@ -21,11 +21,14 @@ Indexing: ``J[:, j]`` is :math:`J_{j+1}=\partial x_{j+1}/\partial x_j` (states
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
-from .._validation import check_positive_int
+from .._validation import check_bool, check_positive_int
 
 __all__ = ["JacobianProducts", "jacobian_products", "pair_log_singular_values", "propagator"]
 
@@ -52,15 +55,65 @@ def propagator(J: torch.Tensor, t: int, k: int) -> torch.Tensor:
     r"""The single product :math:`\Phi(t,k)=J_t\cdots J_{k+1}` (``(batch, n, n)``), built step by step.
 
     A direct reference implementation for checks; use :func:`jacobian_products` for all pairs.
+    The product is formed in the dtype of ``J`` without renormalisation, so over long lags it
+    can leave the floating-point range: a product whose every entry falls below the smallest
+    normal number (it would come back as 0) or one that overflows is refused rather than returned.
+
+    Raises
+    ------
+    ValueError
+        If ``t``, ``k`` are not integers with ``0 <= k <= t <= T``, if the factors hold NaN or
+        infinite values, or if :math:`\Phi(t,k)` underflows or overflows the range of ``J``'s
+        dtype over the lag ``t - k``. Long products are available in log scale: the log
+        singular values of :func:`jacobian_products` (``log_sensitivity``) or
+        :func:`pair_log_singular_values`.
+
+    Examples
+    --------
+    >>> J = torch.full((1, 4, 1, 1), 0.5, dtype=torch.float64)
+    >>> propagator(J, 3, 1)
+    tensor([[[0.2500]]], dtype=torch.float64)
     """
     J = _check_jacobians(J, finite=False)
     T = J.shape[1]
-    if not (isinstance(t, int) and isinstance(k, int)) or not 0 <= k <= t <= T:
+    if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in (t, k)) or not 0 <= k <= t <= T:
         raise ValueError(f"need integers 0 <= k <= t <= T={T}, got t={t!r}, k={k!r}")
+    t, k = int(t), int(k)
     P = torch.eye(J.shape[-1], dtype=J.dtype).expand(J.shape[0], -1, -1).clone()
     for j in range(k, t):  # J[:, j] is J_{j+1}; multiply new factors on the left
         P = J[:, j] @ P
-    return _check_finite_factors(P)
+    if not torch.isfinite(P).all() and torch.isfinite(J[:, k:t]).all():
+        raise ValueError(_out_of_range(J, t, k, "overflows"))
+    P = _check_finite_factors(P)
+    tiny = torch.finfo(J.dtype).tiny
+    small = P.abs().amax(dim=(-2, -1)) < tiny
+    if t > k and bool(small.any()):
+        # zero (or subnormal) in this dtype: a true zero only if the renormalised product vanishes too
+        log_norm = _log_norm(J, t, k)
+        lost = small & torch.isfinite(log_norm)
+        if bool(lost.any()):
+            raise ValueError(_out_of_range(J, t, k, "underflows", float(log_norm[lost].min())))
+    return P
+
+
+def _log_norm(J: torch.Tensor, t: int, k: int) -> torch.Tensor:
+    """The log of the largest entry of ``Phi(t, k)`` per example, from the product renormalised after
+    every factor (``-inf`` where a factor annihilates the product: a true zero)."""
+    P = torch.eye(J.shape[-1], dtype=J.dtype).expand(J.shape[0], -1, -1).clone()
+    log_scale = torch.zeros(J.shape[0], dtype=J.dtype)
+    for j in range(k, t):
+        P = J[:, j] @ P
+        norm = P.abs().amax(dim=(-2, -1))
+        P = P / norm.clamp_min(torch.finfo(J.dtype).tiny)[:, None, None]
+        log_scale = log_scale + torch.log(norm)
+    return log_scale
+
+
+def _out_of_range(J: torch.Tensor, t: int, k: int, what: str, log_norm: float | None = None) -> str:
+    size = "" if log_norm is None else f" (its largest entry is about 10^{log_norm / math.log(10):.0f})"
+    return (f"the product Phi(t={t}, k={k}) over the lag t - k = {t - k} {what} beyond the range of "
+            f"{J.dtype}{size}; use the log scale instead: jacobian_products(J).log_sensitivity(lag) or "
+            "pair_log_singular_values(J, ...) return its log singular values")
 
 
 @dataclass
@@ -112,6 +165,7 @@ def jacobian_products(J: torch.Tensor, max_lag: int | None = None, *, top: int |
     top = n if top is None else check_positive_int(top, "top")
     if top > n:
         raise ValueError(f"top ({top}) cannot exceed the hidden size n={n}")
+    keep_products = check_bool(keep_products, "keep_products")
 
     lags, logsv, prods, scales = [], [], [], []
     P = J  # lag 1: Phi(j+1, j) = J_{j+1}
@@ -158,8 +212,7 @@ def pair_log_singular_values(J: torch.Tensor, examples, starts, lag: int, *, top
     top = n if top is None else check_positive_int(top, "top")
     if top > n:
         raise ValueError(f"top ({top}) cannot exceed the hidden size n={n}")
-    b = torch.as_tensor(examples, dtype=torch.long).reshape(-1)
-    k = torch.as_tensor(starts, dtype=torch.long).reshape(-1)
+    b, k = _indices(examples, "examples"), _indices(starts, "starts")
     if b.shape != k.shape or b.numel() == 0:
         raise ValueError("examples and starts must be non-empty and of equal length")
     if (b < 0).any() or (b >= batch).any():
@@ -177,3 +230,18 @@ def pair_log_singular_values(J: torch.Tensor, examples, starts, lag: int, *, top
     _check_finite_factors(log_scale)
     sv = torch.linalg.svdvals(P)[:, :top]
     return torch.log(sv.clamp_min(torch.finfo(J.dtype).tiny)) + log_scale[:, None]
+
+
+def _indices(values, name: str) -> torch.Tensor:
+    """Integer indices (a sequence, array or tensor of integers) as a flat ``torch.long`` tensor."""
+    if isinstance(values, torch.Tensor):
+        values = values.detach().cpu().numpy()
+    if values is None or isinstance(values, (str, bytes)):
+        raise TypeError(f"{name} must be a sequence of integers, got {values!r}")
+    try:
+        arr = np.asarray(values)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be a sequence of integers") from err
+    if arr.dtype.kind not in "iu" and arr.size:
+        raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")
+    return torch.as_tensor(arr.astype(np.int64), dtype=torch.long).reshape(-1)

@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .._validation import as_generator, check_choice, check_dtype, check_positive_int
+from .._validation import as_generator, check_choice, check_dtype, check_memory, check_positive_int
 from .presets import PRESETS, get_preset
 
 __all__ = [
@@ -159,6 +159,7 @@ def _check_sizes(task: str, batch, T, m, *, min_T: int = 1, min_m: int = 1, why_
         raise ValueError(f"T must be >= {min_T} for {task}{why_T}, got T={T}")
     if m < min_m:
         raise ValueError(f"m must be >= {min_m} for {task}{why_m}, got m={m}")
+    check_memory(batch * T * m, "batch * T * m", what=f"the inputs of shape ({batch}, {T}, {m})")
     return batch, T, m
 
 
@@ -355,6 +356,7 @@ def ar2_impulse_response(T) -> np.ndarray:
     :math:`\sqrt{0.7}`, so :math:`\psi_h` oscillates and decays like :math:`0.837^h`.
     """
     T = check_positive_int(T, "T")
+    check_memory(T, "T", what="the impulse response")
     p1, p2 = AR2_COEFFICIENTS
     impulse = np.zeros(T)
     impulse[0] = 1.0
@@ -490,6 +492,11 @@ def _diverged(y: np.ndarray) -> np.ndarray:
         return ~np.all(np.abs(y) <= NARMA10_DIVERGENCE_BOUND, axis=1)  # NaN compares False
 
 
+class _Diverged(RuntimeError, ValueError):
+    """NARMA-10 sequences that keep diverging: a RuntimeError (as documented) and a ValueError
+    (the arguments ``T``, ``u_high`` and ``max_tries`` make divergence near certain)."""
+
+
 def narma10(
     batch, T=80, m=4, *, standardize=True, u_high=0.5, max_tries=20, seed=None, dtype=torch.float32
 ) -> TaskBatch:
@@ -510,7 +517,8 @@ def narma10(
     (about 3 in :math:`10^4` at :math:`T=120`, more for longer :math:`T`). Once :math:`|y|`
     exceeds about 1.5 it has never been seen to come back, so a sequence whose output ever
     leaves :math:`[-2, 2]` (or is not finite) is redrawn, up to ``max_tries`` times;
-    a :class:`RuntimeError` is raised if some sequence still diverges.
+    a :class:`RuntimeError` (also a :class:`ValueError`: ``T`` or ``u_high`` is too large)
+    is raised if some sequence still diverges.
 
     **Standardisation.** With ``standardize`` true the target is
     :math:`(y_T-0.388)/0.109`. The constants :data:`NARMA10_MEAN` and :data:`NARMA10_STD`
@@ -560,7 +568,7 @@ def narma10(
         y[bad] = _narma10_outputs(u[bad])
         bad = bad[_diverged(y[bad])]
     if bad.size:
-        raise RuntimeError(
+        raise _Diverged(
             f"narma10: {bad.size} of {batch} sequences still diverged (|y| > {NARMA10_DIVERGENCE_BOUND}) "
             f"after max_tries={max_tries} redraws; use a smaller T or u_high (got T={T}, u_high={u_high})"
         )

@@ -41,10 +41,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .._validation import check_choice, check_positive_int
+from .._validation import check_bool, check_choice, check_positive_int
 from ..progress import progress_bar
 from .tasks import TASKS, TaskBatch, make_task
-from .common import check_cell, check_seed
+from .common import check_cell, check_checkpoints, check_seed, check_sizes
 from .gate_level import GateLevelSweep, gate_level_sweep, init_scalar_gate
 from .lag_profile import CONVENTIONS, LagProfile, check_conventions, check_max_lag, check_trim, lag_profiles
 from .gate_credit import analysis_copy, gate_traces, step_credit, zeroth_order_weights
@@ -125,6 +125,17 @@ class LagProfileTrack:
         r"""Measured profile :math:`\tilde\mu_{\rm eff}(\ell)` at every checkpoint, ``(K, H)``."""
         first = self.conventions[0]
         return np.stack([p[first].measured.numpy() for p in self.profiles])
+
+    @property
+    def log_measured(self) -> np.ndarray:
+        r""":math:`\ln\tilde\mu_{\rm eff}(\ell)` at every checkpoint, ``(K, H)``: finite where :attr:`measured` underflows."""
+        first = self.conventions[0]
+        return np.stack([p[first].log_measured.numpy() for p in self.profiles])
+
+    def log_predicted(self, convention: str) -> np.ndarray:
+        r""":math:`\ln(\bar P(\ell)/\bar P(1))` at every checkpoint, ``(K, H)`` (see :class:`~gatebook.learning.LagProfile`)."""
+        c = self._conv(convention)
+        return np.stack([p[c].log_predicted.numpy() for p in self.profiles])
 
     def predicted(self, convention: str) -> np.ndarray:
         r"""Zeroth-order profile :math:`\bar P(\ell)/\bar P(1)` at every checkpoint, ``(K, H)``."""
@@ -236,23 +247,25 @@ def track_lag_profiles(
     probe_batch = check_positive_int(probe_batch, "probe_batch")
     probe_seed = check_seed(probe_seed, "probe_seed")
     trim = check_trim(trim)
+    progress = check_bool(progress, "progress")
     if task_kwargs is not None and not isinstance(task_kwargs, dict):
         raise TypeError(f"task_kwargs must be a dict such as {{'T': 40}}, got {type(task_kwargs).__name__}")
-    try:
-        marks = sorted({int(c) for c in checkpoints})
-    except TypeError:
-        raise TypeError(f"checkpoints must be an iterable of integers, got {checkpoints!r}") from None
-    if not marks:
-        raise ValueError("checkpoints is empty; give at least one iteration in [0, steps]")
-    if marks[0] < 0 or marks[-1] > steps:
-        raise ValueError(f"checkpoints must lie in [0, steps={steps}], got {marks}")
+    marks = check_checkpoints(checkpoints, steps, allow_empty=False)
+    if not callable(task):
+        T_probe = (task_kwargs or {}).get("T", 80)  # every task's default length is 80
+        check_sizes([("probe_batch", probe_batch), ("T", T_probe if isinstance(T_probe, int) else 80),
+                    ("m", cell.input_size)], what="the probe batch")
     probe = _probe_batch(task, probe_batch, probe_seed, dict(task_kwargs or {}), cell.input_size)
     max_lag = check_max_lag(max_lag, probe.T)
 
     def measure(live_cell, step):
         frozen = analysis_copy(live_cell)
-        return lag_profiles(frozen, probe.inputs, conventions=conventions, max_lag=max_lag, trim=trim), \
-            gate_traces(frozen, probe.inputs)
+        try:
+            profiles = lag_profiles(frozen, probe.inputs, conventions=conventions, max_lag=max_lag, trim=trim)
+        except ValueError as err:  # e.g. gates saturated by training: a constant predictor
+            raise ValueError(f"no lag profile can be fitted at checkpoint {step} of training with optimizer="
+                             f"{optimizer!r}, lr={lr:g}: {err}") from err
+        return profiles, gate_traces(frozen, probe.inputs)
 
     history = train(cell, task, optimizer=optimizer, lr=lr, steps=steps, batch=batch, seed=seed,
                     task_kwargs=task_kwargs, checkpoints=marks, on_checkpoint=measure, progress=progress)
@@ -395,6 +408,7 @@ def track_seeds(make_cell, seeds, *, progress: bool = True, **kwargs) -> TrackSu
     """
     if not callable(make_cell):
         raise TypeError(f"make_cell must be callable (seed -> cell), got {type(make_cell).__name__}")
+    progress = check_bool(progress, "progress")
     try:
         seeds = tuple(seeds)
     except TypeError:

@@ -31,8 +31,18 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from .._validation import check_choice, check_positive_float, check_positive_int
+from .._validation import (
+    check_bool,
+    check_callable,
+    check_choice,
+    check_float_in,
+    check_int,
+    check_memory,
+    check_positive_float,
+    check_positive_int,
+)
 from ..progress import progress_bar
+from .common import check_cell, check_checkpoints, check_seeds
 from .tasks import TASKS, TaskBatch, make_task
 
 __all__ = ["OPTIMIZERS", "Ensemble", "TrainingHistory", "make_optimizer", "batch_seeds", "train", "train_ensemble"]
@@ -85,14 +95,13 @@ class TrainingHistory:
 
 def make_optimizer(params, name: str, lr: float, *, momentum: float = 0.9) -> torch.optim.Optimizer:
     """A ``torch.optim`` optimiser by name (see :data:`OPTIMIZERS`); PyTorch's defaults otherwise."""
-    name = check_choice(name, "optimizer", set(OPTIMIZERS))
+    name = check_choice(name, "optimizer name", set(OPTIMIZERS))
     lr = check_positive_float(lr, "lr")
+    momentum = check_float_in(momentum, "momentum", 0.0, 1.0, closed="left")  # checked even where unused
     params = list(params)
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr)
     if name == "momentum":
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"momentum must lie in [0, 1), got {momentum}")
         return torch.optim.SGD(params, lr=lr, momentum=momentum)
     if name == "rmsprop":
         return torch.optim.RMSprop(params, lr=lr)
@@ -103,6 +112,8 @@ def batch_seeds(seed: int, steps: int) -> np.ndarray:
     """The per-iteration batch seeds of a run: ``steps`` integers from ``SeedSequence(seed)``."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    steps = check_int(steps, "steps", minimum=0)
+    check_memory(steps, "steps", itemsize=4, what="the batch seeds")
     return np.random.SeedSequence(int(seed)).generate_state(steps, dtype=np.uint32)
 
 
@@ -129,12 +140,23 @@ def _check_schedule(steps, batch, checkpoints, on_checkpoint):
     """Validated ``(steps, batch, sorted checkpoint list)`` of a training run."""
     steps = check_positive_int(steps, "steps")
     batch = check_positive_int(batch, "batch")
-    marks = sorted({int(c) for c in checkpoints})
-    if marks and (marks[0] < 0 or marks[-1] > steps):
-        raise ValueError(f"checkpoints must lie in [0, steps={steps}], got {marks}")
+    marks = check_checkpoints(checkpoints, steps)
     if marks and on_checkpoint is None:
         raise ValueError("checkpoints were given but on_checkpoint is None")
+    if on_checkpoint is not None:
+        check_callable(on_checkpoint, "on_checkpoint")
     return steps, batch, marks
+
+
+def _check_options(task_kwargs, progress, desc, flush_denormal) -> dict:
+    """The options shared by :func:`train` and :func:`train_ensemble`; returns the task keywords."""
+    if task_kwargs is not None and not isinstance(task_kwargs, dict):
+        raise TypeError(f"task_kwargs must be a dict such as {{'T': 40}} or None, got {type(task_kwargs).__name__}")
+    check_bool(progress, "progress")
+    check_bool(flush_denormal, "flush_denormal")
+    if desc is not None and not isinstance(desc, str):
+        raise TypeError(f"desc must be a string or None, got {type(desc).__name__}")
+    return dict(task_kwargs or {})
 
 
 def _batch_source(task, batch: int, task_kwargs: dict, input_size: int, dtype) -> Callable[[int], TaskBatch]:
@@ -200,6 +222,9 @@ def train(
 
     Raises
     ------
+    TypeError, ValueError
+        For a bad argument, named in the message, before any work: e.g. ``checkpoints`` that
+        are not integers in ``[0, steps]``, or ``steps``/``batch`` too large for memory.
     FloatingPointError
         If the loss becomes NaN or infinite (lower ``lr``).
 
@@ -211,9 +236,11 @@ def train(
     >>> h.loss.shape
     (5,)
     """
+    check_cell(cell)
     steps, batch, marks = _check_schedule(steps, batch, checkpoints, on_checkpoint)
+    task_kwargs = _check_options(task_kwargs, progress, desc, flush_denormal)
     opt = make_optimizer(cell.parameters(), optimizer, lr, momentum=momentum)
-    draw = _batch_source(task, batch, dict(task_kwargs or {}), cell.input_size, cell.W_r.dtype)
+    draw = _batch_source(task, batch, task_kwargs, cell.input_size, cell.W_r.dtype)
     seeds = batch_seeds(seed, steps)
     history = TrainingHistory(loss=np.empty(steps), optimizer=optimizer, lr=float(lr), seed=int(seed))
     due = set(marks)
@@ -313,15 +340,13 @@ def train_ensemble(
 
     if not callable(make_cell):
         raise TypeError(f"make_cell must be callable (seed -> cell), got {type(make_cell).__name__}")
-    seeds = [int(s) for s in seeds] if not isinstance(seeds, (int, np.integer)) else None
-    if not seeds:
-        raise ValueError("seeds must be a non-empty sequence of non-negative integers")
-    if len(set(seeds)) != len(seeds) or min(seeds) < 0:
-        raise ValueError(f"seeds must be distinct non-negative integers, got {seeds}")
+    seeds = check_seeds(seeds)
     steps, batch, marks = _check_schedule(steps, batch, checkpoints, on_checkpoint)
+    task_kwargs = _check_options(task_kwargs, progress, desc, flush_denormal)
+    check_memory(steps * len(seeds), "steps", itemsize=4, what="the batch seeds of every member")
 
     cells = [make_cell(s) for s in seeds]
-    first = cells[0]
+    first = check_cell(cells[0])
     if any(type(c) is not type(first) or c.hidden_size != first.hidden_size or c.input_size != first.input_size
            for c in cells):
         raise ValueError("make_cell must return cells of one class and one size for every seed")
@@ -334,7 +359,7 @@ def train_ensemble(
 
     batched_predict = vmap(predict)
     opt = make_optimizer(params.values(), optimizer, lr, momentum=momentum)
-    draw = _batch_source(task, batch, dict(task_kwargs or {}), first.input_size, dtype)
+    draw = _batch_source(task, batch, task_kwargs, first.input_size, dtype)
     all_seeds = np.stack([batch_seeds(s, steps) for s in seeds])  # (members, steps)
     histories = [TrainingHistory(loss=np.empty(steps), optimizer=optimizer, lr=float(lr), seed=s) for s in seeds]
     due = set(marks)

@@ -56,3 +56,24 @@ def test_quizzes():
     assert "letters" in ex.check_quiz("finite_size", "z").message
     with pytest.raises(ValueError, match="quiz"):
         ex.check_quiz("nope", "a")
+
+
+@pytest.mark.parametrize("call, err, name", [
+    (lambda: ex.load_chapter_modules(until=1.0), TypeError, "until"),  # was "'float' object is not callable"
+    (lambda: ex.check_quiz(1.0, "a"), TypeError, "name"),
+    (lambda: ex.check_quiz("nope", "a"), ValueError, "name"),
+    (lambda: ex.register_quizzes(1.0), TypeError, "quizzes"),
+    (lambda: ex.register_quizzes({"q": {"question": "?"}}), TypeError, "quizzes"),
+    (lambda: ex.as_number(1.0, what=None), TypeError, "what"),
+    (lambda: ex.check_critical_gain(1.0, tau=float("nan")), ValueError, "tau"),
+    (lambda: ex.check_spectral_radius(1.0, 10**12, 1.0, 0), ValueError, "N"),
+    (lambda: ex.check_lyapunov_estimate(0.1, N=10**12), ValueError, "N"),
+])
+def test_bad_parameters_name_the_argument(call, err, name):
+    with pytest.raises(err, match=rf"\b{name}\b"):
+        call()
+
+
+def test_a_malformed_answer_gets_feedback_without_echoing_arrays():
+    fb = ex.check_critical_gain([float("nan"), 1.0])
+    assert not fb and "single number" in fb.message and "nan" not in fb.message

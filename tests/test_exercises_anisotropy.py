@@ -62,3 +62,14 @@ def test_quizzes(name):
             fb = ex.check_quiz(name, letter)
             assert not fb and quiz["hint"] in fb.message
     assert not ex.check_quiz(name, "?")
+
+
+def test_bad_parameters_name_the_argument():
+    with pytest.raises(TypeError, match=r"\blag\b"):
+        ex.check_frozen_gate_ai(1.5, GATES, 2.5)
+    with pytest.raises(ValueError, match=r"\br\b"):
+        ex.check_frozen_gate_ai(1.5, GATES[:3], 2, r=4)
+    with pytest.raises(ValueError, match=r"\blag\b"):
+        ex.check_frozen_gate_ai(1.5, GATES, 10**12)  # AI overflows
+    with pytest.raises(TypeError, match=r"\bs\b"):
+        ex.check_participation_ratio(2.0, "abc")

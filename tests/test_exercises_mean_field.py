@@ -83,3 +83,14 @@ def test_quizzes_are_registered_and_answerable():
 def test_checks_are_reexported():
     assert gb.exercises.check_dmft_variance is ex.check_dmft_variance
     assert gb.exercises.check_window_variance is ex.check_window_variance
+
+
+def test_bad_parameters_name_the_argument():
+    with pytest.raises(ValueError, match=r"\bg\b"):
+        ex.check_dmft_variance(1.0, g=1e12)  # used to fail in the root bracketing
+    with pytest.raises(TypeError, match=r"\bbeta_r\b"):
+        ex.check_soft_gate_lambda(0.1, beta_r="abc")
+    with pytest.raises(ValueError, match=r"\bwindow\b"):
+        ex.check_window_variance(0.5, window=1e12)  # used to raise MemoryError
+    with pytest.raises(ValueError, match=r"\bsample_interval\b"):
+        ex.check_window_variance(0.5, sample_interval=1e12)

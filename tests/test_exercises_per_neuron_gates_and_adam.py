@@ -53,3 +53,13 @@ def test_quizzes(name):
             fb = gb.exercises.check_quiz(name, letter)
             assert not fb.passed and quiz["hint"] in fb.message
     assert not gb.exercises.check_quiz(name, "?").passed
+
+
+def test_bad_parameters_name_the_argument():
+    gates = np.linspace(0.05, 0.5, 8)
+    with pytest.raises(TypeError, match=r"\blag\b"):
+        check_condition_number(10.0, gates, None)
+    with pytest.raises(ValueError, match=r"\blag\b"):
+        check_condition_number(10.0, gates, 10**12)  # cond overflows
+    with pytest.raises(TypeError, match=r"\bgates\b"):
+        check_condition_number(10.0, "abc", 3)

@@ -89,3 +89,14 @@ def test_the_convention_quiz_states_a_true_fact():
     prof = tk.lag_profiles(cell, u)
     torch.testing.assert_close(prof["carry"].measured, prof["update"].measured, rtol=0, atol=0)
     assert prof["carry"].slope != pytest.approx(prof["update"].slope, rel=1e-3)
+
+
+def test_bad_cell_or_inputs_name_the_argument():
+    cell = L.ScalarGateRNN(2, 4, seed=0, dtype=torch.float64)
+    u = torch.zeros(2, 6, 2, dtype=torch.float64)
+    with pytest.raises(TypeError, match=r"\bcell\b"):
+        ex.check_gate_product(0.1, None, u, example=0, t=3, k=1)
+    with pytest.raises(TypeError, match=r"\binputs\b"):
+        ex.check_gate_product(0.1, cell, 1.0, example=0, t=3, k=1)
+    with pytest.raises(ValueError, match=r"\binputs\b"):
+        ex.check_gate_product(0.1, cell, torch.full((2, 6, 2), float("nan"), dtype=torch.float64), example=0, t=3, k=1)

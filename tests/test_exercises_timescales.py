@@ -75,3 +75,12 @@ def test_quizzes_are_registered_and_answerable():
         wrong = next(k for k in quiz["options"] if k != quiz["answer"])
         assert not gb.exercises.check_quiz(name, wrong)
     assert gb.exercises.check_local_timescale is ex.check_local_timescale
+
+
+def test_bad_parameters_name_the_argument():
+    with pytest.raises(ValueError, match=r"\bbeta_z\b"):
+        ex.check_local_timescale(2.0, beta_z=1e12)  # the reference overflowed to inf
+    with pytest.raises(ValueError, match=r"\bN\b"):
+        ex.check_marginal_count(3, N=10**12)
+    with pytest.raises(ValueError, match=r"\bseed\b"):
+        ex.check_marginal_count(3, N=8, g_h=1e12)  # Newton fails: a ValueError, not a RuntimeError

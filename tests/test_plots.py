@@ -138,3 +138,27 @@ def test_decade_label_styles_and_bad_options():
         plots.log_ticks(ax, limits=(0.0, 1.0))
     with pytest.raises(ValueError, match="labels"):
         plots.log_ticks(ax, labels="tex")
+
+
+@pytest.mark.parametrize("call, err, name", [
+    (lambda: plots.new_figure(width=1e12), ValueError, "width"),
+    (lambda: plots.new_figure(height="abc"), TypeError, "height"),
+    (lambda: plots.new_figure(ncols=10**12), ValueError, "ncols"),
+    (lambda: plots.log_ticks(None), TypeError, "ax"),
+    (lambda: plots.log_ticks(Figure().subplots(), exponents=1.0), TypeError, "exponents"),
+    (lambda: plots.log_ticks(Figure().subplots(), exponents=[400]), ValueError, "exponents"),
+    (lambda: plots.decade_label(float("nan")), TypeError, "exponent"),
+    (lambda: plots.plot_eigenvalues([1.0, np.nan]), ValueError, "eigenvalues"),
+    (lambda: plots.plot_eigenvalues([-1.0], title=float("nan")), TypeError, "title"),
+    (lambda: plots.plot_lyapunov_sweeps(1.0), TypeError, "sweeps"),
+    (lambda: plots.plot_lyapunov_convergence([]), TypeError, "result"),
+    (lambda: plots.plot_correlation_times(None), TypeError, "sweep"),
+    (lambda: plots.describe_activity(gb.Trajectory(np.arange(3.0), np.zeros((3, 2))), window=float("nan")),
+     ValueError, "window"),
+    (lambda: plots.network_explorer(1.5, seed=None, N=10), TypeError, "seed"),
+    (lambda: plots.network_explorer(1.5, N=10, t_max=1e12), ValueError, "t_max"),
+])
+def test_bad_input_names_the_argument(call, err, name):
+    """Issue 13: bad input is a ValueError/TypeError naming the argument, checked before any work."""
+    with pytest.raises(err, match=rf"\b{name}\b"):
+        call()

@@ -112,3 +112,14 @@ def test_explorer_frames(tmp_path):
     for bad in ({"spread": 0.5}, {"spread": -0.1}, {"lag": 0}, {"lag": 3}, {"lag": 17}, {"lag": 2.5}):
         with pytest.raises(ValueError):
             plots.anisotropy_explorer(**bad)
+
+
+def test_bad_input_names_the_argument(experiment):
+    with pytest.raises(TypeError, match=r"\bspread\b"):
+        plots.anisotropy_explorer(spread="abc")
+    with pytest.raises(TypeError, match=r"\bmeasured\b"):
+        plots.plot_frozen_gates(np.linspace(0.05, 0.5, 20), measured=1.0)
+    with pytest.raises(TypeError, match=r"\bsteps\b"):
+        plots.plot_propagation_anisotropy(experiment, steps=1.5)
+    with pytest.raises(TypeError, match=r"\bmetrics\b"):
+        plots.plot_update_anisotropy(experiment, metrics=1.0)

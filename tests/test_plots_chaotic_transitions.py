@@ -135,3 +135,12 @@ def test_plot_bad_input(sweep):
         plots.plot_onsets([SOFT, Thresholds(0.0, 1.0, 1.0, 3.7, 3.7, 3.7)])
     with pytest.raises(ValueError, match="g_h"):
         plots.loop_gain_explorer(-1.0, 20.0)
+
+
+def test_bad_input_names_the_argument():
+    with pytest.raises(TypeError, match=r"\bonsets\b"):
+        plots.plot_onsets(1.0)  # used to fail in list()
+    with pytest.raises(TypeError, match=r"\balpha_grid\b"):
+        plots.plot_onsets([SOFT], alpha_grid="abc")
+    with pytest.raises(ValueError, match=r"\bbeta_r\b"):
+        plots.loop_gain_explorer(2.0, 5.0, beta_r=1e12)

@@ -140,3 +140,12 @@ def test_dimension_explorer_shows_the_cloud_and_the_covariance_spectrum():
     assert dim_plots._explorer_data.cache_info().hits == hits + 1
     with pytest.raises(ValueError, match="alpha_r"):
         plots.dimension_explorer(-1.0)
+
+
+def test_dimension_explorer_names_bad_arguments():
+    with pytest.raises(TypeError, match=r"\bseed\b"):
+        plots.dimension_explorer(5.0, seed=None, N=10)  # used to fail in int()
+    with pytest.raises(ValueError, match=r"\bN\b"):
+        plots.dimension_explorer(5.0, N=10**12)
+    with pytest.raises(ValueError, match=r"\balpha_r\b"):
+        plots.dimension_explorer(1e12, N=10)

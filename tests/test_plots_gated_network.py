@@ -111,3 +111,21 @@ def test_quiet_state_explorer_shows_the_spectrum_and_the_perturbation(g_h, beta_
     assert slope == pytest.approx(Q.origin_growth_rate(net).finite_N, rel=1e-9)
     assert word in fig._suptitle.get_text()
     assert (left.get_xlim(), right.get_ylim()) == ((-3.0, 2.0), (1e-22, 10.0))  # fixed axes across frames
+
+
+def test_bad_input_names_the_argument():
+    with pytest.raises(ValueError, match=r"\bN\b"):
+        plots.quiet_state_explorer(2.5, 1.0, N=10**12)
+    with pytest.raises(ValueError, match=r"\bg_h\b"):
+        plots.quiet_state_explorer(1e12, 1.0, N=10)
+    with pytest.raises(TypeError, match=r"\bseed\b"):
+        plots.quiet_state_explorer(2.5, 1.0, N=10, seed=None)
+    net = gb.GatedNetwork(8, 2.0, seed=0)
+    with pytest.raises(TypeError, match=r"\btitle\b"):
+        plots.plot_origin_spectrum(net, title=float("nan"))
+    with pytest.raises(TypeError, match=r"\bnet\b"):
+        plots.plot_origin_spectrum(None)
+    with pytest.raises(TypeError, match=r"\bbrackets\b"):
+        plots.plot_quiescent_threshold([Q.GrowthSweep(gains=np.array([1.0]), measured=np.zeros(1), finite_N=np.zeros(1),
+                                                      large_N=np.zeros(1), threshold=2.0, finite_threshold=2.0,
+                                                      beta_r=0.0, N=10, label="")], brackets=1.0)

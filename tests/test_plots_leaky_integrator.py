@@ -152,3 +152,13 @@ def test_explorer_without_recurrence_is_exactly_geometric():
 def test_bad_input(call, err):
     with pytest.raises(err, match="alpha|measured|recurrence|max_lag|lag weights"):
         call()
+
+
+def test_absurd_sizes_and_slider_values_are_refused_up_front():
+    with pytest.raises(ValueError, match=r"\bmax_lag\b"):
+        plots.plot_impulse_responses((0.5,), max_lag=10**12)  # would allocate terabytes
+    with pytest.raises(ValueError, match=r"\brecurrence\b"):
+        plots.leaky_explorer(recurrence=1e12)  # used to draw NaN
+    with pytest.raises(TypeError, match=r"\bprofiles\b"):
+        plots.plot_lag_schedule([K.lag_sensitivity(K.leaky_cell(0.3, input_size=2, hidden_size=2, seed=0),
+                                                   torch.zeros(1, 4, 2, dtype=torch.float64))], profiles=1.0)

@@ -135,3 +135,16 @@ def test_plot_lambda_and_relaxation_reads_back():
 def test_plots_are_reexported():
     assert gb.plots.plot_finite_size is P.plot_finite_size
     assert gb.plots.dmft_explorer is P.dmft_explorer
+
+
+def test_explorer_and_figures_name_bad_arguments(scs2):
+    with pytest.raises(ValueError, match=r"\bg_h\b"):
+        P.dmft_explorer(g_h=1e12)  # used to fail inside the solver
+    with pytest.raises(ValueError, match=r"\balpha_r\b"):
+        P.dmft_explorer(alpha_r=1e12)
+    with pytest.raises(TypeError, match=r"\brelaxation\b"):
+        P.plot_gated_autocorrelations({"a": scs2}, relaxation=np.zeros(3))
+    sizes = np.array([100, 200])
+    data = FiniteSizeLyapunov(sizes=sizes, seeds=(0, 1), values=np.zeros((2, 2)), stderr=np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r"\btheory\b"):
+        P.plot_finite_size(data, float("nan"))

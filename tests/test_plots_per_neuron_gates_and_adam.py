@@ -123,3 +123,19 @@ def test_preconditioner_explorer_bad_input():
         plots.preconditioner_explorer(g_min=0.6)
     with pytest.raises(ValueError, match="lag"):
         plots.preconditioner_explorer(lag=41)
+
+
+def test_bad_input_names_the_argument():
+    with pytest.raises(TypeError, match=r"\bg_min\b"):
+        plots.preconditioner_explorer(g_min="abc")  # used to fail in float()
+    with pytest.raises(ValueError, match=r"\bn\b"):
+        plots.preconditioner_explorer(n=10**12)  # used to raise MemoryError
+    with pytest.raises(ValueError, match=r"\bmax_lag\b"):
+        plots.preconditioner_explorer(g_max=0.999, max_lag=1000)  # cond overflows
+    cell = P.frozen_gate_cell(GATES, 3, nonlinearity="linear")
+    data = make_task("adding", 2, T=6, m=3, seed=0, dtype=torch.float64)
+    cr = P.credit_by_lag(cell, data.inputs, data.targets)
+    with pytest.raises(ValueError, match=r"\blags\b"):
+        plots.plot_lag_credit({"exact": cr}, GATES, lags=10**12)  # checked before the table of products
+    with pytest.raises(TypeError, match=r"\blags\b"):
+        plots.plot_lag_credit({"exact": cr}, GATES, lags="abc")

@@ -134,3 +134,19 @@ def test_explorer_frame_reads_its_diagram(monkeypatch):
     with pytest.raises(ValueError, match="alpha_r"):
         pp.phase_row_explorer(3.0, 0.0)
     pp._explorer_diagram.cache_clear()
+
+
+def test_bad_input_names_the_argument(soft):
+    with pytest.raises(TypeError, match=r"\balpha_r\b"):
+        pp.phase_row_explorer("abc", 0.0)  # used to fail deep in numpy
+    with pytest.raises(TypeError, match=r"\bbeta_r\b"):
+        pp.phase_row_explorer(0.0, np.zeros(3))
+    with pytest.raises(TypeError, match=r"\bspot_checks\b"):
+        plots.plot_phase_diagram(soft, spot_checks=1.0)
+    with pytest.raises(TypeError, match=r"\bg_chaos\b"):
+        plots.plot_phase_diagram(soft, g_chaos="abc")
+    region = onsets.marginal_region([0.0, 1.0])
+    with pytest.raises(TypeError, match=r"\bspot\b"):
+        plots.plot_marginal_region(region, spot=1.0)
+    with pytest.raises(TypeError, match=r"\bg_h\b"):
+        plots.plot_marginal_region(region, np.ones((2, 3)), g_h="abc")

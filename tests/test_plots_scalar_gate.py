@@ -181,3 +181,17 @@ def test_the_old_name_warns_and_is_the_new_function():
 
     with pytest.warns(DeprecationWarning, match="plot_scalar_gate_traces"):
         assert module.plot_gate_traces is plots.plot_scalar_gate_traces
+
+
+def test_scalar_gate_explorer_and_figures_name_bad_arguments(probe_and_cell):
+    with pytest.raises(ValueError, match=r"\binput_scale\b"):
+        plots.scalar_gate_explorer(input_scale=1e12)  # used to fail in the fit with no argument named
+    with pytest.raises(TypeError, match=r"\bgate_bias\b"):
+        plots.scalar_gate_explorer(gate_bias="abc")
+    probe, cell = probe_and_cell
+    credit = tk.step_credit(cell, probe.inputs, probe.targets)
+    w = tk.zeroth_order_weights(tk.gate_traces(cell, probe.inputs), "carry")
+    with pytest.raises(TypeError, match=r"\bexamples\b"):
+        plots.plot_step_credit(credit, w, examples=1.5)
+    with pytest.raises(TypeError, match=r"\bsummary\b"):
+        plots.plot_lag_heatmap(None)

@@ -110,3 +110,16 @@ def test_timescale_explorer_frame():
     assert dashed.get_xdata()[0] == pytest.approx(1 + np.e)
     with pytest.raises(ValueError, match="alpha_z"):
         plots.timescale_explorer(alpha_z=-1.0)
+
+
+def test_bad_input_names_the_argument():
+    with pytest.raises(ValueError, match=r"\bbeta_z\b"):
+        plots.timescale_explorer(beta_z=1e12)  # used to draw NaN
+    with pytest.raises(TypeError, match=r"\bsweep\b"):
+        plots.plot_slowing(None)
+    with pytest.raises(TypeError, match=r"\bresult\b"):
+        plots.plot_fixed_point_invariance(1.0)
+    with pytest.raises(ValueError, match=r"\bbins\b"):
+        plots.plot_local_timescales({0.0: np.full(3, 2.0)}, bins=10**12)
+    with pytest.raises(ValueError, match=r"\bbeta_z\b"):
+        plots.plot_local_timescales({0.0: np.full(3, 2.0)}, beta_z=1e12)

@@ -77,9 +77,14 @@ _LAZY = {
 def load_chapter_modules(until=None) -> None:
     """Import the chapter modules in :data:`CHAPTER_MODULES` order (registering their quizzes).
 
-    With ``until`` (a predicate), stop as soon as it is true; otherwise import them all.
-    An import error propagates: a broken chapter module is never skipped.
+    With ``until`` (a predicate: a callable taking no argument), stop as soon as it is true;
+    otherwise import them all. An import error propagates: a broken chapter module is never
+    skipped.
     """
+    if until is not None:
+        from .._validation import check_callable
+
+        check_callable(until, "until")
     for module in CHAPTER_MODULES:
         if until is not None and until():
             return

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import check_float_sequence, check_positive_int
 from ..spectra import effective_rank, participation_ratio
 from ..learning.anisotropy import frozen_gate_anisotropy
 from .feedback import Feedback, as_number as _number, register_quizzes
@@ -25,16 +26,28 @@ def check_frozen_gate_ai(answer, gates, lag: int, r: int = 10) -> Feedback:
     With :math:`W_{\rm rec}=0` the product is :math:`\mathrm D(1-u)^{\ell}`, so the
     reference is :math:`(c_{(1)}/c_{(r)})^{\ell}` with the carries sorted in decreasing
     order (computed by :func:`gatebook.learning.anisotropy.frozen_gate_anisotropy`).
+    ``gates`` are values in :math:`(0,1)`, at least ``r`` of them; ``lag`` and ``r`` are
+    positive integers.
     """
+    u = check_float_sequence(gates, "gates")
+    if np.any((u <= 0.0) | (u >= 1.0)):
+        raise ValueError("gates must lie in (0, 1)")
+    lag = check_positive_int(lag, "lag")
+    r = check_positive_int(r, "r")
+    if r > u.size:
+        raise ValueError(f"r must be at most the number of gates ({u.size}), got {r}")
     value, problem = _number(answer, f"AI_{r} of the lag-{lag} product")
     if problem is not None:
         return problem
-    ref = float(frozen_gate_anisotropy(gates, [lag], r=r, top=r)["AI"][0])
+    with np.errstate(over="ignore"):
+        ref = float(frozen_gate_anisotropy(u, [lag], r=r, top=r)["AI"][0])
+    if not np.isfinite(ref):
+        raise ValueError(f"lag {lag} is too large: AI_{r} = (c_(1)/c_({r}))^lag overflows for these gates")
     if _close(value, ref):
         return Feedback(True, f"AI_{r} = {ref:.4g}. The carries 1 - u are the per-step singular values, so after "
                               f"{lag} steps the ratio of the slowest to the {r}th slowest neuron is raised to the power {lag}.")
-    u = np.sort(np.asarray(gates, dtype=float))[::-1]
-    c = np.sort(1.0 - np.asarray(gates, dtype=float))[::-1]
+    c = np.sort(1.0 - u)[::-1]
+    u = np.sort(u)[::-1]
     if _close(value, (u[0] / u[r - 1]) ** lag):
         return Feedback(False, "You used the gate values u. A step multiplies neuron i's credit by its carry 1 - u_i, "
                                "not by u_i.")
@@ -50,12 +63,19 @@ def check_frozen_gate_ai(answer, gates, lag: int, r: int = 10) -> Feedback:
 
 
 def check_participation_ratio(answer, s) -> Feedback:
-    r"""Exercise 5.2: the participation ratio :math:`(\sum_i\sigma_i^2)^2/\sum_i\sigma_i^4` of a spectrum ``s``."""
+    r"""Exercise 5.2: the participation ratio :math:`(\sum_i\sigma_i^2)^2/\sum_i\sigma_i^4` of a spectrum ``s``.
+
+    ``s`` is a 1-D sequence of non-negative singular values, not all zero.
+    """
+    s = check_float_sequence(s, "s", nonnegative=True)
+    if not np.any(s > 0):
+        raise ValueError("s must hold at least one positive singular value")
     value, problem = _number(answer, "the participation ratio")
     if problem is not None:
         return problem
-    s = np.asarray(s, dtype=float)
     ref = float(participation_ratio(s**2))
+    if not np.isfinite(ref):
+        raise ValueError("s is too large: its fourth powers overflow (rescale the singular values)")
     if _close(value, ref):
         return Feedback(True, f"PR = {ref:.4g} of {s.size} directions: the energy sigma_i^2 is spread over about "
                               f"{ref:.1f} of them (effective rank: {float(effective_rank(s)):.3g}).")

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from .._validation import check_finite_float
 from ..meanfield import fixed_point_onset
 from ..quiet_state import effective_gain, quiet_lambda_max, quiet_threshold
 from .feedback import Feedback, as_number as _number, register_quizzes
@@ -22,8 +23,10 @@ def check_quiet_exponent(answer, g_h: float, beta_r: float = 0.0) -> Feedback:
 
     With :math:`\beta_z=0` and all time constants 1; recomputed with
     :func:`gatebook.quiet_state.quiet_lambda_max` (the network's, :math:`\tau_z=1`) and accepted
-    within 0.1 % (absolute :math:`10^{-3}` near zero).
+    within 0.1 % (absolute :math:`10^{-3}` near zero). ``g_h`` and ``beta_r`` are numbers.
     """
+    g_h = check_finite_float(g_h, "g_h")
+    beta_r = check_finite_float(beta_r, "beta_r")
     value, problem = _number(answer, "the exponent λ₀ in units of 1/τ_h")
     if problem is not None:
         return problem

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import check_finite_float, check_float_sequence, check_positive_float
 from ..dimension import kaplan_yorke_dimension
 from ..quiet_state import effective_gain, origin_disk
 from .feedback import Feedback, as_number as _number, register_quizzes
@@ -25,7 +26,12 @@ def check_origin_radius(answer, g_h: float, beta_r: float = 0.0, beta_z: float =
     .. math:: \rho_0=g_h\,s_r\,s_z/\tau_h,\qquad s_k=1/(1+e^{\beta_k}),
 
     recomputed with :func:`gatebook.quiet_state.origin_disk`; accepted within 0.1 %.
+    ``g_h`` and ``tau_h`` are positive numbers, the biases finite numbers.
     """
+    g_h = check_positive_float(g_h, "g_h")
+    beta_r = check_finite_float(beta_r, "beta_r")
+    beta_z = check_finite_float(beta_z, "beta_z")
+    tau_h = check_positive_float(tau_h, "tau_h")
     value, problem = _number(answer, "the radius of the disk, a positive number")
     if problem is not None:
         return problem
@@ -52,9 +58,9 @@ def check_kaplan_yorke(answer, exponents) -> Feedback:
               k=\max\Big\{j:\sum_{i\le j}\lambda_i\ge0\Big\},
 
     recomputed with :func:`gatebook.kaplan_yorke_dimension`; accepted within 0.1 %.
-    ``exponents`` is an array or a :class:`gatebook.LyapunovResult`.
+    ``exponents`` is a 1-D array of finite exponents or a :class:`gatebook.LyapunovResult`.
     """
-    lam = -np.sort(-np.asarray(getattr(exponents, "exponents", exponents), dtype=float))
+    lam = -np.sort(-check_float_sequence(getattr(exponents, "exponents", exponents), "exponents"))
     exact = kaplan_yorke_dimension(lam)
     value, problem = _number(answer, "D_KY, a number")
     if problem is not None:

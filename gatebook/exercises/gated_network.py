@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_positive_int
+from .._validation import check_finite_float, check_memory, check_positive_float, check_positive_int
 from ..gated_network import GatedNetwork
 from ..quiescent import finite_size_threshold
 from ..quiet_state import quiet_threshold
@@ -30,8 +30,16 @@ def check_reduction(g_eff, tau_eff, *, g_h: float, beta_z: float, beta_r: float,
     .. math:: g_{\rm eff}=\frac{g_h}{1+e^{\beta_r}},\qquad \tau_{\rm eff}=\tau_h\,(1+e^{\beta_z}).
 
     The reference values come from :meth:`GatedNetwork.reduced_network`; both answers must
-    be within 0.5 %.
+    be within 0.5 %. ``g_h`` and ``tau_h`` are positive numbers, the biases finite numbers
+    (``beta_z`` small enough that :math:`\tau_{\rm eff}` is a finite float).
     """
+    g_h = check_positive_float(g_h, "g_h")
+    beta_z = check_finite_float(beta_z, "beta_z")
+    beta_r = check_finite_float(beta_r, "beta_r")
+    tau_h = check_positive_float(tau_h, "tau_h")
+    with np.errstate(over="ignore"):
+        if not np.isfinite(tau_h * (1.0 + np.exp(beta_z))):
+            raise ValueError(f"beta_z = {beta_z:g} is too large: tau_eff = tau_h (1 + e^beta_z) overflows")
     g_value, problem = _number(g_eff, "the effective gain g_eff")
     if problem is not None:
         return problem
@@ -75,6 +83,10 @@ def check_quiescent_threshold(answer, beta_r: float, *, N: int | None = None, se
     :func:`gatebook.quiescent.finite_size_threshold`; the large-:math:`N` value is
     :func:`gatebook.quiet_state.quiet_threshold`.
     """
+    beta_r = check_finite_float(beta_r, "beta_r")
+    if N is not None:
+        N = check_positive_int(N, "N")
+        check_memory(N * N, "N", what="the coupling matrix")
     value, problem = _number(answer, "a gain g_h")
     if problem is not None:
         return problem
@@ -85,7 +97,6 @@ def check_quiescent_threshold(answer, beta_r: float, *, N: int | None = None, se
                                   "touches Re λ = 0 when g_h s_r = 1, whatever α_z, α_r, β_z and τ's.")
         exact = large_N
     else:
-        N = check_positive_int(N, "N")
         if seed is None:
             raise ValueError("seed must be given together with N (the network's J^h depends on it)")
         exact = finite_size_threshold(GatedNetwork(N, 1.0, beta_r=beta_r, seed=seed))

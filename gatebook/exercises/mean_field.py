@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .._validation import check_positive_float
+from .._validation import check_finite_float, check_positive_float
 from ..meanfield.gated import gated_dmft, gated_lambda_max
 from ..meanfield.scs import scs_dmft, scs_lambda_max, scs_variance
 from ..meanfield.simulation import expected_window_variance
@@ -18,15 +18,27 @@ from .feedback import Feedback, as_number as _number, register_quizzes
 
 __all__ = ["check_dmft_variance", "check_soft_gate_lambda", "check_window_variance"]
 
+#: Largest gain the checks accept: the DMFT solvers behind the references are tested up to it.
+MAX_GAIN = 100.0
+#: Most samples a window of :func:`check_window_variance` may hold (the reference sums over them).
+MAX_SAMPLES = 10**7
+
+
+def _gain(value, name: str) -> float:
+    value = check_positive_float(value, name)
+    if value > MAX_GAIN:
+        raise ValueError(f"{name} must be at most {MAX_GAIN:g} (the range of the DMFT reference), got {value:g}")
+    return value
+
 
 def check_dmft_variance(answer, g: float = 2.5) -> Feedback:
     r"""Exercise 9.1: the DMFT variance :math:`\Delta_0` of chapter 1's network at gain ``g``.
 
     Reference: :func:`gatebook.meanfield.scs_variance`, the root of
     :math:`-\tfrac12\Delta_0^2+g^2(\langle\Phi^2\rangle-\langle\Phi\rangle^2)=0`,
-    :math:`\Phi=\ln\cosh`; accepted within 0.1 %.
+    :math:`\Phi=\ln\cosh`; accepted within 0.1 %. ``g`` lies in :math:`(0, 100]`.
     """
-    g = check_positive_float(g, "g")
+    g = _gain(g, "g")
     value, problem = _number(answer, "your value of Delta_0")
     if problem is not None:
         return problem
@@ -62,13 +74,15 @@ def check_soft_gate_lambda(answer, g_h: float = 3.0, beta_r: float = 0.0, beta_z
     :math:`\tau_{\rm eff}=\tau_h/s_z`, so :math:`\lambda_{\max}=s_z\,\lambda^{\rm SCS}_{\max}(g_{\rm eff})`
     (:math:`\tau_h=1`). The reference is the gated two-replica solver
     (:func:`gatebook.meanfield.gated_lambda_max`), an independent computation; accepted
-    within :math:`10^{-3}`.
+    within :math:`10^{-3}`. ``g_h`` lies in :math:`(0, 100]`; the biases are finite numbers.
     """
-    g_h = check_positive_float(g_h, "g_h")
+    g_h = _gain(g_h, "g_h")
+    beta_r = check_finite_float(beta_r, "beta_r")
+    beta_z = check_finite_float(beta_z, "beta_z")
     value, problem = _number(answer, "an exponent in units of 1/τ_h")
     if problem is not None:
         return problem
-    ref = _soft_gate_reference(g_h, float(beta_r), float(beta_z))
+    ref = _soft_gate_reference(g_h, beta_r, beta_z)
     if abs(value - ref) <= 1e-3:
         return Feedback(True, f"λmax = {ref:.4f}: the soft-gated network is chapter 1's network, slowed by τ_eff = τ_h/s_z.")
     s_r, s_z = 1.0 / (1.0 + np.exp(beta_r)), 1.0 / (1.0 + np.exp(beta_z))
@@ -88,9 +102,19 @@ def check_window_variance(answer, g: float = 2.0, window: float = 100.0, sample_
 
     Reference: :func:`gatebook.meanfield.simulation.expected_window_variance` for chapter 1's network at
     gain ``g`` with samples every ``sample_interval`` (the continuous-time formula is also
-    accepted); accepted within 0.2 %.
+    accepted); accepted within 0.2 %. ``g`` lies in :math:`(0, 100]`; the window holds at
+    least two and at most :data:`MAX_SAMPLES` samples.
     """
+    g = _gain(g, "g")
     window = check_positive_float(window, "window")
+    sample_interval = check_positive_float(sample_interval, "sample_interval")
+    n = round(window / sample_interval) + 1
+    if n < 2:
+        raise ValueError(f"the window ({window:g}) must hold at least two samples sample_interval = "
+                         f"{sample_interval:g} apart")
+    if n > MAX_SAMPLES:
+        raise ValueError(f"window / sample_interval = {window / sample_interval:.3g} samples is too many "
+                         f"(at most {MAX_SAMPLES:.0e})")
     value, problem = _number(answer, "the expected centred variance")
     if problem is not None:
         return problem

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import check_float_sequence, check_positive_int
 from ..learning.preconditioning import condition_number
 from .feedback import Feedback, as_number as _number, register_quizzes
 
@@ -23,13 +24,20 @@ def check_condition_number(answer, gates, lag: int) -> Feedback:
 
     The reference is :math:`\mathrm{cond}(\ell)=(c_{\max}/c_{\min})^{\ell}` with the carries
     :math:`c_i=1-u_i` (:func:`gatebook.learning.preconditioning.condition_number`,
-    ``convention="carry"``); a relative tolerance of :math:`10^{-6}` is accepted.
+    ``convention="carry"``); a relative tolerance of :math:`10^{-6}` is accepted. ``gates``
+    are values in :math:`(0,1)`, ``lag`` a positive integer.
     """
+    g = check_float_sequence(gates, "gates")
+    if np.any((g <= 0.0) | (g >= 1.0)):
+        raise ValueError("gates must lie in (0, 1)")
+    lag = check_positive_int(lag, "lag")
     value, problem = _number(answer, f"the condition number at lag {lag}")
     if problem is not None:
         return problem
-    g = np.asarray(gates, dtype=float)
-    exact = float(condition_number(g, [lag])[0])
+    with np.errstate(over="ignore"):
+        exact = float(condition_number(g, [lag])[0])
+    if not np.isfinite(exact):
+        raise ValueError(f"lag {lag} is too large: cond(lag) = (c_max/c_min)^lag overflows for these gates")
     if _close(value, exact):
         return Feedback(True, f"cond({lag}) = {exact:.4g}: the slowest neuron keeps a rate {exact:.3g} times larger "
                               f"than the fastest, and ln cond grows by ln(c_max/c_min) = {np.log(exact) / lag:.3f} per step of lag.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import check_finite_float, check_instance
 from ..meanfield.onsets import marginal_window
 from ..meanfield.phases import REGIONS, PhaseDiagram
 from ..meanfield.static import fixed_point_onset
@@ -28,6 +29,7 @@ def check_quiet_threshold(answer, beta_r: float) -> Feedback:
 
     recomputed with :func:`gatebook.quiet_state.quiet_threshold`; accepted within 0.1 %.
     """
+    beta_r = check_finite_float(beta_r, "beta_r")
     value, problem = _number(answer, "the coupling gain g_h at which the quiet state loses stability")
     if problem is not None:
         return problem
@@ -75,14 +77,17 @@ def check_region(answer, diagram: PhaseDiagram, g_h: float, value: float) -> Fee
 
     .. math:: g_{\rm topo}\le g_{\rm chaos}\le g_{\rm quiet}=1+e^{\beta_r}
 
-    is checked against the DMFT computation.
+    is checked against the DMFT computation. ``g_h`` and ``value`` (of the diagram's parameter)
+    are numbers; the nearest grid point is checked.
     """
+    check_instance(diagram, PhaseDiagram, "diagram")
+    g_h = check_finite_float(g_h, "g_h")
+    value = check_finite_float(value, "value")
     if answer is None:
         return Feedback(False, f"No answer yet: replace None with one of {list(REGIONS[:4])}.")
-    if not isinstance(diagram, PhaseDiagram):
-        raise TypeError(f"diagram must be a PhaseDiagram, got {type(diagram).__name__}")
     if not isinstance(answer, str) or answer not in REGIONS:
-        return Feedback(False, f"Answer with one of the region names {list(REGIONS[:4])}; got {answer!r}.")
+        got = repr(answer) if isinstance(answer, str) else f"a {type(answer).__name__}"
+        return Feedback(False, f"Answer with one of the region names {list(REGIONS[:4])}; got {got}.")
     point = diagram.at(g_h, value)
     truth = point["region"]
     if answer == truth:

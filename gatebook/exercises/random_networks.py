@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import check_memory, check_positive_float, check_positive_int
 from ..lyapunov import max_lyapunov
 from ..random_network import RandomRateNetwork
 from .feedback import Feedback, as_number as _number, register_quizzes
@@ -15,13 +16,21 @@ from .feedback import Feedback, as_number as _number, register_quizzes
 __all__ = ["check_critical_gain", "check_spectral_radius", "check_lyapunov_estimate"]
 
 
+def _check_size(N) -> int:
+    """``N`` as a positive int whose N x N coupling matrix fits in memory."""
+    N = check_positive_int(N, "N")
+    check_memory(N * N, "N", what="the coupling matrix")
+    return N
+
+
 def check_critical_gain(answer, tau: float = 1.0) -> Feedback:
     r"""Exercise 1.1: the gain at which the quiescent state :math:`x=0` loses stability.
 
     The Jacobian at the origin is :math:`\tau^{-1}(-\mathbb 1 + gJ)`; its eigenvalues fill
     the disk of radius :math:`g/\tau` around :math:`-1/\tau`, which touches the imaginary
-    axis when :math:`g = 1`, whatever :math:`\tau`.
+    axis when :math:`g = 1`, whatever :math:`\tau` (a positive number).
     """
+    tau = check_positive_float(tau, "tau")
     value, problem = _number(answer, "the critical gain g_c")
     if problem is not None:
         return problem
@@ -38,6 +47,7 @@ def check_critical_gain(answer, tau: float = 1.0) -> Feedback:
 
 def check_spectral_radius(answer, N: int, g: float, seed: int) -> Feedback:
     r"""Exercise 1.2: spectral radius of :math:`gJ` for ``RandomRateNetwork(N, g, seed=seed)``."""
+    _check_size(N)
     value, problem = _number(answer, "the largest |eigenvalue| of gJ")
     if problem is not None:
         return problem
@@ -59,6 +69,7 @@ def check_lyapunov_estimate(answer, g: float = 2.0, N: int = 200, seed: int = 0)
     Compared with :func:`gatebook.max_lyapunov` (RK4, :math:`dt=0.1`, transient 50,
     window 200, seeded with ``seed``) within three combined standard errors plus 0.02.
     """
+    _check_size(N)
     value, problem = _number(answer, "an exponent, in units of 1/τ")
     if problem is not None:
         return problem

@@ -14,6 +14,7 @@ import numbers
 
 import numpy as np
 
+from .._validation import check_choice
 from .feedback import Feedback, as_number, register_quizzes
 
 __all__ = ["check_gate_product"]
@@ -28,7 +29,8 @@ def _reference_products(cell, inputs, example: int, t: int, k: int):
     with torch.no_grad():
         write = cell.rollout(inputs)["write"].to(torch.float64)  # products of the cell's own gate values
     if write.shape[-1] != 1:
-        raise ValueError("check_gate_product is for a scalar gate (one gate value per step)")
+        raise ValueError("cell must have a scalar gate (one gate value per step): check_gate_product is for a "
+                         "scalar gate")
     h = t - k
     exact = {c: math.exp(float(log_gate_products(write, c, h)[h - 1][example, k])) for c in ("carry", "update")}
     gates = write[example, :, 0].detach().to(torch.float64).numpy()  # gates[j-1] = u_j
@@ -51,14 +53,24 @@ def check_gate_product(answer, cell, inputs, *, example: int, t: int, k: int, co
         The reader's :math:`P_{t,k}`.
     cell : gatebook.learning.ScalarGateRNN
     inputs : torch.Tensor, shape (batch, T, m)
+        Finite inputs of the cell.
     example : int
         Which sequence of the batch.
     t, k : int
         Times with :math:`0\le k<t\le T`.
     convention : {"carry", "update"}
     """
-    if convention not in ("carry", "update"):
-        raise ValueError(f"unknown convention {convention!r}; choose 'carry' or 'update'")
+    import torch
+
+    check_choice(convention, "convention", ("carry", "update"))
+    if not callable(getattr(cell, "rollout", None)):
+        raise TypeError(f"cell must be a scalar-gate cell (e.g. gatebook.learning.ScalarGateRNN), got "
+                        f"{type(cell).__name__}")
+    if not isinstance(inputs, torch.Tensor) or inputs.ndim != 3 or not inputs.is_floating_point():
+        shape = tuple(inputs.shape) if isinstance(inputs, torch.Tensor) else type(inputs).__name__
+        raise TypeError(f"inputs must be a float tensor of shape (batch, T, m), got {shape}")
+    if not bool(torch.isfinite(inputs).all()):
+        raise ValueError("inputs contains NaN or infinite values")
     for name, value in (("example", example), ("t", t), ("k", k)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise TypeError(f"{name} must be an integer, got {value!r}")

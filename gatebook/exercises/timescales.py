@@ -9,7 +9,14 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from .._validation import check_finite_float, check_nonnegative_float, check_positive_float, check_positive_int
+from .._validation import (
+    check_finite_float,
+    check_int,
+    check_memory,
+    check_nonnegative_float,
+    check_positive_float,
+    check_positive_int,
+)
 from ..gated_network import GatedNetwork
 from ..timescales import local_timescales
 from .feedback import Feedback, as_number as _number, register_quizzes
@@ -31,6 +38,10 @@ def check_local_timescale(answer, beta_z: float, tau_h: float = 1.0) -> Feedback
     """
     beta_z = check_finite_float(beta_z, "beta_z")
     tau_h = check_positive_float(tau_h, "tau_h")
+    with np.errstate(over="ignore"):
+        if not np.isfinite(tau_h * (1.0 + np.exp(beta_z))):
+            raise ValueError(f"beta_z = {beta_z:g} with tau_h = {tau_h:g} is too large: the timescale "
+                             "tau_h (1 + e^beta_z) overflows")
     value, problem = _number(answer, "a time, in the same units as tau_h")
     if problem is not None:
         return problem
@@ -69,7 +80,11 @@ def check_leak_rate(answer, alpha_z: float, z: float, beta_z: float = 0.0, tau_h
     if problem is not None:
         return problem
     net = GatedNetwork(1, 1.0, alpha_z=alpha_z, beta_z=beta_z, tau_h=tau_h, seed=0)
-    exact = 1.0 / float(local_timescales(net, np.array([0.0, z, 0.0]))[0])
+    with np.errstate(over="ignore", divide="ignore"):
+        exact = 1.0 / float(local_timescales(net, np.array([0.0, z, 0.0]))[0])
+    if not (np.isfinite(exact) and exact > 0):
+        raise ValueError(f"alpha_z |z| + beta_z = {alpha_z * abs(z) + beta_z:g} is too large: the rate "
+                         "sigma_z(z)/tau_h underflows (choose a smaller alpha_z, |z| or beta_z)")
     approx = float(np.exp(-alpha_z * abs(z) - beta_z) / tau_h)
     if _close(value, exact, 0.05):
         note = "" if _close(approx, exact, 0.05) else " (here α_z|z| + β_z is not large, so e^{−α_z|z|−β_z}/τ_h would be off)"
@@ -96,7 +111,8 @@ def marginal_count(N: int, g_h: float, alpha_z: float, seed: int, marginal_tol: 
     base = GatedNetwork(N, g_h, seed=seed)
     fp = find_fixed_point(base, base.initial_state(seed=seed))
     if not fp.converged:
-        raise RuntimeError("Newton did not converge for this network; choose another seed")
+        raise ValueError(f"Newton did not converge for the network of N={N}, g_h={g_h:g}, seed={seed}; "
+                         "choose another seed")
     gated = GatedNetwork(N, g_h, alpha_z=alpha_z, seed=seed)
     lam = np.linalg.eigvals(gated.jacobian(fp.state))
     sigma_z = gated.unit_quantities(fp.state).sigma_z
@@ -108,9 +124,14 @@ def check_marginal_count(answer, *, N: int = 100, g_h: float = 3.0, alpha_z: flo
 
     The recipe (:func:`marginal_count`): find the fixed point at :math:`\alpha_z=0` by Newton from
     ``net.initial_state(seed=seed)``, then count the eigenvalues of the Jacobian of the
-    :math:`\alpha_z`-network at the same state. Exact count required.
+    :math:`\alpha_z`-network at the same state. Exact count required. A ``seed`` for which
+    Newton does not converge is a :class:`ValueError`.
     """
     N = check_positive_int(N, "N")
+    check_memory((3 * N) ** 2, "N", what="the Jacobian")
+    g_h = check_positive_float(g_h, "g_h")
+    alpha_z = check_nonnegative_float(alpha_z, "alpha_z")
+    seed = check_int(seed, "seed", minimum=0)
     value, problem = _number(answer, "a count of eigenvalues")
     if problem is not None:
         return problem

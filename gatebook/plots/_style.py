@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
+
+from .._validation import check_choice, check_float_in, check_float_sequence, check_instance, check_int, check_positive_int
 
 __all__ = ["COLOURS", "decade_label", "draw_eigenvalues", "log_ticks", "new_figure", "show_figures_in_notebooks"]
 
@@ -40,7 +45,27 @@ show_figures_in_notebooks()
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f"]
 
 
+#: Largest side of a figure, in inches (100 inches is 10 000 pixels at the default resolution).
+MAX_FIGURE_INCHES = 100.0
+#: Most panels along one side of a figure.
+MAX_PANELS = 30
+
+
 def new_figure(width=7.0, height=3.2, ncols=1, nrows=1, **kw):
+    """A :class:`~matplotlib.figure.Figure` with constrained layout and a 2-D array of axes.
+
+    ``width`` and ``height`` are in inches, in :math:`(0, 100]`; ``ncols`` and ``nrows`` are
+    between 1 and :data:`MAX_PANELS`. Other keywords go to
+    :meth:`~matplotlib.figure.Figure.subplots` (``squeeze`` is always false).
+
+    >>> fig, axes = new_figure(4.0, 3.0, ncols=2)
+    >>> axes.shape
+    (1, 2)
+    """
+    width = check_float_in(width, "width", 0.0, MAX_FIGURE_INCHES, closed="right")
+    height = check_float_in(height, "height", 0.0, MAX_FIGURE_INCHES, closed="right")
+    ncols = check_int(ncols, "ncols", minimum=1, maximum=MAX_PANELS)
+    nrows = check_int(nrows, "nrows", minimum=1, maximum=MAX_PANELS)
     fig = Figure(figsize=(width, height), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
     return fig, axes
@@ -48,6 +73,16 @@ def new_figure(width=7.0, height=3.2, ncols=1, nrows=1, **kw):
 
 _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _LABEL_STYLES = ("powers", "decimal")
+#: Largest decade exponent :func:`log_ticks` places (10**e must be a finite float).
+_MAX_EXPONENT = 300
+
+
+def _whole(value, name: str) -> int:
+    """``value`` (an integer, or a real number with no fractional part) as an ``int``."""
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, numbers.Integral)) \
+            and np.isfinite(value) and float(value).is_integer():
+        return int(value)
+    return check_int(value, name)
 
 
 def decade_label(exponent: int, labels: str = "powers") -> str:
@@ -60,9 +95,8 @@ def decade_label(exponent: int, labels: str = "powers") -> str:
     >>> decade_label(-3), decade_label(0), decade_label(12), decade_label(-3, "decimal"), decade_label(5, "decimal")
     ('10⁻³', '1', '10¹²', '0.001', '1e5')
     """
-    if labels not in _LABEL_STYLES:
-        raise ValueError(f"labels must be one of {_LABEL_STYLES}, got {labels!r}")
-    exponent = int(exponent)
+    labels = check_choice(labels, "labels", _LABEL_STYLES)
+    exponent = _whole(exponent, "exponent")
     if labels == "decimal":
         return f"{10.0 ** exponent:g}" if -3 <= exponent <= 3 else f"1e{exponent}"
     return {0: "1", 1: "10", -1: "0.1"}.get(exponent, "10" + str(exponent).translate(_SUPERSCRIPTS))
@@ -80,16 +114,27 @@ def log_ticks(ax, axis: str = "y", *, exponents=None, limits=None, labels: str =
       where they fall on a decade.
 
     ``limits`` also sets the axis limits. ``labels`` is a :func:`decade_label` style. An axis
-    that is already logarithmic keeps its scale (and so its autoscaling state).
+    that is already logarithmic keeps its scale (and so its autoscaling state). ``exponents``
+    are whole numbers in :math:`[-300, 300]`; ``max_ticks`` is a positive integer.
     """
     from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-    if axis not in ("x", "y"):
-        raise ValueError(f"axis must be 'x' or 'y', got {axis!r}")
-    if labels not in _LABEL_STYLES:
-        raise ValueError(f"labels must be one of {_LABEL_STYLES}, got {labels!r}")
+    check_instance(ax, Axes, "ax", what="matplotlib Axes")
+    axis = check_choice(axis, "axis", ("x", "y"))
+    labels = check_choice(labels, "labels", _LABEL_STYLES)
+    max_ticks = check_positive_int(max_ticks, "max_ticks")
+    if exponents is not None:
+        if isinstance(exponents, (str, bytes)) or not np.iterable(exponents):
+            raise TypeError(f"exponents must be a sequence of whole numbers, got {type(exponents).__name__}")
+        exponents = [_whole(e, "exponents") for e in exponents]
+        if not exponents:
+            raise ValueError("exponents must hold at least one whole number")
+        if any(abs(e) > _MAX_EXPONENT for e in exponents):
+            raise ValueError(f"exponents must lie in [-{_MAX_EXPONENT}, {_MAX_EXPONENT}], got {exponents}")
     if limits is not None:
-        lo, hi = (float(v) for v in limits)
+        if isinstance(limits, (str, bytes)) or not np.iterable(limits) or len(limits) != 2:
+            raise TypeError(f"limits must be (lo, hi) with 0 < lo < hi < inf, got {limits!r}")
+        lo, hi = check_float_sequence(limits, "limits", min_length=2)
         if not (0.0 < lo < hi and np.isfinite(hi)):
             raise ValueError(f"limits must be (lo, hi) with 0 < lo < hi < inf, got {limits!r}")
     which = ax.xaxis if axis == "x" else ax.yaxis

@@ -6,12 +6,13 @@ no pyplot figure open. The quantities are computed by :mod:`gatebook.learning.an
 
 from __future__ import annotations
 
+import numbers
 from functools import lru_cache
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from .._validation import check_choice
+from .._validation import check_choice, check_float_in, check_instance, check_int
 from ._style import new_figure
 from ..learning import anisotropy as an
 
@@ -47,17 +48,26 @@ def _check_experiment(experiment) -> an.AnisotropyExperiment:
 
 
 def _check_steps(experiment, steps) -> list:
+    cps = experiment.checkpoints
     if steps is None:
-        cps = experiment.checkpoints
         return [cps[0], cps[-1]] if len(cps) > 1 else cps
-    if isinstance(steps, (int, np.integer)):
+    if isinstance(steps, (numbers.Integral, np.integer)) and not isinstance(steps, bool):
         steps = [steps]
-    steps = list(steps)
-    for s in steps:
-        experiment._step(s)  # raises a clear error for an unknown checkpoint
+    if isinstance(steps, (str, bytes)) or not np.iterable(steps):
+        raise TypeError(f"steps must be a checkpoint or a sequence of checkpoints {list(cps)}, got {steps!r}")
+    steps = [check_int(s, "steps") for s in steps]
     if not steps:
         raise ValueError("steps must name at least one checkpoint")
+    for s in steps:
+        if s not in cps:
+            raise ValueError(f"steps must be checkpoints of the experiment {list(cps)}, got {s}")
     return steps
+
+
+def _check_task(experiment, task):
+    if task is not None:
+        check_choice(task, "task", tuple(experiment.tasks))
+    return task
 
 
 def plot_frozen_gates(gates, measured: an.PropagationAnisotropy | None = None) -> Figure:
@@ -77,6 +87,8 @@ def plot_frozen_gates(gates, measured: an.PropagationAnisotropy | None = None) -
     measured : PropagationAnisotropy, optional
         Measurements to overlay; their ``r`` and ``top`` are used (default 10 and 16).
     """
+    if measured is not None:
+        check_instance(measured, an.PropagationAnisotropy, "measured")
     r, top = (10, 16) if measured is None else (measured.r, measured.top)
     max_lag = 40 if measured is None else int(measured.lags.max())
     h = np.arange(1, max_lag + 1)
@@ -123,7 +135,7 @@ def plot_propagation_anisotropy(experiment, *, steps=None, task: str | None = No
     """
     experiment = _check_experiment(experiment)
     steps = _check_steps(experiment, steps)
-    experiment._tasks(task)
+    task = _check_task(experiment, task)
     r = experiment.settings["r"]
     fig, axes = new_figure(width=10.0, height=3.6, ncols=2)
     for ax, metric in zip(axes[0], ("AI", "CE")):
@@ -165,7 +177,9 @@ def plot_update_anisotropy(experiment, *, metrics=("AI", "CE", "PR", "effective_
     steps = _check_steps(experiment, steps)
     if isinstance(metrics, str):
         metrics = (metrics,)
-    metrics = [check_choice(m, "metric", an.METRICS) for m in metrics]
+    if not np.iterable(metrics):
+        raise TypeError(f"metrics must be a metric name or a sequence of them, got {type(metrics).__name__}")
+    metrics = [check_choice(m, "metrics", an.METRICS) for m in metrics]
     if not metrics:
         raise ValueError("metrics must name at least one metric")
     r = experiment.settings["r"]
@@ -234,9 +248,7 @@ def anisotropy_explorer(spread: float = 0.2, lag: int = 8) -> Figure:
     lag : int
         One of the measured lags 1, 2, 4, 6, ..., 16.
     """
-    spread = float(spread)
-    if not np.isfinite(spread) or not 0.0 <= spread < 0.5:
-        raise ValueError(f"spread must lie in [0, 0.5), got {spread!r}")
+    spread = check_float_in(spread, "spread", 0.0, 0.5, closed="left")
     if isinstance(lag, bool) or not isinstance(lag, (int, np.integer)) or int(lag) not in _EXPLORER_LAGS:
         raise ValueError(f"lag must be one of {_EXPLORER_LAGS}, got {lag!r}")
     lag = int(lag)

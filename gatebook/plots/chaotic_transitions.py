@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
-from .._validation import check_finite_float, check_nonnegative_float, check_positive_float
+from .._validation import check_float_in, check_float_sequence
 from ..meanfield import fixed_point_onset
 from ..quiet_state import quiet_lambda_max, quiet_threshold
 from ..transitions import ACTIVE_VARIANCE, BranchCurve, HysteresisSweep, InputChaos, Thresholds, loop_gain
@@ -199,6 +199,8 @@ def plot_onsets(onsets, alpha_grid=None) -> Figure:
     the quiet-state threshold :math:`1+e^{\beta_r}` and the step-gate limit :math:`\sqrt2`
     of :math:`g_{\rm topo}`. Symmetric-log :math:`\alpha_r` axis (linear below 1).
     """
+    if isinstance(onsets, (str, bytes)) or not np.iterable(onsets):
+        raise TypeError(f"onsets must be a non-empty sequence of Thresholds, got {type(onsets).__name__}")
     onsets = list(onsets)
     if not onsets or not all(isinstance(o, Thresholds) for o in onsets):
         raise TypeError("onsets must be a non-empty sequence of Thresholds")
@@ -208,9 +210,7 @@ def plot_onsets(onsets, alpha_grid=None) -> Figure:
     beta_r, g_r = onsets[0].beta_r, onsets[0].g_r
     if alpha_grid is None:
         alpha_grid = np.concatenate([[0.0], np.geomspace(1.0, 100.0, 9)])
-    alpha_grid = np.asarray(alpha_grid, dtype=float)
-    if alpha_grid.ndim != 1 or alpha_grid.size < 2 or np.any(alpha_grid < 0) or not np.all(np.isfinite(alpha_grid)):
-        raise ValueError("alpha_grid must be a 1-D sequence of at least two non-negative numbers")
+    alpha_grid = check_float_sequence(alpha_grid, "alpha_grid", min_length=2, nonnegative=True)
     topo = np.array([_onset(float(a), beta_r, g_r) for a in alpha_grid])
     fig, axes = new_figure(width=6.5, height=3.8)
     ax = axes[0, 0]
@@ -227,6 +227,10 @@ def plot_onsets(onsets, alpha_grid=None) -> Figure:
     ax.set_title(rf"onsets at $\beta_r={beta_r:g}$", fontsize=10)
     ax.legend(frameon=False, fontsize=7, loc="lower left")
     return fig
+
+
+#: Ranges of the explorer's parameters (wider than the chapter's sliders).
+EXPLORER_RANGES = {"g_h": (0.0, 10.0), "alpha_r": (0.0, 100.0), "beta_r": (-10.0, 10.0)}
 
 
 @lru_cache(maxsize=32)
@@ -252,10 +256,19 @@ def loop_gain_explorer(g_h: float, alpha_r: float, beta_r: float = 0.0) -> Figur
     state. The title gives :math:`g_{\rm topo}` and :math:`1+e^{\beta_r}`. The curve for
     :math:`g_h=1` is cached per gate, and the ticks are fixed plain text, so a frame costs one
     quick drawing.
+
+    Parameters
+    ----------
+    g_h : float
+        Coupling gain, in :math:`(0, 10]` (the chapter's slider: 1.5 to 2.1).
+    alpha_r : float
+        Gain of the output gate, in :math:`[0, 100]` (slider: 0, 5, 20).
+    beta_r : float
+        Bias of the output gate, in :math:`[-10, 10]`.
     """
-    g_h = check_positive_float(g_h, "g_h")
-    alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
-    beta_r = check_finite_float(beta_r, "beta_r")
+    g_h = check_float_in(g_h, "g_h", 0.0, EXPLORER_RANGES["g_h"][1], closed="right")
+    alpha_r = check_float_in(alpha_r, "alpha_r", *EXPLORER_RANGES["alpha_r"])
+    beta_r = check_float_in(beta_r, "beta_r", *EXPLORER_RANGES["beta_r"])
     delta, unit = _unit_loop_gain(alpha_r, beta_r)
     G = g_h**2 * unit
     fig = Figure(figsize=(6.4, 3.6))

@@ -13,7 +13,7 @@ from typing import Mapping
 import numpy as np
 from matplotlib.figure import Figure
 
-from .._validation import check_nonnegative_float, check_positive_float, check_positive_int
+from .._validation import check_float_in, check_int, check_memory
 from ..dimension import covariance_spectrum
 from ..gated_network import GatedNetwork
 from ..lyapunov import LyapunovResult
@@ -228,6 +228,9 @@ def _explorer_data(alpha_r: float, seed: int, N: int, g_h: float):
 #: Explorer settings: transient and sampling window (in tau_h) and the fixed box of the spectrum panel.
 EXPLORER_T_TRANSIENT, EXPLORER_T_SAMPLE = 30.0, 60.0
 EXPLORER_BOX = (-2.2, 1.2, -1.7, 1.7)
+#: Ranges of the explorer's parameters (wider than the chapter's slider) and its largest network.
+EXPLORER_RANGES = {"alpha_r": (0.0, 100.0), "g_h": (0.0, 10.0)}
+EXPLORER_MAX_N = 1000
 _POWERS = [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]
 
 
@@ -242,11 +245,24 @@ def dimension_explorer(alpha_r: float, seed: int = 0, N: int = 100, g_h: float =
     :math:`D_{\rm PR}/N` in the title. The computation is cached per
     ``(alpha_r, seed, N, g_h)``; axes and ticks are fixed (plain-text labels, no mathtext)
     so frames can be compared and draw quickly.
+
+    Parameters
+    ----------
+    alpha_r : float
+        Gain of the output gate, in :math:`[0, 100]` (the chapter's slider: 0 to 20).
+    seed : int
+        Non-negative seed of the couplings and of the initial state.
+    N : int
+        Number of units, between 1 and 1000.
+    g_h : float
+        Coupling gain, in :math:`(0, 10]`.
     """
-    alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
-    N = check_positive_int(N, "N")
-    g_h = check_positive_float(g_h, "g_h")
-    eig, boundary, mu = _explorer_data(alpha_r, int(seed), N, g_h)
+    alpha_r = check_float_in(alpha_r, "alpha_r", *EXPLORER_RANGES["alpha_r"])
+    seed = check_int(seed, "seed", minimum=0)
+    N = check_int(N, "N", minimum=1, maximum=EXPLORER_MAX_N)
+    check_memory((3 * N) ** 2, "N", what="the Jacobian")
+    g_h = check_float_in(g_h, "g_h", *EXPLORER_RANGES["g_h"], closed="right")
+    eig, boundary, mu = _explorer_data(alpha_r, seed, N, g_h)
     fig = Figure(figsize=(8.0, 3.4))
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.16, top=0.88, wspace=0.3)
     ax = fig.add_subplot(1, 2, 1)

@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 
-from .._validation import check_positive_int
+from .._validation import check_float_in, check_instance, check_int, check_positive_int
 from ..gated_network import GatedNetwork
 from ..quiescent import (
     GrowthSweep,
@@ -34,6 +34,24 @@ __all__ = [
     "plot_quiescent_threshold",
     "quiet_state_explorer",
 ]
+
+
+def _check_title(title) -> None:
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string or None, got {type(title).__name__}")
+
+
+def _check_sequence(obj, cls, name: str, *, allow_empty: bool) -> list:
+    """``obj`` as a list of ``cls`` instances (a sequence, not a string or a mapping)."""
+    if isinstance(obj, (str, bytes, dict)) or not np.iterable(obj):
+        raise TypeError(f"{name} must be a sequence of {cls.__name__}, got {type(obj).__name__}")
+    items = list(obj)
+    if not items and not allow_empty:
+        raise ValueError(f"{name} must contain at least one {cls.__name__}")
+    for item in items:
+        if not isinstance(item, cls):
+            raise TypeError(f"{name} must hold {cls.__name__} objects, got {type(item).__name__}")
+    return items
 
 
 def _single_trial(traj, dim: int, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -127,8 +145,10 @@ def plot_origin_spectrum(net: GatedNetwork, method: str = "dense", title: str | 
     Jacobian by default, see :func:`gatebook.quiescent.origin_spectrum`). Dashed circle:
     the large-:math:`N` disk :math:`\lvert\lambda\tau_h+s_z\rvert\le g_hs_rs_z`. Crosses:
     :math:`-1/\tau_z` and :math:`-1/\tau_r`, each :math:`N`-fold. Red line:
-    :math:`\operatorname{Re}\lambda=0`.
+    :math:`\operatorname{Re}\lambda=0`. ``title`` (a string) replaces the default title.
     """
+    check_instance(net, GatedNetwork, "net")
+    _check_title(title)
     spec = origin_spectrum(net, method=method)
     fig, axes = new_figure(width=4.8, height=4.2)
     ax = axes[0, 0]
@@ -150,8 +170,8 @@ def plot_quiescent_threshold(sweeps: Sequence[GrowthSweep], brackets: Sequence[T
     :math:`1+e^{\beta_r}` (dotted vertical). Each bracket from the bisection is a shaded
     band of the colour of the sweep with the same :math:`\beta_r`.
     """
-    if len(sweeps) == 0:
-        raise ValueError("sweeps must contain at least one GrowthSweep")
+    sweeps = _check_sequence(sweeps, GrowthSweep, "sweeps", allow_empty=False)
+    brackets = _check_sequence(brackets, ThresholdBracket, "brackets", allow_empty=True)
     fig, axes = new_figure(width=7.0, height=3.8)
     ax = axes[0, 0]
     colour_of = {}
@@ -173,6 +193,11 @@ def plot_quiescent_threshold(sweeps: Sequence[GrowthSweep], brackets: Sequence[T
 
 
 # -- the explorable ------------------------------------------------------------------------------
+#: Ranges of the explorer's parameters (wider than the chapter's sliders) and its largest network.
+EXPLORER_RANGES = {"g_h": (0.0, 10.0), "beta_r": (-10.0, 10.0)}
+EXPLORER_MAX_N = 1000
+
+
 @lru_cache(maxsize=8)
 def _explorer_couplings(N: int, seed: int) -> GatedNetwork:
     """A gain-one network whose J^h (and its cached eigenvalues) every frame reuses."""
@@ -195,8 +220,23 @@ def quiet_state_explorer(g_h: float, beta_r: float, N: int = 200, seed: int = 0)
     :func:`gatebook.quiescent.perturbation_growth`. The quiet state is stable iff
     :math:`g_h<1+e^{\beta_r}` (up to the finite-:math:`N` edge of :math:`J^h`).
     Axes are fixed, so frames can be compared.
+
+    Parameters
+    ----------
+    g_h : float
+        Coupling gain, in :math:`(0, 10]` (the chapter's slider: 1.5 to 9).
+    beta_r : float
+        Bias of the output gate, in :math:`[-10, 10]` (slider: 0 to 2).
+    N : int
+        Number of units, between 1 and 1000.
+    seed : int
+        Non-negative seed of the couplings (the perturbation uses ``seed + 1``).
     """
-    base = _explorer_couplings(check_positive_int(N, "N"), seed)
+    g_h = check_float_in(g_h, "g_h", *EXPLORER_RANGES["g_h"], closed="right")
+    beta_r = check_float_in(beta_r, "beta_r", *EXPLORER_RANGES["beta_r"])
+    N = check_int(N, "N", minimum=1, maximum=EXPLORER_MAX_N)
+    seed = check_int(seed, "seed", minimum=0)
+    base = _explorer_couplings(N, seed)
     net = GatedNetwork(N, g_h, alpha_z=2.0, alpha_r=2.0, beta_r=beta_r, seed=seed)
     if not np.array_equal(net.couplings_h, base.couplings_h):  # pragma: no cover - same seed, same J^h
         raise RuntimeError("explorer networks must share J^h")

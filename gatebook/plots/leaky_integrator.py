@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from .._validation import check_nonnegative_float, check_positive_int
+from .._validation import check_float_in, check_int
 from ._style import COLOURS, log_ticks, new_figure
 from ..learning import kernels
 from ..learning.lag_profile import LagProfile
@@ -28,16 +28,21 @@ def _check_alphas(alphas) -> list:
     return [float(a) for a in alphas]
 
 
+#: Longest lag :func:`plot_impulse_responses` draws (each leak is also simulated for that many steps).
+MAX_LAG = 10_000
+
+
 def plot_impulse_responses(alphas=(0.05, 0.1, 0.2, 0.5, 1.0), max_lag: int = 30) -> Figure:
     r"""Impulse responses :math:`\alpha(1-\alpha)^\ell` of leaky units, with their half-lives.
 
     Left: the response itself (lines: closed form; circles: measured from a one-unit linear
     :class:`~gatebook.learning.LeakyRNN` fed a unit pulse). Right: the response relative to
     its lag-0 value, :math:`(1-\alpha)^\ell`, on a log scale; it crosses :math:`1/2` at the
-    half-life :math:`\ell_{1/2}`, marked with a dot. Chapter 2.
+    half-life :math:`\ell_{1/2}`, marked with a dot. Chapter 2. ``alphas`` are leaks in
+    :math:`(0,1]`; ``max_lag`` is an integer between 1 and :data:`MAX_LAG`.
     """
     alphas = _check_alphas(alphas)
-    max_lag = check_positive_int(max_lag, "max_lag")
+    max_lag = check_int(max_lag, "max_lag", minimum=1, maximum=MAX_LAG)
     lags = np.arange(max_lag + 1)
     fig, axes = new_figure(width=8.6, height=3.3, ncols=2)
     left, right = axes[0]
@@ -132,6 +137,8 @@ def plot_lag_schedule(sensitivities, profiles=None) -> Figure:
     if profiles is not None:
         if isinstance(profiles, LagProfile):
             profiles = [profiles]
+        if not isinstance(profiles, Sequence) or isinstance(profiles, (str, bytes)):
+            raise TypeError(f"profiles must be a LagProfile or a sequence of them, got {type(profiles).__name__}")
         if len(profiles) != len(sensitivities) or not all(isinstance(p, LagProfile) for p in profiles):
             raise ValueError("profiles must hold one LagProfile per sensitivity")
         bad = [p.convention for p in profiles if p.convention != "carry"]
@@ -153,6 +160,10 @@ def plot_lag_schedule(sensitivities, profiles=None) -> Figure:
 
 #: Sizes of the explorer's network (small, so that every frame renders in well under 0.3 s).
 _EXPLORER = {"input_size": 4, "hidden_size": 16, "T": 30, "batch": 4, "seed": 0, "amplitude": 0.1}
+
+
+#: Range of the explorer's ``recurrence`` (wider than the chapter's slider).
+_EXPLORER_RECURRENCE = (0.0, 10.0)
 
 
 @lru_cache(maxsize=64)
@@ -191,9 +202,16 @@ def leaky_explorer(alpha: float = 0.2, recurrence: float = 1.0) -> Figure:
     task (median and interquartile band), against :math:`(1-\alpha)^\ell` and the norm bounds.
     Network data are cached per ``(alpha, recurrence)``; the layout and the axes are fixed
     so that frames can be compared and redraw quickly (plain-text labels, no mathtext).
+
+    Parameters
+    ----------
+    alpha : float
+        The leak, in :math:`(0, 1]`.
+    recurrence : float
+        Factor on the default recurrent weights, in :math:`[0, 10]` (the chapter's slider: 0 to 2).
     """
     a = float(kernels._check_alpha(alpha))
-    r = check_nonnegative_float(recurrence, "recurrence")
+    r = check_float_in(recurrence, "recurrence", *_EXPLORER_RECURRENCE)
     pulse, sens = _explorer_data(a, r)
     lags = sens.lags
     L = int(lags[-1])

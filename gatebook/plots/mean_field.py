@@ -12,7 +12,7 @@ from typing import Mapping
 import numpy as np
 from matplotlib.figure import Figure
 
-from .._validation import check_nonnegative_float, check_positive_float
+from .._validation import check_bool, check_finite_float, check_float_in, check_positive_float
 from ..meanfield._result import DMFTResult
 from ..meanfield.scs import scs_potential
 from ..meanfield.simulation import (
@@ -136,6 +136,7 @@ def plot_gated_autocorrelations(results: Mapping[str, DMFTResult], s_max: float 
     if not isinstance(results, Mapping) or not results:
         raise TypeError("results must be a non-empty mapping label -> DMFTResult")
     s_max = check_positive_float(s_max, "s_max")
+    relaxation = check_bool(relaxation, "relaxation")
     fig, axes = new_figure(9.0, 3.3, ncols=2)
     for k, (label, res) in enumerate(results.items()):
         res = _check_result(res, f"results[{label!r}]")
@@ -237,7 +238,7 @@ def plot_finite_size(data: FiniteSizeLyapunov, theory: float) -> Figure:
     """
     if not isinstance(data, FiniteSizeLyapunov):
         raise TypeError(f"data must be a FiniteSizeLyapunov, got {type(data).__name__}")
-    theory = float(theory)
+    theory = check_finite_float(theory, "theory")
     fit = data.fit()
     x = 1.0 / data.sizes
     fig, axes = new_figure(5.6, 3.6)
@@ -286,6 +287,8 @@ def plot_lambda_and_relaxation(curve: SCSTheoryCurve) -> Figure:
 #: fixed axes of the explorer
 EXPLORER_S_MAX = 30.0
 EXPLORER_Y_MAX = 3.5
+#: Ranges of the explorer's parameters (wider than the chapter's sliders).
+EXPLORER_RANGES = {"g_h": (0.0, 10.0), "alpha_r": (0.0, 100.0)}
 
 
 def dmft_explorer(g_h: float = 3.0, alpha_r: float = 0.0) -> Figure:
@@ -295,9 +298,16 @@ def dmft_explorer(g_h: float = 3.0, alpha_r: float = 0.0) -> Figure:
     normalised :math:`\Delta_h(s)/\Delta_h(0)` with the relaxation time. The title gives
     :math:`\Delta_h(0)`, :math:`\lambda_{\max}` and the relaxation time. Solves are cached
     (:func:`gatebook.meanfield.simulation.gated_theory`); the axes are fixed.
+
+    Parameters
+    ----------
+    g_h : float
+        Coupling gain, in :math:`(0, 10]` (the chapter's slider: 3 and 4).
+    alpha_r : float
+        Gain of the output gate, in :math:`[0, 100]` (slider: 0, 5, 20).
     """
-    g_h = check_positive_float(g_h, "g_h")
-    alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
+    g_h = check_float_in(g_h, "g_h", *EXPLORER_RANGES["g_h"], closed="right")
+    alpha_r = check_float_in(alpha_r, "alpha_r", *EXPLORER_RANGES["alpha_r"])
     res = gated_theory(g_h, alpha_r=alpha_r)
     s, d = _positive(res)
     keep = s <= EXPLORER_S_MAX
@@ -319,5 +329,6 @@ def dmft_explorer(g_h: float = 3.0, alpha_r: float = 0.0) -> Figure:
     ax.set_xlim(0, EXPLORER_S_MAX)
     ax.set_ylim(-0.05, 1.05)
     ax.set_xlabel("lag s / τh")
-    ax.set_title(f"λmax = {res.lambda_max:+.3f}, relaxation time {res.relaxation_time:.1f}", fontsize=10)
+    relax = f"{res.relaxation_time:.1f}" if np.isfinite(res.relaxation_time) else "undefined"
+    ax.set_title(f"λmax = {res.lambda_max:+.3f}, relaxation time {relax}", fontsize=10)
     return fig

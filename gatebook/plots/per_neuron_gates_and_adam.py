@@ -8,12 +8,13 @@ API (no pyplot figure is left open). The numbers come from
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+import numbers
 from functools import lru_cache
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from .._validation import check_positive_int
+from .._validation import check_float_in, check_float_sequence, check_int, check_int_sequence, check_positive_int
 from ._style import COLOURS, log_ticks, new_figure
 from ..learning import preconditioning as pc
 
@@ -95,19 +96,25 @@ def plot_lag_credit(credits: Mapping, gates, lags: Sequence[int] = (1, 5, 10, 20
     """
     if not isinstance(credits, Mapping) or len(credits) == 0:
         raise TypeError("credits must be a non-empty mapping title -> CreditByLag")
-    g = np.asarray(gates, dtype=float)
-    lags = [check_positive_int(int(h), "lags") for h in lags]
-    pi = pc.carry_products(g, max(lags))
-    n = len(credits)
-    fig, axes = new_figure(width=3.9 * n, height=3.5, ncols=n, sharex=True, sharey=True)
-    lo = pi[max(lags)].min()
-    for ax, (title, cr) in zip(axes[0], credits.items()):
-        _check_type(cr, pc.CreditByLag, "each credit")
+    g = check_float_sequence(gates, "gates")
+    if isinstance(lags, (numbers.Integral, np.integer)) and not isinstance(lags, bool):
+        lags = [lags]
+    lags = list(check_int_sequence(lags, "lags", minimum=1))
+    rels = {}
+    for title, cr in credits.items():
+        _check_type(cr, pc.CreditByLag, f"credits[{title!r}]")
         rel = cr.relative()
         if rel.shape[1] != g.size:
             raise ValueError(f"credit {title!r} has {rel.shape[1]} neurons but gates has {g.size}")
         if max(lags) >= rel.shape[0]:
-            raise ValueError(f"lag {max(lags)} is beyond the sequence of {title!r} (T={rel.shape[0]})")
+            raise ValueError(f"lags must lie within the sequences: lag {max(lags)} is beyond the sequence of "
+                             f"{title!r} (T={rel.shape[0]})")
+        rels[title] = rel
+    pi = pc.carry_products(g, max(lags))
+    n = len(credits)
+    fig, axes = new_figure(width=3.9 * n, height=3.5, ncols=n, sharex=True, sharey=True)
+    lo = pi[max(lags)].min()
+    for ax, (title, rel) in zip(axes[0], rels.items()):
         for colour, h in zip(COLOURS, lags):
             ax.loglog(pi[h], rel[h], "o", color=colour, ms=3.5, alpha=0.8, label=f"ℓ = {h}")
         ax.loglog([lo / 2, 1.5], [lo / 2, 1.5], "-", color="0.5", lw=0.8)
@@ -232,6 +239,19 @@ def plot_diagonal_envelope(envelope) -> Figure:
     return fig
 
 
+#: Largest ``n`` and ``max_lag`` of the explorer, and the log of the largest float.
+_EXPLORER_MAX = 1000
+_LOG_FLOAT_MAX = float(np.log(np.finfo(float).max))
+
+
+def _whole(value, name: str) -> int:
+    """An integer, or a real number with no fractional part (the slider may pass 10.0), as an ``int``."""
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, numbers.Integral)) \
+            and np.isfinite(value) and float(value).is_integer():
+        return int(value)
+    return check_int(value, name)
+
+
 @lru_cache(maxsize=64)
 def _explorer_data(g_min: float, g_max: float, n: int, max_lag: int):
     gates = np.linspace(g_min, g_max, n)
@@ -246,15 +266,30 @@ def preconditioner_explorer(g_min: float = 0.05, lag: int = 10, *, g_max: float 
     ``g_min`` and ``g_max``, slowest neuron first (log scale, fixed axis). Right:
     :math:`\mathrm{cond}(\ell')=(c_{\max}/c_{\min})^{\ell'}` for every lag, with the chosen lag
     marked. Chapter 4.
+
+    Parameters
+    ----------
+    g_min, g_max : float
+        Smallest and largest gate, with :math:`0<u_{\min}<u_{\max}<1`.
+    lag : int
+        The lag shown on the left, between 1 and ``max_lag``.
+    n : int
+        Number of neurons, between 1 and 1000.
+    max_lag : int
+        Largest lag on the right, between 1 and 1000; :math:`\mathrm{cond}` must stay a finite float.
     """
-    g_min, g_max = float(g_min), float(g_max)
-    if not 0.0 < g_min < g_max < 1.0:
+    g_min = check_float_in(g_min, "g_min", 0.0, 1.0, closed="neither")
+    g_max = check_float_in(g_max, "g_max", 0.0, 1.0, closed="neither")
+    if not g_min < g_max:
         raise ValueError(f"need 0 < g_min < g_max < 1, got g_min={g_min}, g_max={g_max}")
-    n = check_positive_int(n, "n")
-    max_lag = check_positive_int(max_lag, "max_lag")
-    lag = check_positive_int(int(lag), "lag")
-    if lag > max_lag:
-        raise ValueError(f"lag ({lag}) cannot exceed max_lag ({max_lag})")
+    n = check_int(n, "n", minimum=1, maximum=_EXPLORER_MAX)
+    max_lag = check_int(max_lag, "max_lag", minimum=1, maximum=_EXPLORER_MAX)
+    lag = _whole(lag, "lag")
+    if lag < 1 or lag > max_lag:
+        raise ValueError(f"lag must lie between 1 and max_lag ({max_lag}), got {lag}")
+    if max_lag * np.log((1.0 - g_min) / (1.0 - g_max)) > _LOG_FLOAT_MAX:
+        raise ValueError(f"max_lag ({max_lag}) is too large for gates in [g_min, g_max] = [{g_min:g}, {g_max:g}]: "
+                         "cond(max_lag) overflows")
     gates, pi, kappa = _explorer_data(g_min, g_max, n, max_lag)
     # A fixed manual layout, fixed decade ticks and plain-text labels (no mathtext to parse)
     # keep every frame cheap (< 0.3 s) and the same size.

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from .._validation import check_choice, check_finite_float, check_float_sequence, check_instance
 from ..meanfield.onsets import MarginalRegion
 from ..meanfield.phases import REGIONS, PhaseDiagram, phase_diagram
 from ..meanfield.spot_checks import MarginalSpotCheck, SpotCheck
@@ -51,10 +52,24 @@ def _edges(x: np.ndarray) -> np.ndarray:
     return np.concatenate([[2 * x[0] - mid[0]], mid, [2 * x[-1] - mid[-1]]])
 
 
+def _real_array(x, name: str) -> np.ndarray:
+    """``x`` as a float array of real numbers (NaN allowed: a missing value, drawn as a gap)."""
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be an array of real numbers") from err
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
+    arr = arr.astype(float)
+    if np.any(np.isinf(arr)):
+        raise ValueError(f"{name} contains infinite values")
+    return arr
+
+
 def _g_chaos_rows(diagram: PhaseDiagram, g_chaos) -> np.ndarray:
     """Given onsets, or the midpoints of the diagram's brackets."""
     if g_chaos is not None:
-        g = np.asarray(g_chaos, dtype=float)
+        g = _real_array(g_chaos, "g_chaos")
         if g.shape != diagram.values.shape:
             raise ValueError(f"g_chaos must have one value per row {diagram.values.shape}, got {g.shape}")
         return g
@@ -117,15 +132,19 @@ def plot_phase_diagram(diagrams, *, quantity: str = "region", g_chaos=None, spot
     diagrams : PhaseDiagram or mapping of title -> PhaseDiagram
     quantity : {"region", "variance", "lambda_max"}
     g_chaos : mapping of title -> array, or array, optional
-        Refined onsets per row (e.g. from :func:`~gatebook.meanfield.phases.phase_boundaries`).
+        Refined onsets per row (e.g. from :func:`~gatebook.meanfield.phases.phase_boundaries`;
+        ``nan`` where a row has none).
     spot_checks : mapping of title -> SpotCheck, or SpotCheck, optional
     """
     if isinstance(diagrams, PhaseDiagram):
         diagrams = {"": diagrams}
     if not isinstance(diagrams, Mapping) or not diagrams:
         raise TypeError("diagrams must be a PhaseDiagram or a non-empty mapping of title -> PhaseDiagram")
-    if quantity not in ("region", "variance", "lambda_max"):
-        raise ValueError(f"quantity must be 'region', 'variance' or 'lambda_max', got {quantity!r}")
+    check_choice(quantity, "quantity", ("region", "variance", "lambda_max"))
+    if spot_checks is not None and not isinstance(spot_checks, SpotCheck):
+        if not isinstance(spot_checks, Mapping) or not all(isinstance(c, SpotCheck) for c in spot_checks.values()):
+            raise TypeError("spot_checks must be a SpotCheck or a mapping of title -> SpotCheck, got "
+                            f"{type(spot_checks).__name__}")
     single = len(diagrams) == 1
 
     def pick(obj, title):
@@ -216,12 +235,14 @@ def plot_marginal_region(region: MarginalRegion, rho=None, g_h=None, spot: Margi
     Left: the :math:`(g_h,\beta_r)` plane with the window :math:`1+e^{\beta_r}<g_h<g_h^*`
     shaded (:math:`\rho_{\rm open}<1`) and, if given, contours of :math:`\rho_{\rm open}`
     (``rho`` of shape ``(len(region.beta_r), len(g_h))`` from
-    :func:`~gatebook.meanfield.phases.open_radius_map`). Right (with ``spot``): measured
+    :func:`~gatebook.meanfield.phases.open_radius_map`, on increasing gains ``g_h``). Right (with ``spot``): measured
     :math:`\lambda_{\max}` and RMS speed against :math:`\alpha_z` (mean over seeds, error bar:
     standard error).
     """
     if not isinstance(region, MarginalRegion):
         raise TypeError(f"region must be a MarginalRegion, got {type(region).__name__}")
+    if spot is not None:
+        check_instance(spot, MarginalSpotCheck, "spot")
     ncols = 2 if spot is not None else 1
     fig, axes = new_figure(4.2 * ncols + 0.4, 3.3, ncols=ncols)
     ax = axes[0, 0]
@@ -233,8 +254,8 @@ def plot_marginal_region(region: MarginalRegion, rho=None, g_h=None, spot: Margi
     if rho is not None:
         if g_h is None:
             raise ValueError("pass g_h together with rho")
-        rho = np.asarray(rho, dtype=float)
-        g_h = np.asarray(g_h, dtype=float)
+        g_h = check_float_sequence(g_h, "g_h", min_length=2, increasing=True)
+        rho = _real_array(rho, "rho")
         if rho.shape != (b.size, g_h.size):
             raise ValueError(f"rho must have shape {(b.size, g_h.size)}, got {rho.shape}")
         cs = ax.contour(g_h, b, rho, levels=[0.8, 0.9, 1.1, 1.25, 1.5], colors="0.45", linewidths=0.8)
@@ -294,9 +315,11 @@ def phase_row_explorer(alpha_r: float = 20.0, beta_r: float = 0.0) -> Figure:
     ``beta_r`` (grids :data:`EXPLORER_GRIDS`, settings :data:`EXPLORER_SOLVER`) and every
     frame only redraws.
     """
+    beta_r = check_finite_float(beta_r, "beta_r")
+    alpha_r = check_finite_float(alpha_r, "alpha_r")
     if beta_r not in EXPLORER_GRIDS:
         raise ValueError(f"beta_r must be one of {sorted(EXPLORER_GRIDS)}, got {beta_r!r}")
-    d = _explorer_diagram(float(beta_r))
+    d = _explorer_diagram(beta_r)
     if not np.any(np.isclose(d.values, alpha_r)):
         raise ValueError(f"alpha_r must be one of {d.values.tolist()}, got {alpha_r!r}")
     i = int(np.argmin(np.abs(d.values - alpha_r)))

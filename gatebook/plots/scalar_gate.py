@@ -27,7 +27,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
-from .._validation import check_choice, check_positive_int
+from .._validation import as_float64, check_choice, check_float_in, check_int, check_int_sequence, check_positive_int
 from ._style import COLOURS, new_figure
 from ..learning.lag_profile import CONVENTIONS, LagProfile
 
@@ -55,7 +55,7 @@ def _as_traces(traces) -> dict:
         items = {"": traces}
     out = {}
     for label, tr in items.items():
-        arr = np.asarray(tr, dtype=float)
+        arr = as_float64(tr, "traces")
         if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] < 1:
             raise ValueError(f"gate traces must have shape (batch, T) (one scalar gate per step), got {arr.shape}")
         if not np.all(np.isfinite(arr)):
@@ -129,13 +129,16 @@ def plot_step_credit(credit, weights, *, slope: float = 1.0, examples=(0, 1), ma
         Zeroth-order weights :math:`w_k` from :func:`gatebook.learning.tracking.zeroth_order_weights`.
     slope : float
         Power :math:`\kappa` applied to the normalised weights (1: the bare gate product).
-    examples : sequence of int
+    examples : int or sequence of int
         Which sequences to draw.
     markers : int array (batch, n_markers), optional
         Marker positions (0-based step indices) to highlight.
     """
-    cr = credit.detach().cpu().numpy() if isinstance(credit, torch.Tensor) else np.asarray(credit, dtype=float)
-    w = np.asarray(weights, dtype=float)
+    if isinstance(credit, torch.Tensor) and credit.is_floating_point():
+        cr = credit.detach().cpu().numpy()  # in its own precision, as the chapter draws it
+    else:
+        cr = as_float64(credit, "credit")
+    w = as_float64(weights, "weights")
     if cr.ndim != 3 or w.shape != cr.shape[:2]:
         raise ValueError(f"credit must be (batch, T, n) and weights (batch, T); got {cr.shape} and {w.shape}")
     if not (np.all(np.isfinite(cr)) and np.all(np.isfinite(w)) and np.all(w > 0)):
@@ -143,8 +146,10 @@ def plot_step_credit(credit, weights, *, slope: float = 1.0, examples=(0, 1), ma
     if isinstance(slope, bool) or not isinstance(slope, (int, float)) or not math.isfinite(slope):
         raise ValueError(f"slope must be a finite number, got {slope!r}")
     batch, T = w.shape
-    examples = [int(e) for e in examples]
-    if not examples or min(examples) < 0 or max(examples) >= batch:
+    if isinstance(examples, (int, np.integer)) and not isinstance(examples, bool):
+        examples = [examples]
+    examples = list(check_int_sequence(examples, "examples", minimum=None))
+    if min(examples) < 0 or max(examples) >= batch:
         raise ValueError(f"examples must be indices in [0, {batch}), got {examples}")
     mk = _check_markers(markers, batch, T)
     norm = np.linalg.norm(cr, axis=-1)
@@ -208,6 +213,8 @@ def plot_lag_profile(profiles, title: str | None = None) -> Figure:
     title : str, optional
     """
     profiles = _check_profiles(profiles)
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string or None, got {type(title).__name__}")
     fig, axes = new_figure(width=5.0, height=3.5)
     _draw_profile(axes[0, 0], profiles)
     if title:
@@ -218,7 +225,8 @@ def plot_lag_profile(profiles, title: str | None = None) -> Figure:
 def _check_summary(summary):
     for attr in ("checkpoints", "lags", "conventions", "profile_mean", "slope_mean"):
         if not hasattr(summary, attr):
-            raise TypeError(f"expected a TrackSummary (gatebook.learning.tracking.track_seeds), got {type(summary).__name__}")
+            raise TypeError(f"summary must be a TrackSummary (gatebook.learning.tracking.track_seeds), "
+                            f"got {type(summary).__name__}")
     return summary
 
 
@@ -354,6 +362,8 @@ def plot_lag_heatmap(summary, convention: str = "carry") -> Figure:
 
 #: Settings of the explorable (defaults of :func:`gatebook.learning.tracking.gate_level_sweep`).
 _EXPLORER = {"hidden_size": 16, "input_size": 4, "T": 30, "batch": 4, "probe_seed": 7}
+#: Range of the explorer's ``input_scale`` (wider than the chapter's slider).
+_EXPLORER_INPUT_SCALE = (0.0, 10.0)
 
 
 @lru_cache(maxsize=4)
@@ -391,18 +401,15 @@ def scalar_gate_explorer(gate_bias: float = 0.5, input_scale: float = 1.0, seed:
     gate_bias : float
         :math:`s_0\in(0,1)`; small values close the gate (carry near 1, slow clock).
     input_scale : float
-        Non-negative factor on :math:`W^u_{\rm in}` (0: the gate ignores the input).
+        Factor on :math:`W^u_{\rm in}`, in :math:`[0, 10]` (0: the gate ignores the input; the
+        chapter's slider: 0 to 4).
     seed : int
         Seed of the cell's weights.
     """
-    if isinstance(gate_bias, bool) or not isinstance(gate_bias, (int, float)) or not 0.0 < float(gate_bias) < 1.0:
-        raise ValueError(f"gate_bias is the initial gate value s0 and must lie in (0, 1), got {gate_bias!r}")
-    if isinstance(input_scale, bool) or not isinstance(input_scale, (int, float)) or not math.isfinite(input_scale) \
-            or input_scale < 0:
-        raise ValueError(f"input_scale must be a finite number >= 0, got {input_scale!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    traces, profiles, markers = _explorer_data(float(gate_bias), float(input_scale), int(seed))
+    gate_bias = check_float_in(gate_bias, "gate_bias", 0.0, 1.0, closed="neither")
+    input_scale = check_float_in(input_scale, "input_scale", *_EXPLORER_INPUT_SCALE)
+    seed = check_int(seed, "seed", minimum=0)
+    traces, profiles, markers = _explorer_data(gate_bias, input_scale, seed)
     T = traces.shape[1]
     fig = Figure(figsize=(9.0, 3.3))
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.16, top=0.88, wspace=0.22)

@@ -14,9 +14,11 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 
-from .._validation import check_finite_float, check_nonnegative_float, check_positive_float
+from .._validation import check_finite_float, check_float_in, check_instance, check_int, check_positive_float
 from ..gated_network import GatedNetwork
+from ..memory import MemoryResult
 from ..simulate import simulate
+from ..slow_modes import FixedPointInvariance, SlowingSweep
 from ..timescales import local_timescales
 from ._style import COLOURS, log_ticks, new_figure
 
@@ -46,6 +48,7 @@ def plot_slowing(sweep) -> Figure:
     eigenvalues with :math:`\lvert\lambda\rvert<\epsilon` next to the fraction of units with
     :math:`\sigma_z<\epsilon`. Seed means are joined by lines; markers are single networks.
     """
+    check_instance(sweep, SlowingSweep, "sweep")
     a = np.asarray(sweep.alpha_z, dtype=float)
     fig, axes = new_figure(width=10.0, height=2.9, ncols=4)
     ax_v, ax_l, ax_t, ax_f = axes[0]
@@ -99,11 +102,18 @@ def plot_local_timescales(timescales: Mapping[float, np.ndarray], *, tau_h: floa
     the fraction of samples slower than :math:`T` (log–log): a closed gate leaks at
     :math:`\sigma_z/\tau_h\approx e^{-\alpha_z\lvert z\rvert-\beta_z}/\tau_h`, so with Gaussian
     :math:`z` this fraction falls off only slowly with :math:`T`, the slower the larger :math:`\alpha_z`.
+    ``bins`` (the number of log bins) lies between 1 and 1000, and the exact timescale must be
+    a finite float.
     """
     if not isinstance(timescales, Mapping) or len(timescales) == 0:
         raise TypeError("timescales must be a non-empty mapping alpha_z -> array of local timescales")
     tau_h = check_positive_float(tau_h, "tau_h")
     beta_z = check_finite_float(beta_z, "beta_z")
+    bins = check_int(bins, "bins", minimum=1, maximum=1000)
+    with np.errstate(over="ignore"):
+        if not np.isfinite(tau_h * (1.0 + np.exp(beta_z))):
+            raise ValueError(f"beta_z = {beta_z:g} with tau_h = {tau_h:g} is too large: the exact timescale "
+                             "tau_h (1 + e^beta_z) overflows")
     data = {}
     for alpha, values in timescales.items():
         arr = np.asarray(values, dtype=float).ravel()
@@ -199,6 +209,7 @@ def plot_fixed_point_invariance(result) -> Figure:
     eigenvalues at :math:`\alpha_z=0` and at the largest :math:`\alpha_z`; (c) marginal
     eigenvalues against units with nearly closed gates, per :math:`\alpha_z`.
     """
+    check_instance(result, FixedPointInvariance, "result")
     a = np.asarray(result.alpha_z)
     fig, axes = new_figure(width=10.0, height=3.1, ncols=3)
     ax_r, ax_e, ax_c = axes[0]
@@ -251,6 +262,8 @@ def plot_memory(results: Mapping[str, object]) -> Figure:
     """
     if not isinstance(results, Mapping) or len(results) == 0:
         raise TypeError("results must be a non-empty mapping label -> MemoryResult")
+    for label, res in results.items():
+        check_instance(res, MemoryResult, f"results[{label!r}]")
     n = len(results)
     fig, axes = new_figure(width=4.4 * n, height=3.2, ncols=n, sharey=True)
     for k, (ax, (label, res)) in enumerate(zip(axes[0], results.items())):
@@ -274,6 +287,8 @@ def plot_memory(results: Mapping[str, object]) -> Figure:
 
 # -- explorable ----------------------------------------------------------------------------------
 _EXPLORER = {"N": 100, "g_h": 4.0, "seed": 0, "t_max": 100.0, "dt": 0.2}
+#: Ranges of the explorer's parameters (wider than the chapter's sliders).
+EXPLORER_RANGES = {"alpha_z": (0.0, 100.0), "beta_z": (-10.0, 10.0)}
 
 
 @lru_cache(maxsize=64)
@@ -292,9 +307,16 @@ def timescale_explorer(alpha_z: float = 0.0, beta_z: float = 0.0) -> Figure:
     :math:`dt=0.2`; the histogram pools :math:`\tau_h/\sigma_z(z_i)` over the second half. The
     dashed line is :math:`\tau_h(1+e^{\beta_z})`, every unit's timescale at :math:`\alpha_z=0`.
     Runs are cached per :math:`(\alpha_z,\beta_z)`.
+
+    Parameters
+    ----------
+    alpha_z : float
+        Gain of the timescale gate, in :math:`[0, 100]` (the chapter's slider: 0 to 20).
+    beta_z : float
+        Bias of the timescale gate, in :math:`[-10, 10]` (slider: -2 to 2).
     """
-    alpha_z = check_nonnegative_float(alpha_z, "alpha_z")
-    beta_z = check_finite_float(beta_z, "beta_z")
+    alpha_z = check_float_in(alpha_z, "alpha_z", *EXPLORER_RANGES["alpha_z"])
+    beta_z = check_float_in(beta_z, "beta_z", *EXPLORER_RANGES["beta_z"])
     times, h, tau = _explorer_run(alpha_z, beta_z)
     fig, axes = new_figure(width=8.6, height=3.0, ncols=2, gridspec_kw={"width_ratios": [1.6, 1.0]})
     ax, ax_h = axes[0]

@@ -45,7 +45,7 @@ import matplotlib.figure
 
 from ._validation import check_memory
 
-__all__ = ["Explorable", "explorable", "STATIC_ENV_VAR"]
+__all__ = ["Explorable", "explorable", "widget_view_bundle", "STATIC_ENV_VAR"]
 
 #: Environment variable that switches ``mode="auto"`` to static HTML.
 STATIC_ENV_VAR = "GATEBOOK_STATIC_HTML"
@@ -494,7 +494,28 @@ class Explorable:
     def _repr_mimebundle_(self, include=None, exclude=None):
         if self.mode == "static":
             return {"text/html": self.to_html(), "text/plain": self._plain_text()}
-        return self.widget()._repr_mimebundle_(include=include, exclude=exclude)
+        return widget_view_bundle(self.widget(), include=include, exclude=exclude)
+
+
+def widget_view_bundle(widget, include=None, exclude=None) -> dict:
+    """The display bundle of a live ``ipywidgets`` widget, under ipywidgets 7 and 8 alike.
+
+    ipywidgets 8 widgets have ``_repr_mimebundle_``; ipywidgets 7 widgets only
+    ``_ipython_display_``, which publishes the same widget-view message itself. Both come down
+    to one ``application/vnd.jupyter.widget-view+json`` entry naming the widget's model, which
+    this function builds by hand when the widget cannot (Colab ships ipywidgets 7). Used by
+    every :class:`Explorable`, so chapters display the same way in JupyterLab and in Colab.
+    """
+    own = getattr(widget, "_repr_mimebundle_", None)
+    if callable(own):
+        return own(include=include, exclude=exclude)
+    model_id = getattr(widget, "model_id", None) or getattr(widget, "_model_id", None)
+    if model_id is None:
+        raise TypeError(f"widget must be an ipywidgets widget with a model id, got {type(widget).__name__}")
+    return {
+        "text/plain": repr(widget),
+        "application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0, "model_id": model_id},
+    }
 
 
 class _ArrayLikeMeta(type):

@@ -303,3 +303,36 @@ def test_grid_and_dpi_errors_name_the_argument():
     with pytest.raises(ValueError, match="dpi is too large"):
         Explorable(CountingPlot(), {"slope": [1.0]}, dpi=1e12, mode="live")
     assert not plt.get_fignums()  # the refused frame's figure was closed
+
+
+def test_live_display_works_with_ipywidgets_7_widgets(monkeypatch):
+    """ipywidgets 7 widgets have no _repr_mimebundle_ (only _ipython_display_): the explorable
+    builds the widget-view bundle itself, the same entry ipywidgets 7 would publish (Colab)."""
+    import ipywidgets
+
+    from gatebook.explore import widget_view_bundle
+
+    class Seven:  # what an ipywidgets 7 VBox offers for display
+        _model_id = "abc123"
+
+        def _ipython_display_(self):  # pragma: no cover - not called
+            raise AssertionError
+
+        def __repr__(self):
+            return "VBox(children=(...))"
+
+    bundle = widget_view_bundle(Seven())
+    assert bundle["application/vnd.jupyter.widget-view+json"] == {
+        "version_major": 2, "version_minor": 0, "model_id": "abc123"}
+    assert bundle["text/plain"] == "VBox(children=(...))"
+    # an ipywidgets 8 widget keeps its own bundle, which names the same model
+    slider = ipywidgets.IntSlider()
+    own = widget_view_bundle(slider)
+    assert own["application/vnd.jupyter.widget-view+json"]["model_id"] == slider.model_id
+    # an Explorable in live mode goes through the same path
+    ex = explorable(CountingPlot(), slope=[1, 2], mode="live")
+    monkeypatch.setattr(type(ex.widget()), "_repr_mimebundle_", None, raising=False)
+    live = ex._repr_mimebundle_()
+    assert live["application/vnd.jupyter.widget-view+json"]["model_id"] == ex.widget().model_id
+    with pytest.raises(TypeError, match="widget"):
+        widget_view_bundle(object())

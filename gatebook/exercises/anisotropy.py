@@ -10,7 +10,6 @@ import numpy as np
 
 from .._validation import check_float_sequence, check_positive_int
 from ..spectra import effective_rank, participation_ratio
-from ..learning.anisotropy import frozen_gate_anisotropy
 from .feedback import Feedback, as_number as _number, register_quizzes
 
 __all__ = ["check_frozen_gate_ai", "check_participation_ratio"]
@@ -39,6 +38,8 @@ def check_frozen_gate_ai(answer, gates, lag: int, r: int = 10) -> Feedback:
     value, problem = _number(answer, f"AI_{r} of the lag-{lag} product")
     if problem is not None:
         return problem
+    from ..learning.anisotropy import frozen_gate_anisotropy  # torch loads only when a check runs (Part II extra)
+
     with np.errstate(over="ignore"):
         ref = float(frozen_gate_anisotropy(u, [lag], r=r, top=r)["AI"][0])
     if not np.isfinite(ref):

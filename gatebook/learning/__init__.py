@@ -11,6 +11,15 @@ experiment and no matplotlib.
 """
 
 
+try:
+    import torch as _torch
+except ImportError as _err:  # tests/test_packaging.py, scripts/reader-routes.sh minimum
+    raise ImportError(
+        "gatebook.learning (Part II, chapters 2-5) needs PyTorch, which is an optional extra: "
+        'pip install "gatebook[learning]" (or pip install torch). Chapter 1 and Part III need no torch.'
+    ) from _err
+del _torch
+
 from .arms import Arm, make_arms
 from .cells import MODELS, LeakyRNN, MultiGateRNN, PlainRNN, RecurrentCell, Rollout, ScalarGateRNN
 from .expansion import (

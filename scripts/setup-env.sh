@@ -2,18 +2,23 @@
 # Create (or reuse) .venv and install the pinned environment plus gatebook itself.
 # Sourced by scripts/build-book.sh and scripts/test.sh; leaves the venv activated.
 #
-# Environment: PYTHON (default python3.11) picks the interpreter for a new venv;
-# GATEBOOK_SKIP_INSTALL=1 skips the pip step (the venv must already be complete).
+# Environment: PYTHON picks the interpreter for a new venv (default: python3; any Python
+# 3.11-3.13); GATEBOOK_SKIP_INSTALL=1 skips the pip step (the venv must already be complete).
 ROOT="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
-PYTHON="${PYTHON:-python3.11}"
+PYTHON="${PYTHON:-python3}"
 VENV="$ROOT/.venv"
 
 if [[ ! -x "$VENV/bin/python" ]]; then
     if ! command -v "$PYTHON" >/dev/null 2>&1; then
-        echo "error: $PYTHON not found; install Python 3.11 or set PYTHON=/path/to/python3.11" >&2
+        echo "error: $PYTHON not found; install Python 3.11, 3.12 or 3.13, or set PYTHON=/path/to/python3.x" >&2
         exit 1
     fi
-    echo "==> creating $VENV with $PYTHON"
+    if ! "$PYTHON" -c 'import sys; sys.exit(not ((3, 11) <= sys.version_info[:2] <= (3, 13)))'; then
+        echo "error: $PYTHON is Python $("$PYTHON" -c 'import platform; print(platform.python_version())');" \
+             "gatebook needs 3.11-3.13 (set PYTHON=/path/to/python3.x)" >&2
+        exit 1
+    fi
+    echo "==> creating $VENV with $PYTHON ($("$PYTHON" -c 'import platform; print(platform.python_version())'))"
     "$PYTHON" -m venv "$VENV"
 fi
 # shellcheck disable=SC1091

@@ -182,6 +182,29 @@ def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
             )
 
 
+_CHAPTER_DOC = re.compile(r"(?:^|/)(\d+)_[^/]*$")
+
+
+def number_exercises_by_chapter(app: Sphinx, env) -> list:
+    """Number exercises per chapter: "Exercise 11.2", not the book-wide "Exercise 42".
+
+    Sphinx numbers enumerable nodes (sphinx-exercise's ``exercise``) across the whole book when
+    the pages themselves are not numbered (ours carry their number in the title, see _toc.yml).
+    After Sphinx has assigned them (``env-get-updated``, priority 900: after the toctree
+    collector), each chapter's exercises are renumbered (chapter, 1), (chapter, 2), ... in the
+    order Sphinx found them; titles, solutions and ``{numref}`` all read these numbers.
+    """
+    for docname, types in env.toc_fignumbers.items():
+        match = _CHAPTER_DOC.search(docname)
+        exercises = types.get("exercise")
+        if not match or not exercises:
+            continue
+        chapter = int(match.group(1))
+        order = sorted(exercises, key=lambda ident: exercises[ident])
+        types["exercise"] = {ident: (chapter, k) for k, ident in enumerate(order, start=1)}
+    return []
+
+
 def setup(app: Sphinx) -> dict:
     # 1. and 2. must happen before the first notebook executes.
     os.environ[STATIC_ENV_VAR] = "1"
@@ -196,5 +219,6 @@ def setup(app: Sphinx) -> dict:
     patch_nbclient_output_widget()
     app.connect("config-inited", on_config_inited, priority=900)
     app.connect("html-page-context", drop_thebe_scripts, priority=900)
+    app.connect("env-get-updated", number_exercises_by_chapter, priority=900)
     app.connect("build-finished", on_build_finished)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -145,7 +145,7 @@ def test_config_and_toc_are_consistent():
     assert config["sphinx"]["config"]["nb_ipywidgets_js"] == {}
     files = toc_files()
     assert files[0] == "intro" and CHAPTER1 in files
-    for page in ["notation", "instructors", "bibliography", "parts/learning", "parts/dynamics", "parts/synthesis"]:
+    for page in ["notation", "instructors", "execution", "bibliography", "parts/learning", "parts/dynamics", "parts/synthesis"]:
         assert page in files and (ROOT / f"{page}.md").is_file()
 
 
@@ -474,3 +474,27 @@ def test_offline_guard_catches_external_requests(visit):
     assert any("example.org" in u for u in visit.blocked)
     with pytest.raises(AssertionError, match="left the machine"):
         visit.check_offline()
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_exercises_are_numbered_within_their_chapter(built_html, chapter):
+    """"Exercise 11.2", never the book-wide "Exercise 42" (_ext/gatebook_sphinx.py)."""
+    page = (built_html / f"{chapter}.html").read_text(encoding="utf-8")
+    number = int(re.search(r"/(\d+)_", "/" + chapter).group(1))
+    found = sorted({tuple(map(int, m)) for m in re.findall(r"Exercise (\d+)\.(\d+)", page)})
+    assert found, f"{chapter}: no numbered exercise"
+    assert {c for c, _ in found} == {number}, f"{chapter}: exercises numbered {found}"
+    assert [k for _, k in found] == list(range(1, len(found) + 1))
+    assert not re.search(r"Exercise \d+(?![.\d])", page), f"{chapter}: an exercise without its chapter number"
+
+
+@pytest.mark.book
+def test_execution_status_page_lists_every_chapter_with_its_run_time(built_html):
+    page = (built_html / "execution.html").read_text(encoding="utf-8")
+    assert "<table" in page
+    for chapter in CHAPTERS:
+        name = chapter.split("/")[-1]
+        row = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{name}(?:(?!</tr>).)*</tr>", page, re.S)
+        assert row, f"{name} is missing from the execution table"
+        assert re.search(r"\d+\.\d+", row.group(0)), f"{name}: no run time in its row"

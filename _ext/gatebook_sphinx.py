@@ -166,6 +166,37 @@ def drop_thebe_scripts(app: Sphinx, pagename: str, templatename: str, context: d
     context["script_files"] = [s for s in context["script_files"] if not is_thebe(s)]
 
 
+#: Where the student versions of the chapters (no solutions, exercises as plain Markdown; see
+#: scripts/student_versions.py --plain) live in the repository: what Colab and JupyterHub open.
+STUDENT_FOLDER = "student"
+_LAUNCHERS = ("colab.research.google.com", "/git-pull?")
+
+
+def launch_student_versions(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Point the Colab and JupyterHub launch buttons of a chapter at its student version.
+
+    Plain notebook front ends show MyST directives as raw text and would show the solutions;
+    the student version (``student/chapters/<name>.ipynb``) has neither problem. Runs after
+    sphinx-book-theme has built the buttons (priority 900) and rewrites their URLs.
+    """
+    if not pagename.startswith("chapters/"):
+        return
+
+    def visit(item):
+        if isinstance(item, dict):
+            url = item.get("url")
+            if isinstance(url, str) and any(key in url for key in _LAUNCHERS):
+                item["url"] = url.replace(f"/{pagename}.ipynb", f"/{STUDENT_FOLDER}/{pagename}.ipynb").replace(
+                    f"%2F{pagename}.ipynb", f"%2F{STUDENT_FOLDER}%2F{pagename}.ipynb")
+            for value in item.values():
+                visit(value)
+        elif isinstance(item, (list, tuple)):
+            for value in item:
+                visit(value)
+
+    visit(context.get("header_buttons", []))
+
+
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -220,5 +251,6 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", on_config_inited, priority=900)
     app.connect("html-page-context", drop_thebe_scripts, priority=900)
     app.connect("env-get-updated", number_exercises_by_chapter, priority=900)
+    app.connect("html-page-context", launch_student_versions, priority=900)
     app.connect("build-finished", on_build_finished)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

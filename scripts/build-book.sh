@@ -32,4 +32,7 @@ if [[ $status -ne 0 ]]; then
     echo "==> BUILD FAILED after ${elapsed} s (exit $status); see the messages above" >&2
     exit "$status"
 fi
-echo "==> built in ${elapsed} s: $ROOT/_build/html/index.html"
+# The student versions (no solutions; exercises as plain Markdown) are published with the site,
+# beside the copies in student/ that the Colab and JupyterHub buttons open.
+python "$ROOT/scripts/student_versions.py" --plain --out "$ROOT/_build/html/student" >/dev/null
+echo "==> built in ${elapsed} s: $ROOT/_build/html/index.html (student notebooks in _build/html/student/)"

@@ -14,10 +14,20 @@ What is removed
 Exercises, self-check cells and all other content stay. Notebook outputs and
 execution counts are cleared. The inputs are never modified.
 
+With ``--plain`` the MyST directives that a plain notebook front end (Colab, classic
+Jupyter) would show as raw text are rewritten as Markdown: an ``{exercise}`` becomes a bold
+"**Exercise 11.2 — Title.**" paragraph numbered as on the website (chapter number from the
+file name), an ``{admonition}`` a quoted block with a bold title; option lines such as
+``:label:`` and ``:class:`` are dropped. The book's build writes these plain student versions
+to ``_build/html/student/`` and the repository keeps them in ``student/`` (``--check``), which is
+what the Colab and JupyterHub launch buttons open.
+
 Usage
 -----
     python scripts/student_versions.py                 # chapters/ -> _build/student/
     python scripts/student_versions.py chapters/01_random_networks.ipynb --out /tmp/s
+    python scripts/student_versions.py --plain --out student    # what Colab opens
+    python scripts/student_versions.py --plain --out student --check
 
 Exit status 1 if an input cannot be read or a solution block is not closed.
 """
@@ -137,12 +147,71 @@ def student_notebook(nb: dict, where: str = "<notebook>") -> dict:
     return nb
 
 
-def convert(src: Path, dest: Path) -> Path:
+_DIRECTIVE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>:{3,}|`{3,})\{(?P<name>exercise|admonition)\}[ \t]*(?P<title>.*)$")
+_OPTION = re.compile(r"^[ \t]*:[A-Za-z_-]+:.*$")
+
+
+def plain_directives(text: str, chapter: int | None, counter: list[int]) -> str:
+    """Rewrite ``{exercise}`` and ``{admonition}`` blocks of MyST ``text`` as plain Markdown.
+
+    ``counter`` (a one-item list) carries the exercise count across the cells of a notebook, so
+    exercises are numbered ``chapter.k`` in order, as on the website.
+    """
+    lines = text.splitlines(keepends=True)
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        m = _DIRECTIVE.match(lines[i].rstrip("\n"))
+        if not m:
+            out.append(lines[i])
+            i += 1
+            continue
+        fence, title = m.group("fence"), m.group("title").strip()
+        j = i + 1
+        while j < len(lines) and _OPTION.match(lines[j]):
+            j += 1
+        body = []
+        while j < len(lines) and not _closes(lines[j], fence):
+            body.append(lines[j])
+            j += 1
+        if j == len(lines):
+            raise StudentVersionError(f"an {{{m.group('name')}}} block is not closed")
+        while body and not body[0].strip():
+            body.pop(0)
+        if m.group("name") == "exercise":
+            counter[0] += 1
+            number = f"{chapter}.{counter[0]}" if chapter is not None else str(counter[0])
+            head = f"**Exercise {number}" + (f" — {title}" if title else "") + ".**"
+            out.append(head + "\n\n")
+            out.extend(body)
+        else:
+            out.append(f"> **{title or 'Note'}**\n>\n")
+            out.extend("> " + ln if ln.strip() else ">\n" for ln in body)
+        if out and not out[-1].endswith("\n"):
+            out[-1] += "\n"
+        i = j + 1
+    return "".join(out)
+
+
+def plain_notebook(nb: dict, chapter: int | None) -> dict:
+    """``nb`` with its markdown cells' exercise and admonition directives written as Markdown."""
+    nb = copy.deepcopy(nb)
+    counter = [0]
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            cell["source"] = plain_directives(_cell_source(cell), chapter, counter).rstrip("\n")
+    return nb
+
+
+def convert(src: Path, dest: Path, plain: bool = False) -> Path:
     """Write the student version of ``src`` (``.ipynb`` or ``.md``) to ``dest``."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     if src.suffix == ".ipynb":
         nb = json.loads(src.read_text(encoding="utf-8"))
         out = student_notebook(nb, str(src))
+        if plain:
+            number = re.match(r"(\d+)_", src.name)
+            out = plain_notebook(out, int(number.group(1)) if number else None)
         dest.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     elif src.suffix == ".md":
         text = src.read_text(encoding="utf-8")
@@ -164,6 +233,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="*", type=Path, help="notebooks, .md pages or folders (default: chapters/)")
     parser.add_argument("--out", type=Path, default=ROOT / "_build" / "student", help="output folder")
+    parser.add_argument("--plain", action="store_true",
+                        help="write exercise and admonition directives as plain Markdown (for Colab)")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 if a file under --out differs from what would be written")
     args = parser.parse_args(argv)
 
     inputs = args.paths or [ROOT / "chapters"]
@@ -181,18 +254,32 @@ def main(argv: list[str] | None = None) -> int:
         print("error: no notebooks or .md pages found", file=sys.stderr)
         return 1
 
+    stale: list[str] = []
     for src in files:
         src = src.resolve()
         try:
             rel = src.relative_to(ROOT)
         except ValueError:
             rel = Path(src.name)
+        target = args.out / rel
         try:
-            dest = convert(src, args.out / rel)
+            if args.check:
+                import tempfile
+
+                with tempfile.TemporaryDirectory() as tmp:
+                    fresh = convert(src, Path(tmp) / rel, plain=args.plain)
+                    if not target.exists() or target.read_bytes() != fresh.read_bytes():
+                        stale.append(str(target))
+                continue
+            dest = convert(src, target, plain=args.plain)
         except (StudentVersionError, ValueError, json.JSONDecodeError) as err:
             print(f"error: {err}", file=sys.stderr)
             return 1
         print(f"{rel} -> {dest}")
+    if stale:
+        print("out of date (python scripts/student_versions.py --plain --out student): " + ", ".join(stale),
+              file=sys.stderr)
+        return 1
     return 0
 
 

@@ -257,8 +257,11 @@ def test_chapter_has_download_and_launch_buttons(built_html, chapter):
     assert f'href="../_sources/{chapter}.ipynb"' in page
     nb = json.loads((built_html / "_sources" / f"{chapter}.ipynb").read_text())
     assert nb["cells"], "downloadable notebook is empty"
-    colab = f"https://colab.research.google.com/github/{org_repo}/blob/{branch}/{chapter}.ipynb"
+    # Colab opens the student version: no solutions, exercises as plain Markdown (issue 14)
+    colab = f"https://colab.research.google.com/github/{org_repo}/blob/{branch}/student/{chapter}.ipynb"
     assert colab in page
+    assert (ROOT / "student" / f"{chapter}.ipynb").is_file()
+    assert (built_html / "student" / f"{chapter}.ipynb").is_file()  # published with the site
     assert f'href="{url}"' in page  # repository button
     assert "mybinder.org" not in page
 
@@ -498,3 +501,18 @@ def test_execution_status_page_lists_every_chapter_with_its_run_time(built_html)
         row = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{name}(?:(?!</tr>).)*</tr>", page, re.S)
         assert row, f"{name} is missing from the execution table"
         assert re.search(r"\d+\.\d+", row.group(0)), f"{name}: no run time in its row"
+
+
+def test_student_versions_in_the_repository_are_up_to_date_and_plain():
+    """student/ holds what the Colab and JupyterHub buttons open: regenerated, it is unchanged;
+    it has no solution, no raw MyST exercise or admonition, and numbered exercise titles."""
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "student_versions.py"), "--plain",
+                          "--out", str(ROOT / "student"), "--check"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    for path in chapter_notebooks():
+        student = json.loads((ROOT / "student" / "chapters" / path.name).read_text())
+        text = "\n".join("".join(c["source"]) for c in student["cells"])
+        assert "{solution" not in text and "{exercise}" not in text and "{admonition}" not in text
+        assert ":label:" not in text
+        number = int(path.name.split("_")[0])
+        assert f"**Exercise {number}.1" in text, path.name

@@ -516,3 +516,28 @@ def test_student_versions_in_the_repository_are_up_to_date_and_plain():
         assert ":label:" not in text
         number = int(path.name.split("_")[0])
         assert f"**Exercise {number}.1" in text, path.name
+
+
+@pytest.mark.book
+@pytest.mark.browser
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_quizzes_can_be_answered_on_the_static_site(visit, chapter):
+    """Every chapter's quizzes are clickable on the static page: choosing the right option shows
+    the explanation (✅), a wrong one the hint (❌), with no kernel and no network (issue 14)."""
+    from gatebook import exercises
+
+    page = visit.open(chapter)
+    quizzes = page.locator(".gatebook-quiz")
+    assert quizzes.count() >= 1, f"{chapter}: no quiz on the page"
+    for k in range(quizzes.count()):
+        box = quizzes.nth(k)
+        name = box.get_attribute("data-quiz")
+        answer = exercises.QUIZZES[name]["answer"]
+        wrong = next(letter for letter in exercises.QUIZZES[name]["options"] if letter != answer)
+        box.scroll_into_view_if_needed()
+        feedback = box.locator(".gatebook-quiz-feedback")
+        box.locator(f"input[value='{wrong}']").check()
+        assert feedback.inner_text().startswith("❌")
+        box.locator(f"input[value='{answer}']").check()
+        assert feedback.inner_text() == str(exercises.check_quiz(name, answer))
+    visit.check_offline()

@@ -77,3 +77,33 @@ def test_bad_parameters_name_the_argument(call, err, name):
 def test_a_malformed_answer_gets_feedback_without_echoing_arrays():
     fb = ex.check_critical_gain([float("nan"), 1.0])
     assert not fb and "single number" in fb.message and "nan" not in fb.message
+
+
+def test_quiz_shows_clickable_options_with_check_quiz_feedback(monkeypatch):
+    """gb.exercises.quiz: static HTML and a live widget give exactly check_quiz's feedback."""
+    import html as _html
+    import json as _json
+    import re as _re
+
+    for name, data in ex.QUIZZES.items():
+        q = ex.quiz(name)
+        page = q.to_html()
+        assert f'data-quiz="{name}"' in page
+        for letter, option in data["options"].items():
+            assert f'value="{letter}"' in page and _html.escape(option) in page
+        feedback = _json.loads(_re.search(r'<script type="application/json"[^>]*>(.*?)</script>', page, _re.S).group(1))
+        assert feedback == {letter: str(ex.check_quiz(name, letter)) for letter in data["options"]}
+        assert repr(q).splitlines()[0] == data["question"] and name in repr(q).splitlines()[-1]
+    q = ex.quiz("finite_size")
+    buttons, line = q.widget().children[1], q.widget().children[2]
+    answer = ex.QUIZZES["finite_size"]["answer"]
+    buttons.value = answer
+    assert line.value == _html.escape(str(ex.check_quiz("finite_size", answer))) and line.value.startswith("✅")
+    monkeypatch.setenv("GATEBOOK_STATIC_HTML", "1")
+    assert "text/html" in ex.quiz("finite_size")._repr_mimebundle_()
+    monkeypatch.setenv("GATEBOOK_STATIC_HTML", "0")
+    assert "application/vnd.jupyter.widget-view+json" in ex.quiz("finite_size")._repr_mimebundle_()
+    with pytest.raises(ValueError, match="name"):
+        ex.quiz("no_such_quiz")
+    with pytest.raises(TypeError, match="name"):
+        ex.quiz(3)

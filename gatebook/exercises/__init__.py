@@ -5,7 +5,8 @@ which prints as a short message in a notebook (✅ or ❌ plus a hint). The chec
 their reference answers with the tested library code, never from stored numbers.
 One module per chapter, named like its notebook; every public name is re-exported here,
 so chapters call ``gb.exercises.check_...``. Multiple-choice questions are in
-:data:`QUIZZES` and are answered with :func:`check_quiz`.
+:data:`QUIZZES`; :func:`quiz` shows one with clickable options (in a notebook and on the
+static site) and :func:`check_quiz` answers it by letter.
 
 Chapter modules after chapter 1 are imported on first use of one of their names (PEP 562;
 Part II's need torch).
@@ -69,6 +70,9 @@ _LAZY = {
     # chapter 5 (torch)
     "check_frozen_gate_ai": "anisotropy",
     "check_participation_ratio": "anisotropy",
+    # clickable multiple-choice questions (live widgets or static HTML)
+    "quiz": "quizzes",
+    "Quiz": "quizzes",
     # the chapter modules themselves
     **{module: module for module in CHAPTER_MODULES},
 }

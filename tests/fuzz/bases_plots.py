@@ -441,6 +441,8 @@ BASES = {
     E + "dimensionality.check_origin_radius": lambda: dict(answer=0.4, g_h=3.0, beta_r=1.0, beta_z=0.0, tau_h=1.0),
     E + "feedback.as_number": lambda: dict(answer=1.0, what="a number"),
     E + "feedback.check_quiz": lambda: dict(name="reorthonormalise", answer="b"),
+    E + "quizzes.quiz": lambda: dict(name="reorthonormalise"),
+    E + "quizzes.Quiz": lambda: dict(name="reorthonormalise"),
     E + "feedback.register_quizzes": lambda: dict(quizzes={}),  # registers nothing: no global side effect
     E + "gated_network.check_quiescent_threshold": lambda: dict(answer=2.0, beta_r=0.0, N=8, seed=0),
     E + "gated_network.check_reduction": lambda: dict(g_eff=0.5, tau_eff=2.0, g_h=1.0, beta_z=0.0, beta_r=0.0,

@@ -39,6 +39,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -236,6 +237,81 @@ def number_exercises_by_chapter(app: Sphinx, env) -> list:
     return []
 
 
+def _import_dotted(path: str):
+    """The object at a dotted path (module attributes walked after the longest importable module)."""
+    import importlib
+
+    parts = path.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        try:
+            for attr in parts[cut:]:
+                obj = getattr(obj, attr)
+        except AttributeError:
+            return None
+        return obj
+    return None
+
+
+def resolve_api_aliases(app: Sphinx, env, node, contnode):
+    """Resolve a Python cross-reference to wherever the API reference documents the same object.
+
+    Each object is documented once, at its public address (``gatebook.meanfield.dmft``), but
+    docstrings may name it where it is defined (``gatebook.meanfield.solve.dmft``) or relative
+    to their module (``GatedNetwork.reduced_network``). The target is imported (absolute, then
+    relative to the referring module and class), and the documented name of that very object is
+    looked up. A name that exists but has no entry (a constant outside ``__all__``) is shown as
+    code without a link; a name that does not exist stays a warning (and fails the -W build).
+    """
+    if node.get("refdomain") != "py":
+        return None
+    domain = env.get_domain("py")
+    index = getattr(env, "_gatebook_api_index", None)
+    if index is None or index[0] != len(domain.objects):
+        by_id, by_last = {}, {}
+        for name in domain.objects:
+            obj = _import_dotted(name)
+            if obj is None:
+                continue
+            if isinstance(obj, (int, float, str, bool, tuple)):
+                by_last.setdefault(name.rsplit(".", 1)[-1], []).append((name, obj))
+            else:
+                by_id.setdefault(id(getattr(obj, "__func__", obj)), name)
+        index = env._gatebook_api_index = (len(domain.objects), by_id, by_last)
+    target = node["reftarget"].lstrip("~.")
+    module, cls = node.get("py:module"), node.get("py:class")
+    candidates = [target]
+    if module:
+        candidates += [f"{module}.{cls}.{target}"] if cls else []
+        candidates.append(f"{module}.{target}")
+    candidates += [f"gatebook.{target}"] + [f"gatebook.{p}.{target}" for p in ("meanfield", "learning", "plots", "exercises")]
+    # an object documented at its package's address refers to names of the module defining it
+    head = target.split(".")[0]
+    candidates += sorted(f"{name}.{target}" for name, mod in list(sys.modules.items())
+                         if name.startswith("gatebook.") and mod is not None and hasattr(mod, head))
+    exists = False
+    for candidate in candidates:
+        obj = _import_dotted(candidate)
+        if obj is None:
+            continue
+        exists = True
+        if isinstance(obj, (int, float, str, bool, tuple)):
+            matches = [n for n, v in index[2].get(candidate.rsplit(".", 1)[-1], []) if v == obj]
+            documented = matches[0] if matches else None
+        else:
+            documented = index[1].get(id(getattr(obj, "__func__", obj)))
+        if documented:
+            found = domain.resolve_any_xref(env, node["refdoc"], app.builder, documented, node, contnode)
+            if found:
+                return found[0][1]
+    # the name exists but has no entry of its own (a constant outside __all__, a deprecated
+    # module): shown as code, without a link; a name that does not exist stays a warning
+    return contnode if exists else None
+
+
 def setup(app: Sphinx) -> dict:
     # 1. and 2. must happen before the first notebook executes.
     os.environ[STATIC_ENV_VAR] = "1"
@@ -252,5 +328,6 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", drop_thebe_scripts, priority=900)
     app.connect("env-get-updated", number_exercises_by_chapter, priority=900)
     app.connect("html-page-context", launch_student_versions, priority=900)
+    app.connect("missing-reference", resolve_api_aliases)
     app.connect("build-finished", on_build_finished)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -22,6 +22,8 @@ cd "$ROOT"
 # shellcheck source=scripts/setup-env.sh
 source "$ROOT/scripts/setup-env.sh"
 
+echo "==> API reference pages from the docstrings (scripts/api_reference.py)"
+python "$ROOT/scripts/api_reference.py" >/dev/null
 echo "==> building the book (every notebook is executed)"
 start=$(date +%s)
 status=0

@@ -300,41 +300,7 @@ def test_summary_table_is_rendered_as_a_table(built_html, chapter):
 
 
 # ---------------------------------------------------------- real browser
-def _find_chromium() -> str | None:
-    candidates = [os.environ.get("GATEBOOK_CHROMIUM", ""), "/usr/bin/chromium"]
-    candidates += [shutil.which(n) or "" for n in ("chromium", "chromium-browser", "google-chrome")]
-    return next((c for c in candidates if c and os.path.isfile(c) and os.access(c, os.X_OK)), None)
-
-
-def _unavailable(reason: str):
-    message = (
-        f"{reason}. Browser tests need Playwright (pip install playwright) and Chromium: "
-        "`sudo apt-get install chromium` on Debian/Ubuntu, or set GATEBOOK_CHROMIUM=/path/to/chrome."
-    )
-    if os.environ.get("CI"):
-        pytest.fail(message + " (CI is set: the browser tests must run.)")
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("Playwright is not installed")
-    executable = _find_chromium()
-    if executable is None:
-        _unavailable("No Chromium found")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=executable,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        yield chromium
-        chromium.close()
-
-
+# (the session's Chromium, `browser`, is a fixture of tests/conftest.py: one Playwright per session)
 @pytest.fixture(scope="session")
 def http_root(built_html):
     handler = functools.partial(_QuietHandler, directory=str(built_html))
@@ -541,3 +507,43 @@ def test_quizzes_can_be_answered_on_the_static_site(visit, chapter):
         box.locator(f"input[value='{answer}']").check()
         assert feedback.inner_text() == str(exercises.check_quiz(name, answer))
     visit.check_offline()
+
+
+def test_api_reference_pages_are_up_to_date():
+    """api/*.md are written by scripts/api_reference.py from the __all__ lists (the build rewrites them)."""
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "api_reference.py"), "--check"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def _object_at(dotted: str):
+    import importlib
+
+    module, _, attr = dotted.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module), attr, None)
+    except ImportError:
+        return None
+
+
+@pytest.mark.book
+def test_api_reference_documents_every_public_callable(built_html):
+    """Every public function and class has an entry (an anchor) in the offline API reference."""
+    import importlib
+    import inspect
+
+    pages = "".join(p.read_text(encoding="utf-8") for p in (built_html / "api").glob("*.html"))
+    anchors = set(re.findall(r'<dt class="sig sig-object py" id="([^"]+)"', pages))
+    missing = []
+    for package in ("gatebook", "gatebook.meanfield", "gatebook.learning", "gatebook.plots", "gatebook.exercises"):
+        module = importlib.import_module(package)
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.ismodule(obj) or not callable(obj):
+                continue
+            documented_here = f"{package}.{name}" in anchors
+            documented_elsewhere = any(a.rsplit(".", 1)[-1] == name and _object_at(a) is obj for a in anchors)
+            if not (documented_here or documented_elsewhere):
+                missing.append(f"{package}.{name}")
+    assert not missing, f"not in the API reference: {missing}"
+    assert (built_html / "api" / "index.html").is_file()

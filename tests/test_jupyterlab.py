@@ -4,7 +4,8 @@ Starts ``jupyter lab`` on a copy of chapter 1, opens it in Chromium (Playwright)
 cells, and checks what a reader sees: every code cell ran with no error output; the exercise
 prompts are rendered by jupyterlab-myst (no raw ``:label:`` directive text); the explorable
 figure is a live widget whose image changes when its slider moves; a self-check prints its
-feedback. Marked ``browser`` (skipped without Chromium/Playwright unless CI is set).
+feedback. Marked ``browser``: the session's Chromium comes from tests/conftest.py (skipped
+without Chromium/Playwright unless CI is set).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_book import _find_chromium, _unavailable
 
 pytestmark = pytest.mark.browser
 
@@ -77,38 +77,29 @@ def lab(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(lab):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("Playwright is not installed")
-    executable = _find_chromium()
-    if executable is None:
-        _unavailable("No Chromium found")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable,
-                                    args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(60_000)
-        page.goto(f"{lab}/lab/tree/{CHAPTER}?token={TOKEN}")
-        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                               " && window.jupyterapp.shell.currentWidget.content"
-                               " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-                               " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel")
-        page.wait_for_function("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status"
-                               " === 'idle'", timeout=120_000)
-        start = time.perf_counter()
-        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        page.wait_for_function(
-            """() => {
-                const nb = window.jupyterapp.shell.currentWidget;
-                const cells = nb.content.widgets.filter(c => c.model.type === 'code');
-                return cells.every(c => c.model.executionCount !== null)
-                    && nb.sessionContext.session.kernel.status === 'idle';
-            }""", timeout=300_000, polling=500)
-        page.run_seconds = time.perf_counter() - start
-        yield page
-        browser.close()
+def page(lab, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{lab}/lab/tree/{CHAPTER}?token={TOKEN}")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                           " && window.jupyterapp.shell.currentWidget.content"
+                           " && window.jupyterapp.shell.currentWidget.sessionContext.session"
+                           " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel")
+    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status"
+                           " === 'idle'", timeout=120_000)
+    start = time.perf_counter()
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(
+        """() => {
+            const nb = window.jupyterapp.shell.currentWidget;
+            const cells = nb.content.widgets.filter(c => c.model.type === 'code');
+            return cells.every(c => c.model.executionCount !== null)
+                && nb.sessionContext.session.kernel.status === 'idle';
+        }""", timeout=300_000, polling=500)
+    page.run_seconds = time.perf_counter() - start
+    yield page
+    context.close()
 
 
 def test_every_cell_runs_without_an_error_output(page):

@@ -16,17 +16,17 @@ Tasks
 -----
 Unless noted, the last input channel is a 0/1 marker and the others carry content.
 
-=================  =============================================================  ==============
-name               target                                                         mean-predictor
-                                                                                  MSE
-=================  =============================================================  ==============
-``adding``         sum of channel 0 at two marked steps, one in each half         :math:`1/6`
-``recall``         sum of channel 0 at 5 distinct marked steps in the first third :math:`5/12`
-``moving_average`` mean of the last 8 values of channel 0                         :math:`1/96`
-``delay_sum``      :math:`\tfrac14\sum_{d\in\{4,12,24,36\}}u_{T-1-d}`              :math:`1/48`
-``ar2``            standardised final value of a damped oscillatory AR(2)         :math:`1`
-``narma10``        standardised final output of the NARMA-10 system               :math:`\approx1`
-=================  =============================================================  ==============
+==================  ===============================================================  ==============
+name                target                                                           mean-predictor
+                                                                                     MSE
+==================  ===============================================================  ==============
+``adding``          sum of channel 0 at two marked steps, one in each half           :math:`1/6`
+``recall``          sum of channel 0 at 5 distinct marked steps in the first third   :math:`5/12`
+``moving_average``  mean of the last 8 values of channel 0                           :math:`1/96`
+``delay_sum``       :math:`\tfrac14\sum_{d\in\{4,12,24,36\}}u_{T-1-d}`               :math:`1/48`
+``ar2``             standardised final value of a damped oscillatory AR(2)           :math:`1`
+``narma10``         standardised final output of the NARMA-10 system                 :math:`\approx1`
+==================  ===============================================================  ==============
 
 The mean-predictor MSE is the variance of the target: the loss of a network that has
 learned nothing about the inputs. Every batch stores it in ``info["mean_predictor_mse"]``

@@ -7,13 +7,13 @@ of the final-time readout,
 
 and applies one optimiser update. The optimisers are PyTorch's own (``torch.optim``):
 
-=============  ================================================================================
-``"sgd"``      :math:`\theta \leftarrow \theta - \mu\nabla\mathcal L` (the setting in which a gate acts
-               as an effective learning rate)
-``"momentum"`` heavy-ball SGD, :math:`v\leftarrow\beta v+\nabla\mathcal L`, :math:`\theta\leftarrow\theta-\mu v`
-``"rmsprop"``  divides by a running RMS of each coordinate's gradient
-``"adam"``     RMSProp with bias-corrected momentum (Kingma & Ba)
-=============  ================================================================================
+==============  ================================================================================
+``"sgd"``       :math:`\theta \leftarrow \theta - \mu\nabla\mathcal L` (the setting in which a gate acts
+                as an effective learning rate)
+``"momentum"``  heavy-ball SGD, :math:`v\leftarrow\beta v+\nabla\mathcal L`, :math:`\theta\leftarrow\theta-\mu v`
+``"rmsprop"``   divides by a running RMS of each coordinate's gradient
+``"adam"``      RMSProp with bias-corrected momentum (Kingma & Ba)
+==============  ================================================================================
 
 **Checkpoints** are taken *before* the update of that iteration: checkpoint ``0`` is the
 initialisation, checkpoint ``s`` the parameters after ``s`` updates. Batches come from

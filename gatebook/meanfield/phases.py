@@ -223,17 +223,17 @@ def classify_region(chaotic, quiet_stable, fixed_points, resolved=True):
     state is not unstable, :math:`g_hs_r\le1`. ``fixed_points``: :math:`g_h>g_{\rm topo}`
     (nonzero fixed points exist, static proxy). Then
 
-    ===================  ============================================
-    ``"bistable"``       chaotic branch and a stable quiet state
-    ``"chaotic"``        chaotic branch, quiet state unstable
-    ``"fixed points,     no chaotic branch, quiet state stable, but
-    no chaos"``          nonzero (unstable) fixed points exist
-    ``"quiescent"``      only the quiet state
-    ``"unresolved"``     solver failure, or an unstable quiet state
-                         without a chaotic branch (seen right above
-                         a continuous onset, where the iteration can
-                         settle on a static profile)
-    ===================  ============================================
+    ============================  ============================================
+    ``"bistable"``                chaotic branch and a stable quiet state
+    ``"chaotic"``                 chaotic branch, quiet state unstable
+    ``"fixed points, no chaos"``  no chaotic branch, quiet state stable, but
+                                  nonzero (unstable) fixed points exist
+    ``"quiescent"``               only the quiet state
+    ``"unresolved"``              solver failure, or an unstable quiet state
+                                  without a chaotic branch (seen right above
+                                  a continuous onset, where the iteration can
+                                  settle on a static profile)
+    ============================  ============================================
 
     Vectorised over arrays of booleans (which must broadcast together); returns an array of
     strings. Anything but booleans raises a :class:`TypeError` naming the argument.

@@ -147,6 +147,8 @@ def gate(x, alpha, beta):
         If ``x`` is not a finite real number or array, or ``alpha`` or ``beta`` is not a finite
         real number.
 
+    Examples
+    --------
     >>> float(gate(0.0, 5.0, 0.0))
     0.5
     """

@@ -42,7 +42,7 @@ __all__ = [
 #: most single-site steps per iteration (paths x samples per path); the integrator does about
 #: 4e6 per second on one core, so this is about a minute per iteration
 MAX_WORK = 2.5e8
-#: largest |beta_z|: beyond, s_z = 1 / (1 + e^beta_z) leaves the floating-point range
+#: largest :math:`|\beta_z|`: beyond, s_z = 1 / (1 + e^beta_z) leaves the floating-point range
 MAX_BETA_Z = 600.0
 #: without input Delta_h must decay to zero; still above this fraction of Delta_h(0) at s_max, it has not
 UNDECAYED = 0.3

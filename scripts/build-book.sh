@@ -38,3 +38,5 @@ fi
 # beside the copies in student/ that the Colab and JupyterHub buttons open.
 python "$ROOT/scripts/student_versions.py" --plain --out "$ROOT/_build/html/student" >/dev/null
 echo "==> built in ${elapsed} s: $ROOT/_build/html/index.html (student notebooks in _build/html/student/)"
+# The whole book as one PDF, printed by Chromium from the built pages (skipped without Chromium).
+python "$ROOT/scripts/book_pdf.py" || { echo "==> the PDF failed" >&2; exit 1; }

@@ -547,3 +547,28 @@ def test_api_reference_documents_every_public_callable(built_html):
                 missing.append(f"{package}.{name}")
     assert not missing, f"not in the API reference: {missing}"
     assert (built_html / "api" / "index.html").is_file()
+
+
+@pytest.mark.book
+def test_the_whole_book_is_one_pdf_in_reading_order(built_html):
+    """scripts/book_pdf.py prints every page of the table of contents into _build/html/gatebook.pdf."""
+    if not (built_html / "gatebook.pdf").is_file():
+        _unavailable_pdf = "no gatebook.pdf: the build found no Chromium to print it"
+        if os.environ.get("CI"):
+            pytest.fail(_unavailable_pdf)
+        pytest.skip(_unavailable_pdf)
+    from pypdf import PdfReader
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from book_pdf import toc_documents
+
+    reader = PdfReader(built_html / "gatebook.pdf")
+    outline = [(reader.get_destination_page_number(o), o.title) for o in reader.outline if not isinstance(o, list)]
+    assert len(outline) == len(toc_documents(ROOT / "_toc.yml"))
+    starts = [page for page, _ in outline]
+    assert starts == sorted(starts) and len(reader.pages) > starts[-1]
+    titles = [title for _, title in outline]
+    for k, chapter in enumerate(CHAPTERS, start=1):
+        assert any(t.startswith(f"{k}. ") for t in titles), f"chapter {k} missing from the PDF's bookmarks"
+    text = reader.pages[starts[titles.index(next(t for t in titles if t.startswith("1. ")))]].extract_text()
+    assert "Random recurrent networks and the edge of chaos" in " ".join(text.split())

@@ -312,6 +312,40 @@ def resolve_api_aliases(app: Sphinx, env, node, contnode):
     return contnode if exists else None
 
 
+#: Abbreviations the chapters use in code (``import gatebook as gb``, ``from gatebook import
+#: meanfield as mf``, ``learning as L``, ``plots``).
+_ALIASES = {"gb": "gatebook", "gatebook": "gatebook", "mf": "gatebook.meanfield", "L": "gatebook.learning",
+            "plots": "gatebook.plots"}
+_INLINE_NAME = re.compile(r"^(?P<head>gb|gatebook|mf|L|plots)\.(?P<rest>[A-Za-z_][\w.]*)(?:\(.*\))?$", re.S)
+
+
+def link_inline_code_to_api(app: Sphinx, doctree, docname: str) -> None:
+    """Turn a chapter's inline code naming a gatebook function (```gb.simulate```,
+    ```mf.dmft(3.0, alpha_r=20)```) into a link to its entry in the API reference.
+
+    The name is resolved like a cross-reference (see :func:`resolve_api_aliases`); code that
+    names nothing documented stays plain code.
+    """
+    from docutils import nodes
+    from sphinx.addnodes import pending_xref
+
+    if not docname.startswith("chapters/") or app.builder.format != "html":
+        return
+    env = app.env
+    for literal in list(doctree.findall(nodes.literal)):
+        if isinstance(literal.parent, (nodes.reference, pending_xref)) or "code" in literal.parent.tagname:
+            continue
+        m = _INLINE_NAME.match(literal.astext().strip())
+        if not m:
+            continue
+        target = f"{_ALIASES[m.group('head')]}.{m.group('rest')}"
+        probe = pending_xref("", refdomain="py", reftype="obj", reftarget=target, refdoc=docname)
+        resolved = resolve_api_aliases(app, env, probe, literal.deepcopy())
+        if isinstance(resolved, nodes.reference):
+            resolved["classes"].append("gatebook-api-link")
+            literal.replace_self(resolved)
+
+
 def setup(app: Sphinx) -> dict:
     # 1. and 2. must happen before the first notebook executes.
     os.environ[STATIC_ENV_VAR] = "1"
@@ -329,5 +363,6 @@ def setup(app: Sphinx) -> dict:
     app.connect("env-get-updated", number_exercises_by_chapter, priority=900)
     app.connect("html-page-context", launch_student_versions, priority=900)
     app.connect("missing-reference", resolve_api_aliases)
+    app.connect("doctree-resolved", link_inline_code_to_api)
     app.connect("build-finished", on_build_finished)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

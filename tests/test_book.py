@@ -572,3 +572,22 @@ def test_the_whole_book_is_one_pdf_in_reading_order(built_html):
         assert any(t.startswith(f"{k}. ") for t in titles), f"chapter {k} missing from the PDF's bookmarks"
     text = reader.pages[starts[titles.index(next(t for t in titles if t.startswith("1. ")))]].extract_text()
     assert "Random recurrent networks and the edge of chaos" in " ".join(text.split())
+
+
+@pytest.mark.book
+def test_chapters_link_the_functions_they_name_to_the_api_reference(built_html):
+    """Inline code such as `mf.dmft` or `gb.GatedNetwork` in a chapter links to its API entry."""
+    links = {}
+    for chapter in CHAPTERS:
+        page = (built_html / f"{chapter}.html").read_text(encoding="utf-8")
+        for href in re.findall(r'<a class="[^"]*gatebook-api-link[^"]*" href="([^"]+)"', page):
+            links.setdefault(chapter, []).append(href)
+    assert len(links) >= 8, f"only {sorted(links)} link to the API reference"
+    for chapter, hrefs in links.items():
+        for href in hrefs:
+            path, _, anchor = href.partition("#")
+            target = (built_html / chapter).parent / path
+            assert target.is_file(), (chapter, href)
+            assert f'id="{anchor}"' in target.read_text(encoding="utf-8"), (chapter, href)
+    nine = (built_html / "chapters/09_mean_field.html").read_text(encoding="utf-8")
+    assert re.search(r'gatebook-api-link[^"]*" href="\.\./api/gatebook_meanfield\.html#gatebook\.meanfield\.dmft"', nine)

@@ -29,7 +29,7 @@ REPO = os.path.dirname(BENCH_DIR)
 DEFAULT_JSON = os.path.join(BENCH_DIR, "results", "latest.json")
 NAMES = ("sim_matvec", "maxlyap_sim", "spectrum_dense", "chapter1", "widget",
          "gated_sim_matvec", "gated_batch_gemm", "gated_maxlyap_sim", "gated_spectrum_dense", "gated_dense_eig",
-         "phase_dmft_vs_sim", "phase_diagram_grid",
+         "phase_dmft_vs_sim", "phase_diagram_grid", "sweep_workers", "sweep_overhead",
          "lag_probe", "per_example_grads", "train_step", "s2_preset", "s2_real", "book")
 # Run only when named (positionally, with --only, or --book for the book build).
 ON_REQUEST = ("s2_preset", "s2_real", "book")
@@ -335,6 +335,8 @@ def configs(quick: bool, repeats: int):
             "gated_spectrum_dense": {"N": 100, "k": 20, "t_transient": 1.0, "t_measure": 2.0, "kernel_reps": 10},
             "gated_dense_eig": {"N": 100, "rk4_steps": 20, "jacobian_reps": 5},
             **_meanfield_configs("quick"),
+            "sweep_workers": {"seeds": 2, "t_transient": 2.0, "t_measure": 8.0},
+            "sweep_overhead": {"jobs": 50},
             "lag_probe": {"batch": 2, "T": 16, "n": 16, "m": 4, "pairs_per_lag": None},
             "per_example_grads": {"M": 16, "T": 10, "n": 16, "m": 4},
             "train_step": {"batch": 16, "T": 16, "n": 32, "m": 4, "steps_per_sample": 2, "min_repeats": 3},
@@ -357,6 +359,8 @@ def configs(quick: bool, repeats: int):
         "gated_spectrum_dense": {"N": 1000, "k": 100, "t_transient": 1.0, "t_measure": 2.0, "kernel_reps": 5},
         "gated_dense_eig": {"N": 500, "rk4_steps": 50, "jacobian_reps": 5},
         **_meanfield_configs("full"),
+        "sweep_workers": {"seeds": 4, "t_transient": 20.0, "t_measure": 80.0},
+        "sweep_overhead": {"jobs": 200},
         # The per-pair loop is timed on 8 starts per lag (all starts at lags > T-8), each
         # lag's time scaled to all its T-h+1 starts; the library always does every pair.
         "lag_probe": {"batch": 12, "T": 80, "n": 64, "m": 4, "pairs_per_lag": 8},
@@ -406,6 +410,18 @@ def _meanfield_configs(mode):
     return phase_diagram.CONFIGS[mode]
 
 
+def _sweeps(name):
+    """A sweep-engine benchmark from benchmarks/sweeps.py (issue 15)."""
+    def run(cfg):
+        import types
+
+        import sweeps  # benchmarks/sweeps.py
+
+        tools = types.SimpleNamespace(timed=timed, result=result)
+        return getattr(sweeps, f"bench_{name}")(cfg, tools)
+    return run
+
+
 def _part3b(name):
     """A mean-field benchmark from benchmarks/phase_diagram.py (issue 5)."""
     def run(cfg):
@@ -427,6 +443,8 @@ RUNNERS = {
     **{name: _part3(name) for name in ("gated_sim_matvec", "gated_batch_gemm", "gated_maxlyap_sim",
                                        "gated_spectrum_dense", "gated_dense_eig")},
     **{name: _part3b(name) for name in ("phase_dmft_vs_sim", "phase_diagram_grid")},
+    "sweep_workers": _sweeps("sweep_workers"),
+    "sweep_overhead": _sweeps("sweep_overhead"),
     "lag_probe": _part2("lag_probe"),
     "per_example_grads": _part2("per_example_grads"),
     "train_step": _part2("train_step"),

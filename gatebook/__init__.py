@@ -45,6 +45,9 @@ _LAZY = {
     "rms_speed": "timescales",
     "local_timescales": "timescales",
     "closed_fraction": "timescales",
+    # the sweep engine: independent jobs on one core, several, or a cluster
+    "run_jobs": "jobs",
+    "jobs": "jobs",
     # on-disk cache of named arrays (atomic writes, defensive reads)
     "ArrayStore": "_cache",
     "CacheWarning": "_cache",

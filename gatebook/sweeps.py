@@ -24,7 +24,6 @@ from ._validation import (
 from .correlations import autocorrelation, decay_time
 from .integrators import check_steps, steps_for
 from .lyapunov import max_lyapunov
-from .progress import progress_bar
 from .simulate import simulate
 
 __all__ = ["Sweep", "sweep", "max_lyapunov_sweep", "correlation_time_sweep"]
@@ -107,27 +106,33 @@ def _check_grid(values, seeds, parameter, label, progress):
     return values, seeds, parameter, label, check_bool(progress, "progress")
 
 
-def sweep(measure, values, seeds=(0,), *, name="value", parameter="parameter", label="", progress=True) -> Sweep:
+def sweep(measure, values, seeds=(0,), *, name="value", parameter="parameter", label="", progress=True,
+          n_jobs=1) -> Sweep:
     """Evaluate ``measure(value, seed) -> float`` on every ``(seed, value)`` pair.
 
     ``values`` is a non-empty 1-D sequence of finite numbers, ``seeds`` a non-empty sequence
-    of non-negative integers; ``name``, ``parameter`` and ``label`` are strings.
+    of non-negative integers; ``name``, ``parameter`` and ``label`` are strings. The pairs are
+    independent jobs of :func:`gatebook.jobs.run_jobs`: ``n_jobs`` workers (``-1``: every core;
+    a dask cluster inside ``joblib.parallel_config(backend="dask")``) give the same array as one.
     """
     check_callable(measure, "measure")
     values, seeds, parameter, label, progress = _check_grid(values, seeds, parameter, label, progress)
     name = _check_text(name, "name")
-    data = np.empty((len(seeds), values.size))
-    pairs = [(i, j) for i in range(len(seeds)) for j in range(values.size)]
-    for i, j in progress_bar(pairs, desc=f"{name} vs {parameter}", enabled=progress):
-        data[i, j] = measure(float(values[j]), seeds[i])
+    from .jobs import run_jobs  # on first sweep: `import gatebook` stays light
+
+    jobs = [(float(values[j]), seeds[i]) for i in range(len(seeds)) for j in range(values.size)]
+    results = run_jobs(measure, jobs, n_jobs=n_jobs, progress=progress, desc=f"{name} vs {parameter}")
+    data = np.asarray(results, dtype=float).reshape(len(seeds), values.size)
     return Sweep(name=name, parameter=parameter, values=values, seeds=seeds, data=data, label=label)
 
 
-def max_lyapunov_sweep(make_model, values, seeds=(0,), *, parameter="g", label="", progress=True, **lyapunov_options) -> Sweep:
+def max_lyapunov_sweep(make_model, values, seeds=(0,), *, parameter="g", label="", progress=True, n_jobs=1,
+                       **lyapunov_options) -> Sweep:
     r""":math:`\lambda_{\max}` of ``make_model(value, seed)`` over values and seeds.
 
     ``lyapunov_options`` go to :func:`gatebook.max_lyapunov` (``dt``, ``t_transient``,
-    ``t_measure``, ``method``); each run uses its seed for the initial state too.
+    ``t_measure``, ``method``); each run uses its seed for the initial state too. ``n_jobs``
+    spreads the runs over workers (:func:`gatebook.jobs.run_jobs`), with the same result.
 
     Examples
     --------
@@ -145,16 +150,18 @@ def max_lyapunov_sweep(make_model, values, seeds=(0,), *, parameter="g", label="
     def measure(value, seed):
         return max_lyapunov(make_model(value, seed), seed=seed, **lyapunov_options).maximum
 
-    return sweep(measure, values, seeds, name=r"$\lambda_{\max}$", parameter=parameter, label=label, progress=progress)
+    return sweep(measure, values, seeds, name=r"$\lambda_{\max}$", parameter=parameter, label=label, progress=progress,
+                 n_jobs=n_jobs)
 
 
 def correlation_time_sweep(
     make_model, values, seeds=(0,), *, dt=0.1, t_transient=100.0, t_measure=400.0,
-    parameter="g", label="", progress=True,
+    parameter="g", label="", progress=True, n_jobs=1,
 ) -> Sweep:
     r"""Decay time of the population autocorrelation (to :math:`1/e`) over values and seeds.
 
     Entries are NaN where the activity decays to rest (no fluctuations to correlate).
+    ``n_jobs`` spreads the runs over workers (:func:`gatebook.jobs.run_jobs`), with the same result.
     """
     check_callable(make_model, "make_model")
     values, seeds, parameter, label, progress = _check_grid(values, seeds, parameter, label, progress)
@@ -173,4 +180,5 @@ def correlation_time_sweep(
         lags, C = autocorrelation(traj.states[keep], dt, max_lag=int(keep.sum() // 4))
         return decay_time(lags, C)
 
-    return sweep(measure, values, seeds, name="correlation time", parameter=parameter, label=label, progress=progress)
+    return sweep(measure, values, seeds, name="correlation time", parameter=parameter, label=label, progress=progress,
+                 n_jobs=n_jobs)

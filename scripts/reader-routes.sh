@@ -32,12 +32,12 @@ RUNNER=(nbclient==0.10.2 nbformat==5.10.4 "pytest==9.2.0")
 
 COLAB=(ipywidgets==7.7.1 ipython==7.34.0 ipykernel==6.17.1 numpy==2.1.3 matplotlib==3.10.0
        scipy==1.15.3 tqdm==4.67.1 torch==2.13.0)
-MINIMUM=(numpy==2.0.0 scipy==1.13.0 matplotlib==3.8.4 ipywidgets==7.6.5 tqdm==4.64.0 ipykernel==6.17.1)
+MINIMUM=(numpy==2.0.0 scipy==1.13.0 matplotlib==3.8.4 ipywidgets==7.6.5 tqdm==4.64.0 joblib==1.3.0 ipykernel==6.17.1)
 MINIMUM_TESTS=(tests/test_simulate.py tests/test_random_network.py tests/test_gated_network.py
                tests/test_lyapunov.py tests/test_explore.py tests/test_plots.py tests/test_exercises.py
                tests/test_meanfield_static.py tests/test_meanfield_scs.py tests/test_meanfield_quadrature.py
                tests/test_quiet_state.py tests/test_phase_cache.py tests/test_correlations.py
-               tests/test_dimension.py tests/test_plots_phase_diagrams.py)
+               tests/test_dimension.py tests/test_plots_phase_diagrams.py tests/test_jobs.py)
 
 say() { echo "==> reader routes: $*"; }
 elapsed() { echo "$(( $(date +%s) - $1 )) s"; }

@@ -238,6 +238,7 @@ BASES.update({
     f"{_GN}.with_inputs": lambda: dict(self=_net(), input_h=1.0, input_z=None, input_r=None,
                                        input_placement="outside"),
     _RN: lambda: dict(N=4, g=1.5, tau=1.0, seed=0),
+    "gatebook.jobs.run_jobs": lambda: dict(function=pow, jobs=[(2, 3)], n_jobs=1, progress=False, desc=None),
     "gatebook.explore.widget_view_bundle": lambda: dict(widget=__import__("ipywidgets").IntSlider()),
     f"{_RN}.family": lambda: dict(N=4, tau=1.0),
     f"{_RN}.from_couplings": lambda: dict(couplings=np.eye(3), g=1.5, tau=1.0),

@@ -4,8 +4,8 @@
 #   bash scripts/reader-routes.sh [colab] [minimum]      (default: both)
 #
 # colab    Colab's package versions (ipywidgets 7.7.1, IPython 7.34, numpy 2.1, matplotlib 3.10,
-#          scipy 1.15; torch 2.13 CPU stands in for Colab's torch). gatebook is installed from its
-#          wheel with the [learning] extra; nothing already installed may change version, and
+#          scipy 1.15, joblib 1.5; torch 2.13 CPU stands in for Colab's torch). gatebook is installed from its
+#          wheel with the [learning] extra; nothing already installed may change version (packages may be added), and
 #          `pip check` must be clean. Then chapters 1, 3, 6 and 11 run live (widgets through the
 #          IPython display path) with no error output.
 # minimum  The declared minimum versions of pyproject.toml, without torch: `import gatebook`,
@@ -31,7 +31,7 @@ PIP=(python -m pip install --quiet --disable-pip-version-check)
 RUNNER=(nbclient==0.10.2 nbformat==5.10.4 "pytest==9.2.0")
 
 COLAB=(ipywidgets==7.7.1 ipython==7.34.0 ipykernel==6.17.1 numpy==2.1.3 matplotlib==3.10.0
-       scipy==1.15.3 tqdm==4.67.1 torch==2.13.0)
+       scipy==1.15.3 tqdm==4.67.1 joblib==1.5.1 torch==2.13.0)
 MINIMUM=(numpy==2.0.0 scipy==1.13.0 matplotlib==3.8.4 ipywidgets==7.6.5 tqdm==4.64.0 joblib==1.3.0 ipykernel==6.17.1)
 MINIMUM_TESTS=(tests/test_simulate.py tests/test_random_network.py tests/test_gated_network.py
                tests/test_lyapunov.py tests/test_explore.py tests/test_plots.py tests/test_exercises.py
@@ -66,10 +66,14 @@ route_colab() {
     local whl; whl=$(ls "$WORK"/dist/gatebook-*.whl)
     "${PIP[@]}" "gatebook[learning] @ file://$whl" 2>&1 | grep -v "is ignored" || true
     python -m pip freeze | sort | grep -v "^gatebook" > "$WORK/colab-after.txt"
-    if ! diff <(grep -v "^gatebook" "$WORK/colab-before.txt") "$WORK/colab-after.txt"; then
-        echo "error: installing gatebook changed the versions above in a Colab-like environment" >&2
+    # every package Colab had must keep its version (new packages may be added)
+    local changed; changed=$(comm -23 <(grep -v "^gatebook" "$WORK/colab-before.txt") "$WORK/colab-after.txt")
+    if [[ -n "$changed" ]]; then
+        echo "error: installing gatebook changed or removed, in a Colab-like environment:" >&2
+        echo "$changed" >&2
         return 1
     fi
+    echo "added by gatebook: $(comm -13 <(grep -v "^gatebook" "$WORK/colab-before.txt") "$WORK/colab-after.txt" | tr '\n' ' ')"
     python -m pip check
     python -c "import ipywidgets, IPython, numpy, matplotlib; print('ipywidgets', ipywidgets.__version__, \
 'IPython', IPython.__version__, 'numpy', numpy.__version__, 'matplotlib', matplotlib.__version__)"

@@ -23,7 +23,7 @@ import os
 
 import numpy as np
 
-__all__ = ["rows_times_transpose", "orthonormalise", "torch_backend_enabled"]
+__all__ = ["rows_times_transpose", "orthonormalise", "orthonormalise_stack", "torch_backend_enabled"]
 
 _TORCH = None  # None: not yet looked up; False: unavailable or disabled; else the module
 
@@ -104,3 +104,21 @@ def orthonormalise(Q: np.ndarray):
             q, r = (t.numpy() for t in torch.linalg.qr(torch.from_numpy(np.ascontiguousarray(Q))))
     diag = np.diagonal(r)
     return q * np.where(diag < 0, -1.0, 1.0), np.log(np.abs(diag))
+
+
+def orthonormalise_stack(Q):
+    r""":func:`orthonormalise` for a torch stack ``Q`` of shape ``(S, d, k)``, one QR per network.
+
+    The factorisation runs in float64 whatever the precision of ``Q`` (float32 tangent
+    vectors lose orthogonality to round-off otherwise); returns :math:`\tilde Q` in the
+    precision of ``Q`` and :math:`\ln R_{ii}` in float64, shape ``(S, k)``.
+    """
+    import torch
+
+    Q64 = Q.double()
+    if Q.shape[-1] == 1:
+        norm = torch.linalg.vector_norm(Q64, dim=1)  # (S, 1)
+        return (Q64 / norm[:, None, :]).to(Q.dtype), torch.log(norm)
+    q, r = torch.linalg.qr(Q64)
+    diag = torch.diagonal(r, dim1=-2, dim2=-1)
+    return (q * torch.where(diag < 0, -1.0, 1.0)[:, None, :]).to(Q.dtype), torch.log(torch.abs(diag))

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._validation import (
+    as_float64,
     as_generator,
     check_bool,
     check_choice,
@@ -27,8 +28,10 @@ from ._validation import (
     check_positive_int,
     check_state,
 )
+from .backend import resolve_device
 from .integrators import STEPPERS, number_of_steps, steps_for
 from .progress import progress_bar
+from .torch_networks import as_model_list
 
 __all__ = ["Trajectory", "simulate", "global_error", "number_of_steps"]
 
@@ -58,14 +61,18 @@ def simulate(
     dtype=np.float64,
     t0: float = 0.0,
     progress: bool = False,
+    device=None,
 ) -> Trajectory:
     r"""Integrate ``model`` from ``x0`` for a time ``t_max`` with fixed step ``dt``.
 
     Parameters
     ----------
-    model : DynamicalSystem
+    model : DynamicalSystem or sequence of networks
         Any model following :mod:`gatebook.dynamical_system`, e.g.
-        :class:`gatebook.RandomRateNetwork`.
+        :class:`gatebook.RandomRateNetwork`; or a list of :class:`gatebook.RandomRateNetwork`
+        or :class:`gatebook.GatedNetwork` of one kind and size (an *ensemble*, e.g. one per
+        seed), simulated side by side — in one batched product per step when ``device`` is
+        a torch device.
     t_max : float
         Duration (``> 0``). The number of steps is ``round(t_max / dt)``.
     dt : float
@@ -74,7 +81,10 @@ def simulate(
         same accuracy.
     x0 : array_like, shape (dim,) or (trials, dim), optional
         Initial state(s). ``None`` draws one state with i.i.d. standard normal entries from
-        ``seed``. A 2-D array simulates each row as an independent trial, all in one batch.
+        ``seed`` (for an ensemble of :math:`S` networks, one per network: an ``(S, dim)``
+        draw). A 2-D array simulates each row as an independent trial, all in one batch. For
+        an ensemble, ``x0`` of shape ``(dim,)`` or ``(trials, dim)`` starts every network
+        alike, and ``(S, trials, dim)`` gives each network its own.
     method : {"rk4", "euler"}
     record_every : int
         Keep every ``record_every``-th step (the initial state is always kept).
@@ -82,17 +92,22 @@ def simulate(
         Used only to draw ``x0`` when it is not given.
     dtype : {numpy.float64, numpy.float32}
         Arithmetic precision. float32 halves memory traffic for long runs; keep float64 for
-        Lyapunov exponents and exact identities.
+        exact identities.
     t0 : float
         Initial time (matters for time-dependent inputs).
     progress : bool
         Show a progress bar.
+    device : None, "numpy", "cpu", "cuda", "auto" or torch.device, optional
+        Where to compute (:mod:`gatebook.backend`): numpy (default) or torch on that device.
+        The recorded states come back as numpy arrays either way, and agree with the numpy
+        route to round-off.
 
     Returns
     -------
     Trajectory
         ``times`` of shape ``(n_records,)`` and ``states`` of shape ``(n_records, dim)``
-        or ``(n_records, trials, dim)``.
+        or ``(n_records, trials, dim)``; for an ensemble ``(n_records, S, dim)`` or
+        ``(n_records, S, trials, dim)``.
 
     Raises
     ------
@@ -110,8 +125,14 @@ def simulate(
     >>> t, x = gatebook.simulate(net, t_max=40.0, dt=0.1, seed=0)
     >>> bool(np.abs(x[-1]).max() < 1e-3)   # g < 1: activity decays to zero
     True
+    >>> nets = [gatebook.RandomRateNetwork(100, 1.5, seed=s) for s in range(4)]
+    >>> gatebook.simulate(nets, t_max=10.0, dt=0.1, seed=0, device="cpu").states.shape
+    (101, 4, 100)
     """
-    check_model(model)
+    ensemble = not _is_single_model(model)
+    models = as_model_list(model, "model") if ensemble else [model]
+    if not ensemble:
+        check_model(model)
     n_steps = steps_for(t_max, dt, "t_max")
     dt = float(dt)
     method = check_choice(method, "method", STEPPERS)
@@ -119,36 +140,70 @@ def simulate(
     dtype = check_dtype(dtype)
     t0 = check_finite_float(t0, "t0")
     progress = check_bool(progress, "progress")
-    if x0 is None:
-        x = as_generator(seed).standard_normal(model.dim)
-    else:
-        x = check_state(x0, model.dim, "x0")
-    x = np.array(x, dtype=dtype, copy=True)
+    device = resolve_device(device)
+    x = _initial_states(models, x0, seed, ensemble).astype(dtype, copy=True)  # (S, B, dim)
 
-    step = STEPPERS[method]
     n_records = n_steps // record_every + 1
     check_memory(n_records * x.size, "t_max", itemsize=dtype.itemsize, what="the recorded states")
-    states = np.empty((n_records,) + x.shape, dtype=dtype)
+    states = np.empty((n_records,) + x.shape, dtype=dtype)  # (n_records, S, B, dim)
     states[0] = x
     times = t0 + dt * record_every * np.arange(n_records)
-    step_dt = dtype.type(dt)
+    run = dict(step=STEPPERS[method], t0=t0, dt=dt, record_every=record_every, progress=progress,
+               desc=f"simulate ({method}{'' if device is None else ', ' + str(device)})")
+    single = x0 is None or np.ndim(x0) == 1  # one state per network, not a batch of trials
+    if device is None:
+        for s, net in enumerate(models):  # one network at a time, all its trials in one batch
+            xs, out = (x[s, 0], states[:, s, 0]) if single else (x[s], states[:, s])
+            _integrate(net, xs, out, step_dt=dtype.type(dt), **run)
+    else:
+        from .torch_networks import stack_networks
 
-    bar = progress_bar(total=n_steps, desc=f"simulate ({method})", enabled=progress)
+        stack = stack_networks(models, device, dtype)  # every network and trial in one batch
+        _integrate(stack, stack.tensor(x), states, step_dt=dt, to_host=lambda a: a.cpu().numpy(), **run)
+    if single:
+        states = states[:, :, 0]
+    return Trajectory(times, states if ensemble else states[:, 0])
+
+
+def _is_single_model(model) -> bool:
+    return not isinstance(model, (list, tuple))
+
+
+def _initial_states(models, x0, seed, ensemble: bool) -> np.ndarray:
+    """The initial states of every network and trial, shape ``(S, B, dim)``."""
+    S, dim = len(models), models[0].dim
+    if x0 is None:
+        rng = as_generator(seed)
+        return rng.standard_normal((S, 1, dim)) if ensemble else rng.standard_normal(dim)[None, None]
+    if ensemble and np.ndim(x0) == 3:
+        x = as_float64(x0, "x0")
+        if x.shape[0] != S or x.shape[2] != dim:
+            raise ValueError(f"x0 must have shape ({dim},), (trials, {dim}) or ({S}, trials, {dim}), got {x.shape}")
+        return x
+    x = check_state(x0, dim, "x0")
+    x = x[None] if x.ndim == 1 else x
+    return np.broadcast_to(x, (S,) + x.shape)
+
+
+def _integrate(model, x, out, *, step, step_dt, t0, dt, record_every, desc, progress, to_host=None):
+    """Advance ``x`` with ``step`` and write every ``record_every``-th state into ``out[1:]``."""
+    n_steps = (out.shape[0] - 1) * record_every
+    bar = progress_bar(total=n_steps, desc=desc, enabled=progress)
     record = 1
     with bar, np.errstate(over="ignore", invalid="ignore"):
-        for n in range(1, (n_records - 1) * record_every + 1):
+        for n in range(1, n_steps + 1):
             x = step(model, x, t0 + (n - 1) * dt, step_dt)
             if n % record_every == 0:
-                if not np.isfinite(x).all():
+                host = x if to_host is None else to_host(x)
+                if not np.isfinite(host).all():
                     raise FloatingPointError(
                         f"the simulation diverged at t = {t0 + n * dt:g} (NaN or inf in the state); "
                         "reduce dt or check the model parameters"
                     )
-                states[record] = x
+                out[record] = host
                 record += 1
                 if record % 64 == 0:
                     bar.update(64 * record_every)
-    return Trajectory(times, states)
 
 
 def global_error(model, x0, t_max: float, dts, method: str = "rk4", reference_dt: float | None = None):

@@ -107,7 +107,7 @@ BASES = {
     G + "integrators.euler_tangent_step": lambda: dict(model=_net(), x=_x(), Q=states(2, 12), t=0.0, dt=0.1),
     G + "integrators.rk4_tangent_step": lambda: dict(model=_net(), x=_x(), Q=states(2, 12), t=0.0, dt=0.1),
     G + "simulate.simulate": lambda: dict(model=_net(), t_max=2.0, dt=0.1, x0=None, method="rk4", record_every=2,
-                                          seed=0, dtype=np.float64, t0=0.0, progress=False),
+                                          seed=0, dtype=np.float64, t0=0.0, progress=False, device="cpu"),
     G + "simulate.global_error": lambda: dict(model=random_network(6), x0=_x(6), t_max=1.0, dts=[0.5, 0.25],
                                               method="rk4", reference_dt=0.125),
     G + "inputs.as_input": lambda: dict(value=np.ones(4), N=4, name="input_h"),
@@ -123,9 +123,17 @@ BASES = {
                                                        marginal_tol=1e-3, progress=False),
     G + "lyapunov.lyapunov_spectrum": lambda: dict(model=random_network(6), k=2, dt=0.1, t_transient=1.0,
                                                    t_measure=2.0, reorth_every=2, method="rk4", x0=None, seed=0,
-                                                   n_blocks=2, progress=False),
+                                                   n_blocks=2, progress=False, dtype=np.float64, device="cpu"),
     G + "lyapunov.max_lyapunov": lambda: dict(model=random_network(6), dt=0.1, t_transient=1.0, t_measure=2.0,
-                                              method="rk4", x0=None, seed=0, n_blocks=2, progress=False),
+                                              method="rk4", x0=None, seed=0, n_blocks=2, progress=False,
+                                              dtype=np.float32, device=None),
+    # -- the torch route (research scale) --------------------------------------------------------
+    G + "backend.resolve_device": lambda: dict(device="cpu", name="device"),
+    G + "backend.uses_torch": lambda: dict(device="cpu"),
+    G + "backend.torch_dtype": lambda: dict(dtype=np.float32, name="dtype"),
+    G + "torch_networks.stack_networks": lambda: dict(models=[random_network(6), random_network(6)], device="cpu",
+                                                      dtype=np.float32),
+    G + "torch_networks.as_model_list": lambda: dict(models=[_net(), _net()], name="models"),
     G + "lyapunov.lyapunov_from_separation": lambda: dict(model=random_network(6), dt=0.1, t_transient=1.0,
                                                           t_measure=2.0, separation=1e-8, renormalise_every=0.5,
                                                           method="rk4", x0=None, seed=0, n_blocks=2),
@@ -262,6 +270,14 @@ ALIASES = {
 }
 
 EXCLUDED = {
+    G + "torch_networks.RateNetworkStack": (
+        "built by gatebook.torch_networks.stack_networks (fuzzed), which validates the networks, device "
+        "and dtype; its methods are the protocol's unchecked fast path, as for the numpy models"
+    ),
+    G + "torch_networks.GatedNetworkStack": (
+        "built by gatebook.torch_networks.stack_networks (fuzzed), which validates the networks, device "
+        "and dtype; its methods are the protocol's unchecked fast path, as for the numpy models"
+    ),
     G + "dynamical_system.DynamicalSystem": (
         "a typing.Protocol: it cannot be instantiated; models are checked against it by "
         "gatebook._validation.check_model, which every function taking a model calls"

@@ -106,7 +106,7 @@ def nonfinite_count(obj, depth: int = 0, seen=None) -> int:
         if obj.dtype.kind in "OU":
             return sum(nonfinite_count(v, depth + 1, seen) for v in obj.ravel()[:1000])
         return 0
-    if hasattr(obj, "detach") and hasattr(obj, "isfinite"):
+    if hasattr(obj, "detach") and hasattr(obj, "isfinite") and not inspect.ismodule(obj):  # a tensor
         t = obj.detach()
         return int(t.numel() - t.isfinite().sum().item()) if t.is_floating_point() else 0
     seen.add(id(obj))

@@ -32,6 +32,7 @@ __all__ = [
     "check_float_sequence",
     "check_instance",
     "check_callable",
+    "check_n_jobs",
 ]
 
 
@@ -122,6 +123,24 @@ def as_generator(seed, name: str = "seed") -> np.random.Generator:
     if seed < 0:
         raise ValueError(f"{name} must be non-negative, got {seed}")
     return np.random.default_rng(int(seed))
+
+
+def ensemble_generators(seed, n: int, name: str = "seed") -> list:
+    """One random generator per member of an ensemble of ``n``.
+
+    ``seed`` is either what :func:`as_generator` accepts — then the members share that one
+    generator, drawing from it in turn — or a sequence of ``n`` seeds, one per member (member
+    ``s`` then draws exactly what a lone run with ``seed[s]`` draws).
+
+    >>> len(ensemble_generators([3, 4], 2))
+    2
+    """
+    if isinstance(seed, np.ndarray) or (isinstance(seed, (list, tuple)) and not isinstance(seed, str)):
+        seeds = check_int_sequence(seed, name)
+        if len(seeds) != n:
+            raise ValueError(f"{name} must be one seed or a sequence of {n} seeds (one per network), got {len(seeds)}")
+        return [as_generator(s, name) for s in seeds]
+    return [as_generator(seed, name)] * n
 
 
 def as_float64(x, name: str) -> np.ndarray:
@@ -317,3 +336,11 @@ def check_callable(obj, name: str):
     if not callable(obj):
         raise TypeError(f"{name} must be callable, got {obj!r} of type {type(obj).__name__}")
     return obj
+
+
+def check_n_jobs(n_jobs) -> int:
+    """A number of workers for :func:`gatebook.jobs.run_jobs`: a positive integer, or -1 for every core."""
+    n_jobs = check_int(n_jobs, "n_jobs")
+    if n_jobs == 0 or n_jobs < -1:
+        raise ValueError(f"n_jobs must be a positive number of workers, or -1 for every core; got {n_jobs}")
+    return n_jobs

@@ -32,6 +32,7 @@ from ._validation import (
     check_bool,
     check_choice,
     check_dtype,
+    ensemble_generators,
     check_memory,
     check_model,
     check_nonnegative_float,
@@ -182,9 +183,10 @@ def lyapunov_spectrum(
     x0 : array_like, shape (dim,), optional
         Initial state (of every network of an ensemble); drawn from ``seed`` (standard
         normal) when omitted.
-    seed : int, numpy.random.Generator or None
+    seed : int, numpy.random.Generator, None or sequence of int
         Draws ``x0`` (if needed) and the initial tangent vectors, network by network: the
-        results do not depend on ``device``.
+        results do not depend on ``device``. For an ensemble, a sequence of seeds gives each
+        network its own, so that network ``s`` gets the result of a lone run with ``seed[s]``.
     n_blocks : int
         Blocks of the measurement window used for the standard error.
     progress : bool
@@ -249,9 +251,8 @@ def lyapunov_spectrum(
     check_memory(dim * k * len(models), "k", what="the tangent vectors")
     if x0 is not None:
         x0 = check_state(x0, dim, "x0", allow_batch=False).astype(np.float64)
-    rng = as_generator(seed)
     starts = []  # network by network: its initial state (drawn unless given), then its tangent vectors
-    for _ in models:
+    for rng in ensemble_generators(seed, len(models)) if ensemble else [as_generator(seed)]:
         x = rng.standard_normal(dim) if x0 is None else x0
         starts.append((x, orthonormalise(rng.standard_normal((dim, k)))[0]))
 

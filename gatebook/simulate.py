@@ -18,6 +18,7 @@ from ._validation import (
     as_float64,
     as_generator,
     check_bool,
+    ensemble_generators,
     check_choice,
     check_dtype,
     check_finite_float,
@@ -88,8 +89,10 @@ def simulate(
     method : {"rk4", "euler"}
     record_every : int
         Keep every ``record_every``-th step (the initial state is always kept).
-    seed : int, numpy.random.Generator or None
-        Used only to draw ``x0`` when it is not given.
+    seed : int, numpy.random.Generator, None or sequence of int
+        Used only to draw ``x0`` when it is not given. For an ensemble, a sequence of seeds
+        gives each network its own (network ``s`` then starts where a lone run with
+        ``seed[s]`` starts).
     dtype : {numpy.float64, numpy.float32}
         Arithmetic precision. float32 halves memory traffic for long runs; keep float64 for
         exact identities.
@@ -173,8 +176,9 @@ def _initial_states(models, x0, seed, ensemble: bool) -> np.ndarray:
     """The initial states of every network and trial, shape ``(S, B, dim)``."""
     S, dim = len(models), models[0].dim
     if x0 is None:
-        rng = as_generator(seed)
-        return rng.standard_normal((S, 1, dim)) if ensemble else rng.standard_normal(dim)[None, None]
+        if not ensemble:
+            return as_generator(seed).standard_normal(dim)[None, None]
+        return np.stack([rng.standard_normal(dim) for rng in ensemble_generators(seed, S)])[:, None]
     if ensemble and np.ndim(x0) == 3:
         x = as_float64(x0, "x0")
         if x.shape[0] != S or x.shape[2] != dim:

@@ -21,6 +21,7 @@ from ._validation import (
     check_nonnegative_float,
     check_positive_float,
 )
+from .backend import resolve_device
 from .correlations import autocorrelation, decay_time
 from .integrators import check_steps, steps_for
 from .lyapunov import max_lyapunov
@@ -127,12 +128,16 @@ def sweep(measure, values, seeds=(0,), *, name="value", parameter="parameter", l
 
 
 def max_lyapunov_sweep(make_model, values, seeds=(0,), *, parameter="g", label="", progress=True, n_jobs=1,
-                       **lyapunov_options) -> Sweep:
+                       device=None, **lyapunov_options) -> Sweep:
     r""":math:`\lambda_{\max}` of ``make_model(value, seed)`` over values and seeds.
 
     ``lyapunov_options`` go to :func:`gatebook.max_lyapunov` (``dt``, ``t_transient``,
-    ``t_measure``, ``method``); each run uses its seed for the initial state too. ``n_jobs``
-    spreads the runs over workers (:func:`gatebook.jobs.run_jobs`), with the same result.
+    ``t_measure``, ``method``, ``dtype``); each run uses its seed for the initial state too.
+    ``n_jobs`` spreads the runs over workers (:func:`gatebook.jobs.run_jobs`), with the same
+    result. With a torch ``device`` (:mod:`gatebook.backend`) the networks of all seeds at one
+    value are stepped together as one batch (one job per value; they must be
+    :class:`gatebook.RandomRateNetwork` or :class:`gatebook.GatedNetwork`), and the result
+    equals the numpy route's to round-off.
 
     Examples
     --------
@@ -146,12 +151,24 @@ def max_lyapunov_sweep(make_model, values, seeds=(0,), *, parameter="g", label="
 
     check_callable(make_model, "make_model")
     values, seeds, parameter, label, progress = _check_grid(values, seeds, parameter, label, progress)
+    name = r"$\lambda_{\max}$"
+    if resolve_device(device) is None:
+        def measure(value, seed):
+            return max_lyapunov(make_model(value, seed), seed=seed, **lyapunov_options).maximum
 
-    def measure(value, seed):
-        return max_lyapunov(make_model(value, seed), seed=seed, **lyapunov_options).maximum
+        return sweep(measure, values, seeds, name=name, parameter=parameter, label=label, progress=progress,
+                     n_jobs=n_jobs)
+    from .jobs import run_jobs
 
-    return sweep(measure, values, seeds, name=r"$\lambda_{\max}$", parameter=parameter, label=label, progress=progress,
-                 n_jobs=n_jobs)
+    def measure_all_seeds(value):
+        models = [make_model(value, seed) for seed in seeds]
+        runs = max_lyapunov(models, seed=list(seeds), device=device, **lyapunov_options)
+        return [run.maximum for run in runs]
+
+    results = run_jobs(measure_all_seeds, [(float(v),) for v in values], n_jobs=n_jobs, progress=progress,
+                       desc=f"{name} vs {parameter} ({device})")
+    return Sweep(name=name, parameter=parameter, values=values, seeds=seeds, data=np.asarray(results, dtype=float).T,
+                 label=label)
 
 
 def correlation_time_sweep(

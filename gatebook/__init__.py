@@ -48,6 +48,11 @@ _LAZY = {
     # the sweep engine: independent jobs on one core, several, or a cluster
     "run_jobs": "jobs",
     "jobs": "jobs",
+    # the torch route: one device convention, networks stacked over seeds (research scale)
+    "resolve_device": "backend",
+    "stack_networks": "torch_networks",
+    "backend": "backend",
+    "torch_networks": "torch_networks",
     # on-disk cache of named arrays (atomic writes, defensive reads)
     "ArrayStore": "_cache",
     "CacheWarning": "_cache",

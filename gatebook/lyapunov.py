@@ -42,9 +42,7 @@ from ._validation import (
 )
 from .dynamical_system import jacobian_trace_unchecked
 from .integrators import STEPPERS, TANGENT_STEPPERS, check_steps, steps_for
-from .backend import resolve_device
 from .progress import progress_bar
-from .torch_networks import as_model_list
 
 __all__ = ["LyapunovResult", "lyapunov_spectrum", "max_lyapunov", "lyapunov_from_separation"]
 
@@ -221,9 +219,13 @@ def lyapunov_spectrum(
     True
     """
     ensemble = isinstance(model, (list, tuple))
-    models = as_model_list(model, "model") if ensemble else [model]
-    if not ensemble:
+    if ensemble:  # the ensemble and device modules load on first use: `import gatebook` stays light
+        from .torch_networks import as_model_list
+
+        models = as_model_list(model, "model")
+    else:
         check_model(model)
+        models = [model]
     dim = models[0].dim
     k = check_positive_int(k, "k")
     if k > dim:
@@ -237,7 +239,10 @@ def lyapunov_spectrum(
     n_blocks = check_positive_int(n_blocks, "n_blocks")
     progress = check_bool(progress, "progress")
     dtype = check_dtype(dtype)
-    device = resolve_device(device)
+    if device is not None:
+        from .backend import resolve_device
+
+        device = resolve_device(device)
     if reorth_every is None:
         reorth_every = 1 if k == 1 else 10
     m = check_positive_int(reorth_every, "reorth_every")

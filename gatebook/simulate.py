@@ -29,10 +29,8 @@ from ._validation import (
     check_positive_int,
     check_state,
 )
-from .backend import resolve_device
 from .integrators import STEPPERS, number_of_steps, steps_for
 from .progress import progress_bar
-from .torch_networks import as_model_list
 
 __all__ = ["Trajectory", "simulate", "global_error", "number_of_steps"]
 
@@ -132,10 +130,14 @@ def simulate(
     >>> gatebook.simulate(nets, t_max=10.0, dt=0.1, seed=0, device="cpu").states.shape
     (101, 4, 100)
     """
-    ensemble = not _is_single_model(model)
-    models = as_model_list(model, "model") if ensemble else [model]
-    if not ensemble:
+    ensemble = isinstance(model, (list, tuple))
+    if ensemble:  # the ensemble and device modules load on first use: `import gatebook` stays light
+        from .torch_networks import as_model_list
+
+        models = as_model_list(model, "model")
+    else:
         check_model(model)
+        models = [model]
     n_steps = steps_for(t_max, dt, "t_max")
     dt = float(dt)
     method = check_choice(method, "method", STEPPERS)
@@ -143,7 +145,10 @@ def simulate(
     dtype = check_dtype(dtype)
     t0 = check_finite_float(t0, "t0")
     progress = check_bool(progress, "progress")
-    device = resolve_device(device)
+    if device is not None:
+        from .backend import resolve_device
+
+        device = resolve_device(device)
     x = _initial_states(models, x0, seed, ensemble).astype(dtype, copy=True)  # (S, B, dim)
 
     n_records = n_steps // record_every + 1
@@ -168,8 +173,6 @@ def simulate(
     return Trajectory(times, states if ensemble else states[:, 0])
 
 
-def _is_single_model(model) -> bool:
-    return not isinstance(model, (list, tuple))
 
 
 def _initial_states(models, x0, seed, ensemble: bool) -> np.ndarray:

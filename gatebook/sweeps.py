@@ -21,7 +21,6 @@ from ._validation import (
     check_nonnegative_float,
     check_positive_float,
 )
-from .backend import resolve_device
 from .correlations import autocorrelation, decay_time
 from .integrators import check_steps, steps_for
 from .lyapunov import max_lyapunov
@@ -152,13 +151,16 @@ def max_lyapunov_sweep(make_model, values, seeds=(0,), *, parameter="g", label="
     check_callable(make_model, "make_model")
     values, seeds, parameter, label, progress = _check_grid(values, seeds, parameter, label, progress)
     name = r"$\lambda_{\max}$"
-    if resolve_device(device) is None:
+    if device is None or device == "numpy":
         def measure(value, seed):
             return max_lyapunov(make_model(value, seed), seed=seed, **lyapunov_options).maximum
 
         return sweep(measure, values, seeds, name=name, parameter=parameter, label=label, progress=progress,
                      n_jobs=n_jobs)
+    from .backend import resolve_device
     from .jobs import run_jobs
+
+    device = resolve_device(device)
 
     def measure_all_seeds(value):
         models = [make_model(value, seed) for seed in seeds]

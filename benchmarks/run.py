@@ -30,6 +30,7 @@ DEFAULT_JSON = os.path.join(BENCH_DIR, "results", "latest.json")
 NAMES = ("sim_matvec", "maxlyap_sim", "spectrum_dense", "chapter1", "widget",
          "gated_sim_matvec", "gated_batch_gemm", "gated_maxlyap_sim", "gated_spectrum_dense", "gated_dense_eig",
          "phase_dmft_vs_sim", "phase_diagram_grid", "sweep_workers", "sweep_overhead",
+         "phase_diagram_workers", "ensemble_workers",
          "lag_probe", "per_example_grads", "train_step", "s2_preset", "s2_real", "book")
 # Run only when named (positionally, with --only, or --book for the book build).
 ON_REQUEST = ("s2_preset", "s2_real", "book")
@@ -337,6 +338,9 @@ def configs(quick: bool, repeats: int):
             **_meanfield_configs("quick"),
             "sweep_workers": {"seeds": 2, "t_transient": 2.0, "t_measure": 8.0},
             "sweep_overhead": {"jobs": 50},
+            "phase_diagram_workers": {"rows": 2, "n_g": 3, "n": 128},
+            "ensemble_workers": {"seeds": 4, "N": 100, "t_transient": 2.0, "t_measure": 8.0, "n": 16, "T": 20,
+                                 "steps": 10},
             "lag_probe": {"batch": 2, "T": 16, "n": 16, "m": 4, "pairs_per_lag": None},
             "per_example_grads": {"M": 16, "T": 10, "n": 16, "m": 4},
             "train_step": {"batch": 16, "T": 16, "n": 32, "m": 4, "steps_per_sample": 2, "min_repeats": 3},
@@ -361,6 +365,9 @@ def configs(quick: bool, repeats: int):
         **_meanfield_configs("full"),
         "sweep_workers": {"seeds": 4, "t_transient": 20.0, "t_measure": 80.0},
         "sweep_overhead": {"jobs": 200},
+        "phase_diagram_workers": {"rows": 4, "n_g": 6, "n": 256},
+        "ensemble_workers": {"seeds": 8, "N": 300, "t_transient": 20.0, "t_measure": 80.0, "n": 32, "T": 40,
+                             "steps": 100},
         # The per-pair loop is timed on 8 starts per lag (all starts at lags > T-8), each
         # lag's time scaled to all its T-h+1 starts; the library always does every pair.
         "lag_probe": {"batch": 12, "T": 80, "n": 64, "m": 4, "pairs_per_lag": 8},
@@ -445,6 +452,8 @@ RUNNERS = {
     **{name: _part3b(name) for name in ("phase_dmft_vs_sim", "phase_diagram_grid")},
     "sweep_workers": _sweeps("sweep_workers"),
     "sweep_overhead": _sweeps("sweep_overhead"),
+    "phase_diagram_workers": _sweeps("phase_diagram_workers"),
+    "ensemble_workers": _sweeps("ensemble_workers"),
     "lag_probe": _part2("lag_probe"),
     "per_example_grads": _part2("per_example_grads"),
     "train_step": _part2("train_step"),

@@ -18,6 +18,14 @@ of workers and whatever order they finish in.
       with Client(LocalCluster(n_workers=8)), joblib.parallel_config(backend="dask"):
           sweep = gb.max_lyapunov_sweep(make_model, gains, seeds=range(20), n_jobs=-1)
 
+Every sweep of the package runs on it, each with ``n_jobs=``: :func:`gatebook.sweep`,
+:func:`gatebook.max_lyapunov_sweep` and :func:`gatebook.correlation_time_sweep` (value x seed
+pairs), :func:`gatebook.meanfield.phase_diagram` (rows), :func:`gatebook.meanfield.spot_check` and
+:func:`gatebook.meanfield.marginal_spot_check` (point or gate x seed),
+:func:`gatebook.meanfield.simulated_autocorrelation` and
+:func:`gatebook.meanfield.finite_size_lambda_max` (seeds, sizes x seeds) and
+:func:`gatebook.learning.train_ensemble` (groups of seeds, ``group_size``).
+
 Workers may share :func:`gatebook.meanfield.phase_diagram`'s on-disk cache: its entries are
 written atomically (:class:`gatebook.ArrayStore`).
 """
@@ -27,7 +35,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable
 
-from ._validation import check_bool, check_callable, check_int
+from ._validation import check_bool, check_callable, check_n_jobs
 from .progress import progress_bar
 
 __all__ = ["run_jobs"]
@@ -83,9 +91,7 @@ def run_jobs(function: Callable, jobs: Iterable[tuple], *, n_jobs: int = 1, prog
                 signature.bind(*job)
             except TypeError as err:
                 raise TypeError(f"jobs[{k}] = {job!r} does not match function's arguments: {err}") from None
-    n_jobs = check_int(n_jobs, "n_jobs")
-    if n_jobs == 0 or n_jobs < -1:
-        raise ValueError(f"n_jobs must be a positive number of workers, or -1 for every core; got {n_jobs}")
+    n_jobs = check_n_jobs(n_jobs)
     progress = check_bool(progress, "progress")
     if n_jobs == 1 or len(jobs) <= 1:
         return [function(*job) for job in progress_bar(jobs, desc=desc, enabled=progress)]

@@ -57,3 +57,81 @@ def test_bad_jobs_and_functions_are_named():
         run_jobs(pow, 5)
     with pytest.raises(TypeError, match="jobs"):
         run_jobs(pow, "ab")
+
+
+# ------------------------------------------------- every sweep of the package on the engine
+
+
+def _diagram(cache_dir, n_jobs=1):
+    from gatebook.meanfield import phases
+
+    return phases.phase_diagram([1.5, 2.5, 3.5], alpha_r=[0.0, 5.0], n_lags=128, s_max=40.0, progress=False,
+                                cache=False, cache_dir=cache_dir, n_jobs=n_jobs)
+
+
+def _arrays(d):
+    return [d.variance, d.lambda_max, d.region, d.chaotic, d.g_topo]
+
+
+def test_workers_share_the_phase_diagram_cache(tmp_path):
+    from gatebook.meanfield import phases
+
+    reference = _arrays(_diagram(None))
+    # two workers compute the same diagram at once into one folder: one whole entry, no temporary file left
+    shared = tmp_path / "shared"
+    for d in run_jobs(_diagram, [(shared,), (shared,)], n_jobs=2):
+        for a, b in zip(reference, _arrays(d)):
+            np.testing.assert_array_equal(a, b)
+    assert [p.suffix for p in shared.iterdir()] == [".npz"]
+    phases.clear_phase_cache()
+    for a, b in zip(reference, _arrays(_diagram(shared))):
+        np.testing.assert_array_equal(a, b)
+    assert phases.phase_cache_info()["solves"] == 0 and phases.phase_cache_info()["disk_hits"] == 1
+    # rows on two workers: written once by the caller, read back by a second call
+    own = tmp_path / "own"
+    phases.clear_phase_cache()
+    for a, b in zip(reference, _arrays(_diagram(own, n_jobs=2))):
+        np.testing.assert_array_equal(a, b)
+    assert phases.phase_cache_info()["solves"] > 0 and len(list(own.glob("*.npz"))) == 1
+    phases.clear_phase_cache()
+    for a, b in zip(reference, _arrays(_diagram(own, n_jobs=2))):
+        np.testing.assert_array_equal(a, b)
+    assert phases.phase_cache_info()["solves"] == 0 and phases.phase_cache_info()["disk_hits"] == 1
+
+
+def _migrated_calls():
+    """One small valid call of every sweep that runs on run_jobs, keyed by name."""
+    from gatebook.learning import PlainRNN, train_ensemble
+    from gatebook.meanfield import phases, simulation, spot_checks
+
+    def diagram():
+        return phases.phase_diagram([1.5], alpha_r=[0.0], n_lags=64, progress=False, cache=False)
+
+    small = dict(t_transient=1.0, t_measure=2.0)
+    return {
+        "phase_diagram": lambda n: phases.phase_diagram([1.5], alpha_r=[0.0], n_lags=64, progress=False,
+                                                        cache=False, n_jobs=n),
+        "spot_check": lambda n: spot_checks.spot_check(diagram(), [(1.5, 0.0)], N=8, seeds=(0,), **small, n_jobs=n),
+        "marginal_spot_check": lambda n: spot_checks.marginal_spot_check(3.0, [1.0], N=8, seeds=(0,), n_jobs=n,
+                                                                         t_transient=1.0, t_measure=5.0),
+        "finite_size_lambda_max": lambda n: simulation.finite_size_lambda_max(
+            _sized, [6], [0], **small, n_jobs=n),
+        "simulated_autocorrelation": lambda n: simulation.simulated_autocorrelation(
+            lambda s: gb.RandomRateNetwork(8, 2.0, seed=s), seeds=(0,), t_transient=1.0, t_measure=4.0,
+            max_lag=1.0, n_jobs=n),
+        "train_ensemble": lambda n: train_ensemble(lambda s: PlainRNN(4, 8, seed=s), [0], steps=1, batch=4,
+                                                   task_kwargs={"T": 6}, progress=False, n_jobs=n),
+    }
+
+
+def _sized(N, seed):
+    return gb.RandomRateNetwork(N, 2.0, seed=seed)
+
+
+@pytest.mark.parametrize("name", sorted(_migrated_calls()))
+def test_every_migrated_sweep_names_a_bad_worker_count(name):
+    call = _migrated_calls()[name]
+    for bad, exc in [(0, ValueError), (-2, ValueError), (1.5, TypeError), ("2", TypeError)]:
+        with pytest.raises(exc, match="n_jobs"):
+            call(bad)
+    call(1)  # the same call with a good count runs

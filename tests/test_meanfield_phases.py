@@ -267,3 +267,42 @@ def test_phase_functions_name_their_arguments():
         ph.classify_region([True], "abc", [True])
     with pytest.raises(TypeError, match="diagram"):
         ph.grid_index(None, 1.5, 0.0)
+
+
+# ---------------------------------------------------------------- workers (issue 15)
+
+
+def _same_diagram(a, b):
+    for field in ("g_h", "values", "variance", "lambda_max", "quiet_lambda", "quiet_stable", "chaotic", "region",
+                  "g_topo", "g_quiet"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field), err_msg=field)
+    assert a.fixed == b.fixed and a.parameter == b.parameter and a.settings == b.settings
+
+
+def test_phase_diagram_rows_on_two_workers_give_the_same_diagram_and_counters():
+    grid = dict(g_h=[1.5, 2.5, 3.5], alpha_r=[0.0, 5.0, 20.0], lambda_max=True, n_lags=128, s_max=40.0,
+                progress=False)
+    for cache in (True, False):
+        ph.clear_phase_cache()
+        one = ph.phase_diagram(**grid, cache=cache)
+        serial = ph.phase_cache_info()
+        ph.clear_phase_cache()
+        two = ph.phase_diagram(**grid, cache=cache, n_jobs=2)
+        _same_diagram(one, two)
+        # the workers' solver calls are counted here, as if the rows had been solved in this process
+        assert {k: ph.phase_cache_info()[k] for k in ("solves", "lambda_solves")} == \
+            {k: serial[k] for k in ("solves", "lambda_solves")}
+    assert set(two.region.ravel()) >= {"quiescent", "chaotic"}  # the grid crosses the transition
+
+
+def test_spot_checks_on_two_workers_equal_one(sharp_row):
+    args = dict(N=40, seeds=(0, 1), t_transient=5.0, t_measure=5.0)
+    one = spot_checks.spot_check(sharp_row, [(1.3, 20.0), (2.4, 20.0)], **args)
+    two = spot_checks.spot_check(sharp_row, [(1.3, 20.0), (2.4, 20.0)], **args, n_jobs=2)
+    for field in ("g_h", "value", "seed", "region", "dmft_lambda", "lambda_max", "lambda_stderr", "activity", "agrees"):
+        np.testing.assert_array_equal(getattr(one, field), getattr(two, field), err_msg=field)
+    m1 = spot_checks.marginal_spot_check(3.0, [0.0, 40.0], N=30, seeds=(0, 1), t_transient=5.0, t_measure=5.0)
+    m2 = spot_checks.marginal_spot_check(3.0, [0.0, 40.0], N=30, seeds=(0, 1), t_transient=5.0, t_measure=5.0,
+                                         n_jobs=2)
+    for field in ("lambda_max", "lambda_stderr", "rms_speed", "decay_time", "closed_fraction"):
+        np.testing.assert_array_equal(getattr(m1, field), getattr(m2, field), err_msg=field)

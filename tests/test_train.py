@@ -195,3 +195,38 @@ def test_sequences_sizes_and_options_are_checked_up_front():
         train("cell", steps=1, **SMALL)
     with pytest.raises(ValueError, match="optimizer name"):
         make_optimizer(cell.parameters(), "adagrad", 0.1)
+
+
+# ---------------------------------------------------------------- workers (issue 15)
+
+
+def _scalar_cell(seed):
+    return ScalarGateRNN(4, 16, seed=seed)  # float32: its stacked kernels round by place in the stack
+
+
+def _ensemble_arrays(ens):
+    return [h.loss for h in ens.histories], [p.detach() for c in ens.cells for p in c.parameters()], \
+        [h.records for h in ens.histories]
+
+
+@pytest.mark.parametrize("group_size", [None, 2])
+def test_ensemble_on_two_workers_is_bit_identical(group_size):
+    kw = dict(optimizer="adam", lr=1e-2, steps=12, batch=8, task_kwargs={"T": 12}, progress=False,
+              checkpoints=(0, 12), on_checkpoint=lambda c, s: c.W_r.detach().sum().item(), group_size=group_size)
+    one = train_ensemble(_scalar_cell, [0, 1, 2, 3, 4], **kw)
+    two = train_ensemble(_scalar_cell, [0, 1, 2, 3, 4], n_jobs=2, **kw)
+    assert one.seeds == two.seeds == [0, 1, 2, 3, 4]
+    (l1, p1, r1), (l2, p2, r2) = _ensemble_arrays(one), _ensemble_arrays(two)
+    for a, b in zip(l1, l2):
+        np.testing.assert_array_equal(a, b)
+    assert all(torch.equal(a, b) for a, b in zip(p1, p2)) and r1 == r2
+    assert len({h.loss[-1] for h in one.histories}) == 5  # five distinct runs, each on its own batches
+
+
+def test_one_group_of_every_member_is_the_default_stack():
+    kw = dict(steps=4, batch=8, task_kwargs={"T": 12}, progress=False)
+    whole = train_ensemble(_scalar_cell, [0, 1, 2], **kw)
+    same = train_ensemble(_scalar_cell, [0, 1, 2], group_size=3, **kw)
+    assert all(np.array_equal(a.loss, b.loss) for a, b in zip(whole.histories, same.histories))
+    with pytest.raises(ValueError, match="group_size"):
+        train_ensemble(_scalar_cell, [0, 1], group_size=0, **kw)

@@ -38,11 +38,13 @@ from .._validation import (
     check_float_in,
     check_int,
     check_memory,
+    check_n_jobs,
     check_positive_float,
     check_positive_int,
 )
+from ..jobs import run_jobs
 from ..progress import progress_bar
-from .common import check_cell, check_checkpoints, check_seeds
+from .common import check_cell, check_checkpoints, check_seeds, torch_threads
 from .tasks import TASKS, TaskBatch, make_task
 
 __all__ = ["OPTIMIZERS", "Ensemble", "TrainingHistory", "make_optimizer", "batch_seeds", "train", "train_ensemble"]
@@ -305,6 +307,8 @@ def train_ensemble(
     progress: bool = True,
     desc: str | None = None,
     flush_denormal: bool = True,
+    group_size: int | None = None,
+    n_jobs: int = 1,
 ) -> Ensemble:
     r"""Train one cell per seed, all at once: the same result as :func:`train` per seed, faster.
 
@@ -330,26 +334,61 @@ def train_ensemble(
     checkpoints, on_checkpoint
         As in :func:`train`; ``on_checkpoint(cell, step)`` is called for every member, with
         that member's parameters at that step, and the records go to its own history.
+    group_size : int, optional
+        Members stacked together: consecutive groups of ``group_size`` seeds are trained as
+        separate stacks (``None``, the default: one stack of all members). Torch's vectorised
+        kernels round a member's arithmetic slightly differently depending on the size of its
+        stack and its place in it (e.g. float32 :class:`~gatebook.learning.ScalarGateRNN`), so
+        the grouping is part of the result, at round-off level; the number of workers is not.
+    n_jobs : int
+        The groups are jobs of :func:`gatebook.jobs.run_jobs` (1: here; ``k``: ``k`` worker
+        processes with one torch thread each; -1: every core). The cells and histories are
+        bit-identical for any number of workers; only ``group_size`` gives workers something to
+        share. With workers, ``make_cell`` is called here, the cells travel to the workers
+        (``on_checkpoint`` and a callable ``task`` too, by ``cloudpickle``) and the trained
+        cells come back as copies.
 
     Returns
     -------
     Ensemble
         ``cells`` (trained, in ``seeds`` order) and one :class:`TrainingHistory` each.
     """
-    from torch.func import functional_call, stack_module_state, vmap
-
     if not callable(make_cell):
         raise TypeError(f"make_cell must be callable (seed -> cell), got {type(make_cell).__name__}")
     seeds = check_seeds(seeds)
     steps, batch, marks = _check_schedule(steps, batch, checkpoints, on_checkpoint)
     task_kwargs = _check_options(task_kwargs, progress, desc, flush_denormal)
     check_memory(steps * len(seeds), "steps", itemsize=4, what="the batch seeds of every member")
+    size = len(seeds) if group_size is None else check_positive_int(group_size, "group_size")
+    n_jobs = check_n_jobs(n_jobs)
 
     cells = [make_cell(s) for s in seeds]
     first = check_cell(cells[0])
     if any(type(c) is not type(first) or c.hidden_size != first.hidden_size or c.input_size != first.input_size
            for c in cells):
         raise ValueError("make_cell must return cells of one class and one size for every seed")
+    groups = [(cells[k:k + size], seeds[k:k + size]) for k in range(0, len(seeds), size)]
+    here = n_jobs == 1 or len(groups) == 1  # run_jobs's rule: then everything runs in this process
+    options = dict(task=task, optimizer=optimizer, lr=lr, steps=steps, batch=batch, task_kwargs=task_kwargs,
+                   momentum=momentum, marks=marks, on_checkpoint=on_checkpoint, progress=progress and here,
+                   desc=desc, flush_denormal=flush_denormal, threads=None if here else 1)
+
+    def run(group_cells, group_seeds):
+        return _train_stack(group_cells, group_seeds, **options)
+
+    parts = run_jobs(run, groups, n_jobs=n_jobs, progress=progress and not here, desc=desc or "training groups")
+    return Ensemble(seeds=seeds, cells=[c for p in parts for c in p[0]], histories=[h for p in parts for h in p[1]])
+
+
+def _train_stack(cells, seeds, *, task, optimizer, lr, steps, batch, task_kwargs, momentum, marks, on_checkpoint,
+                 progress, desc, flush_denormal, threads):
+    """Train ``cells`` (one per seed) as one vmap stack, in place; returns ``(cells, histories)``.
+
+    One job of :func:`train_ensemble`: ``threads`` (``None``: unchanged) torch threads while it runs.
+    """
+    from torch.func import functional_call, stack_module_state, vmap
+
+    first = cells[0]
     params, buffers = stack_module_state(cells)
     dtype = first.W_r.dtype
     template = copy.deepcopy(first).to("meta")
@@ -370,7 +409,7 @@ def train_ensemble(
             hist.checkpoints.append(step)
             hist.records.append(on_checkpoint(cell, step))
 
-    with _flushing_denormals(flush_denormal):
+    with _flushing_denormals(flush_denormal), (torch_threads(threads) if threads else contextlib.nullcontext()):
         for step in progress_bar(range(steps), desc=desc or f"training {len(seeds)} seeds ({optimizer})", enabled=progress):
             if step in due:
                 checkpoint(step)
@@ -390,4 +429,4 @@ def train_ensemble(
         if steps in due:
             checkpoint(steps)
     _write_back(cells, params, buffers)
-    return Ensemble(seeds=seeds, cells=cells, histories=histories)
+    return cells, histories

@@ -36,9 +36,11 @@ from .._validation import (
     check_finite_float,
     check_instance,
     check_int,
+    check_n_jobs,
     check_nonnegative_float,
     check_positive_float,
 )
+from ..jobs import run_jobs
 from ..progress import progress_bar
 from ._result import DMFTConvergenceError
 from ..quiet_state import effective_gain, quiet_lambda_max, quiet_threshold
@@ -380,6 +382,32 @@ def _soft_gate_lambda(g, p):
     return float(scs_lambda_max(g_eff, tau=effective_time_constant(p["beta_z"], p["tau_h"])))
 
 
+def _solve_row(params, chain, settings, lambda_max, lambda_tol, cache):
+    """One row of :func:`phase_diagram` along ``chain`` (its g_h from the top): a job of :func:`run_jobs`.
+
+    Returns ``(variance, lambda_max, status, counts)`` in ascending g_h; ``counts`` are the
+    :data:`_STATS` increments, taken back out of this process's counters so that the caller adds
+    them once, whether the row ran here or in a worker.
+    """
+    before = dict(_STATS)
+    memo = {}
+
+    def solve(path):
+        if cache:
+            return _solve_point(path, params, settings)
+        if path not in memo:
+            memo[path] = _compute_point(path, params, settings, lambda p, *_: solve(p))
+        return memo[path]
+
+    out = [solve(chain[: k + 1]) for k in range(len(chain))]
+    lam = [(_point_lambda(chain[: k + 1], params, settings, lambda_tol) if cache
+            else _compute_lambda(point, chain[k], params, lambda_tol)) if lambda_max and point[2] == "chaotic"
+           else np.nan for k, point in enumerate(out)]
+    counts = {k: _STATS[k] - before[k] for k in _STATS}
+    _STATS.update(before)
+    return [p[0] for p in out][::-1], lam[::-1], [p[2] for p in out][::-1], counts
+
+
 @dataclass
 class PhaseDiagram:
     r"""DMFT phase diagram over :math:`g_h` and one gate parameter (chapter 11).
@@ -499,6 +527,7 @@ def phase_diagram(
     progress=True,
     cache=True,
     cache_dir=None,
+    n_jobs=1,
     **solver_options,
 ) -> PhaseDiagram:
     r"""DMFT phase diagram of the gated network (:math:`\alpha_z=0`) on a grid (chapter 11).
@@ -545,16 +574,22 @@ def phase_diagram(
     n_lags : int, optional
         Lags of the DMFT grid (default 512 on :math:`[0,40]\,\tau_h`).
     progress : bool, optional
-        A progress bar over the grid points.
+        A progress bar over the rows.
     cache : bool, optional
         Use the in-memory cache (``functools.lru_cache`` on the per-point solver, keyed by the
-        rounded parameters, the continuation path and every solver setting).
+        rounded parameters, the continuation path and every solver setting); with workers, each
+        worker process has its own.
     cache_dir : str or path, optional
         Also store the finished diagram on disk, in a ``.npz`` file named by a hash of every
         parameter, solver setting and the package version; a second call loads it. Entries are
         written atomically (a temporary file renamed into place), so a crash or a second process
         sharing the folder never leaves half a file; an unreadable entry is reported in a
         :class:`gatebook.CacheWarning` with its path, removed and recomputed.
+    n_jobs : int, optional
+        The rows are independent jobs of :func:`gatebook.jobs.run_jobs`: ``1`` (default) solves
+        them here, ``k`` on ``k`` worker processes, ``-1`` on every core. The diagram is identical
+        for any number of workers (the solver draws nothing at random); it is written to
+        ``cache_dir`` once, by this process.
     **solver_options
         ``s_max`` (``None``: the growing window), ``window``, ``damping``, ``tol``, ``max_iter``
         of the DMFT (:func:`~gatebook.meanfield.gated_dmft`) and ``lambda_tol`` of
@@ -589,6 +624,7 @@ def phase_diagram(
     lambda_max = check_bool(lambda_max, "lambda_max")
     progress = check_bool(progress, "progress")
     cache = check_bool(cache, "cache")
+    n_jobs = check_n_jobs(n_jobs)
     settings["lambda_max"] = bool(lambda_max)
     settings = {k: (v if isinstance(v, bool) or v is None else float(v)) for k, v in settings.items()}
     settings["n"], settings["max_iter"] = int(settings["n"]), int(settings["max_iter"])
@@ -608,44 +644,16 @@ def phase_diagram(
             _STATS["disk_hits"] += 1
             return cached
 
-    shape = (values.size, g.size)
-    variance = np.zeros(shape)
-    lam = np.full(shape, np.nan)
-    status = np.full(shape, "none", dtype=object)
     lambda_tol = settings["lambda_tol"]
     settings_key = tuple(sorted((k, v) for k, v in settings.items() if k not in ("lambda_max", "lambda_tol")))
-    if cache:
-        solve, point_lambda = _solve_point, _point_lambda
-    else:
-        memo = {}
-
-        def solve(chain, params, settings_):
-            if chain not in memo:
-                memo[chain] = _compute_point(chain, params, settings_, solve)
-            return memo[chain]
-
-        def point_lambda(chain, params, settings_, tol):
-            return _compute_lambda(solve(chain, params, settings_), chain[-1], params, tol)
-
-    order = g[::-1]  # continuation from the top
-    bar = progress_bar(total=values.size * g.size, desc="phase diagram", enabled=progress)
-    try:
-        for i, v in enumerate(values):
-            p = dict(fixed, **{name: float(v)})
-            params_key = tuple(sorted((k, _r(val)) for k, val in p.items()))
-            chain = ()
-            if not cache:
-                memo.clear()
-            for k, gk in enumerate(order):
-                chain = chain + (_r(gk),)
-                j = g.size - 1 - k
-                out = solve(chain, params_key, settings_key)
-                variance[i, j], status[i, j] = out[0], out[2]
-                if lambda_max and out[2] == "chaotic":
-                    lam[i, j] = point_lambda(chain, params_key, settings_key, lambda_tol)
-                bar.update(1)
-    finally:
-        bar.close()
+    chain = tuple(_r(x) for x in g[::-1])  # continuation from the top
+    jobs = [(tuple(sorted((k, _r(x)) for k, x in dict(fixed, **{name: float(v)}).items())), chain, settings_key,
+             lambda_max, lambda_tol, cache) for v in values]
+    rows = run_jobs(_solve_row, jobs, n_jobs=n_jobs, progress=progress, desc="phase diagram rows")
+    for k in _STATS:  # the solver calls of every row, wherever it ran
+        _STATS[k] += sum(row[3][k] for row in rows)
+    variance, lam, status = (np.array([row[m] for row in rows], dtype=t).reshape(values.size, g.size)
+                             for m, t in enumerate((float, float, object)))
     diagram = _assemble(g, name, values, fixed, variance, lam, status, settings)
     if store is not None:
         store.save(key, *_to_entry(diagram))

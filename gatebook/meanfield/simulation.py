@@ -33,13 +33,14 @@ from .._validation import (
     check_finite_float,
     check_int_sequence,
     check_memory,
+    check_n_jobs,
     check_nonnegative_float,
     check_positive_float,
     check_positive_int,
 )
 from ..correlations import autocorrelation
 from ..lyapunov import max_lyapunov
-from ..progress import progress_bar
+from ..jobs import run_jobs
 from ..simulate import simulate
 from ._signature import gate_keywords
 from ._result import DMFTResult
@@ -171,6 +172,7 @@ def simulated_autocorrelation(
     method: str = "rk4",
     dtype=np.float64,
     progress: bool = False,
+    n_jobs: int = 1,
 ) -> SimulatedAutocorrelation:
     r"""Measure :math:`\Delta_h(s)` in finite networks, one network per seed (chapter 9).
 
@@ -210,6 +212,10 @@ def simulated_autocorrelation(
         ``np.float64`` (chapter 9's tests do, through the comparison with the theory).
     progress : bool
         Progress bar over seeds.
+    n_jobs : int
+        The seeds are jobs of :func:`gatebook.jobs.run_jobs` (1: here; ``k``: ``k`` worker processes;
+        -1: every core); each network depends on its seed alone, so the result is identical for any
+        number of workers.
 
     Returns
     -------
@@ -233,6 +239,7 @@ def simulated_autocorrelation(
     max_lag = check_positive_float(max_lag, "max_lag")
     record_every = check_positive_int(record_every, "record_every")
     progress = check_bool(progress, "progress")
+    n_jobs = check_n_jobs(n_jobs)
     interval = dt * record_every
     if max_lag >= t_measure:
         raise ValueError(f"max_lag ({max_lag}) must be shorter than the window t_measure ({t_measure})")
@@ -243,22 +250,19 @@ def simulated_autocorrelation(
             f"(dt={dt:g}, record_every={record_every})"
         )
     steps = check_run_length(dt, t_transient, t_measure)
-    raw, centred = [], []
-    n_units = None
-    for seed in progress_bar(seeds, total=len(seeds), desc="simulations", enabled=progress):
+
+    def measure(seed):  # one network; its initial state from a stream apart from the couplings'
         model = make_model(seed)
         check_memory(steps / record_every * getattr(model, "dim", 1), "t_transient + t_measure",
                      what="the recorded trajectory")
-        rng = np.random.default_rng([int(seed), 9])  # initial state: a stream apart from the couplings'
         tr = simulate(model, t_transient + t_measure, dt, method=method, record_every=record_every,
-                      seed=rng, dtype=dtype)
-        keep = tr.times >= t_transient - 1e-9 * max(1.0, t_transient)
-        h = _activity(model, tr.states[keep])
-        n_units = h.shape[-1]
+                      seed=np.random.default_rng([int(seed), 9]), dtype=dtype)
+        h = _activity(model, tr.states[tr.times >= t_transient - 1e-9 * max(1.0, t_transient)])
         lags, c_raw = autocorrelation(h, interval, lag_steps, center=False)
-        _, c_cen = autocorrelation(h, interval, lag_steps, center=True)
-        raw.append(c_raw)
-        centred.append(c_cen)
+        return lags, c_raw, autocorrelation(h, interval, lag_steps, center=True)[1], h.shape[-1]
+
+    out = run_jobs(measure, [(seed,) for seed in seeds], n_jobs=n_jobs, progress=progress, desc="simulations")
+    raw, centred, (lags, *_, n_units) = [o[1] for o in out], [o[2] for o in out], out[-1]
     return SimulatedAutocorrelation(
         lags=lags, raw=np.array(raw), centred=np.array(centred), seeds=seeds, N=int(n_units),
         window=t_measure, sample_interval=interval,
@@ -529,6 +533,7 @@ def finite_size_lambda_max(
     t_transient: float = 20.0,
     t_measure: float = 100.0,
     progress: bool = False,
+    n_jobs: int = 1,
 ) -> FiniteSizeLyapunov:
     r""":math:`\lambda_{\max}(N)` of ``make_model(N, seed)`` for every size and seed (chapter 9).
 
@@ -548,6 +553,10 @@ def finite_size_lambda_max(
         As in :func:`gatebook.max_lyapunov`.
     progress : bool
         Progress bar over all runs.
+    n_jobs : int
+        The (size, seed) runs are jobs of :func:`gatebook.jobs.run_jobs` (1: here; ``k``: ``k``
+        worker processes; -1: every core), each seeded by its own seed: the values are identical for
+        any number of workers.
 
     Examples
     --------
@@ -566,15 +575,16 @@ def finite_size_lambda_max(
     t_transient = check_nonnegative_float(t_transient, "t_transient")
     t_measure = check_positive_float(t_measure, "t_measure")
     progress = check_bool(progress, "progress")
+    n_jobs = check_n_jobs(n_jobs)
     check_run_length(dt, t_transient, t_measure)
-    values = np.empty((sizes.size, len(seeds)))
-    stderr = np.empty_like(values)
-    runs = [(i, j) for i in range(sizes.size) for j in range(len(seeds))]
-    for i, j in progress_bar(runs, total=len(runs), desc="lambda_max(N)", enabled=progress):
-        res = max_lyapunov(make_model(int(sizes[i]), seeds[j]), dt=dt, t_transient=t_transient,
-                           t_measure=t_measure, seed=seeds[j])
-        values[i, j] = res.maximum
-        stderr[i, j] = res.stderr[0]
+    runs = [(int(N), seed) for N in sizes for seed in seeds]  # each run seeded by its own seed
+
+    def measure(N, seed):
+        res = max_lyapunov(make_model(N, seed), dt=dt, t_transient=t_transient, t_measure=t_measure, seed=seed)
+        return res.maximum, res.stderr[0]
+
+    out = np.array(run_jobs(measure, runs, n_jobs=n_jobs, progress=progress, desc="lambda_max(N)"), dtype=float)
+    values, stderr = out[:, 0].reshape(sizes.size, len(seeds)), out[:, 1].reshape(sizes.size, len(seeds))
     return FiniteSizeLyapunov(sizes=sizes, seeds=seeds, values=values, stderr=stderr,
                               settings={"dt": dt, "t_transient": t_transient, "t_measure": t_measure})
 

@@ -17,11 +17,12 @@ from .._validation import (
     check_bool,
     check_finite_float,
     check_memory,
+    check_n_jobs,
     check_nonnegative_float,
     check_positive_float,
     check_positive_int,
 )
-from ..progress import progress_bar
+from ..jobs import run_jobs
 from .onsets import marginal_window
 from .phases import PhaseDiagram, grid_index, point_lambda
 
@@ -101,6 +102,7 @@ def spot_check(
     scale: float = 2.0,
     activity_floor: float = 1e-4,
     progress: bool = False,
+    n_jobs: int = 1,
 ) -> SpotCheck:
     r"""Simulate finite gated networks at grid points and compare with the diagram (chapter 11).
 
@@ -134,6 +136,10 @@ def spot_check(
         Standard deviation of the initial state.
     activity_floor : float
     progress : bool
+    n_jobs : int
+        The runs (one per point and seed, each seeded by its own seed) are jobs of
+        :func:`gatebook.jobs.run_jobs`: 1 (default) here, ``k`` on ``k`` worker processes, ``-1``
+        on every core; the result is identical for any number of workers.
 
     Returns
     -------
@@ -156,12 +162,14 @@ def spot_check(
     scale = check_positive_float(scale, "scale")
     activity_floor = check_positive_float(activity_floor, "activity_floor")
     progress = check_bool(progress, "progress")
+    n_jobs = check_n_jobs(n_jobs)
     pts = _points(points, diagram.parameter)
-    rows = []
     todo = [(float(g), float(v), s) for g, v in pts for s in seeds]
-    for g, v, s in progress_bar(todo, total=len(todo), desc="spot checks", enabled=progress):
-        i, j = grid_index(diagram, g, v)
-        p = dict(diagram.fixed, **{diagram.parameter: v})
+    labels = [str(diagram.region[grid_index(diagram, g, v)]) for g, v, _ in todo]  # every point checked first
+    fixed, parameter = dict(diagram.fixed), diagram.parameter
+
+    def run(g, v, s):  # one network: its seed sets the couplings, the input, the start and the tangent vector
+        p = dict(fixed, **{parameter: v})
         net = GatedNetwork(N, g, alpha_r=p["alpha_r"], beta_r=p["beta_r"], beta_z=p["beta_z"], g_r=p["g_r"],
                            tau_h=p["tau_h"], tau_r=p["tau_r"], seed=s)
         if p["input_std"] > 0:
@@ -169,10 +177,11 @@ def spot_check(
             net = net.with_inputs(input_h=p["input_std"] * rng.standard_normal(N))
         res = max_lyapunov(net, dt=dt, t_transient=t_transient, t_measure=t_measure,
                            x0=net.initial_state(s, scale=scale), seed=s)
-        h = res.final_state[:N]
-        region = str(diagram.region[i, j])
-        rows.append((g, v, s, region, region in ("chaotic", "bistable"), point_lambda(diagram, g, v),
-                     res.maximum, float(res.stderr[0]), float(np.mean(h**2))))
+        return res.maximum, float(res.stderr[0]), float(np.mean(res.final_state[:N] ** 2))
+
+    runs = run_jobs(run, todo, n_jobs=n_jobs, progress=progress, desc="spot checks")
+    rows = [(g, v, s, region, region in ("chaotic", "bistable"), point_lambda(diagram, g, v), *measured)
+            for (g, v, s), region, measured in zip(todo, labels, runs)]
     g_, v_, s_, reg, pred, dl, lam, err, act = (np.array(c) for c in zip(*rows))
     pred = pred.astype(bool)
     active = act > activity_floor
@@ -239,6 +248,7 @@ def marginal_spot_check(
     t_measure: float = 40.0,
     f_open: float = 0.5,
     progress: bool = False,
+    n_jobs: int = 1,
 ) -> MarginalSpotCheck:
     r"""Simulation check of the marginal region at finite :math:`\alpha_z` (chapter 11).
 
@@ -247,7 +257,9 @@ def marginal_spot_check(
     correlation time and the fraction of closed timescale gates of a
     :class:`gatebook.GatedNetwork` (:math:`\alpha_r=0`). Inside the window
     :math:`1+e^{\beta_r}<g_h<g_h^*` the theory predicts :math:`\lambda_{\max}\to0^+` and a speed
-    that falls by orders of magnitude as :math:`\alpha_z` grows (chapter 7's slowing).
+    that falls by orders of magnitude as :math:`\alpha_z` grows (chapter 7's slowing). The runs are
+    jobs of :func:`gatebook.jobs.run_jobs` on ``n_jobs`` workers (1: here; -1: every core), each
+    seeded by its own seed: the result is identical for any number of workers.
     """
     from ..gated_network import GatedNetwork
     from ..slow_modes import measure_slowing
@@ -270,13 +282,17 @@ def marginal_spot_check(
     t_measure = check_positive_float(t_measure, "t_measure")
     check_run_length(0.1, t_transient, t_measure)  # measure_slowing's step
     progress = check_bool(progress, "progress")
+    n_jobs = check_n_jobs(n_jobs)
     lo, hi = marginal_window(beta_r, f_open)  # checks f_open before the simulations
     shape = (az.size, seeds.size)
-    out = {k: np.zeros(shape) for k in ("lambda_max", "lambda_stderr", "rms_speed", "decay_time", "closed_fraction")}
-    todo = [(i, k) for i in range(az.size) for k in range(seeds.size)]
-    for i, k in progress_bar(todo, total=len(todo), desc="marginal spot checks", enabled=progress):
-        net = GatedNetwork(N, g_h, alpha_z=float(az[i]), beta_r=beta_r, seed=int(seeds[k]))
-        m = measure_slowing(net, seed=int(seeds[k]), t_transient=t_transient, t_measure=t_measure)
-        for key in out:
-            out[key][i, k] = getattr(m, key)
+    keys = ("lambda_max", "lambda_stderr", "rms_speed", "decay_time", "closed_fraction")
+
+    def run(alpha, seed):  # one network, seeded by its own seed
+        m = measure_slowing(GatedNetwork(N, g_h, alpha_z=alpha, beta_r=beta_r, seed=seed), seed=seed,
+                            t_transient=t_transient, t_measure=t_measure)
+        return [getattr(m, key) for key in keys]
+
+    todo = [(float(a), int(s)) for a in az for s in seeds]
+    runs = np.array(run_jobs(run, todo, n_jobs=n_jobs, progress=progress, desc="marginal spot checks"), dtype=float)
+    out = {key: runs[:, k].reshape(shape) for k, key in enumerate(keys)}
     return MarginalSpotCheck(g_h, beta_r, az.copy(), seeds.copy(), in_window=bool(lo < g_h < hi), N=N, **out)

@@ -125,6 +125,23 @@ def as_generator(seed, name: str = "seed") -> np.random.Generator:
     return np.random.default_rng(int(seed))
 
 
+def as_float_array(value, name: str, what: str = "an array of real numbers") -> np.ndarray:
+    """``value`` (a number or an array-like of numbers) as a float array, NaN and inf kept.
+
+    A :class:`TypeError` naming ``name`` (``"{name} must be {what}"``) for ``None``, strings,
+    booleans and anything numpy cannot read as real numbers; callers check finiteness and shape.
+
+    >>> as_float_array([1, 2], "onsets")
+    array([1., 2.])
+    """
+    if value is None or isinstance(value, (str, bytes, bool, np.bool_)):
+        raise TypeError(f"{name} must be {what}, got {value!r}")
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be {what}, got {type(value).__name__}") from None
+
+
 def ensemble_generators(seed, n: int, name: str = "seed") -> list:
     """One random generator per member of an ensemble of ``n``.
 

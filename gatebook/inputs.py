@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_finite_float, check_memory, check_positive_float, check_positive_int
+from ._validation import as_float_array, check_finite_float, check_memory, check_positive_float, check_positive_int
 
 __all__ = ["Pulses", "pulses", "as_input", "evaluate_input"]
 
@@ -54,16 +54,6 @@ class Pulses:
         return float(self.onsets[-1] + self.width)
 
 
-def _float_array(value, name: str, what: str) -> np.ndarray:
-    """``value`` as a float array; a :class:`TypeError` naming ``name`` if it holds no numbers."""
-    if isinstance(value, (str, bytes)) or value is None:
-        raise TypeError(f"{name} must be {what}, got {value!r}")
-    try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be {what}, got {type(value).__name__}") from None
-
-
 def pulses(onsets, width: float, amplitude=1.0, pattern=None) -> Pulses:
     r"""A train of rectangular pulses starting at ``onsets``, each lasting ``width``.
 
@@ -92,14 +82,14 @@ def pulses(onsets, width: float, amplitude=1.0, pattern=None) -> Pulses:
     >>> I(11.0), I(20.0), I(31.9)
     (1.0, 0.0, -0.5)
     """
-    onsets = np.atleast_1d(_float_array(onsets, "onsets", "a number or a 1-D sequence of times"))
+    onsets = np.atleast_1d(as_float_array(onsets, "onsets", "a number or a 1-D sequence of times"))
     if onsets.ndim != 1 or onsets.size == 0:
         raise ValueError(f"onsets must be a number or a non-empty 1-D sequence of times, got shape {onsets.shape}")
     if not np.isfinite(onsets).all():
         raise ValueError("onsets must be finite")
     width = check_positive_float(width, "width")
     P = onsets.size
-    amp = _float_array(amplitude, "amplitude", "a number or one number per pulse")
+    amp = as_float_array(amplitude, "amplitude", "a number or one number per pulse")
     if amp.ndim == 0:
         amp = np.full(P, float(amp))
     if amp.shape != (P,):
@@ -108,7 +98,7 @@ def pulses(onsets, width: float, amplitude=1.0, pattern=None) -> Pulses:
         raise ValueError("amplitude must be finite")
     order = np.argsort(onsets, kind="stable")
     if pattern is not None:
-        pattern = _float_array(pattern, "pattern", "an array of shape (N,) or (P, N)")
+        pattern = as_float_array(pattern, "pattern", "an array of shape (N,) or (P, N)")
         if pattern.ndim not in (1, 2) or (pattern.ndim == 2 and pattern.shape[0] != P):
             raise ValueError(f"pattern must have shape (N,) or ({P}, N), got shape {pattern.shape}")
         if not np.isfinite(pattern).all():

@@ -57,6 +57,7 @@ import numpy as np
 from scipy.special import expit
 
 from ._validation import (
+    as_float_array,
     as_generator,
     check_choice,
     check_finite_float,
@@ -108,17 +109,8 @@ class PulseSum:
         return max(p.end for p in self.parts)
 
 
-def _float_array(values, name: str, what: str) -> np.ndarray:
-    if isinstance(values, (str, bytes)) or values is None:
-        raise TypeError(f"{name} must be {what}, got {values!r}")
-    try:
-        return np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be {what}, got {type(values).__name__}") from None
-
-
 def _check_times(values, name: str) -> np.ndarray:
-    arr = np.atleast_1d(_float_array(values, name, "a non-empty 1-D sequence of finite times"))
+    arr = np.atleast_1d(as_float_array(values, name, "a non-empty 1-D sequence of finite times"))
     if arr.ndim != 1 or arr.size == 0 or not np.isfinite(arr).all():
         raise ValueError(f"{name} must be a non-empty 1-D sequence of finite times, got {values!r}")
     if np.any(np.diff(arr) <= 0):
@@ -179,7 +171,7 @@ def memory_inputs(
     >>> I(1.5).tolist(), Iz(1.1), Iz(1.3), Iz(2.0), Iz(6.0)
     ([0.5, 0.5, 0.5], 4.0, -4.0, 0.0, 3.0)
     """
-    pattern = _float_array(pattern, "pattern", "a finite 1-D array (one entry per unit)")
+    pattern = as_float_array(pattern, "pattern", "a finite 1-D array (one entry per unit)")
     if pattern.ndim != 1 or pattern.size == 0 or not np.isfinite(pattern).all():
         raise ValueError(f"pattern must be a finite 1-D array (one entry per unit), got shape {pattern.shape}")
     onsets = _check_times(write_times, "write_times")
@@ -416,7 +408,7 @@ def write_and_reset(
         x0 = np.atleast_2d(check_state(x0, net.dim, "x0"))
     if pattern is None:
         pattern = rng.choice([-1.0, 1.0], size=net.N)
-    pattern = _float_array(pattern, "pattern", f"an array of shape ({net.N},)")
+    pattern = as_float_array(pattern, "pattern", f"an array of shape ({net.N},)")
     if pattern.shape != (net.N,):
         raise ValueError(f"pattern must have shape ({net.N},), got {pattern.shape}")
     input_h, input_z = memory_inputs(

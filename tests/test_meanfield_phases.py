@@ -306,3 +306,12 @@ def test_spot_checks_on_two_workers_equal_one(sharp_row):
                                          n_jobs=2)
     for field in ("lambda_max", "lambda_stderr", "rms_speed", "decay_time", "closed_fraction"):
         np.testing.assert_array_equal(getattr(m1, field), getattr(m2, field), err_msg=field)
+
+
+def test_phase_boundaries_on_two_workers_equal_one(sharp_boundaries):
+    """The axis values are independent jobs: two workers give the same boundaries, bit for bit."""
+    two = ph.phase_boundaries(alpha_r=[0.0, 20.0], tol=ONSET_TOL, n=256, s_max=40.0, n_jobs=2)
+    for field in ("values", "g_topo", "g_chaos", "g_quiet", "g_marginal"):
+        np.testing.assert_array_equal(getattr(two, field), getattr(sharp_boundaries, field))
+    with pytest.raises(ValueError, match="n_jobs"):
+        ph.phase_boundaries(alpha_r=[0.0], chaos=False, n_jobs=0)

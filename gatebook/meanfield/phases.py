@@ -32,6 +32,7 @@ from scipy.special import expit
 
 from .._cache import ArrayStore
 from .._validation import (
+    as_float_array,
     check_bool,
     check_finite_float,
     check_instance,
@@ -73,19 +74,12 @@ _KEY_DIGITS = 12
 # --------------------------------------------------------------------------- boundaries
 
 
-def _real_array(value, name):
-    """``value`` (a number or an array of numbers) as a float array; errors name ``name``."""
-    if value is None or isinstance(value, (str, bytes, bool, np.bool_)):
-        raise TypeError(f"{name} must be a number or a 1-D array of numbers, got {value!r}")
-    try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be a number or a 1-D array of numbers, got {value!r}") from err
+_AXIS = "a number or a 1-D array of numbers"
 
 
 def _axis(alpha_r, beta_r):
     """Which of alpha_r, beta_r is the (1-D) axis; the other must be a number."""
-    a, b = _real_array(alpha_r, "alpha_r"), _real_array(beta_r, "beta_r")
+    a, b = as_float_array(alpha_r, "alpha_r", _AXIS), as_float_array(beta_r, "beta_r", _AXIS)
     if a.ndim > 1 or b.ndim > 1:
         raise ValueError("alpha_r and beta_r must be numbers or 1-D arrays")
     if a.ndim == 1 and b.ndim == 1:
@@ -146,7 +140,7 @@ class PhaseBoundaries:
 
 
 def phase_boundaries(alpha_r=0.0, beta_r=0.0, *, g_r=1.0, input_std=0.0, chaos=True, tol=1e-3, progress=False,
-                     **onset_options):
+                     n_jobs=1, **onset_options):
     r"""The boundaries :math:`g_{\rm topo}\le g_{\rm chaos}\le g_{\rm quiet}` along one axis (chapter 11).
 
     .. math::
@@ -174,6 +168,9 @@ def phase_boundaries(alpha_r=0.0, beta_r=0.0, *, g_r=1.0, input_std=0.0, chaos=T
     tol : float, optional
         Tolerance of :math:`g_{\rm chaos}` in :math:`g_h`.
     progress : bool, optional
+    n_jobs : int, optional
+        Axis values are independent jobs of :func:`gatebook.jobs.run_jobs` (1: here; ``k``
+        workers; -1: every core); the boundaries are the same for any number of workers.
     **onset_options
         Grid and iteration settings passed to :func:`~gatebook.meanfield.chaos_onset`
         (``n``, ``s_max``, ``max_iter``).
@@ -188,16 +185,17 @@ def phase_boundaries(alpha_r=0.0, beta_r=0.0, *, g_r=1.0, input_std=0.0, chaos=T
     tol = check_positive_float(tol, "tol")
     chaos = check_bool(chaos, "chaos")
     progress = check_bool(progress, "progress")
-    topo, chaos_g, quiet, marginal = [], [], [], []
-    for v in progress_bar(values, total=values.size, desc="boundaries", enabled=progress):
-        a, b = (float(v), other) if name == "alpha_r" else (other, float(v))
-        topo.append(fixed_point_onset(a, b, g_r))
-        quiet.append(quiet_threshold(b))
-        marginal.append(marginal_window(b)[1])
-        chaos_g.append(_chaos_onset(a, b, g_r, input_std, tol, onset_options) if chaos else np.nan)
+    n_jobs = check_n_jobs(n_jobs)
+    jobs = [(float(v), other) if name == "alpha_r" else (other, float(v)) for v in values]
+
+    def boundaries_at(a, b):
+        onset = _chaos_onset(a, b, g_r, input_std, tol, onset_options) if chaos else np.nan
+        return fixed_point_onset(a, b, g_r), onset, quiet_threshold(b), marginal_window(b)[1]
+
+    columns = list(zip(*run_jobs(boundaries_at, jobs, n_jobs=n_jobs, progress=progress, desc="boundaries")))
+    topo, chaos_g, quiet, marginal = (np.array(c, dtype=float) for c in columns)
     fixed = {("beta_r" if name == "alpha_r" else "alpha_r"): other, "g_r": g_r, "input_std": input_std}
-    return PhaseBoundaries(name, values.copy(), fixed, np.array(topo), np.array(chaos_g, dtype=float),
-                           np.array(quiet), np.array(marginal))
+    return PhaseBoundaries(name, values.copy(), fixed, topo, chaos_g, quiet, marginal)
 
 
 def _chaos_onset(alpha_r, beta_r, g_r, input_std, tol, options):
@@ -599,7 +597,7 @@ def phase_diagram(
     -------
     PhaseDiagram
     """
-    g = _real_array(g_h, "g_h")
+    g = as_float_array(g_h, "g_h", _AXIS)
     if g.ndim != 1 or g.size == 0 or not np.all(np.isfinite(g)) or np.any(g <= 0):
         raise ValueError(f"g_h must be a non-empty 1-D array of positive gains, got {g_h!r}")
     g = np.unique(g)

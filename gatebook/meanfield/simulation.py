@@ -28,6 +28,7 @@ import numbers
 
 from .._validation import (
     as_float64,
+    as_float_array,
     check_bool,
     check_dtype,
     check_finite_float,
@@ -425,16 +426,6 @@ class FiniteSizeFit:
         return self.lambda_inf + self.c / np.asarray(sizes, dtype=float)
 
 
-def _float_array(value, name):
-    """``value`` as a float array (NaN kept); errors name ``name``."""
-    if value is None or isinstance(value, (str, bytes)):
-        raise TypeError(f"{name} must be an array of real numbers, got {value!r}")
-    try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be an array of real numbers, got {value!r}") from err
-
-
 def fit_finite_size(sizes, values) -> FiniteSizeFit:
     r"""Fit :math:`\lambda(N)=\lambda_\infty+c/N` by ordinary least squares (chapter 9).
 
@@ -457,8 +448,8 @@ def fit_finite_size(sizes, values) -> FiniteSizeFit:
     >>> round(fit.lambda_inf, 12), round(fit.c, 9)
     (0.2, -5.0)
     """
-    sizes = _float_array(sizes, "sizes")
-    values = _float_array(values, "values")
+    sizes = as_float_array(sizes, "sizes")
+    values = as_float_array(values, "values")
     if sizes.ndim != 1 or sizes.size == 0:
         raise ValueError(f"sizes must be a non-empty 1-D array, got shape {sizes.shape}")
     if not np.all(np.isfinite(sizes)) or np.any(sizes <= 0):
@@ -747,7 +738,7 @@ def scs_theory_curve(gains, tau: float = 1.0) -> SCSTheoryCurve:
     >>> bool(curve.lambda_max[1] > curve.lambda_max[0] > 0), bool(curve.relaxation_time[1] < curve.relaxation_time[0])
     (True, True)
     """
-    gains = np.atleast_1d(_float_array(gains, "gains"))
+    gains = np.atleast_1d(as_float_array(gains, "gains"))
     if gains.ndim != 1 or gains.size == 0 or np.any(~np.isfinite(gains)) or np.any(gains < 0):
         raise ValueError("gains must be a non-empty 1-D array of non-negative numbers")
     if np.any(gains > MAX_SCS_GAIN):

@@ -264,7 +264,23 @@ def fuzz_target(target: Target, battery=None) -> list[Outcome]:
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="gatebook-fuzz-") as folder, contextlib.chdir(folder):
-        return _fuzz_target(target, battery)
+        try:
+            return _fuzz_target(target, battery)
+        finally:
+            _stop_workers()
+
+
+def _stop_workers() -> None:
+    """Shut joblib's reusable worker pool (``n_jobs`` calls) before its working directory is removed.
+
+    The pool outlives the call that started it and would start new workers in the deleted folder.
+    """
+    import sys
+
+    if "joblib" in sys.modules:
+        from joblib.externals.loky import get_reusable_executor
+
+        get_reusable_executor().shutdown(wait=True)
 
 
 def _fuzz_target(target: Target, battery=None) -> list[Outcome]:

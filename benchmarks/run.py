@@ -31,6 +31,7 @@ NAMES = ("sim_matvec", "maxlyap_sim", "spectrum_dense", "chapter1", "widget",
          "gated_sim_matvec", "gated_batch_gemm", "gated_maxlyap_sim", "gated_spectrum_dense", "gated_dense_eig",
          "phase_dmft_vs_sim", "phase_diagram_grid", "sweep_workers", "sweep_overhead",
          "phase_diagram_workers", "ensemble_workers",
+         "torch_sim", "torch_maxlyap", "torch_ensemble", "torch_scaling",
          "lag_probe", "per_example_grads", "train_step", "s2_preset", "s2_real", "book")
 # Run only when named (positionally, with --only, or --book for the book build).
 ON_REQUEST = ("s2_preset", "s2_real", "book")
@@ -336,6 +337,7 @@ def configs(quick: bool, repeats: int):
             "gated_spectrum_dense": {"N": 100, "k": 20, "t_transient": 1.0, "t_measure": 2.0, "kernel_reps": 10},
             "gated_dense_eig": {"N": 100, "rk4_steps": 20, "jacobian_reps": 5},
             **_meanfield_configs("quick"),
+            **_torch_configs("quick"),
             "sweep_workers": {"seeds": 2, "t_transient": 2.0, "t_measure": 8.0},
             "sweep_overhead": {"jobs": 50},
             "phase_diagram_workers": {"rows": 2, "n_g": 3, "n": 128},
@@ -363,6 +365,7 @@ def configs(quick: bool, repeats: int):
         "gated_spectrum_dense": {"N": 1000, "k": 100, "t_transient": 1.0, "t_measure": 2.0, "kernel_reps": 5},
         "gated_dense_eig": {"N": 500, "rk4_steps": 50, "jacobian_reps": 5},
         **_meanfield_configs("full"),
+        **_torch_configs("full"),
         "sweep_workers": {"seeds": 4, "t_transient": 20.0, "t_measure": 80.0},
         "sweep_overhead": {"jobs": 200},
         "phase_diagram_workers": {"rows": 4, "n_g": 6, "n": 256},
@@ -417,6 +420,28 @@ def _meanfield_configs(mode):
     return phase_diagram.CONFIGS[mode]
 
 
+def _torch_configs(mode):
+    """Sizes of the torch-route benchmarks, kept next to them in benchmarks/torch_backend.py."""
+    import torch_backend  # benchmarks/torch_backend.py
+
+    return torch_backend.CONFIGS[mode]
+
+
+def _torch_route(name):
+    """A torch-route benchmark from benchmarks/torch_backend.py (issue 15)."""
+    def run(cfg):
+        import types
+
+        import torch
+
+        import torch_backend  # benchmarks/torch_backend.py
+
+        torch.set_num_threads(cfg.get("threads", 1))  # the same threads as numpy's BLAS
+        tools = types.SimpleNamespace(timed=timed, result=result, skipped=skipped)
+        return getattr(torch_backend, f"bench_{name}")(cfg, tools)
+    return run
+
+
 def _sweeps(name):
     """A sweep-engine benchmark from benchmarks/sweeps.py (issue 15)."""
     def run(cfg):
@@ -454,6 +479,7 @@ RUNNERS = {
     "sweep_overhead": _sweeps("sweep_overhead"),
     "phase_diagram_workers": _sweeps("phase_diagram_workers"),
     "ensemble_workers": _sweeps("ensemble_workers"),
+    **{name: _torch_route(name) for name in ("torch_sim", "torch_maxlyap", "torch_ensemble", "torch_scaling")},
     "lag_probe": _part2("lag_probe"),
     "per_example_grads": _part2("per_example_grads"),
     "train_step": _part2("train_step"),

@@ -145,8 +145,20 @@ def test_config_and_toc_are_consistent():
     assert config["sphinx"]["config"]["nb_ipywidgets_js"] == {}
     files = toc_files()
     assert files[0] == "intro" and CHAPTER1 in files
-    for page in ["notation", "instructors", "execution", "bibliography", "parts/learning", "parts/dynamics", "parts/synthesis"]:
+    for page in ["notation", "instructors", "execution", "research_scale", "bibliography", "parts/learning",
+                 "parts/dynamics", "parts/synthesis"]:
         assert page in files and (ROOT / f"{page}.md").is_file()
+
+
+def test_research_scale_tables_are_the_committed_benchmarks():
+    """The measured tables of the Research scale page are written from benchmarks/summaries/issue15.json."""
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "research_scale.py"), "--check"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    page = (ROOT / "research_scale.md").read_text(encoding="utf-8")
+    for name in ("speed", "scaling", "reach", "sweeps"):
+        block = page.split(f"<!-- measured:{name} -->")[1].split(f"<!-- /measured:{name} -->")[0]
+        assert block.count("|") > 10, f"the {name} table is empty"
 
 
 def test_install_cells_point_at_the_configured_repository():

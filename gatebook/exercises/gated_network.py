@@ -127,7 +127,7 @@ register_quizzes({
         },
         "answer": "b",
         "hint": "Write h_{t+1} = (1 − σ_z) h_t + σ_z J^h(σ_r ⊙ φ(h_t)): which gate mixes old and new, and which one filters what the units send?",
-        "why": "σ_z mixes the old state with the candidate, like the GRU update gate (an LSTM with forget = 1 − σ_z and input = σ_z); "
+        "why": "σ_z mixes the old state with the candidate, like the GRU update gate z (σ_z Δt/τ_h multiplies the candidate, so it plays 1 − z; an LSTM with forget = 1 − σ_z and input = σ_z); "
                "σ_r filters what each unit sends through J^h, like the GRU reset gate and the LSTM output gate.",
     },
     "gated_alpha_z_threshold": {

@@ -7,8 +7,10 @@ Every cell updates a state :math:`x_t\in\mathbb R^n` from an input :math:`u_t\in
     x_t = (1-\gamma_t)\odot x_{t-1} + \gamma_t\odot\phi(a_t),\qquad
     a_t = W_r x_{t-1} + W_i u_t\,(+\,b),\qquad \phi=\tanh,
 
-with a *write factor* :math:`\gamma_t` (the GRU update-gate convention: the gate multiplies
-the candidate, the carry is :math:`1-\gamma_t`):
+with a *write factor* :math:`\gamma_t`: the gate multiplies the candidate and the carry is
+:math:`1-\gamma_t`. A GRU (Cho et al. 2014; ``torch.nn.GRU``) puts its update gate :math:`z_t` on
+the previous state instead, :math:`h_t=(1-z_t)\odot\tilde h_t+z_t\odot h_{t-1}`, so
+:math:`\gamma_t=1-z_t` in its notation:
 
 ==================  =====================================================================
 cell                :math:`\gamma_t`

@@ -230,3 +230,51 @@ def test_one_group_of_every_member_is_the_default_stack():
     assert all(np.array_equal(a.loss, b.loss) for a, b in zip(whole.histories, same.histories))
     with pytest.raises(ValueError, match="group_size"):
         train_ensemble(_scalar_cell, [0, 1], group_size=0, **kw)
+
+
+# -- the device convention (issue 16 §4; gatebook.backend) ---------------------------------------
+def test_training_on_device_cpu_is_training_here():
+    """device="cpu" is the package's device convention; on the CPU it changes nothing, bit for bit."""
+    from gatebook.learning import MultiGateRNN, train, train_ensemble
+
+    kw = dict(steps=6, batch=8, task_kwargs={"T": 12}, progress=False)
+    a, b = MultiGateRNN(4, 8, seed=3), MultiGateRNN(4, 8, seed=3)
+    ha, hb = train(a, "adding", **kw), train(b, "adding", device="cpu", **kw)
+    np.testing.assert_array_equal(ha.loss, hb.loss)
+    for pa, pb in zip(a.parameters(), b.parameters()):
+        assert torch.equal(pa, pb)
+    ea = train_ensemble(lambda s: MultiGateRNN(4, 8, seed=s), [0, 1], "adding", **kw)
+    eb = train_ensemble(lambda s: MultiGateRNN(4, 8, seed=s), [0, 1], "adding", device="cpu", **kw)
+    np.testing.assert_array_equal(np.stack([h.loss for h in ea.histories]), np.stack([h.loss for h in eb.histories]))
+
+
+@pytest.mark.parametrize("device, error", [("numpy", ValueError), ("gpu", ValueError), (3, TypeError)])
+def test_training_device_errors_name_device(device, error):
+    from gatebook.learning import MultiGateRNN, train, train_ensemble
+
+    with pytest.raises(error, match="device"):
+        train(MultiGateRNN(4, 8, seed=0), "adding", steps=1, batch=2, device=device, progress=False)
+    with pytest.raises(error, match="device"):
+        train_ensemble(lambda s: MultiGateRNN(4, 8, seed=s), [0], "adding", steps=1, batch=2, device=device,
+                       progress=False)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
+def test_training_on_cuda_matches_cpu():
+    from gatebook.learning import MultiGateRNN, train
+
+    kw = dict(steps=5, batch=8, task_kwargs={"T": 12}, progress=False)
+    a, b = MultiGateRNN(4, 8, seed=3).double(), MultiGateRNN(4, 8, seed=3).double()
+    ha, hb = train(a, "adding", **kw), train(b, "adding", device="cuda", **kw)
+    np.testing.assert_allclose(hb.loss, ha.loss, rtol=1e-9)
+
+
+def test_tracking_on_device_cpu_is_tracking_here():
+    from gatebook.learning import ScalarGateRNN
+    from gatebook.learning.tracking import track_lag_profiles
+
+    kw = dict(checkpoints=(0, 3), steps=3, batch=4, probe_batch=2, task_kwargs={"T": 10}, progress=False)
+    a = track_lag_profiles(ScalarGateRNN(4, 8, seed=0), "adding", **kw)
+    b = track_lag_profiles(ScalarGateRNN(4, 8, seed=0), "adding", device="cpu", **kw)
+    np.testing.assert_array_equal(a.slope("carry"), b.slope("carry"))
+    np.testing.assert_array_equal(a.gates, b.gates)

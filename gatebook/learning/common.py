@@ -27,6 +27,7 @@ __all__ = [
     "check_sizes",
     "check_targets",
     "check_tensor",
+    "place_cell",
     "torch_threads",
 ]
 
@@ -66,6 +67,25 @@ def check_cell(cell) -> RecurrentCell:
         raise TypeError("cell must be a gatebook.learning cell (PlainRNN, LeakyRNN, ScalarGateRNN or MultiGateRNN), "
                         f"got {type(cell).__name__}")
     return cell
+
+
+def place_cell(cell, device=None, name: str = "device") -> torch.device:
+    """The torch device a cell is trained or probed on; with ``device`` given, the cell moves there in place.
+
+    ``device`` follows the package's convention (:func:`gatebook.backend.resolve_device`):
+    ``None`` keeps the cell where it is (the CPU unless you moved it), ``"cpu"``, ``"cuda"``,
+    ``"cuda:1"`` or ``"auto"`` move it (``nn.Module.to`` is in place). ``"numpy"`` is refused:
+    Part II's cells are torch modules.
+    """
+    if device is None:
+        return next(cell.parameters()).device
+    from ..backend import resolve_device
+
+    target = resolve_device(device, name)
+    if target is None:
+        raise ValueError(f"{name} must name a torch device for a Part II cell ('cpu', 'cuda', 'auto'), got {device!r}")
+    cell.to(target)
+    return target
 
 
 def check_seed(seed, name: str = "seed") -> int:

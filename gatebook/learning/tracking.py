@@ -192,6 +192,7 @@ def track_lag_profiles(
     max_lag: int | None = None,
     trim: float = 0.01,
     progress: bool = True,
+    device=None,
 ) -> LagProfileTrack:
     r"""Train ``cell`` and measure its lag profile at each checkpoint on a fixed probe batch (chapter 3).
 
@@ -228,6 +229,9 @@ def track_lag_profiles(
         Quantile trimming of the predictor for the fit (1 % in the paper).
     progress : bool
         Show a progress bar for the training run.
+    device : None, "cpu", "cuda", "auto" or torch.device, optional
+        Where to train (as in :func:`~gatebook.learning.train`; the cell moves there). The
+        probes are measured on a float64 copy of the cell on the CPU, whatever the device.
 
     Returns
     -------
@@ -259,7 +263,7 @@ def track_lag_profiles(
     max_lag = check_max_lag(max_lag, probe.T)
 
     def measure(live_cell, step):
-        frozen = analysis_copy(live_cell)
+        frozen = analysis_copy(live_cell).cpu()  # probes in float64 on the CPU, whatever the training device
         try:
             profiles = lag_profiles(frozen, probe.inputs, conventions=conventions, max_lag=max_lag, trim=trim)
         except ValueError as err:  # e.g. gates saturated by training: a constant predictor
@@ -268,7 +272,8 @@ def track_lag_profiles(
         return profiles, gate_traces(frozen, probe.inputs)
 
     history = train(cell, task, optimizer=optimizer, lr=lr, steps=steps, batch=batch, seed=seed,
-                    task_kwargs=task_kwargs, checkpoints=marks, on_checkpoint=measure, progress=progress)
+                    task_kwargs=task_kwargs, checkpoints=marks, on_checkpoint=measure, progress=progress,
+                    device=device)
     profiles = [rec[0] for rec in history.records]
     return LagProfileTrack(
         checkpoints=np.asarray(history.checkpoints, dtype=int),

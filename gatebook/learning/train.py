@@ -44,7 +44,7 @@ from .._validation import (
 )
 from ..jobs import run_jobs
 from ..progress import progress_bar
-from .common import check_cell, check_checkpoints, check_seeds, torch_threads
+from .common import check_cell, check_checkpoints, check_seeds, place_cell, torch_threads
 from .tasks import TASKS, TaskBatch, make_task
 
 __all__ = ["OPTIMIZERS", "Ensemble", "TrainingHistory", "make_optimizer", "batch_seeds", "train", "train_ensemble"]
@@ -185,6 +185,7 @@ def train(
     progress: bool = True,
     desc: str | None = None,
     flush_denormal: bool = True,
+    device=None,
 ) -> TrainingHistory:
     r"""Train ``cell`` in place on a sequence task with a named optimiser.
 
@@ -217,6 +218,10 @@ def train(
         switched off again afterwards). Saturated units produce subnormal gradients
         that slow CPU arithmetic by an order of magnitude; flushing changes values below
         about 1e-38 (float32) or 1e-308 (float64) only.
+    device : None, "cpu", "cuda", "auto" or torch.device, optional
+        Where to train (:func:`gatebook.learning.common.place_cell`): ``None`` keeps the cell
+        on its device; otherwise the cell moves there, in place. Batches are drawn on the CPU
+        from their seeds (the same data on every device) and moved to it.
 
     Returns
     -------
@@ -241,6 +246,7 @@ def train(
     check_cell(cell)
     steps, batch, marks = _check_schedule(steps, batch, checkpoints, on_checkpoint)
     task_kwargs = _check_options(task_kwargs, progress, desc, flush_denormal)
+    where = place_cell(cell, device)
     opt = make_optimizer(cell.parameters(), optimizer, lr, momentum=momentum)
     draw = _batch_source(task, batch, task_kwargs, cell.input_size, cell.W_r.dtype)
     seeds = batch_seeds(seed, steps)
@@ -252,7 +258,7 @@ def train(
                 history.checkpoints.append(step)
                 history.records.append(on_checkpoint(cell, step))
             data = draw(int(seeds[step]))
-            loss = torch.mean((cell(data.inputs) - data.targets.to(cell.W_r.dtype)) ** 2)
+            loss = torch.mean((cell(data.inputs.to(where)) - data.targets.to(where, cell.W_r.dtype)) ** 2)
             value = float(loss.detach())
             if not np.isfinite(value):
                 raise FloatingPointError(f"the loss became {value} at step {step}; lower lr (now {lr})")
@@ -309,6 +315,7 @@ def train_ensemble(
     flush_denormal: bool = True,
     group_size: int | None = None,
     n_jobs: int = 1,
+    device=None,
 ) -> Ensemble:
     r"""Train one cell per seed, all at once: the same result as :func:`train` per seed, faster.
 
@@ -347,6 +354,8 @@ def train_ensemble(
         share. With workers, ``make_cell`` is called here, the cells travel to the workers
         (``on_checkpoint`` and a callable ``task`` too, by ``cloudpickle``) and the trained
         cells come back as copies.
+    device : None, "cpu", "cuda", "auto" or torch.device, optional
+        Where each stack is trained, as in :func:`train` (the cells move there).
 
     Returns
     -------
@@ -361,6 +370,11 @@ def train_ensemble(
     check_memory(steps * len(seeds), "steps", itemsize=4, what="the batch seeds of every member")
     size = len(seeds) if group_size is None else check_positive_int(group_size, "group_size")
     n_jobs = check_n_jobs(n_jobs)
+    if device is not None:  # checked here, before any work; the cells move inside each job
+        from ..backend import resolve_device
+
+        if resolve_device(device) is None:
+            raise ValueError(f"device must name a torch device for Part II cells ('cpu', 'cuda', 'auto'), got {device!r}")
 
     cells = [make_cell(s) for s in seeds]
     first = check_cell(cells[0])
@@ -371,7 +385,7 @@ def train_ensemble(
     here = n_jobs == 1 or len(groups) == 1  # run_jobs's rule: then everything runs in this process
     options = dict(task=task, optimizer=optimizer, lr=lr, steps=steps, batch=batch, task_kwargs=task_kwargs,
                    momentum=momentum, marks=marks, on_checkpoint=on_checkpoint, progress=progress and here,
-                   desc=desc, flush_denormal=flush_denormal, threads=None if here else 1)
+                   desc=desc, flush_denormal=flush_denormal, threads=None if here else 1, device=device)
 
     def run(group_cells, group_seeds):
         return _train_stack(group_cells, group_seeds, **options)
@@ -381,7 +395,7 @@ def train_ensemble(
 
 
 def _train_stack(cells, seeds, *, task, optimizer, lr, steps, batch, task_kwargs, momentum, marks, on_checkpoint,
-                 progress, desc, flush_denormal, threads):
+                 progress, desc, flush_denormal, threads, device=None):
     """Train ``cells`` (one per seed) as one vmap stack, in place; returns ``(cells, histories)``.
 
     One job of :func:`train_ensemble`: ``threads`` (``None``: unchanged) torch threads while it runs.
@@ -389,6 +403,7 @@ def _train_stack(cells, seeds, *, task, optimizer, lr, steps, batch, task_kwargs
     from torch.func import functional_call, stack_module_state, vmap
 
     first = cells[0]
+    where = [place_cell(cell, device) for cell in cells][0]
     params, buffers = stack_module_state(cells)
     dtype = first.W_r.dtype
     template = copy.deepcopy(first).to("meta")
@@ -414,10 +429,10 @@ def _train_stack(cells, seeds, *, task, optimizer, lr, steps, batch, task_kwargs
             if step in due:
                 checkpoint(step)
             data = [draw(int(s)) for s in all_seeds[:, step]]
-            U = torch.stack([d.inputs for d in data])
-            Y = torch.stack([d.targets for d in data]).to(dtype)
+            U = torch.stack([d.inputs for d in data]).to(where)
+            Y = torch.stack([d.targets for d in data]).to(where, dtype)
             losses = torch.mean((batched_predict(params, buffers, U) - Y) ** 2, dim=(1, 2))
-            values = losses.detach().numpy()
+            values = losses.detach().cpu().numpy()
             if not np.isfinite(values).all():
                 bad = int(np.flatnonzero(~np.isfinite(values))[0])
                 raise FloatingPointError(f"the loss of seed {seeds[bad]} became {values[bad]} at step {step}; lower lr (now {lr})")

@@ -206,15 +206,15 @@ BASES = {
     _L + "tracking.track_lag_profiles": lambda: dict(
         cell=cell("ScalarGateRNN"), task="adding", checkpoints=(0, 2), conventions=("carry", "update"), probe_batch=2,
         probe_seed=1, optimizer="sgd", lr=1e-2, steps=2, batch=2, seed=0, task_kwargs={"T": 6}, max_lag=None,
-        trim=0.01, progress=False),
+        trim=0.01, progress=False, device="cpu"),
     _L + "tracking.track_seeds": lambda: dict(make_cell=_make_scalar_cell, seeds=(0,), progress=False,
                                               checkpoints=(0, 2), steps=2, batch=2, probe_batch=2,
                                               task_kwargs={"T": 6}),
     # train
     _L + "train.batch_seeds": lambda: dict(seed=0, steps=5),
     _L + "train.make_optimizer": lambda: dict(params=cell().parameters(), name="sgd", lr=1e-2, momentum=0.9),
-    _L + "train.train": lambda: dict(cell=cell("MultiGateRNN"), seed=0, **_train_kw()),
-    _L + "train.train_ensemble": lambda: dict(make_cell=_make_scalar_cell, seeds=(0, 1), **_train_kw()),
+    _L + "train.train": lambda: dict(cell=cell("MultiGateRNN"), seed=0, device="cpu", **_train_kw()),
+    _L + "train.train_ensemble": lambda: dict(make_cell=_make_scalar_cell, seeds=(0, 1), device="cpu", **_train_kw()),
 }
 
 SKIP = {

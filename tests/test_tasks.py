@@ -322,7 +322,7 @@ def test_get_preset_returns_an_independent_copy():
     ],
 )
 def test_bad_sizes_seed_and_dtype(name, kwargs, exc, word):
-    args = {"batch": 2, "T": 40, "m": 2, **kwargs}
+    args = {"batch": 2, "T": 40, "m": 3, **kwargs}
     batch = args.pop("batch")
     with pytest.raises(exc, match=word):
         tasks.make_task(name, batch, **args)
@@ -368,3 +368,49 @@ def test_sizes_are_checked_before_allocating():
 def test_a_diverging_narma10_is_also_a_value_error_naming_u_high():
     with pytest.raises(ValueError, match="u_high"):
         tasks.narma10(4, T=80, u_high=3.0, max_tries=2, seed=0)
+
+
+# --------------------------------------------------------------------------- short and sinmix (issue 16 §4)
+
+
+def test_short_target_is_the_last_window_and_its_moments_are_exact():
+    b = tasks.short(BIG, T=30, m=3, seed=4, dtype=torch.float64)
+    x, y = b.inputs.numpy(), b.targets.numpy()[:, 0]
+    np.testing.assert_allclose(y, x[:, -tasks.SHORT_WINDOW:, 0].sum(axis=1), rtol=1e-12)
+    assert np.all(x[:, :, -1] == 0.0)  # no marker
+    _mean_within(y, b.info["target_mean"])  # L/2 = 3
+    _mean_within((y - 3.0) ** 2, b.info["mean_predictor_mse"])  # L/12 = 1/2
+    assert b.info["mean_predictor_mse"] == pytest.approx(0.5)
+
+
+def test_sinmix_target_recomputed_from_the_signals():
+    b = tasks.sinmix(64, T=40, m=5, seed=2, dtype=torch.float64)
+    x, y = b.inputs.numpy(), b.targets.numpy()[:, 0]
+    t = np.linspace(0.0, 1.0, 40)
+    f, p = b.info["frequencies"], b.info["phases"]
+    assert np.all((f >= 1.0) & (f <= 7.0)) and np.all((p >= 0.0) & (p <= 2 * np.pi))
+    s = np.sin(2 * np.pi * f[:, None, :] * t[:, None] + p[:, None, :])  # (batch, T, 2)
+    np.testing.assert_allclose(x[:, :, :2], s, atol=1e-12)
+    early, late = s[:, :10].mean(axis=1), s[:, 30:].mean(axis=1)  # quarters of 40 steps
+    np.testing.assert_allclose(y, (late[:, 0] - early[:, 0]) + (early[:, 1] - late[:, 1]), atol=1e-12)
+    assert np.all(x[:, :, -1] == 0.0)
+    assert x[:, :, 2:4].std() == pytest.approx(0.1, rel=0.05)
+
+
+@pytest.mark.parametrize("T", [12, 80])
+def test_sinmix_variance_by_quadrature_matches_sampling(T):
+    """Var y = E_f |S(f)|^2 (uniform phases), against 10^5 sampled sequences in 4 standard errors."""
+    y = tasks.sinmix(100_000, T=T, m=3, seed=T, dtype=torch.float64).targets.numpy()[:, 0]
+    _mean_within(y, 0.0)
+    _mean_within(y**2, tasks.sinmix_variance(T))
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [(lambda: tasks.sinmix(2, T=3), "T"), (lambda: tasks.sinmix(2, m=2), "m"),
+     (lambda: tasks.sinmix(2, noise_std=-1.0), "noise_std"), (lambda: tasks.short(2, T=4), "T"),
+     (lambda: tasks.short(2, window=0), "window"), (lambda: tasks.sinmix_variance(2), "T")],
+)
+def test_short_and_sinmix_bad_input_is_named(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

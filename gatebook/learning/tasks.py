@@ -22,6 +22,9 @@ name                target                                                      
 ==================  ===============================================================  ==============
 ``adding``          sum of channel 0 at two marked steps, one in each half           :math:`1/6`
 ``recall``          sum of channel 0 at 5 distinct marked steps in the first third   :math:`5/12`
+``sinmix``          late-minus-early change of one sinusoid plus early-minus-late    by quadrature
+                    of another (no marker)
+``short``           sum of channel 0 over the last 6 steps (no marker)               :math:`1/2`
 ``moving_average``  mean of the last 8 values of channel 0                           :math:`1/96`
 ``delay_sum``       :math:`\tfrac14\sum_{d\in\{4,12,24,36\}}u_{T-1-d}`               :math:`1/48`
 ``ar2``             standardised final value of a damped oscillatory AR(2)           :math:`1`
@@ -57,6 +60,9 @@ __all__ = [
     "TaskBatch",
     "adding",
     "recall",
+    "sinmix",
+    "sinmix_variance",
+    "short",
     "moving_average",
     "delay_sum",
     "ar2",
@@ -67,6 +73,9 @@ __all__ = [
     "TASKS",
     "PRESETS",
     "RECALL_MARKERS",
+    "SHORT_WINDOW",
+    "SINMIX_FREQUENCIES",
+    "SINMIX_NOISE_STD",
     "DELAY_SUM_DELAYS",
     "AR2_COEFFICIENTS",
     "AR2_NOISE_STD",
@@ -76,6 +85,11 @@ __all__ = [
 
 #: Number of marked positions in the ``recall`` task.
 RECALL_MARKERS = 5
+#: Window :math:`L` of :func:`short` (the reference code's value).
+SHORT_WINDOW = 6
+#: Range of the frequencies of :func:`sinmix`, and the s.d. of its noise channels.
+SINMIX_FREQUENCIES = (1.0, 7.0)
+SINMIX_NOISE_STD = 0.1
 #: Delays of the ``delay_sum`` task.
 DELAY_SUM_DELAYS = (4, 12, 24, 36)
 #: :math:`(\phi_1, \phi_2)` of the AR(2) latent :math:`x_t=\phi_1x_{t-1}+\phi_2x_{t-2}+\varepsilon_t`.
@@ -286,6 +300,121 @@ def recall(batch, T=80, m=4, *, seed=None, dtype=torch.float32) -> TaskBatch:
     y = x[rows, markers, 0].sum(axis=1)
     info = {"T": T, "m": m, "markers": markers, "window": window, "target_mean": K / 2, "mean_predictor_mse": K / 12}
     return _batch("recall", x, y, dtype, info)
+
+
+def short(batch, T=80, m=4, *, window=SHORT_WINDOW, seed=None, dtype=torch.float32) -> TaskBatch:
+    r"""A myopic control: the sum of channel 0 over the last ``window`` steps (chapter 3).
+
+    Content channels ``0 … m-2`` are i.i.d. :math:`\mathcal U(0,1)`; the marker channel
+    ``m-1`` stays zero (nothing needs marking). With :math:`L` the window (6 by default,
+    as in the reference code),
+
+    .. math::
+
+        y=\sum_{s=T-L}^{T-1}u_{s,0},\qquad \mathbb E\,y=L/2,\qquad \operatorname{Var}y=L/12 .
+
+    Credit never needs to travel more than :math:`L` steps: a task on which gates have no
+    long memory to protect.
+
+    Parameters
+    ----------
+    batch, T, m, seed, dtype
+        As in :func:`adding`; here ``T >= window`` and ``m >= 2``.
+    window : int, optional
+        :math:`L` (default :data:`SHORT_WINDOW` = 6).
+    """
+    window = check_positive_int(window, "window")
+    batch, T, m = _check_sizes("short", batch, T, m, min_T=window, min_m=2, why_T=f" with window={window}",
+                               why_m=_MARKER_WHY)
+    dtype = _torch_dtype(dtype)
+    rng = as_generator(seed)
+    x = np.zeros((batch, T, m))
+    x[:, :, : m - 1] = rng.random((batch, T, m - 1))
+    y = x[:, T - window :, 0].sum(axis=1)
+    info = {"T": T, "m": m, "window": window, "target_mean": window / 2, "mean_predictor_mse": window / 12}
+    return _batch("short", x, y, dtype, info)
+
+
+def _sinmix_windows(T: int) -> np.ndarray:
+    """Weights :math:`w_t` with :math:`\bar s^{\rm late}-\bar s^{\rm early}=\sum_tw_ts_t` (quarters of ``T`` steps)."""
+    q = T // 4
+    w = np.zeros(T)
+    w[:q] = -1.0 / q
+    w[T - q :] += 1.0 / q
+    return w
+
+
+def sinmix_variance(T: int) -> float:
+    r"""Variance of the :func:`sinmix` target, by quadrature over the frequency.
+
+    With :math:`S(f)=\sum_tw_te^{2\pi i f t_t}` the window weights' transform, a uniform
+    phase gives :math:`\mathbb E_p[(\sum_tw_t\sin(2\pi ft_t+p))^2]=|S(f)|^2/2`; the two
+    independent signals add, so :math:`\operatorname{Var}y=\mathbb E_{f\sim\mathcal U(1,7)}|S(f)|^2`.
+    """
+    from scipy.integrate import quad
+
+    T = check_positive_int(T, "T")
+    if T < 4:
+        raise ValueError(f"T must be >= 4 (quarters of the sequence), got {T}")
+    check_memory(2 * T, "T", what="the window weights and times")
+    w, t = _sinmix_windows(T), np.linspace(0.0, 1.0, T)
+
+    def power(f):
+        return float(np.abs(np.dot(w, np.exp(2j * np.pi * f * t))) ** 2)
+
+    lo, hi = SINMIX_FREQUENCIES
+    return quad(power, lo, hi, limit=200)[0] / (hi - lo)
+
+
+def sinmix(batch, T=80, m=4, *, noise_std=SINMIX_NOISE_STD, seed=None, dtype=torch.float32) -> TaskBatch:
+    r"""Two sinusoids: the late-minus-early change of one plus the early-minus-late change of the other.
+
+    On :math:`T` evenly spaced times :math:`t\in[0,1]`, channels 0 and 1 carry
+    :math:`s_i(t)=\sin(2\pi f_it+p_i)` with :math:`f_i\sim\mathcal U(1,7)` and
+    :math:`p_i\sim\mathcal U(0,2\pi)`; channels ``2 … m-2`` are :math:`\mathcal N(0,0.1^2)`
+    noise and the marker channel ``m-1`` stays zero. With :math:`\bar s^{\rm early}`,
+    :math:`\bar s^{\rm late}` the means over the first and last quarters,
+
+    .. math::
+
+        y=(\bar s_1^{\rm late}-\bar s_1^{\rm early})+(\bar s_2^{\rm early}-\bar s_2^{\rm late}),
+        \qquad \mathbb E\,y=0,\qquad \operatorname{Var}y=\mathbb E_f|S(f)|^2
+
+    (:func:`sinmix_variance`). The network must compare the start with the end of each signal.
+
+    Parameters
+    ----------
+    batch, T, m, seed, dtype
+        As in :func:`adding`; here ``T >= 4`` and ``m >= 3`` (two signals and the marker).
+    noise_std : float, optional
+        Standard deviation of the noise channels (default 0.1).
+
+    Returns
+    -------
+    TaskBatch
+        ``info`` holds ``"frequencies"`` and ``"phases"`` (arrays ``(batch, 2)``),
+        ``"target_mean"`` (0) and ``"mean_predictor_mse"`` (:func:`sinmix_variance`).
+    """
+    batch, T, m = _check_sizes("sinmix", batch, T, m, min_T=4, min_m=3, why_T=" (quarters of the sequence)",
+                               why_m=" (two signal channels and the marker)")
+    if (isinstance(noise_std, bool) or not isinstance(noise_std, numbers.Real) or not np.isfinite(noise_std)
+            or noise_std < 0):
+        raise ValueError(f"noise_std must be a finite number >= 0, got {noise_std!r}")
+    dtype = _torch_dtype(dtype)
+    rng = as_generator(seed)
+    lo, hi = SINMIX_FREQUENCIES
+    freqs = rng.uniform(lo, hi, size=(batch, 2))
+    phases = rng.uniform(0.0, 2 * np.pi, size=(batch, 2))
+    t = np.linspace(0.0, 1.0, T)
+    x = np.zeros((batch, T, m))
+    x[:, :, :2] = np.sin(2 * np.pi * freqs[:, None, :] * t[None, :, None] + phases[:, None, :])
+    if m > 3:
+        x[:, :, 2 : m - 1] = noise_std * rng.standard_normal((batch, T, m - 3))
+    change = x[:, :, :2].transpose(0, 2, 1) @ _sinmix_windows(T)  # (batch, 2): late minus early
+    y = change[:, 0] - change[:, 1]
+    info = {"T": T, "m": m, "frequencies": freqs, "phases": phases, "noise_std": float(noise_std),
+            "target_mean": 0.0, "mean_predictor_mse": sinmix_variance(T)}
+    return _batch("sinmix", x, y, dtype, info)
 
 
 def moving_average(batch, T=80, m=4, *, window=8, seed=None, dtype=torch.float32) -> TaskBatch:
@@ -594,6 +723,8 @@ def narma10(
 TASKS = {
     "adding": adding,
     "recall": recall,
+    "sinmix": sinmix,
+    "short": short,
     "moving_average": moving_average,
     "delay_sum": delay_sum,
     "ar2": ar2,

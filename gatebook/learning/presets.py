@@ -24,6 +24,9 @@ an independent copy with optional overrides. The task generators the presets nam
   multi gates.
 - ``"laptop"`` and ``"laptop_s2"`` — small versions of ``s1`` and ``s2`` that run in
   about a minute on a laptop CPU: ``T=40``, ``n=32``, batch 32, 150 steps, 2–3 seeds.
+- ``"laptop_appB"`` — a small version of ``appB`` (seconds on a laptop CPU): ``T=40``,
+  ``n=16``, seeds 0–4; everything else as in ``appB``. It is the ``appB`` study of
+  :func:`gatebook.learning.reproduce.reproduce` at ``scale="laptop"``.
 
 The original settings are reproduced *with* the fixes of the science note: seeded
 batches, informative AR(2) inputs and a divergence guard for NARMA-10.
@@ -161,6 +164,25 @@ PRESETS = {
         "summary": "median_iqr",
         "dtype": "float32",
         "analysis_dtype": "float64",
+    },
+    "laptop_appB": {
+        "description": "small version of appB for a laptop CPU",
+        "models": ("scalar", "multi"),
+        "init": "normal",
+        "weight_std": 0.2,
+        "train": False,
+        "T": 40,
+        "n": 16,
+        "m": 3,
+        "input_freq_range": (0.03, 0.09),
+        "time_span": (0.0, 12.0),
+        "phase_std": 1.0,
+        "input_noise_std": 0.05,
+        "eps_grid": APPB_EPS,
+        "slope_fit_points": 5,
+        "seeds": tuple(range(5)),
+        "outlier_iqr_factor": 1.5,
+        "dtype": "float64",
     },
 }
 

@@ -4,7 +4,8 @@ lag profiles, anisotropy, per-example gradients and training loops.
 Chapter modules: :mod:`~gatebook.learning.kernels` (chapter 2, the leaky integrator),
 :mod:`~gatebook.learning.tracking` (chapter 3, lag profiles through training),
 :mod:`~gatebook.learning.preconditioning` (chapter 4, per-neuron gates and Adam),
-:mod:`~gatebook.learning.anisotropy` (chapter 5), and their figures in
+:mod:`~gatebook.learning.anisotropy` (chapter 5), :mod:`~gatebook.learning.reproduce` (the
+paper's three studies in one call, resumable; ``python -m gatebook reproduce``), and their figures in
 :mod:`gatebook.plots` (one plotting package since 0.2). They are imported on first use (PEP 562), so
 ``import gatebook.learning`` loads torch and the tools every chapter shares, but no
 experiment and no matplotlib.
@@ -49,6 +50,7 @@ _LAZY = {
     "anisotropy": "anisotropy",  # chapter 5
     "tasks": "tasks",  # the tasks of the paper's experiments
     "presets": "presets",  # the paper's experiment settings
+    "reproduce": "reproduce",  # the paper's three studies in one call (chapters 3-5; python -m gatebook reproduce)
     # measurements the chapters share, split out of the experiment modules
     "cell_anisotropy": "cell_anisotropy",  # propagation and update anisotropy (chapter 5)
     "diagonal_preconditioner": "diagonal_preconditioner",  # carry products as a preconditioner (chapter 4)

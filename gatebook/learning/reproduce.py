@@ -63,7 +63,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .._validation import check_bool, check_choice, check_int, check_n_jobs
+from .._validation import check_bool, check_choice, check_int, check_int_sequence, check_n_jobs
 from ..jobs import run_jobs
 from .anisotropy import anisotropy_experiment
 from .arms import make_arms
@@ -171,6 +171,16 @@ def _check_settings(study: str, settings: dict) -> tuple[dict, dict]:
     return applied, not_applied
 
 
+#: The settings each study's jobs are made of.
+_NEEDED = {
+    "s1": ("models", "alpha", "m", "n", "init", "task", "checkpoints", "probe_batch", "optimizer", "lr", "steps",
+           "batch", "T", "trim"),
+    "s2": ("arms", "tasks", "steps", "checkpoints", "T", "n", "m", "batch", "probe_batch", "grad_samples", "lags",
+           "triples_per_lag", "top_k", "r", "init"),
+    "appB": ("models", "T", "n", "m", "eps_grid", "slope_fit_points", "outlier_iqr_factor"),
+}
+
+
 def _init(name: str) -> str:
     return {"torch_default": "uniform"}.get(name, name)
 
@@ -197,7 +207,13 @@ def study_jobs(study: str, settings: dict, seeds) -> list:
     ['scalar-seed0', 'multi-seed0']
     """
     study = check_choice(study, "study", STUDIES)
-    seeds = [check_int(s, "seeds", minimum=0) for s in seeds]
+    if not isinstance(settings, dict):
+        raise TypeError(f"settings must be a preset dict (see gatebook.learning.presets.get_preset), got {settings!r}")
+    needed = _NEEDED[study]
+    missing = [k for k in needed if k not in settings]
+    if missing:
+        raise ValueError(f"settings lacks the {study} setting(s) {missing}")
+    seeds = check_int_sequence(seeds, "seeds", minimum=0, unique=True)
     s = settings
     jobs = []
     if study == "s1":

@@ -12,6 +12,10 @@ one seed) so that the fuzz of the whole learning area stays well under a minute 
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
+
 import numpy as np
 
 from .bases_common import cell, inputs
@@ -76,6 +80,23 @@ def _arm():
     from gatebook.learning.arms import Arm
 
     return [Arm("multi", "sgd", 1e-2)]
+
+
+_SCRATCH = []
+
+
+def _scratch_folder() -> str:
+    """One empty temporary folder per process (removed at exit), for the reproductions' base call."""
+    if not _SCRATCH:
+        _SCRATCH.append(tempfile.mkdtemp(prefix="gatebook-fuzz-"))
+        atexit.register(shutil.rmtree, _SCRATCH[0], ignore_errors=True)
+    return _SCRATCH[0]
+
+
+def _appB_tiny():
+    from gatebook.learning.presets import get_preset
+
+    return get_preset("laptop_appB", T=8, n=4)
 
 
 def _train_kw():
@@ -191,6 +212,10 @@ BASES = {
     _L + "products.pair_log_singular_values": lambda: dict(J=_jacobians(), examples=[0, 1], starts=[0, 1], lag=2,
                                                            top=None),
     _L + "products.propagator": lambda: dict(J=_jacobians(), t=3, k=1),
+    # reproduce: the appB study is the fast one (no training); its files go to a scratch folder
+    _L + "reproduce.reproduce": lambda: dict(study="appB", scale="laptop", seeds=1, n_jobs=1, out=_scratch_folder(),
+                                             progress=False, overrides={"T": 8, "n": 4}),
+    _L + "reproduce.study_jobs": lambda: dict(study="appB", settings=_appB_tiny(), seeds=(0, 1)),
     # tasks
     _L + "tasks.adding": lambda: dict(batch=2, T=6, m=2, seed=0, dtype=_torch().float32),
     _L + "tasks.recall": lambda: dict(batch=2, T=15, m=2, seed=0, dtype=_torch().float32),

@@ -151,7 +151,7 @@ def max_lyapunov_sweep(make_model, values, seeds=(0,), *, parameter="g", label="
     check_callable(make_model, "make_model")
     values, seeds, parameter, label, progress = _check_grid(values, seeds, parameter, label, progress)
     name = r"$\lambda_{\max}$"
-    if device is None or device == "numpy":
+    if device is None or (isinstance(device, str) and device == "numpy"):
         def measure(value, seed):
             return max_lyapunov(make_model(value, seed), seed=seed, **lyapunov_options).maximum
 

@@ -16,7 +16,8 @@
 # 5. runs the mean-field tests again on a perturbed floating-point path (every Gaussian
 #    quadrature multiplied by 1 + 1e-15 u, two BLAS threads), so that a solver whose
 #    convergence hinges on the machine's rounding fails here, not only on another CPU;
-# 6. runs the reader routes (scripts/reader-routes.sh): a fresh Colab-like venv (ipywidgets 7,
+# 6. runs the Part II reproductions at laptop scale (python -m gatebook reproduce all --scale laptop);
+# 7. runs the reader routes (scripts/reader-routes.sh): a fresh Colab-like venv (ipywidgets 7,
 #    IPython 7.34, ...) and a fresh venv with the minimum declared versions and no torch, each
 #    installing gatebook from its wheel and running chapters live.
 set -euo pipefail
@@ -45,6 +46,8 @@ GATEBOOK_BUILT_HTML="$ROOT/_build/html" python -m pytest tests gatebook chapters
 echo "==> pytest: mean-field tests on a perturbed floating-point path (--perturb-fp 1e-15, 2 BLAS threads)"
 OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 python -m pytest tests/test_meanfield_*.py \
     --perturb-fp=1e-15 -p no:cacheprovider -q || status=$?
+echo "==> reproductions at laptop scale: python -m gatebook reproduce all --scale laptop (issue 16)"
+python -m gatebook reproduce all --scale laptop --out "$ROOT/_build/reproductions" --no-progress || status=$?
 echo "==> reader routes: Colab-like and minimum-version environments (scripts/reader-routes.sh)"
 bash "$ROOT/scripts/reader-routes.sh" colab minimum || status=$?
 echo "==> scripts/test.sh finished in $(( $(date +%s) - start )) s with exit status $status"

@@ -77,6 +77,7 @@ def place_cell(cell, device=None, name: str = "device") -> torch.device:
     ``"cuda:1"`` or ``"auto"`` move it (``nn.Module.to`` is in place). ``"numpy"`` is refused:
     Part II's cells are torch modules.
     """
+    check_cell(cell)
     if device is None:
         return next(cell.parameters()).device
     from ..backend import resolve_device

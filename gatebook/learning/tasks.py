@@ -336,7 +336,7 @@ def short(batch, T=80, m=4, *, window=SHORT_WINDOW, seed=None, dtype=torch.float
 
 
 def _sinmix_windows(T: int) -> np.ndarray:
-    """Weights :math:`w_t` with :math:`\bar s^{\rm late}-\bar s^{\rm early}=\sum_tw_ts_t` (quarters of ``T`` steps)."""
+    r"""Weights :math:`w_t` with :math:`\bar s^{\rm late}-\bar s^{\rm early}=\sum_tw_ts_t` (quarters of ``T`` steps)."""
     q = T // 4
     w = np.zeros(T)
     w[:q] = -1.0 / q

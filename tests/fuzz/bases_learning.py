@@ -220,6 +220,7 @@ BASES = {
     _L + "tasks.adding": lambda: dict(batch=2, T=6, m=2, seed=0, dtype=_torch().float32),
     _L + "tasks.recall": lambda: dict(batch=2, T=15, m=2, seed=0, dtype=_torch().float32),
     _L + "tasks.moving_average": lambda: dict(batch=2, T=8, m=2, window=4, seed=0, dtype=_torch().float32),
+    _L + "common.place_cell": lambda: dict(cell=cell("ScalarGateRNN"), device="cpu", name="device"),
     _L + "tasks.short": lambda: dict(batch=2, T=8, m=2, window=4, seed=0, dtype=_torch().float32),
     _L + "tasks.sinmix": lambda: dict(batch=2, T=8, m=4, noise_std=0.1, seed=0, dtype=_torch().float32),
     _L + "tasks.sinmix_variance": lambda: dict(T=8),

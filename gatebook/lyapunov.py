@@ -397,8 +397,8 @@ def max_lyapunov(
     Examples
     --------
     >>> import gatebook
-    >>> nets = [gatebook.RandomRateNetwork(100, 2.0, seed=s) for s in range(3)]
-    >>> res = gatebook.max_lyapunov(nets, t_transient=20, t_measure=50, seed=0, device="cpu")
+    >>> nets = [gatebook.RandomRateNetwork(200, 4.0, seed=s) for s in range(3)]
+    >>> res = gatebook.max_lyapunov(nets, t_transient=20, t_measure=100, seed=0, device="cpu")
     >>> [bool(r.maximum > 0) for r in res]
     [True, True, True]
     """

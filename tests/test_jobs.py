@@ -3,6 +3,7 @@ workers, on local processes and on a dask cluster."""
 
 from __future__ import annotations
 
+import importlib.util
 import time
 
 import numpy as np
@@ -100,15 +101,14 @@ def test_workers_share_the_phase_diagram_cache(tmp_path):
 
 
 def _migrated_calls():
-    """One small valid call of every sweep that runs on run_jobs, keyed by name."""
-    from gatebook.learning import PlainRNN, train_ensemble
+    """One small valid call of every sweep that runs on run_jobs, keyed by name (Part II's only with torch)."""
     from gatebook.meanfield import phases, simulation, spot_checks
 
     def diagram():
         return phases.phase_diagram([1.5], alpha_r=[0.0], n_lags=64, progress=False, cache=False)
 
     small = dict(t_transient=1.0, t_measure=2.0)
-    return {
+    calls = {
         "phase_diagram": lambda n: phases.phase_diagram([1.5], alpha_r=[0.0], n_lags=64, progress=False,
                                                         cache=False, n_jobs=n),
         "spot_check": lambda n: spot_checks.spot_check(diagram(), [(1.5, 0.0)], N=8, seeds=(0,), **small, n_jobs=n),
@@ -119,9 +119,14 @@ def _migrated_calls():
         "simulated_autocorrelation": lambda n: simulation.simulated_autocorrelation(
             lambda s: gb.RandomRateNetwork(8, 2.0, seed=s), seeds=(0,), t_transient=1.0, t_measure=4.0,
             max_lag=1.0, n_jobs=n),
-        "train_ensemble": lambda n: train_ensemble(lambda s: PlainRNN(4, 8, seed=s), [0], steps=1, batch=4,
-                                                   task_kwargs={"T": 6}, progress=False, n_jobs=n),
+        "phase_boundaries": lambda n: phases.phase_boundaries(alpha_r=[0.0], chaos=False, n_jobs=n),
     }
+    if importlib.util.find_spec("torch") is not None:  # the minimum reader route has no torch
+        from gatebook.learning import PlainRNN, train_ensemble
+
+        calls["train_ensemble"] = lambda n: train_ensemble(lambda s: PlainRNN(4, 8, seed=s), [0], steps=1, batch=4,
+                                                           task_kwargs={"T": 6}, progress=False, n_jobs=n)
+    return calls
 
 
 def _sized(N, seed):

@@ -109,3 +109,71 @@ def test_log_profiles_agree_with_the_linear_ones_in_ordinary_cases():
         torch.testing.assert_close(torch.exp(p.log_measured), p.measured, rtol=0, atol=0)
         torch.testing.assert_close(torch.exp(p.log_predicted), p.predicted, rtol=0, atol=0)
         torch.testing.assert_close(torch.exp(p.log_fitted), p.fitted, rtol=1e-12, atol=0)
+
+
+# -- what the lag alone explains (issue 16 §3: R^2 is not evidence) ------------------------------
+import numpy as np  # noqa: E402
+
+from gatebook.learning.lag_profile import lag_fit  # noqa: E402
+
+
+def _synthetic(seed, b=0.7, noise=0.3, lags=6, per_lag=40):
+    rng = np.random.default_rng(seed)
+    lag = np.repeat(np.arange(1, lags + 1), per_lag)
+    x = -0.5 * lag + rng.standard_normal(lag.size)          # ln P: falls with the lag, varies within it
+    y = np.sin(lag) + b * (x + 0.5 * lag) + noise * rng.standard_normal(lag.size)  # ln S
+    return [torch.as_tensor(v) for v in (y, x, lag)]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_lag_fit_matches_least_squares_with_lag_dummies(seed):
+    """Independent solver: numpy least squares on one-hot lags (and ln P) gives the same R^2s and slope."""
+    y, x, lag = _synthetic(seed)
+    fit = lag_fit(y, x, lag, trim=0.0)
+    Y, X, G = y.numpy(), x.numpy(), lag.numpy()
+    D = (G[:, None] == np.unique(G)[None, :]).astype(float)  # one column per lag
+
+    def r2(A):
+        coef, *_ = np.linalg.lstsq(A, Y, rcond=None)
+        return 1.0 - np.sum((Y - A @ coef) ** 2) / np.sum((Y - Y.mean()) ** 2), coef
+
+    r2_lag, _ = r2(D)
+    r2_full, coef = r2(np.column_stack([D, X]))
+    r2_power, _ = r2(np.column_stack([np.ones_like(X), X]))
+    assert fit.r2 == pytest.approx(r2_power, abs=1e-12)
+    assert fit.r2_lag == pytest.approx(r2_lag, abs=1e-12)
+    assert fit.r2_gain == pytest.approx(r2_full - r2_lag, abs=1e-12)
+    assert fit.within_lag_slope == pytest.approx(coef[-1], rel=1e-10)
+    assert 0.0 < fit.within_lag_corr < 1.0 and fit.r2_gain > 0.0
+
+
+def test_lag_fit_exact_within_lag_law_and_pure_lag_law():
+    y, x, lag = _synthetic(0, noise=0.0)
+    fit = lag_fit(y, x, lag, trim=0.0)
+    assert fit.within_lag_corr == pytest.approx(1.0, abs=1e-12)
+    assert fit.within_lag_slope == pytest.approx(0.7, abs=1e-12)
+    assert fit.r2_lag + fit.r2_gain == pytest.approx(1.0, abs=1e-12)
+    # ln P a function of the lag only: it cannot add anything to the lag
+    x_lag = -0.5 * lag.double()
+    fit = lag_fit(y, x_lag, lag, trim=0.0)
+    assert fit.r2_gain == 0.0 and math.isnan(fit.within_lag_corr)
+    assert fit.r2 <= fit.r2_lag + 1e-12
+
+
+def test_leaky_cell_gate_product_adds_nothing_to_the_lag():
+    """Reduction: with a constant leak, ln P = h ln(1 - alpha) is a function of the lag: gain 0."""
+    u = torch.rand(4, 20, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    cell = L.LeakyRNN(3, 8, alpha=0.8, seed=0, dtype=torch.float64)
+    for p in L.lag_profiles(cell, u).values():
+        assert p.r2_gain == 0.0 and math.isnan(p.within_lag_corr)
+        assert p.r2 <= p.r2_lag + 1e-12
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_gated_cells_report_the_lag_baseline(seed):
+    u = torch.rand(4, 24, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(seed))
+    for cls in (L.ScalarGateRNN, L.MultiGateRNN):
+        for p in L.lag_profiles(cls(4, 16, seed=seed, dtype=torch.float64), u).values():
+            assert 0.0 <= p.r2_lag <= 1.0 and p.r2_gain >= -1e-12
+            assert p.r2_lag + p.r2_gain <= 1.0 + 1e-12
+            assert -1.0 <= p.within_lag_corr <= 1.0

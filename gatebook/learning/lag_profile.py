@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 
@@ -36,7 +37,7 @@ from .._validation import check_choice, check_positive_int
 from .common import check_cell, check_tensor
 from .products import jacobian_products
 
-__all__ = ["CONVENTIONS", "LagProfile", "log_gate_products", "lag_profile", "lag_profiles"]
+__all__ = ["CONVENTIONS", "LagFit", "LagProfile", "lag_fit", "log_gate_products", "lag_profile", "lag_profiles"]
 
 CONVENTIONS = ("carry", "update")
 
@@ -102,6 +103,12 @@ class LagProfile:
     convention : {"carry", "update"}
     log_measured, log_predicted, log_fitted : Tensor, shape (H,)
         The same three profiles in natural-log scale (0 at lag 1), finite at every lag.
+    r2_lag, r2_gain, within_lag_corr, within_lag_slope : float
+        What the lag alone explains, and what the gate product adds to it
+        (:func:`lag_fit`): the :math:`R^2` of the best function of the lag alone, the gain in
+        :math:`R^2` from adding :math:`\ln P` to it, and the correlation and slope of
+        :math:`\ln S` on :math:`\ln P` within lags. ``nan`` where :math:`\ln P` does not vary
+        within lags (a leaky cell: the predictor *is* a function of the lag).
     """
 
     lags: torch.Tensor
@@ -114,15 +121,22 @@ class LagProfile:
     log_measured: torch.Tensor | None = None
     log_predicted: torch.Tensor | None = None
     log_fitted: torch.Tensor | None = None
+    r2_lag: float | None = None
+    r2_gain: float | None = None
+    within_lag_corr: float | None = None
+    within_lag_slope: float | None = None
 
 
-def _profile(lags, log_measured, med_P, slope, r2, convention) -> LagProfile:
+def _profile(lags, log_measured, med_P, fit: "LagFit", convention) -> LagProfile:
     """A :class:`LagProfile` from the log medians (each linear profile is the exp of its log)."""
     log_predicted = med_P - med_P[0]
     predicted = torch.exp(log_predicted)
+    slope = fit.slope
     return LagProfile(lags=lags, measured=torch.exp(log_measured), predicted=predicted, fitted=predicted ** slope,
-                      slope=slope, r2=r2, convention=convention, log_measured=log_measured,
-                      log_predicted=log_predicted, log_fitted=slope * log_predicted)
+                      slope=slope, r2=fit.r2, convention=convention, log_measured=log_measured,
+                      log_predicted=log_predicted, log_fitted=slope * log_predicted, r2_lag=fit.r2_lag,
+                      r2_gain=fit.r2_gain, within_lag_corr=fit.within_lag_corr,
+                      within_lag_slope=fit.within_lag_slope)
 
 
 def _check_predictor(write: torch.Tensor, convention: str, cell) -> None:
@@ -140,10 +154,60 @@ def _check_predictor(write: torch.Tensor, convention: str, cell) -> None:
             "fitted; measure a LeakyRNN, ScalarGateRNN or MultiGateRNN")
 
 
-def _fit(logS: torch.Tensor, logP: torch.Tensor, trim: float):
+class LagFit(NamedTuple):
+    """The fits of :func:`lag_fit` (floats; ``nan`` where undefined)."""
+
+    slope: float
+    r2: float
+    r2_lag: float
+    r2_gain: float
+    within_lag_corr: float
+    within_lag_slope: float
+
+
+def lag_fit(logS: torch.Tensor, logP: torch.Tensor, lag: torch.Tensor, trim: float = 0.01) -> LagFit:
+    r"""The power fit :math:`\ln S=a+s\ln P`, and what the lag alone explains of :math:`\ln S` (chapter 3).
+
+    On the pairs whose :math:`\ln P` lies between its ``trim`` and ``1 - trim`` quantiles:
+
+    * ``slope``, ``r2``: least squares of :math:`\ln S` on :math:`\ln P` (the paper's fit);
+    * ``r2_lag``: the :math:`R^2` of the best function of the lag alone — the lag-group means,
+      :math:`1-\sum(\ln S-\overline{\ln S}_h)^2/\sum(\ln S-\overline{\ln S})^2`. A gate
+      product that falls with the lag earns a high ``r2`` whether or not it carries more
+      information than the lag itself: this is the null it must beat;
+    * ``r2_gain``: the increase of :math:`R^2` when :math:`\ln P` is added to the lag-group
+      means (the model :math:`\ln S=a_h+b\ln P`, fitted within lags);
+    * ``within_lag_corr``, ``within_lag_slope``: the correlation and slope :math:`b` of
+      :math:`\ln S` on :math:`\ln P` after removing each lag's means — whether pairs at the same
+      lag with smaller gate products have smaller sensitivities.
+
+    Parameters
+    ----------
+    logS, logP : Tensor, shape (pairs,)
+        :math:`\ln S_{t,k}` and :math:`\ln P_{t,k}` of the same pairs.
+    lag : Tensor of int, shape (pairs,)
+        Their lags :math:`t-k`.
+    trim : float
+        Fraction of the predictor's values dropped at each end.
+
+    Returns
+    -------
+    LagFit
+    """
+    logS = check_tensor(logS, "logS", ndim=1, shape="(pairs,)")
+    logP = check_tensor(logP, "logP", ndim=1, shape="(pairs,)")
+    if not isinstance(lag, torch.Tensor) or lag.is_complex() or lag.dtype == torch.bool or lag.ndim != 1:
+        raise TypeError(f"lag must be a 1-D tensor of lags (one per pair), got {getattr(lag, 'shape', type(lag).__name__)}")
+    if lag.is_floating_point():
+        lag = check_tensor(lag, "lag", ndim=1, shape="(pairs,)")
+    if not (logS.shape == logP.shape == lag.shape) or logS.numel() < 2:
+        raise ValueError(f"logS, logP and lag must be 1-D with one entry per pair (at least 2), got shapes "
+                         f"{tuple(logS.shape)}, {tuple(logP.shape)} and {tuple(lag.shape)}")
+    trim = check_trim(trim)
+    logP = logP.to(logS.dtype)
     lo, hi = torch.quantile(logP, trim), torch.quantile(logP, 1.0 - trim)
     keep = (logP >= lo) & (logP <= hi)
-    x, y = logP[keep], logS[keep]
+    x, y, g = logP[keep], logS[keep], lag[keep]
     x_c, y_c = x - x.mean(), y - y.mean()
     denom = (x_c * x_c).sum()
     if denom <= 0:
@@ -152,8 +216,23 @@ def _fit(logS: torch.Tensor, logP: torch.Tensor, trim: float):
     slope = (x_c * y_c).sum() / denom
     resid = y_c - slope * x_c
     total = (y_c * y_c).sum()
-    r2 = 1.0 - (resid * resid).sum() / total if total > 0 else torch.tensor(1.0)
-    return float(slope), float(r2)
+    if total <= 0:
+        return LagFit(float(slope), 1.0, 1.0, 0.0, math.nan, math.nan)
+    r2 = 1.0 - (resid * resid).sum() / total
+    # within-lag deviations: subtract each lag's mean (the best function of the lag alone)
+    groups, index = torch.unique(g, return_inverse=True)
+    counts = torch.zeros(len(groups), dtype=y.dtype).index_add_(0, index, torch.ones_like(y))
+    y_w = y - (torch.zeros(len(groups), dtype=y.dtype).index_add_(0, index, y) / counts)[index]
+    x_w = x - (torch.zeros(len(groups), dtype=x.dtype).index_add_(0, index, x) / counts)[index]
+    ss_within = (y_w * y_w).sum()
+    r2_lag = 1.0 - ss_within / total
+    sxx, sxy = (x_w * x_w).sum(), (x_w * y_w).sum()
+    if sxx <= 1e-12 * denom:  # ln P is a function of the lag (a constant gate): it adds nothing
+        return LagFit(float(slope), float(r2), float(r2_lag), 0.0, math.nan, math.nan)
+    b = sxy / sxx
+    r2_full = 1.0 - (ss_within - b * sxy) / total
+    corr = sxy / torch.sqrt(sxx * ss_within) if ss_within > 0 else torch.tensor(math.nan)
+    return LagFit(float(slope), float(r2), float(r2_lag), float(r2_full - r2_lag), float(corr), float(b))
 
 
 @torch.no_grad()
@@ -237,14 +316,15 @@ def lag_profiles(cell, inputs: torch.Tensor, *, conventions=CONVENTIONS, max_lag
     logS = [products.log_sensitivity(h) for h in products.lags]
     med_S = torch.stack([s.median() for s in logS])
     flat_S = torch.cat([s.flatten() for s in logS])
+    flat_lag = torch.cat([torch.full((s.numel(),), h) for h, s in zip(products.lags, logS)])
     log_measured = med_S - med_S[0]
     lags = torch.tensor(products.lags)
     out = {}
     for convention in conventions:
         logP = log_gate_products(rollout["write"], convention, max_lag)
         med_P = torch.stack([p.median() for p in logP])
-        slope, r2 = _fit(flat_S, torch.cat([p.flatten() for p in logP]), trim)
-        out[convention] = _profile(lags, log_measured, med_P, slope, r2, convention)
+        fit = lag_fit(flat_S, torch.cat([p.flatten() for p in logP]), flat_lag, trim)
+        out[convention] = _profile(lags, log_measured, med_P, fit, convention)
     return out
 
 

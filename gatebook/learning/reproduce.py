@@ -20,7 +20,9 @@ The studies (``scale="paper"`` uses the presets ``"s1"``, ``"s2"``, ``"appB"`` a
     for both named conventions (``carry``: :math:`c_j=1-\gamma_j`; ``update``:
     :math:`c_j=\gamma_j`). Recorded: the slope :math:`s`, its :math:`R^2` and the gate
     statistics (mean, s.d., 10/50/90 % quantiles of :math:`\gamma_t` on the probe) at each
-    checkpoint, and the training loss. Summary: mean ± s.d. over seeds.
+    checkpoint, and the training loss; beside every :math:`R^2`, the null it must beat — the
+    :math:`R^2` of the lag alone, the gain from adding :math:`\ln P` and the within-lag
+    correlation (:func:`~gatebook.learning.lag_profile.lag_fit`). Summary: mean ± s.d. over seeds.
 ``"s2"`` — joint anisotropy of propagation and updates (paper Sec. VII-B, chapter 5)
     One job per (arm, task, seed): :func:`~gatebook.learning.anisotropy.anisotropy_experiment`
     with one arm, one task and one seed. (The library's own run trains the seeds of an arm
@@ -289,6 +291,10 @@ def _run_s1(kwargs: dict) -> dict:
     for conv in track.conventions:
         out[f"slope_{conv}"] = track.slope(conv)
         out[f"r2_{conv}"] = track.r2(conv)
+        # the null the fit must beat: what the lag alone explains, and what ln P adds (lag_fit)
+        out[f"r2_lag_{conv}"] = track.baseline(conv, "r2_lag")
+        out[f"r2_gain_{conv}"] = track.baseline(conv, "r2_gain")
+        out[f"within_lag_corr_{conv}"] = track.baseline(conv, "within_lag_corr")
     return out
 
 
@@ -391,7 +397,7 @@ def _quantities(study: str, res: dict) -> dict:
     out = {}
     for i, step in enumerate(res["checkpoints"]):
         if study == "s1":
-            keys = [k for k in res if k.startswith(("slope_", "r2_", "gate_"))]
+            keys = [k for k in res if k.startswith(("slope_", "r2_", "within_lag_", "gate_"))]
             out[str(step)] = {k: res[k][i] for k in keys}
         else:
             q = {f"update {k}": res["update"][k][i] for k in res["update"]}

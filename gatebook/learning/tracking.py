@@ -157,6 +157,16 @@ class LagProfileTrack:
         c = self._conv(convention)
         return np.array([p[c].r2 for p in self.profiles])
 
+    def baseline(self, convention: str, quantity: str = "r2_lag") -> np.ndarray:
+        r"""What the lag alone explains, at every checkpoint, ``(K,)`` (:func:`~gatebook.learning.lag_profile.lag_fit`).
+
+        ``quantity`` is ``"r2_lag"`` (:math:`R^2` of the lag alone), ``"r2_gain"`` (what
+        :math:`\ln P` adds to it), ``"within_lag_corr"`` or ``"within_lag_slope"``.
+        """
+        c = self._conv(convention)
+        quantity = check_choice(quantity, "quantity", ("r2_lag", "r2_gain", "within_lag_corr", "within_lag_slope"))
+        return np.array([getattr(p[c], quantity) for p in self.profiles], dtype=float)
+
     @property
     def gate_mean(self) -> np.ndarray:
         """Mean gate value over the probe (examples, steps and neurons) at every checkpoint, ``(K,)``."""

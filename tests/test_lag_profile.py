@@ -195,3 +195,19 @@ def test_chapter3_lag_baseline_claims_hold_over_12_untrained_cells():
             assert p.r2_lag >= p.r2 - 0.005, (seed, convention)
             assert 0.0 <= p.r2_gain < 0.01, (seed, convention)
         assert profiles["carry"].within_lag_corr > 0 > profiles["update"].within_lag_corr, seed
+
+
+@pytest.mark.parametrize("alpha", [0.2, 0.5, 0.8])
+@pytest.mark.parametrize("seed", range(3))
+def test_leaky_kappa_ratio_is_the_closed_form(alpha, seed):
+    """Chapter 2: with a constant gate both predictors are linear in the lag, so the two fits see the
+    same data and kappa_update / kappa_carry = ln(1 - alpha) / ln(alpha) exactly (issue 16 §3)."""
+    u = torch.rand(4, 30, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(seed))
+    cell = L.LeakyRNN(4, 32, alpha=alpha, seed=seed, dtype=torch.float64)
+    closed = math.log(1 - alpha) / math.log(alpha)
+    p = L.lag_profiles(cell, u, trim=0.0)
+    assert p["update"].slope / p["carry"].slope == pytest.approx(closed, rel=1e-10)
+    assert p["update"].r2 == pytest.approx(p["carry"].r2, abs=1e-12)
+    # with the default 1 % trimming the two fits may keep slightly different pairs (ties within a lag)
+    p = L.lag_profiles(cell, u)
+    assert p["update"].slope / p["carry"].slope == pytest.approx(closed, rel=2e-3)

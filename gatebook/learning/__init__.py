@@ -37,6 +37,7 @@ from .frozen import check_gates, frozen_gate_cell
 from .gradients import per_example_gradients
 from .lag_profile import CONVENTIONS, LagProfile, lag_profile, lag_profiles, log_gate_products
 from .products import JacobianProducts, jacobian_products, pair_log_singular_values, propagator
+from .step_jacobians import autograd_state_jacobians, step_function
 from .train import OPTIMIZERS, Ensemble, TrainingHistory, batch_seeds, make_optimizer, train, train_ensemble
 
 from .._lazy import lazy_names
@@ -91,6 +92,7 @@ __all__ = [
     "TrainingHistory",
     "batch_seeds",
     "first_order_expansion",
+    "autograd_state_jacobians",
     "jacobian_products",
     "jacobian_split",
     "lag_profile",
@@ -100,6 +102,7 @@ __all__ = [
     "per_example_gradients",
     "propagator",
     "scaled_product",
+    "step_function",
     "train",
     "train_ensemble",
     "truncation_error",

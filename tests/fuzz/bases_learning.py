@@ -224,6 +224,11 @@ BASES = {
     _L + "lag_profile.lag_fit": lambda: dict(logS=_torch().tensor([0.0, -1.0, -1.5, -2.5, -3.2, -4.1]),
                                              logP=_torch().tensor([0.0, -0.8, -1.7, -2.2, -3.5, -3.9]),
                                              lag=_torch().tensor([1, 1, 2, 2, 3, 3]), trim=0.0),
+    _L + "step_jacobians.step_function": lambda: dict(module=_torch().nn.GRU(2, 3)),
+    _L + "step_jacobians.rollout_states": lambda: dict(module=_torch().nn.GRU(2, 3).double(),
+                                                       inputs=_torch().zeros(2, 4, 2, dtype=_torch().float64), x0=None),
+    _L + "step_jacobians.autograd_state_jacobians": lambda: dict(
+        module=_torch().nn.LSTM(2, 3).double(), inputs=_torch().ones(2, 4, 2, dtype=_torch().float64), x0=None),
     _L + "tasks.short": lambda: dict(batch=2, T=8, m=2, window=4, seed=0, dtype=_torch().float32),
     _L + "tasks.sinmix": lambda: dict(batch=2, T=8, m=4, noise_std=0.1, seed=0, dtype=_torch().float32),
     _L + "tasks.sinmix_variance": lambda: dict(T=8),
@@ -259,6 +264,8 @@ SKIP = {
 ALIASES = {}
 
 EXCLUDED = {
+    _L + "step_jacobians.StepFunction": "the record step_function returns (a frozen dataclass of the step callable "
+                                        "and its sizes); the functions that take one are fuzzed with modules",
     _L + "cells.Rollout": "the dict of tensors that RecurrentCell.rollout returns (a result record, a dict "
                           "subclass without a signature of its own); the functions that read one validate it",
 }

@@ -16,11 +16,11 @@ that is not in a table.
 
 from __future__ import annotations
 
-import argparse
 import json
-import re
 import sys
 from pathlib import Path
+
+import measured_blocks  # scripts/measured_blocks.py (the scripts' folder is on sys.path when run)
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "research_scale.md"
@@ -120,35 +120,15 @@ def _sweep_table(rows):
     return "\n".join(lines)
 
 
-TABLES = {"speed": _speed_table, "scaling": _scaling_table, "reach": _reach_table, "sweeps": _sweep_table}
-
-
-def render(text: str) -> str:
-    rows, _ = _rows()
-    for name, make in TABLES.items():
-        pattern = re.compile(rf"(<!-- measured:{name} -->\n)(?:.*?\n)?(<!-- /measured:{name} -->)", re.S)
-        if not pattern.search(text):
-            raise SystemExit(f"{PAGE.name} has no block <!-- measured:{name} --> ... <!-- /measured:{name} -->")
-        text = pattern.sub(lambda m: m.group(1) + make(rows) + "\n" + m.group(2), text)
-    return text
-
-
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--write", action="store_true")
-    group.add_argument("--check", action="store_true")
-    args = parser.parse_args(argv)
-    text = PAGE.read_text(encoding="utf-8")
-    new = render(text)
-    if args.write:
-        PAGE.write_text(new, encoding="utf-8")
-        return 0
-    if new != text:
-        print(f"{PAGE.name}: the measured tables differ from {SUMMARY.relative_to(ROOT)}; "
-              "run python scripts/research_scale.py --write", file=sys.stderr)
-        return 1
-    return 0
+    rows, _ = _rows()
+    tables = {name: (lambda make=make: make(rows)) for name, make in TABLES.items()}
+    return measured_blocks.main(PAGE, tables, description=__doc__.splitlines()[0],
+                                source=str(SUMMARY.relative_to(ROOT)),
+                                command="python scripts/research_scale.py --write", argv=argv)
+
+
+TABLES = {"speed": _speed_table, "scaling": _scaling_table, "reach": _reach_table, "sweeps": _sweep_table}
 
 
 if __name__ == "__main__":

@@ -58,6 +58,7 @@ _LAZY = {
     "gate_credit": "gate_credit",  # credit per step through the gates (chapter 3)
     "gate_level": "gate_level",  # lag profiles against the gate's level (chapter 3)
     "common": "common",  # shared checks and the single-thread context
+    "alignment": "alignment",  # credit transport along the readout direction, with its exact null
 }
 
 

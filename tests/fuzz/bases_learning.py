@@ -229,6 +229,7 @@ BASES = {
                                                        inputs=_torch().zeros(2, 4, 2, dtype=_torch().float64), x0=None),
     _L + "step_jacobians.autograd_state_jacobians": lambda: dict(
         module=_torch().nn.LSTM(2, 3).double(), inputs=_torch().ones(2, 4, 2, dtype=_torch().float64), x0=None),
+    _L + "alignment.readout_alignment": lambda: dict(cell=cell("MultiGateRNN"), inputs=_torch().rand(2, 5, 2)),
     _L + "tasks.short": lambda: dict(batch=2, T=8, m=2, window=4, seed=0, dtype=_torch().float32),
     _L + "tasks.sinmix": lambda: dict(batch=2, T=8, m=4, noise_std=0.1, seed=0, dtype=_torch().float32),
     _L + "tasks.sinmix_variance": lambda: dict(T=8),

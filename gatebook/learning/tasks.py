@@ -48,13 +48,12 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from dataclasses import dataclass, field
-
 import numpy as np
 import torch
 
-from .._validation import as_generator, check_choice, check_dtype, check_memory, check_positive_int
+from .._validation import as_generator, check_choice, check_memory, check_positive_int
 from .presets import PRESETS, get_preset
+from .task_batch import MARKER_WHY, TaskBatch, check_task_sizes, make_batch, task_dtype
 
 __all__ = [
     "TaskBatch",
@@ -104,86 +103,6 @@ NARMA10_STD = 0.109
 NARMA10_DIVERGENCE_BOUND = 2.0
 
 _AR2_MODES = ("innovations", "observations", "distractor")
-
-
-@dataclass(frozen=True, eq=False)
-class TaskBatch:
-    """One batch of a sequence-regression task.
-
-    Attributes
-    ----------
-    inputs : torch.Tensor, shape (batch, T, m)
-        Input sequences, time along axis 1.
-    targets : torch.Tensor, shape (batch, 1)
-        Regression target for the final output of each sequence.
-    name : str
-        Task name (a key of :data:`TASKS`).
-    info : dict
-        Task settings and known statistics, e.g. ``"mean_predictor_mse"`` (the target
-        variance) and ``"target_mean"``; task-specific entries such as marker positions.
-    """
-
-    inputs: torch.Tensor
-    targets: torch.Tensor
-    name: str
-    info: dict = field(default_factory=dict)
-
-    @property
-    def batch_size(self) -> int:
-        """Number of sequences."""
-        return int(self.inputs.shape[0])
-
-    @property
-    def T(self) -> int:
-        """Sequence length."""
-        return int(self.inputs.shape[1])
-
-    @property
-    def m(self) -> int:
-        """Number of input channels."""
-        return int(self.inputs.shape[2])
-
-    def __repr__(self) -> str:
-        return (
-            f"TaskBatch(name={self.name!r}, batch={self.batch_size}, T={self.T}, m={self.m}, "
-            f"dtype={self.inputs.dtype})"
-        )
-
-
-# ---------------------------------------------------------------------------
-# argument checks
-# ---------------------------------------------------------------------------
-
-
-def _torch_dtype(dtype) -> torch.dtype:
-    """Accept ``torch.float32``/``torch.float64`` or anything numpy reads as float32/64."""
-    if isinstance(dtype, torch.dtype):
-        if dtype not in (torch.float32, torch.float64):
-            raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
-        return dtype
-    dt = check_dtype(dtype, "dtype")
-    return torch.float32 if dt == np.dtype(np.float32) else torch.float64
-
-
-def _check_sizes(task: str, batch, T, m, *, min_T: int = 1, min_m: int = 1, why_T: str = "", why_m: str = ""):
-    batch = check_positive_int(batch, "batch")
-    T = check_positive_int(T, "T")
-    m = check_positive_int(m, "m")
-    if T < min_T:
-        raise ValueError(f"T must be >= {min_T} for {task}{why_T}, got T={T}")
-    if m < min_m:
-        raise ValueError(f"m must be >= {min_m} for {task}{why_m}, got m={m}")
-    check_memory(batch * T * m, "batch * T * m", what=f"the inputs of shape ({batch}, {T}, {m})")
-    return batch, T, m
-
-
-def _batch(name: str, inputs: np.ndarray, targets: np.ndarray, dtype: torch.dtype, info: dict) -> TaskBatch:
-    x = torch.from_numpy(np.ascontiguousarray(inputs)).to(dtype)
-    y = torch.from_numpy(np.ascontiguousarray(targets).reshape(-1, 1)).to(dtype)
-    return TaskBatch(inputs=x, targets=y, name=name, info=info)
-
-
-_MARKER_WHY = " (the last channel is the marker, so at least one content channel is needed)"
 
 
 # ---------------------------------------------------------------------------
@@ -241,8 +160,8 @@ def adding(batch, T=80, m=4, *, seed=None, dtype=torch.float32) -> TaskBatch:
     >>> b.inputs[:, :, -1].sum(dim=1).tolist()
     [2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0]
     """
-    batch, T, m = _check_sizes("adding", batch, T, m, min_T=2, min_m=2, why_T=" (one marker per half)", why_m=_MARKER_WHY)
-    dtype = _torch_dtype(dtype)
+    batch, T, m = check_task_sizes("adding", batch, T, m, min_T=2, min_m=2, why_T=" (one marker per half)", why_m=MARKER_WHY)
+    dtype = task_dtype(dtype)
     rng = as_generator(seed)
     half = T // 2
     x = np.zeros((batch, T, m))
@@ -252,7 +171,7 @@ def adding(batch, T=80, m=4, *, seed=None, dtype=torch.float32) -> TaskBatch:
     x[rows, markers, m - 1] = 1.0
     y = x[rows, markers, 0].sum(axis=1)
     info = {"T": T, "m": m, "markers": markers, "target_mean": 1.0, "mean_predictor_mse": 1.0 / 6.0}
-    return _batch("adding", x, y, dtype, info)
+    return make_batch("adding", x, y, dtype, info)
 
 
 def recall(batch, T=80, m=4, *, seed=None, dtype=torch.float32) -> TaskBatch:
@@ -284,11 +203,11 @@ def recall(batch, T=80, m=4, *, seed=None, dtype=torch.float32) -> TaskBatch:
         (:math:`P`), ``"target_mean"`` (2.5) and ``"mean_predictor_mse"`` (5/12).
     """
     K = RECALL_MARKERS
-    batch, T, m = _check_sizes(
+    batch, T, m = check_task_sizes(
         "recall", batch, T, m, min_T=3 * K, min_m=2,
-        why_T=f" ({K} distinct markers in the first max(3, T//3) steps)", why_m=_MARKER_WHY,
+        why_T=f" ({K} distinct markers in the first max(3, T//3) steps)", why_m=MARKER_WHY,
     )
-    dtype = _torch_dtype(dtype)
+    dtype = task_dtype(dtype)
     rng = as_generator(seed)
     window = max(3, T // 3)
     x = np.zeros((batch, T, m))
@@ -299,7 +218,7 @@ def recall(batch, T=80, m=4, *, seed=None, dtype=torch.float32) -> TaskBatch:
     x[rows, markers, m - 1] = 1.0
     y = x[rows, markers, 0].sum(axis=1)
     info = {"T": T, "m": m, "markers": markers, "window": window, "target_mean": K / 2, "mean_predictor_mse": K / 12}
-    return _batch("recall", x, y, dtype, info)
+    return make_batch("recall", x, y, dtype, info)
 
 
 def short(batch, T=80, m=4, *, window=SHORT_WINDOW, seed=None, dtype=torch.float32) -> TaskBatch:
@@ -324,15 +243,15 @@ def short(batch, T=80, m=4, *, window=SHORT_WINDOW, seed=None, dtype=torch.float
         :math:`L` (default :data:`SHORT_WINDOW` = 6).
     """
     window = check_positive_int(window, "window")
-    batch, T, m = _check_sizes("short", batch, T, m, min_T=window, min_m=2, why_T=f" with window={window}",
-                               why_m=_MARKER_WHY)
-    dtype = _torch_dtype(dtype)
+    batch, T, m = check_task_sizes("short", batch, T, m, min_T=window, min_m=2, why_T=f" with window={window}",
+                               why_m=MARKER_WHY)
+    dtype = task_dtype(dtype)
     rng = as_generator(seed)
     x = np.zeros((batch, T, m))
     x[:, :, : m - 1] = rng.random((batch, T, m - 1))
     y = x[:, T - window :, 0].sum(axis=1)
     info = {"T": T, "m": m, "window": window, "target_mean": window / 2, "mean_predictor_mse": window / 12}
-    return _batch("short", x, y, dtype, info)
+    return make_batch("short", x, y, dtype, info)
 
 
 def _sinmix_windows(T: int) -> np.ndarray:
@@ -395,12 +314,12 @@ def sinmix(batch, T=80, m=4, *, noise_std=SINMIX_NOISE_STD, seed=None, dtype=tor
         ``info`` holds ``"frequencies"`` and ``"phases"`` (arrays ``(batch, 2)``),
         ``"target_mean"`` (0) and ``"mean_predictor_mse"`` (:func:`sinmix_variance`).
     """
-    batch, T, m = _check_sizes("sinmix", batch, T, m, min_T=4, min_m=3, why_T=" (quarters of the sequence)",
+    batch, T, m = check_task_sizes("sinmix", batch, T, m, min_T=4, min_m=3, why_T=" (quarters of the sequence)",
                                why_m=" (two signal channels and the marker)")
     if (isinstance(noise_std, bool) or not isinstance(noise_std, numbers.Real) or not np.isfinite(noise_std)
             or noise_std < 0):
         raise ValueError(f"noise_std must be a finite number >= 0, got {noise_std!r}")
-    dtype = _torch_dtype(dtype)
+    dtype = task_dtype(dtype)
     rng = as_generator(seed)
     lo, hi = SINMIX_FREQUENCIES
     freqs = rng.uniform(lo, hi, size=(batch, 2))
@@ -414,7 +333,7 @@ def sinmix(batch, T=80, m=4, *, noise_std=SINMIX_NOISE_STD, seed=None, dtype=tor
     y = change[:, 0] - change[:, 1]
     info = {"T": T, "m": m, "frequencies": freqs, "phases": phases, "noise_std": float(noise_std),
             "target_mean": 0.0, "mean_predictor_mse": sinmix_variance(T)}
-    return _batch("sinmix", x, y, dtype, info)
+    return make_batch("sinmix", x, y, dtype, info)
 
 
 def moving_average(batch, T=80, m=4, *, window=8, seed=None, dtype=torch.float32) -> TaskBatch:
@@ -436,14 +355,14 @@ def moving_average(batch, T=80, m=4, *, window=8, seed=None, dtype=torch.float32
         Averaging window :math:`W` (default 8).
     """
     window = check_positive_int(window, "window")
-    batch, T, m = _check_sizes("moving_average", batch, T, m, min_T=window, why_T=f" with window={window}")
-    dtype = _torch_dtype(dtype)
+    batch, T, m = check_task_sizes("moving_average", batch, T, m, min_T=window, why_T=f" with window={window}")
+    dtype = task_dtype(dtype)
     rng = as_generator(seed)
     x = np.zeros((batch, T, m))
     x[:, :, 0] = rng.random((batch, T))
     y = x[:, T - window :, 0].mean(axis=1)
     info = {"T": T, "m": m, "window": window, "target_mean": 0.5, "mean_predictor_mse": 1.0 / (12 * window)}
-    return _batch("moving_average", x, y, dtype, info)
+    return make_batch("moving_average", x, y, dtype, info)
 
 
 def delay_sum(batch, T=80, m=4, *, seed=None, dtype=torch.float32) -> TaskBatch:
@@ -462,8 +381,8 @@ def delay_sum(batch, T=80, m=4, *, seed=None, dtype=torch.float32) -> TaskBatch:
         As in :func:`adding`; here ``m >= 1`` and ``T > 36`` (the largest delay).
     """
     dmax = max(DELAY_SUM_DELAYS)
-    batch, T, m = _check_sizes("delay_sum", batch, T, m, min_T=dmax + 1, why_T=f" (largest delay {dmax})")
-    dtype = _torch_dtype(dtype)
+    batch, T, m = check_task_sizes("delay_sum", batch, T, m, min_T=dmax + 1, why_T=f" (largest delay {dmax})")
+    dtype = task_dtype(dtype)
     rng = as_generator(seed)
     x = np.zeros((batch, T, m))
     x[:, :, 0] = rng.random((batch, T))
@@ -471,7 +390,7 @@ def delay_sum(batch, T=80, m=4, *, seed=None, dtype=torch.float32) -> TaskBatch:
     y = x[:, idx, 0].mean(axis=1)
     n = len(DELAY_SUM_DELAYS)
     info = {"T": T, "m": m, "delays": DELAY_SUM_DELAYS, "target_mean": 0.5, "mean_predictor_mse": 1.0 / (12 * n)}
-    return _batch("delay_sum", x, y, dtype, info)
+    return make_batch("delay_sum", x, y, dtype, info)
 
 
 def ar2_impulse_response(T) -> np.ndarray:
@@ -550,13 +469,13 @@ def ar2(
         (:math:`s_T`), ``"stationary_std"`` (:math:`s_\infty`), ``"inputs"`` and the
         mean-predictor MSE (1 when standardised, :math:`s_T^2` otherwise).
     """
-    batch, T, m = _check_sizes("ar2", batch, T, m)
+    batch, T, m = check_task_sizes("ar2", batch, T, m)
     mode = check_choice(inputs, "inputs", _AR2_MODES)
     if not isinstance(standardize, (bool, np.bool_)):
         raise TypeError(f"standardize must be True or False, got {standardize!r}")
     if isinstance(obs_noise, bool) or not isinstance(obs_noise, numbers.Real) or not np.isfinite(obs_noise) or obs_noise < 0:
         raise ValueError(f"obs_noise must be a finite number >= 0, got {obs_noise!r}")
-    dtype = _torch_dtype(dtype)
+    dtype = task_dtype(dtype)
     rng = as_generator(seed)
     if mode == "distractor":
         warnings.warn(
@@ -601,7 +520,7 @@ def ar2(
     }
     if mode == "observations":
         info["obs_noise"] = float(obs_noise)
-    return _batch("ar2", x, y, dtype, info)
+    return make_batch("ar2", x, y, dtype, info)
 
 
 def _narma10_outputs(u: np.ndarray) -> np.ndarray:
@@ -676,13 +595,13 @@ def narma10(
         ``"std"`` used for standardisation, ``"target_mean"`` and ``"mean_predictor_mse"``
         (approximate for this task).
     """
-    batch, T, m = _check_sizes("narma10", batch, T, m)
+    batch, T, m = check_task_sizes("narma10", batch, T, m)
     if not isinstance(standardize, (bool, np.bool_)):
         raise TypeError(f"standardize must be True or False, got {standardize!r}")
     if isinstance(u_high, bool) or not isinstance(u_high, numbers.Real) or not np.isfinite(u_high) or u_high <= 0:
         raise ValueError(f"u_high must be a finite number > 0, got {u_high!r}")
     max_tries = check_positive_int(max_tries, "max_tries")
-    dtype = _torch_dtype(dtype)
+    dtype = task_dtype(dtype)
     rng = as_generator(seed)
 
     u = u_high * rng.random((batch, T))
@@ -716,7 +635,7 @@ def narma10(
         "target_mean": 0.0 if standardize else NARMA10_MEAN,
         "mean_predictor_mse": 1.0 if standardize else NARMA10_STD**2,
     }
-    return _batch("narma10", x, target, dtype, info)
+    return make_batch("narma10", x, target, dtype, info)
 
 
 #: Task generators by name.

@@ -145,9 +145,32 @@ def test_config_and_toc_are_consistent():
     assert config["sphinx"]["config"]["nb_ipywidgets_js"] == {}
     files = toc_files()
     assert files[0] == "intro" and CHAPTER1 in files
-    for page in ["notation", "instructors", "execution", "research_scale", "bibliography", "parts/learning",
+    for page in ["notation", "instructors", "execution", "research_scale", "reproductions", "bibliography",
+                 "parts/learning",
                  "parts/dynamics", "parts/synthesis"]:
         assert page in files and (ROOT / f"{page}.md").is_file()
+
+
+def test_reproductions_tables_are_the_committed_summaries():
+    """The Reproductions page is written from data/reproductions/*-paper/summary.json."""
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "reproductions_page.py"), "--check"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    page = (ROOT / "reproductions.md").read_text(encoding="utf-8")
+    for study in ("s1", "appB"):  # run at the paper's scale and committed
+        assert (ROOT / "data" / "reproductions" / f"{study}-paper" / "summary.json").is_file()
+        block = page.split(f"<!-- measured:{study} -->")[1].split(f"<!-- /measured:{study} -->")[0]
+        assert block.count("\n| ") >= 3, f"the {study} table is empty"  # a header and two or more rows
+    # the page's sentences about the s1 table
+    table = json.loads((ROOT / "data" / "reproductions" / "s1-paper" / "summary.json").read_text())["table"]
+    for model, rows in table.items():
+        for step, q in rows.items():
+            assert q["r2_lag_carry"]["mean"] >= q["r2_carry"]["mean"], (model, step)
+            assert q["r2_gain_carry"]["mean"] < 0.002, (model, step)
+            if model == "scalar":
+                assert q["within_lag_corr_carry"]["mean"] > 0, step
+            if model == "multi":
+                assert q["within_lag_corr_carry"]["mean"] < 0, step
 
 
 def test_research_scale_tables_are_the_committed_benchmarks():

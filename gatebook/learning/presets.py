@@ -165,26 +165,9 @@ PRESETS = {
         "dtype": "float32",
         "analysis_dtype": "float64",
     },
-    "laptop_appB": {
-        "description": "small version of appB for a laptop CPU",
-        "models": ("scalar", "multi"),
-        "init": "normal",
-        "weight_std": 0.2,
-        "train": False,
-        "T": 40,
-        "n": 16,
-        "m": 3,
-        "input_freq_range": (0.03, 0.09),
-        "time_span": (0.0, 12.0),
-        "phase_std": 1.0,
-        "input_noise_std": 0.05,
-        "eps_grid": APPB_EPS,
-        "slope_fit_points": 5,
-        "seeds": tuple(range(5)),
-        "outlier_iqr_factor": 1.5,
-        "dtype": "float64",
-    },
 }
+PRESETS["laptop_appB"] = {**PRESETS["appB"], "description": "small version of appB for a laptop CPU",
+                          "T": 40, "n": 16, "seeds": tuple(range(5))}
 
 
 def get_preset(name, **overrides) -> dict:

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
+
 import numpy as np
+
+_SCRATCH = []
+
+
+def scratch_folder() -> str:
+    """One empty temporary folder per process (removed at exit), for base calls that write to disk."""
+    if not _SCRATCH:
+        _SCRATCH.append(tempfile.mkdtemp(prefix="gatebook-fuzz-"))
+        atexit.register(shutil.rmtree, _SCRATCH[0], ignore_errors=True)
+    return _SCRATCH[0]
 
 
 def gated_network(N: int = 8, **kw):

@@ -13,13 +13,9 @@ where the defaults are valid, so a fuzzed neighbour argument never triggers a lo
 
 from __future__ import annotations
 
-import atexit
-import shutil
-import tempfile
-
 import numpy as np
 
-from .bases_common import gated_network, random_network, states, trajectory
+from .bases_common import gated_network, random_network, scratch_folder, states, trajectory
 
 G = "gatebook."
 
@@ -43,17 +39,6 @@ def _family(N: int = 20, **params):
     from gatebook.quiescent import gated_network_family
 
     return gated_network_family(N, **params)
-
-
-_SCRATCH = []
-
-
-def _scratch_folder() -> str:
-    """One empty temporary folder per process (removed at exit), for the disk cache's base call."""
-    if not _SCRATCH:
-        _SCRATCH.append(tempfile.mkdtemp(prefix="gatebook-fuzz-"))
-        atexit.register(shutil.rmtree, _SCRATCH[0], ignore_errors=True)
-    return _SCRATCH[0]
 
 
 def _plot(a=1.0):
@@ -98,6 +83,7 @@ BASES = {
     # -- the protocol, integrators, simulation -------------------------------------------------
     G + "dynamical_system.vector_field": lambda: dict(model=_net(), x=_x(), t=0.0),
     G + "dynamical_system.jacobian": lambda: dict(model=_net(), x=_x(), t=0.0),
+    G + "dynamical_system.models_and_device": lambda: dict(model=[_net(), _net()], device="cpu"),
     G + "dynamical_system.jacobian_trace": lambda: dict(model=_net(), x=_x(), t=0.0),
     G + "dynamical_system.jvp": lambda: dict(model=_net(), x=_x(), V=states(2, 12), t=0.0),
     G + "dynamical_system.vector_field_and_jvp": lambda: dict(model=_net(), x=_x(), V=states(2, 12), t=0.0),
@@ -225,7 +211,7 @@ BASES = {
                                                         seeds=(0,), t_transient=2.0, t_measure=2.0, dt=0.1,
                                                         theory=False, progress=False, **_MF),
     # -- the disk cache --------------------------------------------------------------------------
-    G + "_cache.ArrayStore": lambda: dict(folder=_scratch_folder(), name="cache_dir"),
+    G + "_cache.ArrayStore": lambda: dict(folder=scratch_folder(), name="cache_dir"),
     # -- explorable figures --------------------------------------------------------------------
     G + "explore.Explorable": lambda: dict(plot_fn=_plot, grid={"a": [1.0, 2.0]}, labels=None, defaults=None, dpi=10,
                                            mode="live"),

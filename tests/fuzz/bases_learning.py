@@ -12,13 +12,9 @@ one seed) so that the fuzz of the whole learning area stays well under a minute 
 
 from __future__ import annotations
 
-import atexit
-import shutil
-import tempfile
-
 import numpy as np
 
-from .bases_common import cell, inputs
+from .bases_common import cell, inputs, scratch_folder
 
 _L = "gatebook.learning."
 
@@ -80,17 +76,6 @@ def _arm():
     from gatebook.learning.arms import Arm
 
     return [Arm("multi", "sgd", 1e-2)]
-
-
-_SCRATCH = []
-
-
-def _scratch_folder() -> str:
-    """One empty temporary folder per process (removed at exit), for the reproductions' base call."""
-    if not _SCRATCH:
-        _SCRATCH.append(tempfile.mkdtemp(prefix="gatebook-fuzz-"))
-        atexit.register(shutil.rmtree, _SCRATCH[0], ignore_errors=True)
-    return _SCRATCH[0]
 
 
 def _appB_tiny():
@@ -213,7 +198,7 @@ BASES = {
                                                            top=None),
     _L + "products.propagator": lambda: dict(J=_jacobians(), t=3, k=1),
     # reproduce: the appB study is the fast one (no training); its files go to a scratch folder
-    _L + "reproduce.reproduce": lambda: dict(study="appB", scale="laptop", seeds=1, n_jobs=1, out=_scratch_folder(),
+    _L + "reproduce.reproduce": lambda: dict(study="appB", scale="laptop", seeds=1, n_jobs=1, out=scratch_folder(),
                                              progress=False, overrides={"T": 8, "n": 4}),
     _L + "reproduce.study_jobs": lambda: dict(study="appB", settings=_appB_tiny(), seeds=(0, 1)),
     # tasks

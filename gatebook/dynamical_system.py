@@ -36,6 +36,7 @@ __all__ = [
     "jvp",
     "vector_field_and_jvp",
     "jacobian_trace",
+    "models_and_device",
 ]
 
 
@@ -72,6 +73,30 @@ def check_tangent(V, dim: int, name: str = "V") -> np.ndarray:
     if not np.issubdtype(V.dtype, np.floating):
         V = V.astype(np.float64)
     return V
+
+
+def models_and_device(model, device):
+    """``(models, ensemble, device)`` for the functions that take one model or a list of networks, and ``device=``.
+
+    One model is checked against the protocol (``models = [model]``); a list or tuple is an
+    ensemble of :class:`gatebook.RandomRateNetwork` or :class:`gatebook.GatedNetwork` of one kind and
+    size (:func:`gatebook.torch_networks.as_model_list`). ``device`` becomes ``None`` (numpy) or a
+    :class:`torch.device` (:func:`gatebook.backend.resolve_device`). Both modules load on first use,
+    so ``import gatebook`` stays light. Errors name ``model`` or ``device``.
+    """
+    ensemble = isinstance(model, (list, tuple))
+    if ensemble:
+        from .torch_networks import as_model_list
+
+        models = as_model_list(model, "model")
+    else:
+        check_model(model)
+        models = [model]
+    if device is not None:
+        from .backend import resolve_device
+
+        device = resolve_device(device)
+    return models, ensemble, device
 
 
 def vector_field(model, x, t: float = 0.0) -> np.ndarray:

@@ -40,7 +40,7 @@ from ._validation import (
     check_positive_int,
     check_state,
 )
-from .dynamical_system import jacobian_trace_unchecked
+from .dynamical_system import jacobian_trace_unchecked, models_and_device
 from .integrators import STEPPERS, TANGENT_STEPPERS, check_steps, steps_for
 from .progress import progress_bar
 
@@ -218,14 +218,7 @@ def lyapunov_spectrum(
     >>> bool(res.exponents[0] > 0)
     True
     """
-    ensemble = isinstance(model, (list, tuple))
-    if ensemble:  # the ensemble and device modules load on first use: `import gatebook` stays light
-        from .torch_networks import as_model_list
-
-        models = as_model_list(model, "model")
-    else:
-        check_model(model)
-        models = [model]
+    models, ensemble, device = models_and_device(model, device)
     dim = models[0].dim
     k = check_positive_int(k, "k")
     if k > dim:
@@ -239,10 +232,6 @@ def lyapunov_spectrum(
     n_blocks = check_positive_int(n_blocks, "n_blocks")
     progress = check_bool(progress, "progress")
     dtype = check_dtype(dtype)
-    if device is not None:
-        from .backend import resolve_device
-
-        device = resolve_device(device)
     if reorth_every is None:
         reorth_every = 1 if k == 1 else 10
     m = check_positive_int(reorth_every, "reorth_every")
@@ -296,10 +285,14 @@ def _reorthonormalise(Q):
     return q.astype(Q.dtype), log_r
 
 
-def _qr_run(model, x, Q, *, method, dt, m, n_transient, n_intervals, bar):
-    """The QR method on one network: ``(log R_ii per interval, sum of tr J, final x, final Q)``."""
+def _qr_loop(model, x, Q, *, orth, trace, finite, log_r, trace_sum, step_dt, method, dt, m, n_transient,
+             n_intervals, bar):
+    """The QR method's loop, for numpy arrays or torch stacks alike; returns ``(log_r, trace_sum, x, Q)``.
+
+    ``orth(Q) -> (Q, log R_ii)`` re-orthonormalises, ``trace(x, t)`` is :math:`\operatorname{tr}\mathcal J`,
+    ``finite(x)`` tests the state; ``log_r`` (one row per interval) and ``trace_sum`` are filled in.
+    """
     tangent_step, state_step = TANGENT_STEPPERS[method], STEPPERS[method]
-    step_dt = x.dtype.type(dt)
     t = 0.0
     # Transient: the state relaxes first; the tangent vectors align during its last part.
     n_state_only = n_transient // 2
@@ -310,26 +303,30 @@ def _qr_run(model, x, Q, *, method, dt, m, n_transient, n_intervals, bar):
         x, Q = tangent_step(model, x, Q, t, step_dt)
         t += dt
         if (n + 1) % m == 0:
-            Q, _ = _reorthonormalise(Q)
-    Q, _ = _reorthonormalise(Q)
+            Q, _ = orth(Q)
+    Q, _ = orth(Q)
     bar.update(n_transient)
-    if not np.isfinite(x).all():
+    if not finite(x):
         raise FloatingPointError("the trajectory diverged during the transient; reduce dt")
-
-    log_r = np.empty((n_intervals, Q.shape[1]))
-    trace_sum = 0.0
     for j in range(n_intervals):
         for _ in range(m):
-            trace_sum += jacobian_trace_unchecked(model, x, t)
+            trace_sum += trace(x, t)
             x, Q = tangent_step(model, x, Q, t, step_dt)
             t += dt
-        Q, log_r[j] = _reorthonormalise(Q)
+        Q, log_r[j] = orth(Q)
         if j % 16 == 15:
             bar.update(16 * m)
     return log_r, trace_sum, x, Q
 
 
-def _qr_run_stack(models, starts, device, dtype, *, method, dt, m, n_transient, n_intervals, bar):
+def _qr_run(model, x, Q, *, n_intervals, **plan):
+    """The QR method on one network (numpy): ``(log R_ii per interval, sum of tr J, final x, final Q)``."""
+    return _qr_loop(model, x, Q, orth=_reorthonormalise, trace=lambda x, t: jacobian_trace_unchecked(model, x, t),
+                    finite=lambda x: np.isfinite(x).all(), log_r=np.empty((n_intervals, Q.shape[1])), trace_sum=0.0,
+                    step_dt=x.dtype.type(plan["dt"]), n_intervals=n_intervals, **plan)
+
+
+def _qr_run_stack(models, starts, device, dtype, *, n_intervals, **plan):
     """The QR method on every network at once, on torch; per network as :func:`_qr_run`.
 
     States and tangent vectors are advanced in ``dtype``; the re-orthonormalisation, the log
@@ -339,34 +336,13 @@ def _qr_run_stack(models, starts, device, dtype, *, method, dt, m, n_transient, 
 
     stack = stack_networks(models, device, dtype)
     torch = stack.torch
-    tangent_step, state_step = TANGENT_STEPPERS[method], STEPPERS[method]
     x = stack.tensor(np.stack([start[0] for start in starts]))  # (S, dim)
     Q = stack.tensor(np.stack([start[1] for start in starts]))  # (S, dim, k)
-    t = 0.0
-    n_state_only = n_transient // 2
-    for _ in range(n_state_only):
-        x = state_step(stack, x, t, dt)
-        t += dt
-    for n in range(n_transient - n_state_only):
-        x, Q = tangent_step(stack, x, Q, t, dt)
-        t += dt
-        if (n + 1) % m == 0:
-            Q = orthonormalise_stack(Q)[0]
-    Q = orthonormalise_stack(Q)[0]
-    bar.update(n_transient)
-    if not bool(torch.isfinite(x).all()):
-        raise FloatingPointError("the trajectory diverged during the transient; reduce dt")
-
     log_r = torch.empty((n_intervals,) + Q.shape[::2], dtype=torch.float64, device=stack.device)  # (n, S, k)
     trace_sum = torch.zeros(len(models), dtype=torch.float64, device=stack.device)
-    for j in range(n_intervals):
-        for _ in range(m):
-            trace_sum += stack.jacobian_trace(x, t)
-            x, Q = tangent_step(stack, x, Q, t, dt)
-            t += dt
-        Q, log_r[j] = orthonormalise_stack(Q)
-        if j % 16 == 15:
-            bar.update(16 * m)
+    log_r, trace_sum, x, Q = _qr_loop(stack, x, Q, orth=orthonormalise_stack, trace=stack.jacobian_trace,
+                                      finite=lambda x: bool(torch.isfinite(x).all()), log_r=log_r,
+                                      trace_sum=trace_sum, step_dt=plan["dt"], n_intervals=n_intervals, **plan)
     log_r, trace_sum = log_r.cpu().numpy(), trace_sum.cpu().numpy()
     x, Q = x.cpu().numpy(), Q.cpu().numpy()
     return [(log_r[:, s], float(trace_sum[s]), x[s], Q[s]) for s in range(len(models))]

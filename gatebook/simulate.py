@@ -29,6 +29,7 @@ from ._validation import (
     check_positive_int,
     check_state,
 )
+from .dynamical_system import models_and_device
 from .integrators import STEPPERS, number_of_steps, steps_for
 from .progress import progress_bar
 
@@ -130,14 +131,7 @@ def simulate(
     >>> gatebook.simulate(nets, t_max=10.0, dt=0.1, seed=0, device="cpu").states.shape
     (101, 4, 100)
     """
-    ensemble = isinstance(model, (list, tuple))
-    if ensemble:  # the ensemble and device modules load on first use: `import gatebook` stays light
-        from .torch_networks import as_model_list
-
-        models = as_model_list(model, "model")
-    else:
-        check_model(model)
-        models = [model]
+    models, ensemble, device = models_and_device(model, device)
     n_steps = steps_for(t_max, dt, "t_max")
     dt = float(dt)
     method = check_choice(method, "method", STEPPERS)
@@ -145,10 +139,6 @@ def simulate(
     dtype = check_dtype(dtype)
     t0 = check_finite_float(t0, "t0")
     progress = check_bool(progress, "progress")
-    if device is not None:
-        from .backend import resolve_device
-
-        device = resolve_device(device)
     x = _initial_states(models, x0, seed, ensemble).astype(dtype, copy=True)  # (S, B, dim)
 
     n_records = n_steps // record_every + 1

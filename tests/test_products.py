@@ -121,3 +121,31 @@ def test_pair_indices_must_be_integers(bad, error):
         pair_log_singular_values(J, bad, [0, 1], 2)
     with pytest.raises(error, match="starts"):
         pair_log_singular_values(J, [0, 1], bad, 2)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_top_one_takes_the_gram_route_and_equals_the_svd(seed):
+    """``top=1`` gets sigma_1 from the Gram matrix's largest eigenvalue: the SVD's value to ~1e-14.
+
+    Checked on the products of a gated cell (all lags of T = 30, singular values spread over
+    many decades at long lags) and on hand-made matrices: rank one, a zero matrix, and a
+    spectrum spanning 1e-12..1 (where the Gram route would lose the small values, not sigma_1).
+    """
+    g = torch.Generator().manual_seed(seed)
+    cell = MultiGateRNN(3, 16, seed=seed, dtype=torch.float64)
+    J = cell.state_jacobians(torch.randn(2, 30, 3, generator=g, dtype=torch.float64))
+    one = jacobian_products(J, top=1).log_singular_values
+    svd = jacobian_products(J, top=2).log_singular_values
+    for a, b in zip(one, svd):
+        assert a.shape[-1] == 1
+        assert torch.allclose(a[..., 0], b[..., 0], rtol=0, atol=1e-13)
+    q1, _ = torch.linalg.qr(torch.randn(16, 16, generator=g, dtype=torch.float64))
+    q2, _ = torch.linalg.qr(torch.randn(16, 16, generator=g, dtype=torch.float64))
+    spread = q1 @ torch.diag(torch.logspace(0, -12, 16, dtype=torch.float64)) @ q2.T
+    rank1 = torch.outer(torch.randn(16, generator=g, dtype=torch.float64), torch.randn(16, generator=g, dtype=torch.float64))
+    P = torch.stack([spread, rank1, torch.zeros(16, 16, dtype=torch.float64)])
+    from gatebook.learning.products import _top_singular_value
+    top = _top_singular_value(P)[:, 0]
+    exact = torch.linalg.svdvals(P)[:, 0]
+    assert torch.allclose(top[:2], exact[:2], rtol=1e-14, atol=0)
+    assert top[2] == 0

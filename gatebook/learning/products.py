@@ -177,13 +177,28 @@ def jacobian_products(J: torch.Tensor, max_lag: int | None = None, *, top: int |
         norm = torch.linalg.matrix_norm(P).clamp_min(torch.finfo(J.dtype).tiny)
         P = P / norm[..., None, None]
         log_scale = log_scale + torch.log(norm)
-        sv = torch.linalg.svdvals(P)[..., :top]
+        sv = _top_singular_value(P) if top == 1 else torch.linalg.svdvals(P)[..., :top]
         logsv.append(torch.log(sv.clamp_min(torch.finfo(J.dtype).tiny)) + log_scale[..., None])
         lags.append(h)
         if keep_products:
             prods.append(P)
             scales.append(log_scale)
     return JacobianProducts(lags, logsv, prods if keep_products else None, scales if keep_products else None)
+
+
+def _top_singular_value(P: torch.Tensor) -> torch.Tensor:
+    r""":math:`\sigma_1(P)=\sqrt{\lambda_{\max}(P^{\mathsf T}P)}` for a stack of square matrices, shape ``(..., 1)``.
+
+    The cheaper exact route when one number is needed: forming the Gram matrix is one
+    batched product, and a symmetric eigenvalue solver does less work than an SVD
+    (``benchmarks/``: ~1.3-1.5x at ``n = 64``). Both steps are backward stable, so
+    :math:`\lambda_{\max}` carries an error of order :math:`\epsilon\,\sigma_1^2` and
+    :math:`\sigma_1` one of order :math:`\epsilon\,\sigma_1` -- the accuracy of the SVD for the
+    largest singular value. (The small singular values would lose accuracy this way; they are
+    not used.)
+    """
+    gram = P.mT @ P
+    return torch.linalg.eigvalsh(gram)[..., -1:].clamp_min(0.0).sqrt()
 
 
 def pair_log_singular_values(J: torch.Tensor, examples, starts, lag: int, *, top: int | None = None) -> torch.Tensor:

@@ -287,7 +287,7 @@ def _reorthonormalise(Q):
 
 def _qr_loop(model, x, Q, *, orth, trace, finite, log_r, trace_sum, step_dt, method, dt, m, n_transient,
              n_intervals, bar):
-    """The QR method's loop, for numpy arrays or torch stacks alike; returns ``(log_r, trace_sum, x, Q)``.
+    r"""The QR method's loop, for numpy arrays or torch stacks alike; returns ``(log_r, trace_sum, x, Q)``.
 
     ``orth(Q) -> (Q, log R_ii)`` re-orthonormalises, ``trace(x, t)`` is :math:`\operatorname{tr}\mathcal J`,
     ``finite(x)`` tests the state; ``log_r`` (one row per interval) and ``trace_sum`` are filled in.

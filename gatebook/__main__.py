@@ -1,7 +1,7 @@
 """``python -m gatebook``: the package's command line.
 
-``python -m gatebook reproduce {s1,s2,appB,all} [--scale {laptop,paper}] [--seeds N] [--jobs K] [--out DIR]``
-runs a reproduction of Livi (2025) with :func:`gatebook.learning.reproduce.reproduce` and
+``python -m gatebook reproduce {s1,s2,appB,all} [--scale {laptop,paper}] [--seeds N] [--jobs K] [--out DIR]
+[--reference-quirks [NAMES]]`` runs a reproduction of Livi (2025) with :func:`gatebook.learning.reproduce.reproduce` and
 prints its summary table. Torch is imported only when a reproduction runs.
 """
 
@@ -48,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--jobs", type=_jobs, default=1, help="worker processes (-1: every core; default 1)")
     rep.add_argument("--out", default="reproductions", help="parent folder of the results (default ./reproductions)")
     rep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    rep.add_argument("--reference-quirks", nargs="?", const="all", default=None, metavar="NAMES",
+                     help="reproduce the reference code's choices instead of the book's: all of the study's "
+                          "(no value, or 'all') or a comma-separated list of names: reversed_order, "
+                          "post_update_state, extra_gate_factor, power_iteration, fixed_batch, distractor_inputs")
     return parser
 
 
@@ -57,10 +61,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     from gatebook.learning.reproduce import reproduce
 
+    quirks = args.reference_quirks
+    if quirks is not None:
+        quirks = True if quirks == "all" else [q.strip() for q in quirks.split(",") if q.strip()]
     for study in STUDIES if args.study == "all" else (args.study,):
         try:
             summary = reproduce(study, scale=args.scale, seeds=args.seeds, n_jobs=args.jobs, out=args.out,
-                                progress=not args.no_progress)
+                                progress=not args.no_progress, reference_quirks=bool(quirks) and quirks)
         except (TypeError, ValueError) as err:
             parser.error(str(err))
         print(summary)

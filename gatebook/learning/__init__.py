@@ -59,6 +59,9 @@ _LAZY = {
     "gate_level": "gate_level",  # lag profiles against the gate's level (chapter 3)
     "common": "common",  # shared checks and the single-thread context
     "alignment": "alignment",  # credit transport along the readout direction, with its exact null
+    "reference_quirks": "reference_quirks",  # the reference code's choices one by one (chapters 3-5)
+    "QUIRKS": "reference_quirks",
+    "check_quirks": "reference_quirks",
 }
 
 

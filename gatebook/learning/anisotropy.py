@@ -71,6 +71,14 @@ from .cell_anisotropy import (
 from .cells import MODELS
 from .common import check_checkpoints, check_r_top, check_sampled_lags, check_seeds, check_sizes, torch_threads
 from .frozen import frozen_gate_cell
+from .reference_quirks import (
+    PRODUCT_QUIRKS,
+    STUDY_QUIRKS,
+    check_quirks,
+    quirk_task_kwargs,
+    quirk_training,
+    relabel_checkpoints,
+)
 from .train import train_ensemble
 
 __all__ = [
@@ -383,19 +391,22 @@ def _probe_seed(task: str, seed: int) -> int:
 
 
 def _train_group(arm: Arm, task: str, seeds: list, *, steps: int, batch: int, T: int, n: int, m: int, init: str,
-                 checkpoints: list) -> list:
+                 checkpoints: list, quirks: tuple = ()) -> list:
     """Train one cell per seed for one arm and task; return ``(cell, history)`` per seed.
 
     The only place where the experiment trains: :func:`~gatebook.learning.train_ensemble`
     trains the seeds side by side, each as :func:`~gatebook.learning.train` would (to
     float32 round-off). Seed ``s`` sets the initial weights and the batch sequence. Each
     checkpoint stores a copy of the parameters (``state_dict``); the measurements are made
-    afterwards.
+    afterwards. The reference code's data quirks change the batches and checkpoint 0
+    (:func:`~gatebook.learning.reference_quirks.quirk_training`).
     """
-    ensemble = train_ensemble(lambda s: arm.make_cell(m, n, s, init), seeds, task, optimizer=arm.optimizer,
-                              lr=arm.lr, steps=steps, batch=batch, task_kwargs={"T": T}, checkpoints=checkpoints,
+    source, task_kwargs, marks = quirk_training(task, checkpoints, quirks, batch=batch, T=T, m=m)
+    ensemble = train_ensemble(lambda s: arm.make_cell(m, n, s, init), seeds, source, optimizer=arm.optimizer,
+                              lr=arm.lr, steps=steps, batch=batch, task_kwargs=task_kwargs, checkpoints=marks,
                               on_checkpoint=lambda c, s: copy.deepcopy(c.state_dict()), progress=False)
-    return list(zip(ensemble.cells, ensemble.histories))
+    histories = [relabel_checkpoints(h, checkpoints, quirks) for h in ensemble.histories]
+    return list(zip(ensemble.cells, histories))
 
 
 def anisotropy_experiment(arms=None, tasks=CHAPTER_SETTINGS["tasks"], seeds=CHAPTER_SETTINGS["seeds"], *,
@@ -405,7 +416,8 @@ def anisotropy_experiment(arms=None, tasks=CHAPTER_SETTINGS["tasks"], seeds=CHAP
                           grad_samples: int = CHAPTER_SETTINGS["grad_samples"], lags=CHAPTER_SETTINGS["lags"],
                           triples_per_lag: int = CHAPTER_SETTINGS["triples_per_lag"],
                           top: int = CHAPTER_SETTINGS["top"], r: int = CHAPTER_SETTINGS["r"],
-                          init: str = "uniform", progress: bool = True) -> AnisotropyExperiment:
+                          init: str = "uniform", progress: bool = True,
+                          reference_quirks=False) -> AnisotropyExperiment:
     r"""Train every (arm, task, seed) and measure propagation and update anisotropy at checkpoints (chapter 5).
 
     Run :math:`(a, \text{task}, s)` trains ``arm.make_cell(m, n, seed=s)`` as
@@ -451,6 +463,12 @@ def anisotropy_experiment(arms=None, tasks=CHAPTER_SETTINGS["tasks"], seeds=CHAP
         Weight initialisation of the cells.
     progress : bool
         Show a progress bar over the runs.
+    reference_quirks : bool or collection of str
+        Reproduce the reference code's choices (:mod:`~gatebook.learning.reference_quirks`):
+        ``True`` for all four of this study, or some by name: ``"reversed_order"`` and
+        ``"post_update_state"`` change the products, ``"fixed_batch"`` trains on one
+        jittered batch with checkpoint 0 after the first update, ``"distractor_inputs"``
+        gives the AR(2) task uninformative inputs. Default: none.
 
     Returns
     -------
@@ -479,6 +497,7 @@ def anisotropy_experiment(arms=None, tasks=CHAPTER_SETTINGS["tasks"], seeds=CHAP
         raise ValueError(f"r ({r}) must not exceed grad_samples ({grad_samples})")
     init = check_choice(init, "init", {"uniform", "normal"})
     progress = check_bool(progress, "progress")
+    quirks = check_quirks(reference_quirks, applicable=STUDY_QUIRKS["s2"], name="reference_quirks")
     checkpoints = (0, steps) if checkpoints is None else checkpoints
     marks = check_checkpoints(checkpoints, steps, allow_empty=False)
     # sizes before anything is allocated: weights, batches, per-example gradients, sampled products
@@ -490,12 +509,14 @@ def anisotropy_experiment(arms=None, tasks=CHAPTER_SETTINGS["tasks"], seeds=CHAP
     check_sizes([("len(lags)", len(lags)), ("triples_per_lag", triples_per_lag), ("n", n), ("n", n)],
                 what="the sampled products")
     # The probe batches come first: this also checks that every task accepts T and m.
-    probes = {(task, s): make_task(task, grad_samples, T=T, m=m, seed=_probe_seed(task, s), dtype=torch.float64)
-              for task in tasks for s in seeds}
+    probes = {(task, s): make_task(task, grad_samples, T=T, m=m, seed=_probe_seed(task, s), dtype=torch.float64,
+                                   **quirk_task_kwargs(task, quirks)) for task in tasks for s in seeds}
 
     settings = {"steps": steps, "checkpoints": tuple(marks), "T": T, "n": n, "m": m, "batch": batch,
                 "probe_batch": probe_batch, "grad_samples": grad_samples, "lags": tuple(lags),
                 "triples_per_lag": triples_per_lag, "top": top, "r": r, "init": init}
+    if quirks:
+        settings["reference_quirks"] = quirks
     result = AnisotropyExperiment(settings=settings, arms=arms, tasks=tasks, seeds=seeds)
     tail = max(1, steps // 10)
     bar = progress_bar(total=len(arms) * len(tasks) * len(seeds), desc="anisotropy runs", enabled=progress)
@@ -504,7 +525,7 @@ def anisotropy_experiment(arms=None, tasks=CHAPTER_SETTINGS["tasks"], seeds=CHAP
             for task in tasks:
                 for arm in arms:
                     runs = _train_group(arm, task, seeds, steps=steps, batch=batch, T=T, n=n, m=m, init=init,
-                                        checkpoints=marks)
+                                        checkpoints=marks, quirks=quirks)
                     for seed, (cell, history) in zip(seeds, runs):
                         _measure_run(result, arm, task, seed, cell, history, probes[(task, seed)], tail)
                         bar.update(1)
@@ -528,7 +549,8 @@ def _measure_run(result: AnisotropyExperiment, arm: Arm, task: str, seed: int, c
         cell.load_state_dict(state)
         prop = propagation_anisotropy(cell, probe.inputs[:s["probe_batch"]], lags=s["lags"],
                                       triples_per_lag=s["triples_per_lag"], top=s["top"], r=s["r"],
-                                      seed=_probe_seed(task, seed))
+                                      seed=_probe_seed(task, seed),
+                                      reference_quirks=[q for q in s.get("reference_quirks", ()) if q in PRODUCT_QUIRKS])
         medians = {k: prop.median(k) for k in METRICS}
         for i, h in enumerate(prop.lags):
             result.propagation.append({**base, "step": step, "lag": int(h), **{k: float(medians[k][i]) for k in METRICS}})

@@ -45,6 +45,7 @@ from .common import check_cell, check_r_top, check_sampled_lags, check_sizes, ch
 from .frozen import check_gates, frozen_gate_cell, recurrent_scale_argument
 from .gradients import per_example_gradients
 from .products import pair_log_singular_values
+from .reference_quirks import PRODUCT_QUIRKS, check_quirks, quirk_jacobians, quirk_pair_log_singular_values
 
 __all__ = [
     "METRICS",
@@ -132,7 +133,7 @@ class PropagationAnisotropy:
 
 
 def propagation_anisotropy(cell, inputs, *, lags=(1, 2, 4, 8, 12, 16), triples_per_lag: int = 64,
-                           top: int = 16, r: int = 10, seed=0) -> PropagationAnisotropy:
+                           top: int = 16, r: int = 10, seed=0, reference_quirks=False) -> PropagationAnisotropy:
     r"""Anisotropy of the credit propagator :math:`\Phi(t,k)=\mathcal J_t\cdots\mathcal J_{k+1}` by lag (chapter 5).
 
     For every lag :math:`\ell` in ``lags``, ``triples_per_lag`` triples :math:`(b,t,k)`
@@ -173,6 +174,11 @@ def propagation_anisotropy(cell, inputs, *, lags=(1, 2, 4, 8, 12, 16), triples_p
         Rank of AI and CE (10).
     seed : None, int or numpy.random.Generator
         Seed of the triple sampler; the same seed gives the same triples.
+    reference_quirks : bool or collection of str
+        Build the products with the reference code's choices
+        (:mod:`~gatebook.learning.reference_quirks`): ``True`` for both that touch a product,
+        ``"reversed_order"`` (:math:`J_{k+1}\cdots J_t`) and ``"post_update_state"``
+        (:math:`B_j\to\mathrm{diag}(1-g_j)B_j`), or one by name. Default: none.
 
     Returns
     -------
@@ -198,17 +204,19 @@ def propagation_anisotropy(cell, inputs, *, lags=(1, 2, 4, 8, 12, 16), triples_p
                 what="the sampled products")
     r, top = check_r_top(r, top, cell.hidden_size)
     rng = as_generator(seed, "seed")
+    quirks = check_quirks(reference_quirks, applicable=PRODUCT_QUIRKS, name="reference_quirks")
 
     triples = np.empty((lags.size, K, 3), dtype=int)
     log_spectra = np.empty((lags.size, K, cell.hidden_size))
     values = {name: np.empty((lags.size, K)) for name in METRICS}
     with torch_threads(1):
-        J = cell.state_jacobians(u)  # (B, T, n, n); J[:, j] is the Jacobian of step j+1
+        J = quirk_jacobians(cell, u, quirks) if quirks else cell.state_jacobians(u)  # J[:, j] is J_{j+1}
         for row, h in enumerate(lags):  # a handful of lags; the triples of one lag are batched
             b = rng.integers(0, B, size=K)
             k = rng.integers(0, T - h + 1, size=K)
             triples[row] = np.stack([b, k + h, k], axis=1)
-            log_spectra[row] = pair_log_singular_values(J, b, k, int(h)).numpy()
+            log_spectra[row] = (quirk_pair_log_singular_values(J, b, k, int(h), quirks) if quirks
+                                else pair_log_singular_values(J, b, k, int(h))).numpy()
     for row in range(lags.size):
         for name, v in _metrics_from_log_spectra(log_spectra[row], r, top).items():
             values[name][row] = v

@@ -48,6 +48,7 @@ from .presets import APPB_EPS
 from ..progress import progress_bar
 from .cells import MODELS, RecurrentCell
 from .common import check_cell, check_seeds, check_sizes, check_tensor, torch_threads
+from .reference_quirks import STUDY_QUIRKS, check_quirks, quirk_split
 
 __all__ = [
     "APPB_EPS",
@@ -276,7 +277,7 @@ def _tukey_kept(values: np.ndarray, factor: float) -> np.ndarray:
 @torch_threads(1)
 def expansion_check(model="multi", *, inputs: torch.Tensor | None = None, seeds=(0, 1, 2, 3, 4), T: int = 100,
                     n: int = 64, m: int = 3, eps_grid=APPB_EPS, fit_points: int = 5, outlier_factor: float = 1.5,
-                    progress: bool = False) -> ExpansionCheck:
+                    progress: bool = False, reference_quirks=False) -> ExpansionCheck:
     r"""Check the first-order (Fréchet) expansion of the Jacobian product, as in the ``appB`` setting.
 
     With the split :math:`\mathcal J_j=A_j+B_j` (gates frozen, plus the gates' state
@@ -311,6 +312,10 @@ def expansion_check(model="multi", *, inputs: torch.Tensor | None = None, seeds=
         Tukey-fence factor for :attr:`ExpansionCheck.kept`.
     progress : bool
         Progress bar over runs.
+    reference_quirks : bool or collection of str
+        Split with the reference code's choices (:func:`~gatebook.learning.reference_quirks.quirk_split`):
+        ``True`` for both of this study, ``"reversed_order"`` (earliest factor on the left) and
+        ``"post_update_state"`` (:math:`B_j\to\mathrm{diag}(1-g_j)B_j`), or one by name. Default: none.
 
     Returns
     -------
@@ -328,6 +333,7 @@ def expansion_check(model="multi", *, inputs: torch.Tensor | None = None, seeds=
         raise ValueError(f"fit_points must lie in [2, {eps.size}] (the number of scales), got {fit_points}")
     outlier_factor = check_positive_float(outlier_factor, "outlier_factor")
     progress = check_bool(progress, "progress")
+    quirks = check_quirks(reference_quirks, applicable=STUDY_QUIRKS["appB"], name="reference_quirks")
     if isinstance(model, RecurrentCell):
         cell = model
         if not cell.gated:
@@ -356,7 +362,7 @@ def expansion_check(model="multi", *, inputs: torch.Tensor | None = None, seeds=
     errors, normA, normB, change, pnorm = [], [], [], [], []
     window = None
     for cell, u in progress_bar(jobs, total=len(runs), desc="first-order check", enabled=progress):
-        A, B = jacobian_split(cell, u)  # (1, T, n, n) each
+        A, B = quirk_split(cell, u, quirks) if quirks else jacobian_split(cell, u)  # (1, T, n, n) each
         steps = A.shape[1]
         window = (0, steps)
         phi0, first = first_order_expansion(A, B, 0, steps)

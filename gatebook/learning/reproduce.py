@@ -47,6 +47,10 @@ Every preset key is either applied (``"applied"`` in the JSON says how) or liste
 ``"not_applied"`` with the reason; a key this module does not know is refused, so nothing
 is dropped silently. A job whose JSON exists, parses and holds the same settings is not
 run again; each job carries its seed, so the numbers do not depend on ``n_jobs``.
+
+``reference_quirks=`` reproduces the reference code's choices instead of the book's
+(:mod:`gatebook.learning.reference_quirks`), all of a study's or some by name; the runs go
+to ``out/<study>-<scale>-quirks-<names>/`` and every job JSON records the quirks it used.
 """
 
 from __future__ import annotations
@@ -73,6 +77,7 @@ from .cells import MODELS
 from .common import torch_threads
 from .expansion import appB_inputs, expansion_check
 from .presets import get_preset
+from .reference_quirks import STUDY_QUIRKS, check_quirks
 from .tracking import track_lag_profiles
 
 __all__ = ["PRESET_OF", "STUDIES", "ReproductionSummary", "reproduce", "study_jobs"]
@@ -191,7 +196,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
 
 
-def study_jobs(study: str, settings: dict, seeds) -> list:
+def study_jobs(study: str, settings: dict, seeds, reference_quirks=False) -> list:
     """The jobs of ``study`` under ``settings`` (a preset dict), one dict per job.
 
     Each job has ``name`` (its file's stem), ``seed``, ``labels`` (model/arm/task), and
@@ -200,7 +205,8 @@ def study_jobs(study: str, settings: dict, seeds) -> list:
     plain dict ``{"model", "m", "n", "init", "seed"[, "alpha"]}`` and built in the job;
     ``s2``: :func:`~gatebook.learning.anisotropy.anisotropy_experiment`; ``appB``:
     :func:`~gatebook.learning.expansion.expansion_check`). Settings are not validated
-    here beyond what translation needs; :func:`reproduce` validates them.
+    here beyond what translation needs; :func:`reproduce` validates them. The quirks of
+    ``reference_quirks`` that apply to the study are passed on as ``reference_quirks``.
 
     Examples
     --------
@@ -216,6 +222,7 @@ def study_jobs(study: str, settings: dict, seeds) -> list:
     if missing:
         raise ValueError(f"settings lacks the {study} setting(s) {missing}")
     seeds = check_int_sequence(seeds, "seeds", minimum=0, unique=True)
+    quirks = [q for q in check_quirks(reference_quirks, name="reference_quirks") if q in STUDY_QUIRKS[study]]
     s = settings
     jobs = []
     if study == "s1":
@@ -250,6 +257,9 @@ def study_jobs(study: str, settings: dict, seeds) -> list:
                           "eps_grid": [float(e) for e in s["eps_grid"]], "fit_points": s["slope_fit_points"],
                           "outlier_factor": s["outlier_iqr_factor"], "progress": False}
                 jobs.append({"name": f"{model}-seed{seed}", "seed": seed, "labels": {"model": model}, "kwargs": kwargs})
+    if quirks:
+        for job in jobs:
+            job["kwargs"]["reference_quirks"] = list(quirks)
     return jobs
 
 
@@ -351,7 +361,7 @@ def _run_job(study: str, job: dict, settings: dict, path: str) -> dict:
     with torch_threads(1):
         results = _RUNNERS[study](json.loads(json.dumps(job["kwargs"])))
     record = {"study": study, "job": job["name"], "seed": job["seed"], "labels": job["labels"],
-              "settings": settings, "kwargs": job["kwargs"], "results": _finite(results),
+              "reference_quirks": job["kwargs"].get("reference_quirks", []), "settings": settings, "kwargs": job["kwargs"], "results": _finite(results),
               "versions": _versions(), "wall_s": round(time.perf_counter() - start, 3)}
     _write_json(Path(path), record)
     return record
@@ -532,7 +542,7 @@ def _check_seeds(seeds, default) -> int:
 
 
 def reproduce(study: str, *, scale: str = "laptop", seeds: int | None = None, n_jobs: int = 1, out=None,
-              progress: bool = True, overrides: dict | None = None) -> ReproductionSummary:
+              progress: bool = True, overrides: dict | None = None, reference_quirks=False) -> ReproductionSummary:
     r"""Run one study of Livi (2025) from its preset, one JSON per job, resumable (chapters 3, 4, 5).
 
     ``"s1"`` fits :math:`\ln S_{t,k}=a+s\ln P_{t,k}` through training (Sec. VII-A,
@@ -565,6 +575,13 @@ def reproduce(study: str, *, scale: str = "laptop", seeds: int | None = None, n_
         Preset settings to replace, e.g. ``{"steps": 20, "checkpoints": (0, 20)}`` for a quick
         test (any key of the preset except ``seeds``). They are part of the recorded settings,
         so changing them reruns the jobs.
+    reference_quirks : bool or collection of str
+        Reproduce the reference code's choices (:data:`~gatebook.learning.reference_quirks.QUIRKS`):
+        ``True`` for all that apply to the study
+        (:data:`~gatebook.learning.reference_quirks.STUDY_QUIRKS`), or names, each of which
+        can be switched on alone; names that do not touch the study are ignored (and listed
+        in ``summary.json``). The runs go to ``out/<study>-<scale>-quirks-<names>/``
+        (``...-quirks-all`` for all of the study's) and the quirks are part of the settings.
 
     Returns
     -------
@@ -586,11 +603,16 @@ def reproduce(study: str, *, scale: str = "laptop", seeds: int | None = None, n_
     n_seeds = _check_seeds(seeds, base["seeds"])
     n_jobs = check_n_jobs(n_jobs)
     progress = check_bool(progress, "progress")
-    folder = _check_out(out) / f"{study}-{scale}"
+    requested = check_quirks(reference_quirks, name="reference_quirks")
+    quirks = [q for q in requested if q in STUDY_QUIRKS[study]]
+    tag = "all" if tuple(quirks) == STUDY_QUIRKS[study] else "+".join(quirks)
+    folder = _check_out(out) / (f"{study}-{scale}" + (f"-quirks-{tag}" if quirks else ""))
     settings = {**base, **_check_overrides(overrides, base, preset), "seeds": n_seeds}
     applied, not_applied = _check_settings(study, settings)
+    if quirks:
+        settings["reference_quirks"] = quirks
     settings = json.loads(json.dumps(_finite(settings)))
-    jobs = study_jobs(study, get_preset(preset, **{**(overrides or {}), "seeds": n_seeds}), range(n_seeds))
+    jobs = study_jobs(study, get_preset(preset, **{**(overrides or {}), "seeds": n_seeds}), range(n_seeds), quirks)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -608,6 +630,9 @@ def reproduce(study: str, *, scale: str = "laptop", seeds: int | None = None, n_
                "statistic": settings.get("summary", _STATISTIC[study]), "settings": settings,
                "applied": applied, "not_applied": not_applied, "notes": notes,
                "jobs": [job["name"] for job in jobs], "table": table, "versions": _versions()}
+    if requested:
+        summary["reference_quirks"] = quirks
+        summary["reference_quirks_not_applicable"] = [q for q in requested if q not in quirks]
     if "summary" not in settings:
         summary["statistic_note"] = "the preset names no statistic: median and IQR over seeds, as in the App. B figure"
     _write_json(folder / "summary.json", _finite(summary))

@@ -48,6 +48,7 @@ from .common import check_cell, check_checkpoints, check_seed, check_sizes
 from .gate_level import GateLevelSweep, gate_level_sweep, init_scalar_gate
 from .lag_profile import CONVENTIONS, LagProfile, check_conventions, check_max_lag, check_trim, lag_profiles
 from .gate_credit import analysis_copy, gate_traces, step_credit, zeroth_order_weights
+from .reference_quirks import STUDY_QUIRKS, check_quirks, quirk_lag_profiles
 from .train import TrainingHistory, train
 
 __all__ = [
@@ -94,6 +95,9 @@ class LagProfileTrack:
         Training losses of the run.
     seed, probe_seed : int
         Seed of the training batches and of the probe batch.
+    reference_quirks : tuple of str
+        The reference code's quirks the measurements used (empty: none; see
+        :mod:`gatebook.learning.reference_quirks`).
     """
 
     checkpoints: np.ndarray
@@ -105,6 +109,7 @@ class LagProfileTrack:
     history: TrainingHistory
     seed: int
     probe_seed: int
+    reference_quirks: tuple = ()
 
     def _conv(self, convention: str) -> str:
         check_choice(convention, "convention", set(self.conventions))
@@ -203,6 +208,7 @@ def track_lag_profiles(
     trim: float = 0.01,
     progress: bool = True,
     device=None,
+    reference_quirks=False,
 ) -> LagProfileTrack:
     r"""Train ``cell`` and measure its lag profile at each checkpoint on a fixed probe batch (chapter 3).
 
@@ -242,6 +248,11 @@ def track_lag_profiles(
     device : None, "cpu", "cuda", "auto" or torch.device, optional
         Where to train (as in :func:`~gatebook.learning.train`; the cell moves there). The
         probes are measured on a float64 copy of the cell on the CPU, whatever the device.
+    reference_quirks : bool or collection of str
+        Measure with the reference code's choices (:func:`~gatebook.learning.reference_quirks.quirk_lag_profiles`):
+        ``True`` for all those of this study (``"reversed_order"``, ``"post_update_state"``,
+        ``"extra_gate_factor"``, ``"power_iteration"``) or some of them by name. The default,
+        none, measures as the science note prescribes.
 
     Returns
     -------
@@ -262,6 +273,7 @@ def track_lag_profiles(
     probe_seed = check_seed(probe_seed, "probe_seed")
     trim = check_trim(trim)
     progress = check_bool(progress, "progress")
+    quirks = check_quirks(reference_quirks, applicable=STUDY_QUIRKS["s1"], name="reference_quirks")
     if task_kwargs is not None and not isinstance(task_kwargs, dict):
         raise TypeError(f"task_kwargs must be a dict such as {{'T': 40}}, got {type(task_kwargs).__name__}")
     marks = check_checkpoints(checkpoints, steps, allow_empty=False)
@@ -275,7 +287,11 @@ def track_lag_profiles(
     def measure(live_cell, step):
         frozen = analysis_copy(live_cell).cpu()  # probes in float64 on the CPU, whatever the training device
         try:
-            profiles = lag_profiles(frozen, probe.inputs, conventions=conventions, max_lag=max_lag, trim=trim)
+            if quirks:
+                profiles = quirk_lag_profiles(frozen, probe.inputs, quirks, conventions=conventions, max_lag=max_lag,
+                                              trim=trim)
+            else:
+                profiles = lag_profiles(frozen, probe.inputs, conventions=conventions, max_lag=max_lag, trim=trim)
         except ValueError as err:  # e.g. gates saturated by training: a constant predictor
             raise ValueError(f"no lag profile can be fitted at checkpoint {step} of training with optimizer="
                              f"{optimizer!r}, lr={lr:g}: {err}") from err
@@ -295,6 +311,7 @@ def track_lag_profiles(
         history=history,
         seed=int(seed),
         probe_seed=probe_seed,
+        reference_quirks=quirks,
     )
 
 

@@ -84,6 +84,13 @@ def _appB_tiny():
     return get_preset("laptop_appB", T=8, n=4)
 
 
+def _history():
+    """A training history whose checkpoints were moved by the fixed-batch quirk (0 -> 1)."""
+    from gatebook.learning.train import TrainingHistory
+
+    return TrainingHistory(loss=np.zeros(2), checkpoints=[1, 2], records=["after 1", "after 2"])
+
+
 def _train_kw():
     return dict(task="adding", optimizer="sgd", lr=1e-2, steps=2, batch=2, task_kwargs={"T": 6}, momentum=0.9,
                 checkpoints=(), on_checkpoint=None, progress=False, desc=None, flush_denormal=True)
@@ -197,6 +204,29 @@ BASES = {
     _L + "products.pair_log_singular_values": lambda: dict(J=_jacobians(), examples=[0, 1], starts=[0, 1], lag=2,
                                                            top=None),
     _L + "products.propagator": lambda: dict(J=_jacobians(), t=3, k=1),
+    # reference_quirks: the reference code's choices, on the tiny float64 cells above
+    _L + "reference_quirks.check_quirks": lambda: dict(quirks=["reversed_order"], applicable=None, name="quirks"),
+    _L + "reference_quirks.power_norm": lambda: dict(P=_jacobians()[:, 0], iterations=5, seed=0,
+                                                     dtype=_torch().float32),
+    _L + "reference_quirks.quirk_jacobians": lambda: dict(cell=_cell64("MultiGateRNN"), inputs=inputs(),
+                                                          quirks=["post_update_state"]),
+    _L + "reference_quirks.quirk_lag_profiles": lambda: dict(
+        cell=_cell64(), inputs=inputs(), quirks=True, conventions=("carry", "update"), max_lag=None, trim=0.01,
+        iterations=5, seed=0),
+    _L + "reference_quirks.quirk_log_gate_products": lambda: dict(write=_write(), convention="carry", max_lag=3,
+                                                                  quirks=["extra_gate_factor"]),
+    _L + "reference_quirks.quirk_log_sensitivities": lambda: dict(J=_jacobians(), max_lag=3,
+                                                                  quirks=["reversed_order", "power_iteration"],
+                                                                  iterations=5, seed=0),
+    _L + "reference_quirks.quirk_pair_log_singular_values": lambda: dict(
+        J=_jacobians(), examples=[0, 1], starts=[0, 1], lag=2, quirks=["reversed_order"], top=None),
+    _L + "reference_quirks.quirk_propagator": lambda: dict(J=_jacobians(), t=3, k=1, quirks=["reversed_order"]),
+    _L + "reference_quirks.quirk_split": lambda: dict(cell=_cell64("MultiGateRNN"), inputs=inputs(), quirks=True),
+    _L + "reference_quirks.quirk_task_kwargs": lambda: dict(task="ar2", quirks=["distractor_inputs"]),
+    _L + "reference_quirks.quirk_training": lambda: dict(task="adding", checkpoints=(0, 2), quirks=["fixed_batch"],
+                                                         batch=2, T=6, m=2, dtype=_torch().float32),
+    _L + "reference_quirks.relabel_checkpoints": lambda: dict(history=_history(), checkpoints=(0, 2),
+                                                              quirks=["fixed_batch"]),
     # reproduce: the appB study is the fast one (no training); its files go to a scratch folder
     _L + "reproduce.reproduce": lambda: dict(study="appB", scale="laptop", seeds=1, n_jobs=1, out=scratch_folder(),
                                              progress=False, overrides={"T": 8, "n": 4}),

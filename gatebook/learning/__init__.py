@@ -62,6 +62,14 @@ _LAZY = {
     "reference_quirks": "reference_quirks",  # the reference code's choices one by one (chapters 3-5)
     "QUIRKS": "reference_quirks",
     "check_quirks": "reference_quirks",
+    "optimiser_study": "optimiser_study",  # the 2x2 {plain, multi-gate} x {SGD, Adam} study (chapter 4)
+    "adam_update": "adam_update",  # Adam's actual update read from its state, and the probe (chapter 4)
+    "optimiser_grid": "optimiser_study",
+    "OptimiserGrid": "optimiser_study",
+    "paired": "paired",  # paired comparison of two arms over the same seeds (chapter 4)
+    "paired_contrast": "paired",
+    "adam_step": "adam_update",
+    "AdamProbe": "adam_update",
 }
 
 

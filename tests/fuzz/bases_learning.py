@@ -96,6 +96,18 @@ def _train_kw():
                 checkpoints=(), on_checkpoint=None, progress=False, desc=None, flush_denormal=True)
 
 
+def _adam_stepped():
+    """A parameter and the Adam optimiser that has updated it twice."""
+    torch = _torch()
+    w = torch.nn.Parameter(torch.tensor([0.5, -2.0, 1.0]))
+    opt = torch.optim.Adam([w], lr=0.1)
+    for _ in range(2):
+        opt.zero_grad()
+        (w ** 2).sum().backward()
+        opt.step()
+    return {"optimizer": opt, "parameter": w}
+
+
 # ---------------------------------------------------------------------------
 # the base calls
 # ---------------------------------------------------------------------------
@@ -197,6 +209,16 @@ BASES = {
     # preconditioning
     _L + "preconditioning.compare_optimisers": lambda: dict(
         arms=_arm(), task="adding", seeds=(0,), steps=2, T=6, n=4, m=2, batch=2, window=2, progress=False),
+    # optimiser_study, adam_update (chapter 4's 2x2): one tiny Adam job
+    _L + "optimiser_study.optimiser_grid": lambda: dict(
+        models=("multi",), optimisers=("adam",), learning_rates={"adam": [0.01]}, task="adding", T=4, n=3, m=2,
+        batch=2, steps=3, seeds=(0, 1), selection_seeds=(), window=2, matched_plain=False, probe_at=(3,),
+        probe_batch=2, probe_seed=5, r=2, stride=1, n_jobs=1, progress=False),
+    _L + "paired.paired_contrast": lambda: dict(final=[0.1, 0.2, 0.15], reference=[0.2, 0.2, 0.3], confidence=0.95,
+                                                arm="a", reference_label="b"),
+    _L + "optimiser_study.matched_width": lambda: dict(m=2, n=4, model="plain", target="multi"),
+    _L + "adam_update.adam_step": lambda: dict(**_adam_stepped(), member=None),
+    _L + "adam_update.AdamProbe": lambda: dict(inputs=inputs(), r=2),
     # presets
     _L + "presets.get_preset": lambda: dict(name="laptop"),
     # products

@@ -1,0 +1,233 @@
+"""The 2×2 study of chapter 4 ({plain, multi-gate} × {SGD, Adam}) and Adam's actual update.
+
+Closed forms of Adam's step, the paired statistics against a direct computation, the
+selection rule, independence of the number of workers, bad input, and the sentences of
+chapter 4 (on the committed 10-seed summary and on a small recomputation).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from scipy import stats
+
+from gatebook.learning import MultiGateRNN, PlainRNN, make_optimizer, train, train_ensemble
+from gatebook.learning.adam_update import AdamProbe, adam_step
+from gatebook.learning.optimiser_study import CONTRASTS, OptimiserGrid, matched_width, optimiser_grid
+from gatebook.learning.paired import paired_contrast
+from gatebook.learning.tasks import make_task
+
+ROOT = Path(__file__).resolve().parent.parent
+SUMMARY = ROOT / "data" / "optimiser_study" / "summary.json"
+
+#: A grid small enough for a test (well under a second per call).
+TINY = dict(learning_rates={"sgd": [0.1, 0.3], "adam": [0.01, 0.03]}, T=8, n=6, m=2, batch=4, steps=12,
+            seeds=(0, 1, 2), window=4, r=3, progress=False)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return optimiser_grid(**TINY)
+
+
+# ---------------------------------------------------------------- Adam's update: closed forms
+
+
+def _loss(cell, data):
+    return torch.mean((cell(data.inputs) - data.targets.to(cell.W_r.dtype)) ** 2)
+
+
+def _adam_run(cell, steps, *, betas=(0.9, 0.999), lr=1e-2):
+    """Adam by hand on seeded adding batches; returns the optimizer and the W_r before each update."""
+    opt = torch.optim.Adam(cell.parameters(), lr=lr, betas=betas)
+    before = []
+    for s in range(steps):
+        before.append(cell.W_r.detach().clone().double().numpy())
+        opt.zero_grad()
+        _loss(cell, make_task("adding", 16, T=10, m=2, seed=s, dtype=torch.float64)).backward()
+        opt.step()
+    return opt, before
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_first_adam_update_is_a_sign_step(seed):
+    """After one update m̂ = g and v̂ = g², so the direction is g / (|g| + eps), whatever the betas."""
+    cell = MultiGateRNN(2, 5, seed=seed, dtype=torch.float64)
+    opt, before = _adam_run(cell, 1, betas=(0.5, 0.9))
+    st = adam_step(opt, cell.W_r)
+    g = cell.W_r.grad.double().numpy()
+    np.testing.assert_allclose(st.direction, g / (np.abs(g) + 1e-8), rtol=1e-12)
+    np.testing.assert_array_equal(np.sign(st.direction), np.sign(g))  # a sign step: |direction| = 1 - O(eps/|g|)
+    assert np.abs(st.direction).min() > 0.99
+    np.testing.assert_allclose(cell.W_r.detach().numpy() - before[0], st.update, atol=1e-15)
+    assert st.t == 1
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_adam_update_is_the_parameter_change_and_beta1_zero_drops_momentum(seed):
+    cell = PlainRNN(2, 5, seed=seed, dtype=torch.float64)
+    opt, before = _adam_run(cell, 4)
+    st = adam_step(opt, cell.W_r)
+    np.testing.assert_allclose(cell.W_r.detach().numpy() - before[-1], st.update, atol=1e-15)
+    v = opt.state[cell.W_r]["exp_avg_sq"].numpy() / (1 - 0.999 ** 4)
+    np.testing.assert_allclose(st.second, v, rtol=1e-12)
+    # beta1 = 0: the momentum is the last gradient itself, the direction g_t / (sqrt(v̂) + eps)
+    cell0 = PlainRNN(2, 5, seed=seed, dtype=torch.float64)
+    opt0, _ = _adam_run(cell0, 4, betas=(0.0, 0.999))
+    st0 = adam_step(opt0, cell0.W_r)
+    g = cell0.W_r.grad.numpy()
+    np.testing.assert_allclose(st0.momentum, g, rtol=1e-12)
+    np.testing.assert_allclose(st0.direction, g / (np.sqrt(st0.second) + 1e-8), rtol=1e-12)
+
+
+def test_probe_reads_the_same_update_from_a_stack_as_from_a_single_run():
+    """train_ensemble stacks the members' parameters; the probe finds each member's slice."""
+    inputs = make_task("adding", 8, T=8, m=2, seed=99).inputs
+    kw = dict(optimizer="adam", lr=1e-2, steps=6, batch=4, task_kwargs={"T": 8}, checkpoints=[3, 6], progress=False)
+    probe = AdamProbe(inputs, r=3)
+    with probe.watching():
+        ens = train_ensemble(lambda s: MultiGateRNN(2, 5, seed=s), [0, 1], on_checkpoint=probe, **kw)
+    for s, hist in zip([0, 1], ens.histories):
+        single = AdamProbe(inputs, r=3)
+        with single.watching():
+            h1 = train(MultiGateRNN(2, 5, seed=s), seed=s, on_checkpoint=single, **kw)
+        for a, b in zip(hist.records, h1.records):
+            for key in ("ai_gradient", "ai_adam", "ce_momentum", "spearman"):
+                assert a[key] == pytest.approx(b[key], rel=1e-4, abs=1e-6)
+            np.testing.assert_allclose(a["inv_rms"], b["inv_rms"], rtol=1e-4)
+
+
+def test_adam_step_refuses_bad_input():
+    w = torch.nn.Parameter(torch.ones(3))
+    with pytest.raises(TypeError, match="optimizer"):
+        adam_step(make_optimizer([w], "sgd", 0.1), w)
+    opt = torch.optim.Adam([w])
+    with pytest.raises(ValueError, match="not updated"):
+        adam_step(opt, w)
+    with pytest.raises(ValueError, match="parameter"):
+        adam_step(opt, torch.nn.Parameter(torch.ones(3)))
+    with pytest.raises(TypeError, match="parameter"):
+        adam_step(opt, [1.0])
+    (w ** 2).sum().backward()
+    opt.step()
+    with pytest.raises(ValueError, match="member"):
+        adam_step(opt, w, member=7)
+    with pytest.raises(ValueError, match="r"):
+        probe = AdamProbe(torch.rand(2, 4, 2), r=9)
+        with probe.watching():
+            train(PlainRNN(2, 4, seed=0), optimizer="adam", steps=1, batch=2, checkpoints=[1], on_checkpoint=probe,
+                  task_kwargs={"T": 4}, progress=False)
+
+
+# ---------------------------------------------------------------- statistics
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_paired_contrast_equals_a_direct_computation(seed):
+    rng = np.random.default_rng(seed)
+    a, b = rng.uniform(0.01, 0.2, 10), rng.uniform(0.01, 0.2, 10)
+    c = paired_contrast(a, b)
+    d = np.log(a) - np.log(b)
+    half = stats.t.ppf(0.975, 9) * d.std(ddof=1) / np.sqrt(10)
+    assert c.mean == pytest.approx(d.mean(), rel=1e-12)
+    assert c.ci == pytest.approx((d.mean() - half, d.mean() + half), rel=1e-12)
+    ci = stats.ttest_rel(np.log(a), np.log(b)).confidence_interval(0.95)
+    assert c.ci == pytest.approx((ci.low, ci.high), rel=1e-10)
+    assert c.below == int((a < b).sum())
+    assert c.ratio == pytest.approx(np.exp(np.mean(np.log(a / b))))
+
+
+def test_paired_contrast_of_a_diverged_run_is_nan_and_bad_input_is_refused():
+    c = paired_contrast([0.1, np.inf, 0.2], [0.1, 0.1, 0.1])
+    assert np.isnan(c.mean) and np.isnan(c.ci[0]) and c.below == 0
+    with pytest.raises(ValueError, match="same length"):
+        paired_contrast([0.1, 0.2], [0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match="final"):
+        paired_contrast([0.1, -0.2], [0.1, 0.2])
+    with pytest.raises(ValueError, match="at least 2"):
+        paired_contrast([0.1], [0.2])
+    with pytest.raises(ValueError, match="confidence"):
+        paired_contrast([0.1, 0.2], [0.1, 0.3], confidence=1.5)
+    with pytest.raises(TypeError, match="reference"):
+        paired_contrast([0.1, 0.2], None)
+
+
+# ---------------------------------------------------------------- the grid
+
+
+def test_grid_shapes_selection_rule_and_contrasts(tiny):
+    assert tiny.labels == ["plain + SGD", "plain + Adam", "multi + SGD", "multi + Adam"]
+    assert tiny.final.shape == (4, 2, 3) and tiny.loss.shape == (4, 2, 3, 12)
+    np.testing.assert_allclose(tiny.final, tiny.loss[..., -4:].mean(axis=-1))
+    best = tiny.best_lr_index()
+    np.testing.assert_array_equal(best, np.argmin(tiny.final.mean(axis=-1), axis=1))  # lowest mean final loss
+    np.testing.assert_array_equal(tiny.best_lr(), tiny.lrs[np.arange(4), best])
+    assert tiny.params[2] > tiny.params[0]  # the multi-gate cell has the gate weights on top
+    assert set(tiny.contrasts()) == set(CONTRASTS)
+    c = tiny.contrast("multi + Adam", "plain + Adam")
+    fin = tiny.best_final()
+    assert c.mean == pytest.approx(np.mean(np.log(fin[3]) - np.log(fin[1])))
+    assert set(tiny.probe) == {"plain + Adam", "multi + Adam"}
+    assert tiny.probe["multi + Adam"]["write"].shape == (2, 3, 2, 6)
+    assert np.isnan(tiny.probe["plain + Adam"]["spearman"]).all()  # a plain cell has no gates
+    rho = tiny.probe["multi + Adam"]["spearman"]
+    assert np.all(np.abs(rho) <= 1)
+
+
+def test_selection_seeds_choose_the_step_size_and_diverged_runs_are_never_chosen():
+    g = optimiser_grid(("plain",), ("sgd",), {"sgd": [0.05, 200.0]}, T=8, n=6, m=2, batch=4, steps=12, seeds=(0, 1),
+                       selection_seeds=(5, 6), window=4, r=3, progress=False)
+    assert np.isinf(g.final[0, 1]).all()  # step size 200 diverges
+    assert g.best_lr()[0] == 0.05 and g.at_edge() == ["plain + SGD"]
+    np.testing.assert_array_equal(g.best_lr_index(), np.argmin(g.selection_final.mean(axis=-1), axis=1))
+    assert g.selection_final.shape == (1, 2, 2) and g.final.shape == (1, 2, 2)
+
+
+def test_grid_is_independent_of_the_number_of_workers(tiny):
+    two = optimiser_grid(**{**TINY, "n_jobs": 2})
+    np.testing.assert_array_equal(two.loss, tiny.loss)
+    for key in ("ai_adam", "spearman", "inv_rms"):
+        np.testing.assert_array_equal(two.probe["multi + Adam"][key], tiny.probe["multi + Adam"][key])
+
+
+def test_save_and_load_keep_every_summary_number(tiny, tmp_path):
+    tiny.save(tmp_path / "s.json")
+    back = OptimiserGrid.load(tmp_path / "s.json")
+    assert back.loss is None and back.to_markdown() == tiny.to_markdown()
+    np.testing.assert_array_equal(back.final, tiny.final)
+    np.testing.assert_array_equal(back.probe["multi + Adam"]["ai_adam"], tiny.probe["multi + Adam"]["ai_adam"])
+    assert "write" not in json.loads((tmp_path / "s.json").read_text())["probe"]["multi + Adam"]
+
+
+def test_matched_width_matches_the_parameter_counts():
+    k = matched_width(4, 32)
+    count = lambda c: sum(p.numel() for p in c.parameters())  # noqa: E731
+    multi = count(MultiGateRNN(4, 32, seed=0))
+    assert abs(count(PlainRNN(4, k, seed=0)) - multi) <= min(abs(count(PlainRNN(4, j, seed=0)) - multi)
+                                                              for j in (k - 1, k + 1))
+
+
+@pytest.mark.parametrize("kwargs, error, word", [
+    (dict(models="plain"), TypeError, "models"),
+    (dict(models=("plain", "plain")), ValueError, "models"),
+    (dict(models=("lstm",)), ValueError, "model"),
+    (dict(optimisers=("adagrad",)), ValueError, "optimiser"),
+    (dict(learning_rates=[0.1]), TypeError, "learning_rates"),
+    (dict(learning_rates={"sgd": [0.1]}), ValueError, "adam"),
+    (dict(learning_rates={"sgd": [0.1], "adam": [0.01, 0.02]}), ValueError, "same number"),
+    (dict(learning_rates={"sgd": [-0.1], "adam": [0.01]}), ValueError, "learning_rates"),
+    (dict(task="nope"), ValueError, "task"),
+    (dict(window=99), ValueError, "window"),
+    (dict(r=7), ValueError, "r"),
+    (dict(selection_seeds=(0,)), ValueError, "selection_seeds"),
+    (dict(probe_at=(0,)), ValueError, "probe_at"),
+    (dict(n_jobs=0), ValueError, "n_jobs"),
+    (dict(seeds=3), TypeError, "seeds"),
+])
+def test_bad_input_names_the_argument(kwargs, error, word):
+    with pytest.raises(error, match=word):
+        optimiser_grid(**{**TINY, **kwargs})

@@ -139,3 +139,25 @@ def test_bad_input_names_the_argument():
         plots.plot_lag_credit({"exact": cr}, GATES, lags=10**12)  # checked before the table of products
     with pytest.raises(TypeError, match=r"\blags\b"):
         plots.plot_lag_credit({"exact": cr}, GATES, lags="abc")
+
+
+def test_plot_optimiser_grid_draws_curves_at_the_chosen_step_and_the_contrasts():
+    from gatebook.learning.optimiser_study import optimiser_grid
+
+    grid = optimiser_grid(learning_rates={"sgd": [0.1, 0.3], "adam": [0.01, 0.03]}, T=6, n=4, m=2, batch=4, steps=10,
+                          seeds=(0, 1, 2), window=3, r=2, stride=2, progress=False)
+    fig = plots.plot_optimiser_grid(grid)
+    left, right = fig.get_axes()
+    curves = [ln for ln in left.get_lines() if ln.get_label().split(" (")[0] in grid.labels]
+    assert len(curves) == 4
+    np.testing.assert_allclose(curves[2].get_ydata(), grid.curves["median"][2])
+    smooth = np.stack([np.convolve(grid.loss[2, grid.best_lr_index()[2], s], np.ones(3) / 3, "valid")
+                       for s in range(3)])  # running mean of 3, full windows from step 3 on
+    np.testing.assert_allclose(curves[2].get_ydata()[1:], np.median(smooth, axis=0)[1::2])
+    assert [c.get_linestyle() for c in curves] == ["--", "-", "--", "-"]  # SGD dashed, Adam solid
+    contrasts = grid.contrasts()
+    diamonds = [ln for ln in right.get_lines() if ln.get_marker() == "D"]
+    np.testing.assert_allclose([d.get_xdata()[0] for d in diamonds], [c.ratio for c in contrasts.values()])
+    assert right.get_xscale() == "log" and left.get_yscale() == "log"
+    with pytest.raises(TypeError, match="grid"):
+        plots.plot_optimiser_grid({"labels": []})

@@ -93,6 +93,7 @@ _LAZY = {
     "plot_preconditioner": "per_neuron_gates_and_adam",
     "plot_lag_credit": "per_neuron_gates_and_adam",
     "plot_optimiser_comparison": "per_neuron_gates_and_adam",
+    "plot_optimiser_grid": "per_neuron_gates_and_adam",
     "plot_expansion_check": "per_neuron_gates_and_adam",
     "plot_diagonal_envelope": "per_neuron_gates_and_adam",
     "preconditioner_explorer": "per_neuron_gates_and_adam",

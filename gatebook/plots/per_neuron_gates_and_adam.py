@@ -17,11 +17,13 @@ from matplotlib.figure import Figure
 from .._validation import check_float_in, check_float_sequence, check_int, check_int_sequence, check_positive_int
 from ._style import COLOURS, log_ticks, new_figure
 from ..learning import preconditioning as pc
+from ..learning import optimiser_study as osy
 
 __all__ = [
     "plot_preconditioner",
     "plot_lag_credit",
     "plot_optimiser_comparison",
+    "plot_optimiser_grid",
     "plot_expansion_check",
     "plot_diagonal_envelope",
     "preconditioner_explorer",
@@ -164,6 +166,54 @@ def plot_optimiser_comparison(comparison) -> Figure:
     right.set_xticks(x, [lab.replace(" + ", "\n+ ") for lab in cmp.labels], fontsize=7)
     right.set_ylabel(f"final loss (last {cmp.window} steps)")
     right.set_title("each seed (grey: same batches)")
+    return fig
+
+
+def plot_optimiser_grid(grid) -> Figure:
+    r"""The 2×2 study: loss curves at each arm's chosen step size, and the paired contrasts.
+
+    Left: training loss (running mean over the grid's window) of every arm at its chosen
+    step size, median over seeds with the interquartile band, on a log axis; colour marks
+    the cell, a dashed line SGD and a solid line Adam; the grey dashed line is the MSE of the
+    best constant prediction. Right: a forest plot of the paired contrasts of
+    :data:`~gatebook.learning.optimiser_study.CONTRASTS`: each seed's ratio of final losses
+    (grey dots), the geometric-mean ratio :math:`e^{\bar d}` (marker) with its t-based 95 %
+    interval (bar), and in how many seeds the first arm ended lower. Ratios below 1 favour
+    the first arm. Chapter 4.
+    """
+    g = _check_type(grid, osy.OptimiserGrid, "grid")
+    fig, axes = new_figure(width=10.5, height=3.8, ncols=2, gridspec_kw={"width_ratios": [1.15, 1.0]})
+    left, right = axes[0]
+    cells = list(dict.fromkeys(lab.rsplit(" + ", 1)[0] for lab in g.labels))
+    steps = g.curves["steps"]
+    for k, lab in enumerate(g.labels):
+        cell, opt = lab.rsplit(" + ", 1)
+        colour = COLOURS[cells.index(cell) % len(COLOURS)]
+        style = "-" if opt == "Adam" else "--"
+        left.plot(steps, g.curves["median"][k], style, color=colour, lw=1.5,
+                  label=f"{lab} (μ = {g.best_lr()[k]:g})")
+        left.fill_between(steps, g.curves["q25"][k], g.curves["q75"][k], color=colour, alpha=0.15, lw=0)
+    left.axhline(g.mean_predictor_mse, color="0.4", ls=":", lw=1.0, label="mean predictor")
+    log_ticks(left, "y")
+    left.set_xlabel("training step")
+    left.set_ylabel(f"training MSE (running mean of {g.settings['window']})")
+    left.set_title(f"{g.settings['task']}, T = {g.settings['T']}: median and IQR over {len(g.seeds)} seeds",
+                   fontsize=9)
+    left.legend(frameon=False, fontsize=7, loc="lower left")
+    contrasts = g.contrasts()
+    for y, (name, c) in enumerate(contrasts.items()):
+        right.plot(np.exp(c.d), np.full(c.n, y) + np.linspace(-0.12, 0.12, c.n), "o", color="0.7", ms=3, zorder=1)
+        right.plot([np.exp(c.ci[0]), np.exp(c.ci[1])], [y, y], "-", color=COLOURS[0], lw=2.2, zorder=2)
+        right.plot([c.ratio], [y], "D", color=COLOURS[0], ms=6, zorder=3)
+        right.annotate(f"lower in {c.below}/{c.n}", (1.0, y + 0.3), xycoords=("axes fraction", "data"),
+                       ha="right", va="center", fontsize=7, color="0.3")
+    right.axvline(1.0, color="0.4", ls="--", lw=0.9)
+    log_ticks(right, "x")
+    right.set_yticks(range(len(contrasts)), [f"{name}\n{c.arm} ÷ {c.reference}" for name, c in contrasts.items()],
+                     fontsize=7)
+    right.set_ylim(len(contrasts) - 0.5, -0.6)
+    right.set_xlabel("ratio of final losses (paired by seed)")
+    right.set_title("paired contrasts: geometric mean, 95 % CI", fontsize=9)
     return fig
 
 

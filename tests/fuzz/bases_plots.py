@@ -270,6 +270,14 @@ def _comparison():
                                  mean_predictor_mse=1 / 6, window=5)
 
 
+
+@lru_cache(maxsize=None)
+def _optimiser_grid():
+    from gatebook.learning.optimiser_study import optimiser_grid
+
+    return optimiser_grid(learning_rates={"sgd": [0.1], "adam": [0.01]}, T=4, n=3, m=2, batch=2, steps=4,
+                          seeds=(0, 1), window=2, r=2, stride=1, progress=False)
+
 @lru_cache(maxsize=None)
 def _expansion():
     from gatebook.learning import preconditioning as P
@@ -507,6 +515,7 @@ BASES = {
     P + "per_neuron_gates_and_adam.plot_lag_credit": lambda: dict(credits={"exact": _credit()}, gates=GATES.copy(),
                                                                   lags=(2, 5)),
     P + "per_neuron_gates_and_adam.plot_optimiser_comparison": lambda: dict(comparison=_comparison()),
+    P + "per_neuron_gates_and_adam.plot_optimiser_grid": lambda: dict(grid=_optimiser_grid()),
     P + "per_neuron_gates_and_adam.plot_expansion_check": lambda: dict(check=_expansion()),
     P + "per_neuron_gates_and_adam.plot_diagonal_envelope": lambda: dict(envelope=_envelope()),
     P + "per_neuron_gates_and_adam.preconditioner_explorer": lambda: dict(g_min=0.05, lag=10, g_max=0.5, n=32,

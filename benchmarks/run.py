@@ -32,9 +32,10 @@ NAMES = ("sim_matvec", "maxlyap_sim", "spectrum_dense", "chapter1", "widget",
          "phase_dmft_vs_sim", "phase_diagram_grid", "sweep_workers", "sweep_overhead",
          "phase_diagram_workers", "ensemble_workers",
          "torch_sim", "torch_maxlyap", "torch_ensemble", "torch_scaling",
-         "lag_probe", "per_example_grads", "train_step", "s2_preset", "s2_real", "book")
+         "lag_probe", "per_example_grads", "train_step", "s1_probe_ref", "s1_run_ref",
+         "s2_preset", "s2_real", "book")
 # Run only when named (positionally, with --only, or --book for the book build).
-ON_REQUEST = ("s2_preset", "s2_real", "book")
+ON_REQUEST = ("s1_run_ref", "s2_preset", "s2_real", "book")
 
 
 def parse_args(argv=None):
@@ -344,6 +345,9 @@ def configs(quick: bool, repeats: int):
             "ensemble_workers": {"seeds": 4, "N": 100, "t_transient": 2.0, "t_measure": 8.0, "n": 16, "T": 20,
                                  "steps": 10},
             "lag_probe": {"batch": 2, "T": 16, "n": 16, "m": 4, "pairs_per_lag": None},
+            "s1_probe_ref": {"batch": 2, "T": 16, "n": 16, "m": 4},
+            "s1_run_ref": {"batch": 2, "T": 16, "n": 16, "m": 4, "steps": 20, "train_batch": 8,
+                           "checkpoints": [0, 10, 20]},
             "per_example_grads": {"M": 16, "T": 10, "n": 16, "m": 4},
             "train_step": {"batch": 16, "T": 16, "n": 32, "m": 4, "steps_per_sample": 2, "min_repeats": 3},
             # Only when named with --quick: the small laptop_s2 preset, the same code paths.
@@ -374,6 +378,10 @@ def configs(quick: bool, repeats: int):
         # The per-pair loop is timed on 8 starts per lag (all starts at lags > T-8), each
         # lag's time scaled to all its T-h+1 starts; the library always does every pair.
         "lag_probe": {"batch": 12, "T": 80, "n": 64, "m": 4, "pairs_per_lag": 8},
+        # Issue 16 §2: the s1 probe and run of the paper (multi-gate, adding, T=80, n=64, probe 12).
+        "s1_probe_ref": {"batch": 12, "T": 80, "n": 64, "m": 4},
+        "s1_run_ref": {"batch": 12, "T": 80, "n": 64, "m": 4, "steps": 600, "train_batch": 64,
+                       "checkpoints": [0, 50, 200, 400, 600]},
         "per_example_grads": {"M": 256, "T": 40, "n": 64, "m": 4},
         "train_step": {"batch": 64, "T": 80, "n": 64, "m": 4, "steps_per_sample": 5, "min_repeats": 9},
         # Per arm, 2 interleaved rounds of: per task 15 train() steps and 4 train_ensemble() steps
@@ -385,6 +393,18 @@ def configs(quick: bool, repeats: int):
                     "max_full_s": 600.0, "fallback_steps": 200},
         "book": {"book_timeout": 1800},
     }
+
+
+def _reference(name):
+    """An issue-16 row from benchmarks/reference_algorithm.py (the reference code's algorithm as baseline)."""
+    def run(cfg):
+        import types
+
+        import reference_algorithm  # benchmarks/reference_algorithm.py
+
+        tools = types.SimpleNamespace(timed=timed, result=result, skipped=skipped)
+        return getattr(reference_algorithm, f"bench_{name}")({**cfg, "repeats": cfg.get("repeats", 3)}, tools)
+    return run
 
 
 def _part2(name):
@@ -483,6 +503,8 @@ RUNNERS = {
     "lag_probe": _part2("lag_probe"),
     "per_example_grads": _part2("per_example_grads"),
     "train_step": _part2("train_step"),
+    "s1_probe_ref": _reference("s1_probe_ref"),
+    "s1_run_ref": _reference("s1_run_ref"),
     "s2_preset": _part2("s2_preset"),
     "s2_real": _part2("s2_real"),
     "book": bench_book,

@@ -8,7 +8,8 @@ number of the recomputed result is compared with the committed one.
 
 Tolerances. App. B is float64 arithmetic without training: the numbers must agree to
 1e-9 relative. The Sec. VII-A job trains in float32 (600 SGD steps) and measures in
-float64; on the machine that made the committed runs it reproduces them bit for bit, but
+float64; on the machine that made the committed runs it reproduces them to round-off (bit for
+bit before the largest singular value moved to the Gram route, ~1e-14 since), but
 another CPU's vector width changes float32 round-off in the training, which then grows
 through 600 steps. The comparison therefore allows 1e-4 relative (1e-6 absolute), still
 far below the differences the Reproductions page discusses (the smallest, R² of the fit

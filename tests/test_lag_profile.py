@@ -211,3 +211,21 @@ def test_leaky_kappa_ratio_is_the_closed_form(alpha, seed):
     # with the default 1 % trimming the two fits may keep slightly different pairs (ties within a lag)
     p = L.lag_profiles(cell, u)
     assert p["update"].slope / p["carry"].slope == pytest.approx(closed, rel=2e-3)
+
+
+def test_the_probe_is_measured_one_example_at_a_time_without_changing_the_numbers():
+    """lag_profiles builds Jacobians and products per example (memory); ln S equals the whole-batch products' to round-off."""
+    from gatebook.learning import MultiGateRNN, ScalarGateRNN
+    from gatebook.learning.lag_profile import _log_sensitivities
+    from gatebook.learning.products import jacobian_products
+
+    u = torch.rand(3, 25, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(7))
+    for cell in (MultiGateRNN(3, 12, seed=1, dtype=torch.float64), ScalarGateRNN(3, 12, seed=1, dtype=torch.float64)):
+        with torch.no_grad():
+            r = cell.rollout(u)
+            whole = jacobian_products(cell.jacobians_from_rollout(r), 25, top=1)
+            chunked = _log_sensitivities(cell, r, 25)
+        assert len(chunked) == 25
+        for h, part in zip(whole.lags, chunked):
+            assert part.shape == (3, 25 - h + 1)
+            assert torch.allclose(part, whole.log_sensitivity(h), rtol=0, atol=1e-12)

@@ -308,17 +308,16 @@ def lag_profiles(cell, inputs: torch.Tensor, *, conventions=CONVENTIONS, max_lag
     conventions = check_conventions(conventions)
     trim = check_trim(trim)
     rollout = cell.rollout(inputs)
-    J = cell.jacobians_from_rollout(rollout)
-    max_lag = check_max_lag(max_lag, J.shape[1])
+    max_lag = check_max_lag(max_lag, rollout["states"].shape[1])
     for convention in conventions:
         _check_predictor(rollout["write"], convention, cell)
-    products = jacobian_products(J, max_lag, top=1)
-    logS = [products.log_sensitivity(h) for h in products.lags]
+    logS = _log_sensitivities(cell, rollout, max_lag)
+    products_lags = list(range(1, max_lag + 1))
     med_S = torch.stack([s.median() for s in logS])
     flat_S = torch.cat([s.flatten() for s in logS])
-    flat_lag = torch.cat([torch.full((s.numel(),), h) for h, s in zip(products.lags, logS)])
+    flat_lag = torch.cat([torch.full((s.numel(),), h) for h, s in zip(products_lags, logS)])
     log_measured = med_S - med_S[0]
-    lags = torch.tensor(products.lags)
+    lags = torch.tensor(products_lags)
     out = {}
     for convention in conventions:
         logP = log_gate_products(rollout["write"], convention, max_lag)
@@ -326,6 +325,30 @@ def lag_profiles(cell, inputs: torch.Tensor, *, conventions=CONVENTIONS, max_lag
         fit = lag_fit(flat_S, torch.cat([p.flatten() for p in logP]), flat_lag, trim)
         out[convention] = _profile(lags, log_measured, med_P, fit, convention)
     return out
+
+
+#: Examples whose Jacobians and products are held at once by :func:`lag_profiles`.
+PROBE_CHUNK = 1
+
+
+def _log_sensitivities(cell, rollout, max_lag: int) -> list:
+    r""":math:`\ln S_{t,k}` for lags ``1..max_lag``: a list of ``(batch, T-h+1)`` tensors.
+
+    The state Jacobians and their products are built :data:`PROBE_CHUNK` example(s) at a
+    time, so memory holds one example's ``T`` Jacobians rather than the whole probe's (31 MB
+    for 12 sequences of ``T = 80``, ``n = 64`` in float64); the small stacks also stay in cache
+    (``benchmarks/``: ``s1_probe_ref``). The Jacobians are exactly those of the whole batch;
+    batched products of a different batch count can round differently, by ~1e-15 in
+    :math:`\ln S`.
+    """
+    batch = rollout["states"].shape[0]
+    parts = []
+    for start in range(0, batch, PROBE_CHUNK):
+        chunk = type(rollout)({k: (v[start:start + PROBE_CHUNK] if isinstance(v, torch.Tensor) and v.dim() > 0
+                                   and v.shape[0] == batch else v) for k, v in rollout.items()})
+        products = jacobian_products(cell.jacobians_from_rollout(chunk), max_lag, top=1)
+        parts.append([products.log_sensitivity(h) for h in products.lags])
+    return [torch.cat(per_lag, dim=0) for per_lag in zip(*parts)]
 
 
 # ---------------------------------------------------------------------------

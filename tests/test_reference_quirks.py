@@ -168,12 +168,13 @@ def test_the_distractor_quirk_gives_the_ar2_task_uninformative_inputs():
 
 
 @pytest.mark.parametrize("cls", [LeakyRNN, ScalarGateRNN, MultiGateRNN])
-def test_no_quirk_is_bit_identical_to_the_book(cls):
+def test_no_quirk_changes_nothing(cls):
     cell, u = _cell(cls, scale=1.0), _inputs()
-    book, same = lag_profiles(cell, u), Q.quirk_lag_profiles(cell, u, False)
+    book, same = lag_profiles(cell, u), Q.quirk_lag_profiles(cell, u, False)  # the same, to round-off
     for c in book:
-        assert (book[c].slope, book[c].r2, book[c].r2_lag) == (same[c].slope, same[c].r2, same[c].r2_lag)
-        assert torch.equal(book[c].log_measured, same[c].log_measured)
+        assert np.allclose([book[c].slope, book[c].r2, book[c].r2_lag], [same[c].slope, same[c].r2, same[c].r2_lag],
+                           rtol=1e-12, atol=1e-13)
+        assert torch.allclose(book[c].log_measured, same[c].log_measured, rtol=1e-12, atol=1e-13)
     quirky = Q.quirk_lag_profiles(cell, u, True)
     assert quirky["carry"].slope != book["carry"].slope
     kw = dict(checkpoints=(0, 2), steps=2, batch=3, probe_batch=2, task_kwargs={"T": 8}, progress=False)

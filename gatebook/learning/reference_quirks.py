@@ -368,7 +368,7 @@ def quirk_lag_profiles(cell, inputs, quirks=(), *, conventions=("carry", "update
     The fit :math:`\ln S_{t,k}=a+\kappa\ln P_{t,k}` of every named convention, with the
     Jacobians (``"post_update_state"``), the product order (``"reversed_order"``), the norm
     (``"power_iteration"``) and the predictor (``"extra_gate_factor"``, gated cells only) of
-    the reference code. With no quirk the result equals ``lag_profiles`` bit for bit.
+    the reference code. With no quirk the result equals ``lag_profiles`` to round-off.
 
     Returns
     -------

@@ -175,7 +175,10 @@ def test_grid_shapes_selection_rule_and_contrasts(tiny):
     assert tiny.probe["multi + Adam"]["write"].shape == (2, 3, 2, 6)
     assert np.isnan(tiny.probe["plain + Adam"]["spearman"]).all()  # a plain cell has no gates
     rho = tiny.probe["multi + Adam"]["spearman"]
-    assert np.all(np.abs(rho) <= 1)
+    write, rate = tiny.probe["multi + Adam"]["write"], tiny.probe["multi + Adam"]["inv_rms"]
+    for idx in np.ndindex(rho.shape):  # Spearman over units of the mean write gate and Adam's row rate
+        assert rho[idx] == pytest.approx(stats.spearmanr(write[idx], rate[idx]).statistic)
+    assert np.all((write > 0) & (write < 1)) and np.all(rate > 0)
 
 
 def test_selection_seeds_choose_the_step_size_and_diverged_runs_are_never_chosen():
@@ -231,3 +234,106 @@ def test_matched_width_matches_the_parameter_counts():
 def test_bad_input_names_the_argument(kwargs, error, word):
     with pytest.raises(error, match=word):
         optimiser_grid(**{**TINY, **kwargs})
+
+
+# ---------------------------------------------------------------- the sentences of chapter 4
+
+
+@pytest.fixture(scope="module")
+def study():
+    return OptimiserGrid.load(SUMMARY)
+
+
+def _script_settings():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("optimiser_study_script", ROOT / "scripts" / "optimiser_study.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.SETTINGS
+
+
+def test_committed_study_is_the_design_the_chapter_describes(study):
+    settings = _script_settings()
+    assert study.settings["T"] == settings["T"] == 40 and study.settings["steps"] == settings["steps"] == 1000
+    assert study.settings["window"] == 50 and study.settings["batch"] == 32 and study.mean_predictor_mse == 1 / 6
+    assert study.seeds == list(range(10)) and study.selection_seeds == []
+    assert study.labels == ["plain + SGD", "plain + Adam", "multi + SGD", "multi + Adam", "plain N=46 + SGD",
+                            "plain N=46 + Adam"]
+    assert study.params == [1184, 1184, 2336, 2336, 2346, 2346]  # the widened plain cell: within 10 of multi
+    np.testing.assert_array_equal(study.lrs[0], settings["learning_rates"]["sgd"])
+    np.testing.assert_array_equal(study.lrs[1], settings["learning_rates"]["adam"])
+    assert "scripts/optimiser_study.py --write" in study.provenance["command"]
+    assert 200 < study.provenance["seconds"] < 600  # "about five minutes on one core"
+
+
+def test_no_plain_cell_learns_and_adam_leaves_it_within_one_percent(study):
+    mp = study.mean_predictor_mse
+    for k, model in enumerate(study.models):
+        if model == "plain":
+            means = study.final[k].mean(axis=-1) / mp
+            assert np.all(means[np.isfinite(means)] >= 1.0), study.labels[k]  # every step size, on average
+    c = study.contrasts()["Adam effect, plain cell"]
+    assert abs(c.ratio - 1) < 0.01 and c.ratio < 1
+
+
+def test_the_gate_makes_the_difference_with_adam_and_helps_less_with_sgd(study):
+    rel = dict(zip(study.labels, study.best_final() / study.mean_predictor_mse))
+    assert rel["multi + Adam"].max() < 0.01  # every seed far below the mean predictor
+    assert np.sum(rel["multi + SGD"] < 0.5) == 3  # "a few have started to solve the task"
+    assert np.median(rel["multi + SGD"]) > 0.9  # "most seeds are still near the baseline"
+    c = study.contrasts()
+    adam, sgd = c["gate effect under Adam"], c["gate effect under SGD"]
+    assert adam.below == 10 and np.exp(adam.ci[1]) < 0.01 and 200 < 1 / adam.ratio < 1000  # "hundreds of times"
+    assert sgd.below == 10 and np.exp(sgd.ci[1]) > 1 > sgd.ratio and 1.3 < 1 / sgd.ratio < 1.6
+    assert np.log(adam.ratio) < 10 * np.log(sgd.ratio)  # the gate's effect is much larger under Adam
+    cross = c["multi + SGD vs plain + Adam"]
+    assert cross.below == 9 and cross.ratio < 1 < np.exp(cross.ci[1])
+
+
+def test_chosen_step_sizes_edges_and_divergence(study):
+    assert dict(zip(study.labels, study.best_lr()))["multi + SGD"] == 0.3
+    assert dict(zip(study.labels, study.best_lr()))["multi + Adam"] == 0.03
+    assert study.at_edge() == ["plain + SGD", "plain + Adam", "multi + Adam", "plain N=46 + SGD"]
+    for k, opt in enumerate(study.optimisers):
+        if opt == "sgd":
+            assert np.isinf(study.final[k, -1]).all()  # mu = 1 diverged in every seed, for every cell
+    assert np.isfinite(study.final[2, 2]).all()  # multi + SGD at 0.3 never diverged
+
+
+def test_adam_step_is_less_anisotropic_than_the_gradient(study):
+    factors = []
+    for label in ("plain + Adam", "multi + Adam", "plain N=46 + Adam"):
+        for j in range(2):
+            v = {key: study.probe_at_best(label, key)[:, j] for key in
+                 ("ai_gradient", "ai_momentum", "ai_adam", "pr_gradient", "pr_adam", "ce_adam")}
+            assert np.all(v["ai_adam"] < v["ai_gradient"])  # every seed
+            assert np.median(v["ai_momentum"]) < np.median(v["ai_gradient"])  # momentum flattens somewhat
+            assert np.median(v["pr_adam"]) > np.median(v["pr_gradient"])
+            assert np.median(v["pr_gradient"]) < 1.3 and v["ce_adam"].min() > 0.98  # nearly rank one
+            factors.append(np.median(v["ai_gradient"]) / np.median(v["ai_adam"]))
+    assert 5.5 < min(factors) < 7 and 17 < max(factors) < 22  # "between about six and twenty"
+
+
+def test_gate_rates_and_adam_rates_rank_units_only_weakly_alike(study):
+    assert study.probe["multi + Adam"]["checkpoints"] == [250, 1000]
+    for step in (250, 1000):
+        mean, ci, rho = study.probe_mean_ci("multi + Adam", "spearman", step)
+        assert 0 < mean < 0.3 and ci[0] < 0 < ci[1]
+        assert np.sum(rho > 0) == 7 and np.sum(rho < 0) >= 2
+
+
+def test_one_seed_of_the_study_recomputes():
+    """Seed 0 of multi + Adam at mu = 0.03, trained alone, ends where the committed stack of 10 did."""
+    st = OptimiserGrid.load(SUMMARY)
+    g = optimiser_grid(models=("multi",), optimisers=("adam",), learning_rates={"adam": [0.03]}, seeds=(0,),
+                       probe_at=(), progress=False)
+    assert g.final[0, 0, 0] == pytest.approx(st.final[3, 3, 0], rel=1e-2)
+
+
+def test_small_live_version_shows_the_same_pattern():
+    small = optimiser_grid(learning_rates={"sgd": [0.1], "adam": [0.01]}, steps=300, seeds=(0, 1, 2), progress=False)
+    rel = dict(zip(small.labels, small.best_final() / small.mean_predictor_mse))
+    assert np.all(rel["multi + Adam"] < 0.1)  # clearly below the mean predictor, each seed
+    for label in ("plain + SGD", "plain + Adam", "multi + SGD"):
+        assert np.all(rel[label] > 0.9), label  # "the other three arms stay near it"

@@ -252,3 +252,54 @@ def bench_s1_run_ref(cfg, tools):
         note=(f"{cfg['steps']} SGD steps, probes at {cfg['checkpoints']}, one process each, CPU s; "
               f"peak RSS {sides['library_run']['peak_mb']:.0f} MB vs {sides['reference_run']['peak_mb']:.0f} MB"),
     )]
+
+
+def _cpu_of(fn, repeats: int) -> float:
+    """Median CPU seconds of ``repeats`` calls of ``fn`` (after one untimed call)."""
+    fn()
+    samples = []
+    for _ in range(repeats):
+        start = time.process_time()
+        fn()
+        samples.append(time.process_time() - start)
+    return float(np.median(samples))
+
+
+def bench_s1_train_floor(cfg, tools):
+    r"""Where a training step's time goes: one SGD step of the s1 job against the matrix products it must do.
+
+    A step of a multi-gate cell over ``T`` steps does, per time step, two recurrent products
+    :math:`x W^{\mathsf T}` forward (candidate and gate) and two per product backward (the
+    gradient with respect to the state and to the weights): 6 products of
+    ``(batch, n) x (n, n)``. The floors: those ``6 T`` products as bare ``torch.mm`` calls in a
+    loop (what any sequential implementation pays), and their flops at the rate of one large
+    float32 GEMM on this core (the arithmetic alone).
+    """
+    torch.set_num_threads(1)
+    batch, T, n, m, steps = cfg["train_batch"], cfg["T"], cfg["n"], cfg["m"], cfg["floor_steps"]
+    cell = learning.MultiGateRNN(m, n, seed=0)
+    kwargs = dict(task="adding", batch=batch, lr=1e-2, seed=0, task_kwargs={"T": T}, progress=False)
+    learning.train(cell, steps=2, **kwargs)  # warm up
+    step_s = _cpu_of(lambda: learning.train(cell, steps=steps, **kwargs), cfg["repeats"]) / steps
+    g = torch.Generator().manual_seed(0)
+    x, W = torch.randn(batch, n, generator=g), torch.randn(n, n, generator=g)
+
+    def bare():
+        for _ in range(6 * T):
+            torch.mm(x, W)
+
+    bare_s = _cpu_of(bare, cfg["repeats"])
+    big = torch.randn(1024, 1024, generator=g)
+    gemm_s = _cpu_of(lambda: torch.mm(big, big), cfg["repeats"])
+    rate = 2 * 1024 ** 3 / gemm_s
+    flops = 6 * T * 2 * batch * n * n
+    floor_s = flops / rate
+    return [tools.result(
+        "s1_train_floor", value=step_s / bare_s, target=None, unit="x the bare products",
+        times={"SGD step": step_s, "6T bare mm": bare_s, "flops at GEMM peak": floor_s},
+        details={"step_s": step_s, "bare_mm_s": bare_s, "flops": flops, "gemm_gflops": rate / 1e9,
+                 "flop_floor_s": floor_s, "step_over_flop_floor": step_s / floor_s, **cfg},
+        note=(f"multi-gate, batch {batch}, T={T}, n={n}, float32: {1e3 * step_s:.1f} ms per step; the {6 * T} "
+              f"products alone {1e3 * bare_s:.1f} ms as bare mm calls, {1e3 * floor_s:.2f} ms at the "
+              f"{rate / 1e9:.0f} GFLOP/s of a large GEMM ({step_s / floor_s:.0f}x)"),
+    )]

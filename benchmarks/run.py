@@ -32,7 +32,7 @@ NAMES = ("sim_matvec", "maxlyap_sim", "spectrum_dense", "chapter1", "widget",
          "phase_dmft_vs_sim", "phase_diagram_grid", "sweep_workers", "sweep_overhead",
          "phase_diagram_workers", "ensemble_workers",
          "torch_sim", "torch_maxlyap", "torch_ensemble", "torch_scaling",
-         "lag_probe", "per_example_grads", "train_step", "s1_probe_ref", "s1_run_ref",
+         "lag_probe", "per_example_grads", "train_step", "s1_probe_ref", "s1_run_ref", "s1_train_floor",
          "s2_preset", "s2_real", "book")
 # Run only when named (positionally, with --only, or --book for the book build).
 ON_REQUEST = ("s1_run_ref", "s2_preset", "s2_real", "book")
@@ -346,6 +346,7 @@ def configs(quick: bool, repeats: int):
                                  "steps": 10},
             "lag_probe": {"batch": 2, "T": 16, "n": 16, "m": 4, "pairs_per_lag": None},
             "s1_probe_ref": {"batch": 2, "T": 16, "n": 16, "m": 4},
+            "s1_train_floor": {"train_batch": 8, "T": 16, "n": 16, "m": 4, "floor_steps": 3},
             "s1_run_ref": {"batch": 2, "T": 16, "n": 16, "m": 4, "steps": 20, "train_batch": 8,
                            "checkpoints": [0, 10, 20]},
             "per_example_grads": {"M": 16, "T": 10, "n": 16, "m": 4},
@@ -380,6 +381,7 @@ def configs(quick: bool, repeats: int):
         "lag_probe": {"batch": 12, "T": 80, "n": 64, "m": 4, "pairs_per_lag": 8},
         # Issue 16 §2: the s1 probe and run of the paper (multi-gate, adding, T=80, n=64, probe 12).
         "s1_probe_ref": {"batch": 12, "T": 80, "n": 64, "m": 4},
+        "s1_train_floor": {"train_batch": 64, "T": 80, "n": 64, "m": 4, "floor_steps": 10},
         "s1_run_ref": {"batch": 12, "T": 80, "n": 64, "m": 4, "steps": 600, "train_batch": 64,
                        "checkpoints": [0, 50, 200, 400, 600]},
         "per_example_grads": {"M": 256, "T": 40, "n": 64, "m": 4},
@@ -505,6 +507,7 @@ RUNNERS = {
     "train_step": _part2("train_step"),
     "s1_probe_ref": _reference("s1_probe_ref"),
     "s1_run_ref": _reference("s1_run_ref"),
+    "s1_train_floor": _reference("s1_train_floor"),
     "s2_preset": _part2("s2_preset"),
     "s2_real": _part2("s2_real"),
     "book": bench_book,

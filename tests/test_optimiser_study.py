@@ -295,6 +295,8 @@ def test_chosen_step_sizes_edges_and_divergence(study):
     assert dict(zip(study.labels, study.best_lr()))["multi + SGD"] == 0.3
     assert dict(zip(study.labels, study.best_lr()))["multi + Adam"] == 0.03
     assert study.at_edge() == ["plain + SGD", "plain + Adam", "multi + Adam", "plain N=46 + SGD"]
+    smallest = [lab for lab, i in zip(study.labels, study.best_lr_index()) if i == 0]
+    assert smallest == ["plain + SGD", "plain + Adam", "plain N=46 + SGD"]  # three of the four plain arms
     for k, opt in enumerate(study.optimisers):
         if opt == "sgd":
             assert np.isinf(study.final[k, -1]).all()  # mu = 1 diverged in every seed, for every cell

@@ -62,6 +62,8 @@ _LAZY = {
     "reference_quirks": "reference_quirks",  # the reference code's choices one by one (chapters 3-5)
     "QUIRKS": "reference_quirks",
     "check_quirks": "reference_quirks",
+    "committed": "committed",  # summaries of the committed full-scale runs (chapters 3-5)
+    "committed_summary": "committed",
     "optimiser_study": "optimiser_study",  # the 2x2 {plain, multi-gate} x {SGD, Adam} study (chapter 4)
     "adam_update": "adam_update",  # Adam's actual update read from its state, and the probe (chapter 4)
     "optimiser_grid": "optimiser_study",

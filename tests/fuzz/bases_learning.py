@@ -222,6 +222,8 @@ BASES = {
     # presets
     _L + "presets.get_preset": lambda: dict(name="laptop"),
     # products
+    _L + "committed.committed_path": lambda: dict(name="s1-paper"),
+    _L + "committed.committed_summary": lambda: dict(name="appB-paper"),
     _L + "products.jacobian_products": lambda: dict(J=_jacobians(), max_lag=None, top=None, keep_products=False),
     _L + "products.pair_log_singular_values": lambda: dict(J=_jacobians(), examples=[0, 1], starts=[0, 1], lag=2,
                                                            top=None),

@@ -1,0 +1,65 @@
+r"""Summaries of the book's committed full-scale runs, shipped inside the package (chapters 3, 4 and 5).
+
+The chapters execute at laptop sizes in under a minute. The numbers they quote at the paper's
+scale, or over more seeds than a page can afford, come from runs made once and committed to the
+repository: one JSON per job under ``data/`` (settings, seed, versions, numbers) and a small
+summary. The summaries are copied into the package by
+
+.. code-block:: shell
+
+    python scripts/committed_summaries.py --write   # --check: the copies equal their sources
+
+so that a chapter opened in Colab, or run against an installed wheel, finds them with
+:func:`committed_summary` rather than a path into a repository the reader may not have.
+
+========================  ============================================================  =======
+name                      what (made by)                                                chapter
+========================  ============================================================  =======
+``"s1-paper"``            Sec. VII-A at the paper's scale: :math:`\kappa`, :math:`R^2`   3
+                          and its lag-alone null for the leaky, scalar and multi-gate
+                          cells (``python -m gatebook reproduce s1 --scale paper``)
+``"appB-paper"``          App. B at the paper's scale: the slope of the remainder of     4
+                          the first-order expansion (``reproduce appB --scale paper``)
+``"optimiser_study"``     the 2x2 {plain, multi-gate} x {SGD, Adam} study, 10 seeds      4
+                          (``python scripts/optimiser_study.py --write``)
+========================  ============================================================  =======
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+from .._validation import check_choice
+
+__all__ = ["COMMITTED", "committed_path", "committed_summary"]
+
+#: name -> (source in the repository, relative to its root; what it holds)
+COMMITTED = {
+    "s1-paper": ("data/reproductions/s1-paper/summary.json", "Sec. VII-A at the paper's scale (chapter 3)"),
+    "appB-paper": ("data/reproductions/appB-paper/summary.json", "App. B at the paper's scale (chapter 4)"),
+    "optimiser_study": ("data/optimiser_study/summary.json", "the 2x2 gates x optimisers study (chapter 4)"),
+}
+
+
+def committed_path(name: str) -> Path:
+    """The packaged copy of the committed summary ``name`` (one of :data:`COMMITTED`)."""
+    name = check_choice(name, "name", set(COMMITTED))
+    path = Path(str(resources.files("gatebook.learning") / "committed" / f"{name}.json"))
+    if not path.is_file():
+        raise FileNotFoundError(f"the packaged summary {name!r} is missing ({path}); in a clone of the "
+                                f"repository run `python scripts/committed_summaries.py --write`")
+    return path
+
+
+def committed_summary(name: str) -> dict:
+    """The committed summary ``name`` (one of :data:`COMMITTED`) as a dict, read from the package.
+
+    Examples
+    --------
+    >>> s1 = committed_summary("s1-paper")
+    >>> sorted(s1["table"])
+    ['leaky', 'multi', 'scalar']
+    """
+    return json.loads(committed_path(name).read_text(encoding="utf-8"))

@@ -1,0 +1,61 @@
+"""Chapter 3's sentences about the paper-scale Sec. VII-A run hold for the committed summary.
+
+The summary (``gatebook.learning.committed_summary("s1-paper")``, 5 seeds per cell, T = 80,
+N = 64, 600 SGD steps) is regenerated at full size for one job by
+``tests/test_reproductions_regenerate.py``; here each qualitative word of the section
+"At the paper's scale" is checked against it, so a rerun that changes them fails.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from gatebook.learning import committed_summary
+
+S1 = committed_summary("s1-paper")
+TABLE = S1["table"]
+STEPS = [str(s) for s in S1["settings"]["checkpoints"]]
+
+
+def mean(model, step, key):
+    return TABLE[model][step][key]["mean"]
+
+
+def test_the_section_reads_the_paper_scale_run():
+    s = S1["settings"]
+    assert (s["T"], s["n"], s["steps"], s["lr"], s["probe_batch"], s["seeds"]) == (80, 64, 600, 0.01, 12, 5)
+    assert set(TABLE) == {"leaky", "scalar", "multi"}
+    assert all(TABLE[m][st]["slope_carry"]["n"] == 5 for m in TABLE for st in STEPS)
+
+
+def test_the_lag_alone_explains_at_least_as_much_as_the_fit_everywhere():
+    for model in TABLE:
+        for step in STEPS:
+            assert mean(model, step, "r2_lag_carry") >= mean(model, step, "r2_carry"), (model, step)
+    # "adding ln P gains at most about a thousandth of R^2 on average"
+    assert max(mean(m, st, "r2_gain_carry") for m in TABLE for st in STEPS) <= 0.0015
+
+
+def test_the_leaky_fit_is_a_fit_of_the_lag():
+    for step in STEPS:
+        q = TABLE["leaky"][step]
+        assert not q.get("within_lag_corr_carry", {}).get("n")  # no within-lag variation to correlate
+        ratio = q["slope_update"]["mean"] / q["slope_carry"]["mean"]
+        assert ratio == pytest.approx(math.log(0.2) / math.log(0.8), rel=5e-3)
+
+
+def test_within_lag_correlation_positive_for_the_scalar_gate_negative_and_growing_for_multi():
+    scalar = [mean("scalar", st, "within_lag_corr_carry") for st in STEPS]
+    multi = [mean("multi", st, "within_lag_corr_carry") for st in STEPS]
+    assert all(0.6 <= c <= 0.85 for c in scalar)  # "about +0.7 at every checkpoint"
+    assert all(c < 0 for c in multi)
+    assert all(b < a for a, b in zip(multi, multi[1:]))  # grows in magnitude with training
+    assert round(multi[0], 2) == -0.33 and round(multi[-1], 2) == -0.52
+
+
+def test_gate_levels_over_training():
+    first, last = STEPS[0], STEPS[-1]
+    assert (round(mean("scalar", first, "gate_mean"), 2), round(mean("scalar", last, "gate_mean"), 2)) == (0.48, 0.42)
+    assert round(mean("multi", first, "gate_mean"), 2) == round(mean("multi", last, "gate_mean"), 2) == 0.50

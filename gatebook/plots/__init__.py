@@ -67,6 +67,10 @@ _LAZY = {
     "phase_row_explorer": "phase_diagrams",
     "EXPLORER_GRIDS": "phase_diagrams",
     "EXPLORER_SOLVER": "phase_diagrams",
+    # the Reproductions appendix
+    "plot_s1_reproduction": "reproductions",
+    "plot_appB_reproduction": "reproductions",
+    "plot_s2_reproduction": "reproductions",
     # the chapter modules themselves
     "random_networks": "random_networks",
     "gated_network": "gated_network",
@@ -75,6 +79,7 @@ _LAZY = {
     "mean_field": "mean_field",
     "chaotic_transitions": "chaotic_transitions",
     "phase_diagrams": "phase_diagrams",
+    "reproductions": "reproductions",
 
     # Part II (torch): chapter 2
     "plot_impulse_responses": "leaky_integrator",

@@ -439,6 +439,25 @@ def _ax():
 P = "gatebook.plots."
 E = "gatebook.exercises."
 
+
+def _committed(name):
+    from gatebook.learning.committed import committed_summary
+
+    return committed_summary(name)
+
+
+def _appB_records():
+    eps = [1e-4, 1e-3, 1e-2]
+    return [{"labels": {"model": "multi"}, "seed": s, "results": {"eps": eps, "errors": [e * e * (1 + s) for e in eps]}}
+            for s in range(3)]
+
+
+def _s2_summary():
+    cell = {"median": 2.0, "q1": 1.5, "q3": 2.5, "n": 3}
+    rows = {f"propagation {m} (lag {h})": cell for m in ("AI", "CE") for h in (1, 2)}
+    return {"study": "s2", "settings": {"checkpoints": [0, 10], "lags": [1, 2]},
+            "table": {"plain + Adam | adding": {"0": rows, "10": rows}}}
+
 BASES = {
     # -- exercises ------------------------------------------------------------------------------
     E + "anisotropy.check_frozen_gate_ai": lambda: dict(answer=1.5, gates=GATES.copy(), lag=3, r=4),
@@ -506,6 +525,9 @@ BASES = {
                                                      markers=_scalar_probe_and_cell()[0].info["markers"]),
     P + "scalar_gate.plot_lag_profile": lambda: dict(profiles=dict(_lag_profiles()), title="init"),
     P + "scalar_gate.plot_profiles_over_training": lambda: dict(summary=_summary(), convention="carry"),
+    P + "reproductions.plot_s1_reproduction": lambda: dict(summary=_committed("s1-paper")),
+    P + "reproductions.plot_appB_reproduction": lambda: dict(records=_appB_records(), excluded=None),
+    P + "reproductions.plot_s2_reproduction": lambda: dict(summary=_s2_summary(), step=None),
     P + "scalar_gate.plot_slope_over_training": lambda: dict(summary=_summary(), window=2),
     P + "scalar_gate.plot_lag_heatmap": lambda: dict(summary=_summary(), convention="update"),
     P + "scalar_gate.scalar_gate_explorer": lambda: dict(gate_bias=0.5, input_scale=1.0, seed=0),

@@ -123,3 +123,26 @@ def test_bad_input_names_the_argument(experiment):
         plots.plot_propagation_anisotropy(experiment, steps=1.5)
     with pytest.raises(TypeError, match=r"\bmetrics\b"):
         plots.plot_update_anisotropy(experiment, metrics=1.0)
+
+
+def test_readout_alignment_figure_plots_the_seed_means():
+    study = plots.readout_alignment_study((0, 1, 2), tasks=("ar2", "adding"), steps=2, T=6, n=4, batch=4,
+                                          probe_batch=2)
+    assert study.ratio.shape == (3, 2, 3, 2, 6)
+    assert np.all(study.ratio > 0)
+    fig = plots.plot_readout_alignment(study)
+    assert isinstance(fig, Figure) and len(fig.get_axes()) == 2
+    ar2 = fig.get_axes()[0]
+    line = _line(ar2, "multi + SGD, step 2")
+    np.testing.assert_allclose(line.get_ydata(), study.ratio[2, 0, :, 1].mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(study.run_values("multi + SGD", "ar2", 2), study.ratio[2, 0, :, 1].mean(axis=-1))
+    # the two plain arms share their initial cells
+    np.testing.assert_array_equal(study.ratio[0, :, :, 0], study.ratio[1, :, :, 0])
+    gain = study.paired_gain("multi + SGD", "plain + SGD", "ar2")
+    assert gain["pairs"] == 3 and gain["low"] <= gain["mean"] <= gain["high"]
+    assert "| ar2 | multi + SGD |" in study.markdown_table()
+    assert "multi + SGD minus plain + SGD" in study.comparison_markdown("multi + SGD", "plain + SGD")
+    with pytest.raises(TypeError, match="study"):
+        plots.plot_readout_alignment("study")
+    with pytest.raises(ValueError, match="tasks"):
+        plots.readout_alignment_study((0,), tasks=("nope",))

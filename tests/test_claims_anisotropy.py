@@ -14,6 +14,7 @@ import torch
 from scipy import stats
 
 from gatebook.learning import anisotropy as A
+from gatebook.learning import alignment as AL
 from gatebook.plots import anisotropy as P
 
 PLAIN = "plain + Adam"
@@ -40,7 +41,7 @@ def ten(one_thread):
 
 @pytest.fixture(scope="module")
 def alignment(one_thread):
-    return P.readout_alignment_study(range(20))
+    return AL.readout_alignment_study(range(20))
 
 
 def _interval(x):
@@ -230,8 +231,8 @@ def test_readout_alignment_over_more_seeds(one_thread):
     """Twenty other seeds, the gate as the only difference: training raises A/N in both cells on
     every task, and the multi-gate cell's gain over plain + SGD has the page's sign on every task
     (larger on adding and moving average, smaller on AR2)."""
-    arms = [a for a in P.ALIGNMENT_ARMS if a.optimizer == "sgd"]
-    study = P.readout_alignment_study(range(20, 40), arms=arms)
+    arms = [a for a in AL.ALIGNMENT_ARMS if a.optimizer == "sgd"]
+    study = AL.readout_alignment_study(range(20, 40), arms=arms)
     for arm in study.arms:
         for task in study.tasks:
             assert _interval(study.gain(arm, task))[0] > 0, (arm, task)

@@ -7,6 +7,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+
+import gatebook.learning as gb_learning  # noqa: E402
 import torch  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
@@ -126,7 +128,7 @@ def test_bad_input_names_the_argument(experiment):
 
 
 def test_readout_alignment_figure_plots_the_seed_means():
-    study = plots.readout_alignment_study((0, 1, 2), tasks=("ar2", "adding"), steps=2, T=6, n=4, batch=4,
+    study = gb_learning.readout_alignment_study((0, 1, 2), tasks=("ar2", "adding"), steps=2, T=6, n=4, batch=4,
                                           probe_batch=2)
     assert study.ratio.shape == (3, 2, 3, 2, 6)
     assert np.all(study.ratio > 0)
@@ -145,4 +147,4 @@ def test_readout_alignment_figure_plots_the_seed_means():
     with pytest.raises(TypeError, match="study"):
         plots.plot_readout_alignment("study")
     with pytest.raises(ValueError, match="tasks"):
-        plots.readout_alignment_study((0,), tasks=("nope",))
+        gb_learning.readout_alignment_study((0,), tasks=("nope",))

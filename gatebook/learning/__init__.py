@@ -59,6 +59,8 @@ _LAZY = {
     "gate_level": "gate_level",  # lag profiles against the gate's level (chapter 3)
     "common": "common",  # shared checks and the single-thread context
     "alignment": "alignment",  # credit transport along the readout direction, with its exact null
+    "readout_alignment_study": "alignment",  # A/N before and after training (chapter 5)
+    "ReadoutAlignmentStudy": "alignment",
     "reference_quirks": "reference_quirks",  # the reference code's choices one by one (chapters 3-5)
     "QUIRKS": "reference_quirks",
     "check_quirks": "reference_quirks",

@@ -107,8 +107,6 @@ _LAZY = {
     "plot_frozen_gates": "anisotropy",
     "plot_propagation_anisotropy": "anisotropy",
     "plot_update_anisotropy": "anisotropy",
-    "ReadoutAlignmentStudy": "anisotropy",
-    "readout_alignment_study": "anisotropy",
     "plot_readout_alignment": "anisotropy",
     # Part II's chapter modules
     "leaky_integrator": "leaky_integrator",

@@ -37,9 +37,9 @@ def _experiment():
 
 @lru_cache(maxsize=None)
 def _alignment_study():
-    from gatebook.plots import anisotropy as PA
+    from gatebook.learning import alignment as AL
 
-    return PA.readout_alignment_study((0, 1), tasks=("ar2",), steps=1, T=4, n=3, m=2, batch=2, probe_batch=1)
+    return AL.readout_alignment_study((0, 1), tasks=("ar2",), steps=1, T=4, n=3, m=2, batch=2, probe_batch=1)
 
 
 @lru_cache(maxsize=None)
@@ -554,8 +554,6 @@ BASES = {
     P + "anisotropy.plot_propagation_anisotropy": lambda: dict(experiment=_experiment(), steps=None, task="adding"),
     P + "anisotropy.plot_update_anisotropy": lambda: dict(experiment=_experiment(), metrics=("AI", "PR"), steps=None),
     P + "anisotropy.anisotropy_explorer": lambda: dict(spread=0.2, lag=8),
-    P + "anisotropy.readout_alignment_study": lambda: dict(seeds=(0,), tasks=("ar2",), arms=None, steps=1, T=4, n=3,
-                                                          m=2, batch=2, probe_batch=1),
     P + "anisotropy.plot_readout_alignment": lambda: dict(study=_alignment_study()),
     # -- chapter 6 ------------------------------------------------------------------------------
     P + "gated_network.plot_gate_traces": lambda: dict(traj=_gated_traj(), net=_net(6, alpha_z=2.0, alpha_r=1.5),

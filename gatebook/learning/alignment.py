@@ -21,7 +21,8 @@ for a direction :math:`r` drawn uniformly on the sphere,
 and :math:`A/N>1` means the readout direction is transported better than a random one.
 :func:`readout_alignment` returns both by lag :math:`h=T-k`. Chapter 5 measures them before
 and after training for several arms, tasks and seeds with :func:`readout_alignment_study`
-(:class:`ReadoutAlignmentStudy`: means with 95 % Student-t intervals, :func:`t_interval`, and
+(:class:`ReadoutAlignmentStudy`: means with 95 % Student-t intervals,
+:func:`~gatebook.learning.paired.t_interval`, and
 seed-by-seed gains between arms).
 """
 
@@ -32,11 +33,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .._validation import as_float64, check_choice, check_positive_int
+from .._validation import check_choice, check_positive_int
 from . import anisotropy as an
 from .common import check_cell, check_tensor
+from .paired import t_interval
 
-__all__ = ["ReadoutAlignment", "readout_alignment", "ReadoutAlignmentStudy", "readout_alignment_study", "t_interval"]
+__all__ = ["ReadoutAlignment", "readout_alignment", "ReadoutAlignmentStudy", "readout_alignment_study"]
 
 
 @dataclass
@@ -111,26 +113,6 @@ def readout_alignment(cell, inputs: torch.Tensor) -> ReadoutAlignment:
 #: The arms of the alignment section: the chapter's two (plain + Adam, multi + SGD) and the
 #: plain cell with the multi-gate arm's optimiser, so that the gate is the only difference.
 ALIGNMENT_ARMS = (an.Arm("plain", "adam", 1e-3), an.Arm("plain", "sgd", 1e-2), an.Arm("multi", "sgd", 1e-2))
-
-
-def t_interval(x) -> tuple:
-    r"""Mean of ``x`` and its two-sided 95 % Student-t interval ``(mean, low, high)``.
-
-    .. math:: \bar x \pm t_{0.975,\,n-1}\,s/\sqrt n ,
-
-    with :math:`s` the sample standard deviation; ``low`` and ``high`` are NaN for one value.
-    ``x`` is a non-empty 1-D sequence of finite numbers (per-seed values, chapter 5).
-    """
-    from scipy import stats
-
-    x = as_float64(x, "x")
-    if x.ndim != 1 or x.size == 0:
-        raise ValueError(f"x must be a non-empty 1-D sequence of numbers, got shape {x.shape}")
-    mean = float(x.mean())
-    if x.size < 2:
-        return mean, float("nan"), float("nan")
-    half = float(stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
-    return mean, mean - half, mean + half
 
 
 @dataclass

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import as_float_array, check_float_in
+from .._validation import as_float64, as_float_array, check_float_in
 
-__all__ = ["Contrast", "paired_contrast"]
+__all__ = ["Contrast", "paired_contrast", "t_interval"]
 
 
 @dataclass(frozen=True)
@@ -100,9 +100,35 @@ def paired_contrast(final, reference, *, confidence: float = 0.95, arm: str = "a
         d = np.log(a) - np.log(b)
     if not np.isfinite(d).all():
         return Contrast(arm, reference_label, d, np.nan, (np.nan, np.nan), int((d < 0).sum()), confidence)
-    mean = float(d.mean())
-    half = float(stats.t.ppf(0.5 + confidence / 2, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size))
-    return Contrast(arm, reference_label, d, mean, (mean - half, mean + half), int((d < 0).sum()), confidence)
+    mean, low, high = t_interval(d, confidence=confidence)
+    return Contrast(arm, reference_label, d, mean, (low, high), int((d < 0).sum()), confidence)
+
+
+def t_interval(x, *, confidence: float = 0.95) -> tuple:
+    r"""Mean of ``x`` and its two-sided Student-t interval at level ``confidence``: ``(mean, low, high)``.
+
+    .. math:: \bar x \pm t_{(1+c)/2,\,n-1}\,s/\sqrt n ,
+
+    with :math:`s` the sample standard deviation; ``low`` and ``high`` are NaN for a single
+    value. ``x`` is a non-empty 1-D sequence of finite numbers, e.g. per-seed values or paired
+    differences (chapters 4 and 5).
+
+    Examples
+    --------
+    >>> [round(v, 4) for v in t_interval([1.0, 2.0, 3.0])]
+    [2.0, -0.4841, 4.4841]
+    """
+    from scipy import stats
+
+    x = as_float64(x, "x")
+    if x.ndim != 1 or x.size == 0:
+        raise ValueError(f"x must be a non-empty 1-D sequence of numbers, got shape {x.shape}")
+    confidence = check_float_in(confidence, "confidence", 0.0, 1.0, closed="neither")
+    mean = float(x.mean())
+    if x.size < 2:
+        return mean, float("nan"), float("nan")
+    half = float(stats.t.ppf(0.5 + confidence / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
+    return mean, mean - half, mean + half
 
 
 def _positive_vector(x, name: str) -> np.ndarray:

@@ -15,7 +15,8 @@ from matplotlib.figure import Figure
 from .._validation import check_choice, check_float_in, check_instance, check_int
 from ._style import new_figure
 from ..learning import anisotropy as an
-from ..learning.alignment import ReadoutAlignmentStudy, t_interval
+from ..learning.alignment import ReadoutAlignmentStudy
+from ..learning.paired import t_interval
 
 __all__ = [
     "anisotropy_explorer",

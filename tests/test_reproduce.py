@@ -166,3 +166,14 @@ def test_the_command_line_refuses_bad_input_with_a_usage_message(tmp_path):
     res = _cli("--help", cwd=tmp_path)
     assert res.returncode == 0 and "reproduce" in res.stdout
     assert not list(tmp_path.iterdir())
+
+
+def test_more_seeds_reuse_the_jobs_of_a_run_with_fewer(tmp_path):
+    """The number of seeds is not a setting of a job: a run with 3 seeds redoes none of the 2-seed run's jobs."""
+    first = _run("appB", tmp_path, seeds=2)
+    more = _run("appB", tmp_path, seeds=3)
+    assert (more.n_jobs_done, more.n_jobs_skipped) == (JOBS_PER_SEED["appB"], first.n_jobs_done)
+    fewer = _run("appB", tmp_path, seeds=1)
+    assert (fewer.n_jobs_done, fewer.n_jobs_skipped) == (0, JOBS_PER_SEED["appB"])
+    other = _run("appB", tmp_path, seeds=2, overrides={**TINY["appB"], "T": TINY["appB"].get("T", 10) + 1})
+    assert other.n_jobs_done == 2 * JOBS_PER_SEED["appB"]  # a setting that matters still invalidates them

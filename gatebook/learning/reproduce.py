@@ -367,12 +367,19 @@ def _run_job(study: str, job: dict, settings: dict, path: str) -> dict:
     return record
 
 
+def _job_settings(settings: dict) -> dict:
+    """The settings a job's numbers depend on: all but the number of seeds (each job holds its own seed),
+    so a run with more seeds reuses the jobs of a run with fewer."""
+    return {k: v for k, v in settings.items() if k != "seeds"}
+
+
 def _load_done(path: Path, settings: dict, job: dict):
     """The record at ``path`` if it parses and matches this job's settings, else ``None``."""
     try:
         with open(path, encoding="utf-8") as fh:
             record = json.load(fh)
-        if record["settings"] == settings and record["kwargs"] == job["kwargs"] and "results" in record:
+        if (_job_settings(record["settings"]) == _job_settings(settings) and record["kwargs"] == job["kwargs"]
+                and "results" in record):
             return record
     except (OSError, ValueError, KeyError, TypeError):
         pass

@@ -12,17 +12,20 @@ summary. The summaries are copied into the package by
 so that a chapter opened in Colab, or run against an installed wheel, finds them with
 :func:`committed_summary` rather than a path into a repository the reader may not have.
 
-========================  ============================================================  =======
-name                      what (made by)                                                chapter
-========================  ============================================================  =======
-``"s1-paper"``            Sec. VII-A at the paper's scale: :math:`\kappa`, :math:`R^2`   3
-                          and its lag-alone null for the leaky, scalar and multi-gate
-                          cells (``python -m gatebook reproduce s1 --scale paper``)
-``"appB-paper"``          App. B at the paper's scale: the slope of the remainder of     4
-                          the first-order expansion (``reproduce appB --scale paper``)
-``"optimiser_study"``     the 2x2 {plain, multi-gate} x {SGD, Adam} study, 10 seeds      4
-                          (``python scripts/optimiser_study.py --write``)
-========================  ============================================================  =======
+====================================  ==============================================================  =======
+name                                  what (made by)                                                  chapter
+====================================  ==============================================================  =======
+``"s1-paper"``                        Sec. VII-A at the paper's scale: :math:`\kappa`, :math:`R^2`    3
+                                      and its lag-alone null for the leaky, scalar and multi-gate
+                                      cells (``python -m gatebook reproduce s1 --scale paper``)
+``"appB-paper"``                      App. B at the paper's scale: the slope of the remainder of      4
+                                      the first-order expansion (``reproduce appB --scale paper``)
+``"optimiser_study"``                 the 2x2 {plain, multi-gate} x {SGD, Adam} study on adding,      4
+                                      T = 40, 10 seeds, step sizes chosen on 5 held-out seeds
+                                      (``python scripts/optimiser_study.py --write --task adding``)
+``"optimiser_study_moving_average"``  the same study on ``moving_average`` (the mean of the last      4
+                                      8 inputs), a task every arm learns (``--task moving_average``)
+====================================  ==============================================================  =======
 """
 
 from __future__ import annotations
@@ -39,7 +42,9 @@ __all__ = ["COMMITTED", "committed_path", "committed_summary"]
 COMMITTED = {
     "s1-paper": ("data/reproductions/s1-paper/summary.json", "Sec. VII-A at the paper's scale (chapter 3)"),
     "appB-paper": ("data/reproductions/appB-paper/summary.json", "App. B at the paper's scale (chapter 4)"),
-    "optimiser_study": ("data/optimiser_study/summary.json", "the 2x2 gates x optimisers study (chapter 4)"),
+    "optimiser_study": ("data/optimiser_study/adding.json", "the 2x2 gates x optimisers study on adding (chapter 4)"),
+    "optimiser_study_moving_average": ("data/optimiser_study/moving_average.json",
+                                       "the 2x2 gates x optimisers study on moving_average (chapter 4)"),
 }
 
 

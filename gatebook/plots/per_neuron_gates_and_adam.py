@@ -199,7 +199,7 @@ def plot_optimiser_grid(grid) -> Figure:
     left.set_ylabel(f"training MSE (running mean of {g.settings['window']})")
     left.set_title(f"{g.settings['task']}, T = {g.settings['T']}: median and IQR over {len(g.seeds)} seeds",
                    fontsize=9)
-    left.legend(frameon=False, fontsize=7, loc="center right")
+    left.legend(frameon=False, fontsize=7, loc="best")  # the curves differ by task: let the legend avoid them
     contrasts = g.contrasts()
     for y, (name, c) in enumerate(contrasts.items()):
         right.plot(np.exp(c.d), np.full(c.n, y) + np.linspace(-0.12, 0.12, c.n), "o", color="0.7", ms=3, zorder=1)

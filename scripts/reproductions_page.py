@@ -89,7 +89,20 @@ def _s2_table() -> str:
     s = _summary("s2")
     if s is None:
         return _missing("s2")
-    return f"{len(s['jobs'])} runs; see `data/reproductions/s2-paper/summary.json`."
+    first, last = (str(c) for c in (s["settings"]["checkpoints"][0], s["settings"]["checkpoints"][-1]))
+    long_lag = max(s["settings"]["lags"])
+    lines = [f"{len(s['jobs'])} runs ({s['settings']['seeds']} seeds per arm and task; the paper used "
+             f"{s['settings'].get('seeds_full', 20)}), median [quartiles] over seeds; update metrics from the "
+             f"per-example gradients (GradCov), propagation metrics from the products at lag {long_lag}.", "",
+             f"| task | arm | update AI, it. {first} | update AI, it. {last} | update PR, it. {last} "
+             f"| propagation AI, lag {long_lag}, it. {last} | propagation CE, lag 2, it. {last} |",
+             "|---|---|---|---|---|---|---|"]
+    for group, rows in s["table"].items():
+        arm, task = group.split(" | ")
+        lines.append(f"| {task} | {arm} | {_ms(rows[first]['update AI'])} | {_ms(rows[last]['update AI'])} | "
+                     f"{_ms(rows[last]['update PR'])} | {_ms(rows[last][f'propagation AI (lag {long_lag})'])} | "
+                     f"{_ms(rows[last]['propagation CE (lag 2)'])} |")
+    return "\n".join(lines)
 
 
 TABLES = {"s1": _s1_table, "appB": _appB_table, "s2": _s2_table, "settings": _settings_table}

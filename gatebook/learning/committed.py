@@ -20,6 +20,9 @@ name                                  what (made by)                            
                                       cells (``python -m gatebook reproduce s1 --scale paper``)
 ``"appB-paper"``                      App. B at the paper's scale: the slope of the remainder of      4
                                       the first-order expansion (``reproduce appB --scale paper``)
+``"s2-paper"``                        Sec. VII-B at the paper's sizes (T = 120, 1200 steps, five      5
+                                      tasks), 5 of its 20 seeds: propagation and update anisotropy
+                                      (``reproduce s2 --scale paper --seeds 5``)
 ``"optimiser_study"``                 the 2x2 {plain, multi-gate} x {SGD, Adam} study on adding,      4
                                       T = 40, 10 seeds, step sizes chosen on 5 held-out seeds
                                       (``python scripts/optimiser_study.py --write --task adding``)
@@ -42,6 +45,8 @@ __all__ = ["COMMITTED", "committed_path", "committed_summary"]
 COMMITTED = {
     "s1-paper": ("data/reproductions/s1-paper/summary.json", "Sec. VII-A at the paper's scale (chapter 3)"),
     "appB-paper": ("data/reproductions/appB-paper/summary.json", "App. B at the paper's scale (chapter 4)"),
+    "s2-paper": ("data/reproductions/s2-paper/summary.json",
+                 "Sec. VII-B at the paper's sizes, 5 of its 20 seeds (chapter 5)"),
     "optimiser_study": ("data/optimiser_study/adding.json", "the 2x2 gates x optimisers study on adding (chapter 4)"),
     "optimiser_study_moving_average": ("data/optimiser_study/moving_average.json",
                                        "the 2x2 gates x optimisers study on moving_average (chapter 4)"),

@@ -420,6 +420,9 @@ def _quantities(study: str, res: dict) -> dict:
             q = {f"update {k}": res["update"][k][i] for k in res["update"]}
             for k, rows in res["propagation"].items():
                 q.update({f"propagation {k} (lag {h})": rows[i][j] for j, h in enumerate(res["lags"])})
+            if i == len(res["checkpoints"]) - 1:  # how far the arm learned, beside the last checkpoint's metrics
+                t = res["training"]
+                q["final loss / mean predictor"] = t["final_loss"] / t["mean_predictor_mse"]
             out[str(step)] = q
     return out
 

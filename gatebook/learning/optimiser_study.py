@@ -340,7 +340,7 @@ def optimiser_grid(models=("plain", "multi"), optimisers=("sgd", "adam"), learni
     Examples
     --------
     >>> g = optimiser_grid(learning_rates={"sgd": [0.1], "adam": [0.01]}, T=6, n=4, m=2, batch=4,
-    ...                    steps=4, seeds=(0, 1), window=2, r=2, progress=False)
+    ...                    steps=4, seeds=(0, 1), window=2, r=2, stride=2, progress=False)
     >>> g.labels, g.final.shape
     (['plain + SGD', 'plain + Adam', 'multi + SGD', 'multi + Adam'], (4, 1, 2))
     """

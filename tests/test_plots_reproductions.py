@@ -87,3 +87,9 @@ def test_the_page_code_cells_run_from_the_repository_root():
     proc = subprocess.run([sys.executable, "-c", prelude + code], cwd=ROOT, capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_appB_figure_refuses_when_every_record_is_excluded():
+    rec = {"labels": {"model": "multi"}, "seed": 0, "results": {"eps": [1e-3, 1e-2], "errors": [1e-6, 1e-4]}}
+    with pytest.raises(ValueError, match="excluded"):
+        R.plot_appB_reproduction([rec], {"multi": [0]})

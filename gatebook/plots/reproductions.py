@@ -103,6 +103,8 @@ def plot_appB_reproduction(records: Sequence[Mapping], excluded: Mapping | None 
         if seed in (excluded or {}).get(model, ()):
             continue
         by_model.setdefault(model, []).append((eps, err))
+    if not by_model:
+        raise ValueError("excluded leaves none of the records to draw")
     fig, axes = new_figure(5.0, 3.6)
     ax = axes[0, 0]
     for colour, (model, runs) in zip(COLOURS, sorted(by_model.items())):
@@ -111,9 +113,7 @@ def plot_appB_reproduction(records: Sequence[Mapping], excluded: Mapping | None 
         q1, med, q3 = np.quantile(errs, [0.25, 0.5, 0.75], axis=0)
         ax.loglog(eps, med, "o-", color=colour, label=f"{model} (median of {len(runs)} seeds)")
         ax.fill_between(eps, q1, q3, color=colour, alpha=0.25, lw=0)
-    ref_eps = runs[0][0]
-    anchor = med[0]
-    ax.loglog(ref_eps, anchor * (ref_eps / ref_eps[0]) ** 2, "k:", label=r"slope 2")
+    ax.loglog(eps, med[0] * (eps / eps[0]) ** 2, "k:", label=r"slope 2")  # through the last model's first median
     ax.set(xlabel=r"$\varepsilon$", ylabel=r"$E(\varepsilon)$", title="first-order remainder, median and IQR")
     ax.legend(frameon=False, fontsize=8)
     return fig

@@ -2,7 +2,7 @@
 """Measure how much each of the reference code's quirks moves the headline numbers, and write the tables.
 
     python scripts/quirks_table.py --run laptop   # s1, s2 (adding, ar2), appB at laptop scale, 5 seeds (~6 min)
-    python scripts/quirks_table.py --run paper    # s1 at the paper's scale, 3 seeds, all four quirks (~10 min)
+    python scripts/quirks_table.py --run paper    # s1 and s2 (adding, ar2) at the paper's scale, 3 seeds, all quirks
     python scripts/quirks_table.py --write        # the tables of reproductions.md and chapter 3 from the files
     python scripts/quirks_table.py --check        # exit 1 if a table differs from the files (run by the tests)
 
@@ -11,7 +11,7 @@ that touches the study (alone) and once with all of them, on the same seeds, in 
 (``--work``, default a folder under the system's temporary directory; a killed run resumes),
 and keeps the per-seed headline numbers in ``data/reproductions/quirks-<scale>/quirks.json``.
 At the paper's scale the runs without quirks are seeds 0-2 of the committed
-``data/reproductions/s1-paper`` (every job carries its seed, so they do not depend on how
+``data/reproductions/s1-paper`` and ``s2-paper`` (every job carries its seed, so they do not depend on how
 many seeds ran). ``--write``/``--check`` fill the blocks ``<!-- measured:quirks-... -->`` of
 ``reproductions.md`` and of the deviations table in ``chapters/03_scalar_gate.ipynb``.
 """
@@ -36,7 +36,7 @@ DATA = ROOT / "data" / "reproductions"
 #: What ``--run`` runs at each scale: ``{study: (seeds, overrides)}``.
 RUNS = {
     "laptop": {"s1": (5, None), "s2": (5, {"tasks": ("adding", "ar2")}), "appB": (5, None)},
-    "paper": {"s1": (3, None)},
+    "paper": {"s1": (3, None), "s2": (3, {"tasks": ("adding", "ar2")})},
 }
 S2_LAGS = (2, 8)
 LABEL = {"none": "book", "reversed_order": "reversed order", "post_update_state": "post-update state",
@@ -56,8 +56,10 @@ def _headline(study: str, res: dict) -> dict:
         return {f"{q}_{c}@{steps[i]}": res[f"{q}_{c}"][i] for q in ("slope", "r2") for c in ("carry", "update")
                 for i in (0, -1)}
     if study == "s2":
-        lags = res["lags"]
-        return {f"{m} lag {h}": res["propagation"][m][-1][lags.index(h)] for m in ("AI", "CE") for h in S2_LAGS}
+        lags, steps = res["lags"], res["checkpoints"]
+        out = {f"{m} lag {h}": res["propagation"][m][-1][lags.index(h)] for m in ("AI", "CE") for h in S2_LAGS}
+        out.update({f"update {m} it. {steps[i]}": res["update"][m][i] for m in ("AI", "CE") for i in (0, -1)})
+        return out
     return {"slope": res["slope"], "relative_remainder": res["relative_remainder"]}
 
 
@@ -96,7 +98,7 @@ def run(scale: str, work: Path, n_jobs: int) -> dict:
             info = {"preset": summary["preset"], "settings": summary["settings"], "versions": summary["versions"]}
         if scale == "paper":  # the book's runs: the committed paper-scale jobs of the same seeds
             folder = DATA / f"{study}-paper"
-            keep = {f"{g}-seed{s}" for g in values["all"] for s in range(seeds)}
+            keep = {p.stem for p in Path(res.path).glob("*-seed*.json")}  # the same jobs, without the quirks
             values = {"none": _collect_named(study, folder, keep), **values}
         info["settings"].pop("reference_quirks", None)
         data["studies"][study] = {"seeds": list(range(seeds)), "overrides": overrides,
@@ -154,6 +156,15 @@ def s1_quantity(q: str) -> str:
     return f"{symbol} `{conv}`, it. {step}"
 
 
+def s2_quantity(q: str) -> str:
+    """``'AI lag 8'`` -> propagation AI at lag 8 (last checkpoint); ``'update CE it. 0'`` -> GradCov CE at it. 0."""
+    if q.startswith("update "):
+        metric, step = q[len("update "):].split(" it. ")
+        return f"GradCov {metric}$_{{10}}$, it. {step}"
+    metric, lag = q.split(" lag ")
+    return f"{metric}$_{{10}}$, lag {lag}"
+
+
 def _missing(what: str, scale: str) -> str:
     return (f"*Not measured yet:* `python scripts/quirks_table.py --run {scale}` writes the {what} this table is "
             "made from.")
@@ -175,8 +186,8 @@ def _study_table(study: str, scale: str = "laptop") -> str:
                 cells += [_shift(base, st["values"][n][group][q]) for n in names[1:]]
             elif study == "s2":
                 task, arm = group.split(" | ")
-                metric, lag = q.split(" lag ")
-                row = f"| {task} | {arm} | {metric}$_{{10}}$, lag {lag} |"
+                row = f"| {task} | {arm} | {s2_quantity(q)} |"
+                metric = q.split(" lag ")[0].replace("update ", "").split(" it. ")[0]
                 cells = [_median_iqr(base)] + [
                     _shift(base, st["values"][n][group][q], ratio=metric == "AI", median=True) for n in names[1:]]
             else:
@@ -187,17 +198,27 @@ def _study_table(study: str, scale: str = "laptop") -> str:
     return "\n".join(lines)
 
 
-def _paper_table() -> str:
+def _paper_table(study: str = "s1") -> str:
     data = _load("paper")
-    if data is None:
+    if data is None or study not in data["studies"]:
         return _missing("measurements", "paper")
-    st = data["studies"]["s1"]
-    lines = ["| model | quantity | book (seeds 0–2) | all four quirks | change |", "|---|---|---|---|---|"]
+    st = data["studies"][study]
+    seeds = f"seeds {st['seeds'][0]}–{st['seeds'][-1]}"
+    if study == "s1":
+        lines = [f"| model | quantity | book ({seeds}) | all four quirks | change |", "|---|---|---|---|---|"]
+    else:
+        lines = [f"| task | arm | quantity | book ({seeds}) | all four quirks | change |", "|---|---|---|---|---|---|"]
     for group, quantities in st["values"]["none"].items():
         for q, base in quantities.items():
             other = st["values"]["all"][group][q]
-            lines.append(f"| {group} | {s1_quantity(q)} | {_mean_sd(base)} | {_mean_sd(other)} | "
-                         f"{_shift(base, other)} |")
+            if study == "s1":
+                lines.append(f"| {group} | {s1_quantity(q)} | {_mean_sd(base)} | {_mean_sd(other)} | "
+                             f"{_shift(base, other)} |")
+            else:
+                task, arm = group.split(" | ")
+                ai = q.split(" lag ")[0].replace("update ", "").startswith("AI")
+                lines.append(f"| {task} | {arm} | {s2_quantity(q)} | {_median_iqr(base)} | {_median_iqr(other)} | "
+                             f"{_shift(base, other, ratio=ai, median=True)} |")
     return "\n".join(lines)
 
 
@@ -223,7 +244,8 @@ def _s2_effect(setting: str, task: str) -> str:
         return "not measured yet"
     st = data["studies"]["s2"]
     short, long_ = S2_LAGS
-    ai, ce = [], []
+    last = st["settings"]["checkpoints"][-1]
+    ai, ce, up = [], [], []
     for group, quantities in st["values"]["none"].items():
         if group.startswith(task + " | "):
             arm = group.split(" | ")[1]
@@ -231,8 +253,10 @@ def _s2_effect(setting: str, task: str) -> str:
             ai_shift = _shift(quantities[f"AI lag {long_}"], other[f"AI lag {long_}"], ratio=True, median=True)
             ai.append(f"{arm} {ai_shift}")
             ce.append(f"{arm} {_shift(quantities[f'CE lag {short}'], other[f'CE lag {short}'], median=True)}")
+            key = f"update AI it. {last}"
+            up.append(f"{arm} {_shift(quantities[key], other[key], ratio=True, median=True)}")
     return (f"`s2` {task}, last it.: propagation AI$_{{10}}$ at lag {long_} " + ", ".join(ai)
-            + f"; Δ CE$_{{10}}$ at lag {short} " + ", ".join(ce))
+            + f"; Δ CE$_{{10}}$ at lag {short} " + ", ".join(ce) + "; GradCov AI$_{10}$ " + ", ".join(up))
 
 
 def _appB_effect(setting: str) -> str:
@@ -287,7 +311,8 @@ def _deviations() -> str:
 
 
 PAGE_TABLES = {"quirks-s1": lambda: _study_table("s1"), "quirks-s2": lambda: _study_table("s2"),
-               "quirks-appB": lambda: _study_table("appB"), "quirks-paper": _paper_table}
+               "quirks-appB": lambda: _study_table("appB"), "quirks-paper": _paper_table,
+               "quirks-paper-s2": lambda: _paper_table("s2")}
 CHAPTER_TABLES = {"quirks-deviations": _deviations}
 
 

@@ -105,7 +105,24 @@ def _s2_table() -> str:
     return "\n".join(lines)
 
 
-TABLES = {"s1": _s1_table, "appB": _appB_table, "s2": _s2_table, "settings": _settings_table}
+def _s2_paired_table() -> str:
+    s = _summary("s2")
+    if s is None or "contrasts" not in s:
+        return _missing("s2")
+    c = s["contrasts"]
+    names = list(next(iter(c["rows"].values())))
+    lines = [f"Each gated arm against {c['reference']}, paired by seed at iteration {c['checkpoint']}: the "
+             f"geometric-mean ratio (arm / {c['reference']}) with its {c['confidence']:.0%} t-interval, and "
+             f"in how many seeds the arm's value is the larger.", "",
+             "| task | arm | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
+    for group, row in c["rows"].items():
+        arm, task = group.split(" | ")
+        cells = [f"{v['ratio']:.3g} [{v['ci'][0]:.3g}, {v['ci'][1]:.3g}], {v['above']}/{v['n']}" for v in row.values()]
+        lines.append(f"| {task} | {arm} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+TABLES = {"s1": _s1_table, "appB": _appB_table, "s2": _s2_table, "s2-paired": _s2_paired_table, "settings": _settings_table}
 
 
 def main(argv=None) -> int:

@@ -298,7 +298,9 @@ def test_the_quirk_tables_are_the_committed_measurements():
     for quirk in Q.PRODUCT_QUIRKS:  # the product choices: AI within 15 %, CE within 0.002
         for group, quantities in s2["none"].items():
             for q in quantities:
-                if q.startswith("AI"):
+                if q.startswith("update"):  # measurement-only: the gradients are untouched
+                    assert s2[quirk][group][q] == s2["none"][group][q], (quirk, group, q)
+                elif q.startswith("AI"):
                     assert 0.85 <= shift(s2, quirk, group, q, ratio=True) <= 1.15, (quirk, group, q)
                 else:
                     assert abs(np.median(np.array(s2[quirk][group][q]) - np.array(s2["none"][group][q]))) < 0.002
@@ -306,6 +308,21 @@ def test_the_quirk_tables_are_the_committed_measurements():
     for arm in ("scalar + SGD", "multi + SGD"):
         assert 0.4 < shift(s2, "distractor_inputs", f"ar2 | {arm}", "AI lag 8", ratio=True) < 0.75, arm
     assert shift(s2, "distractor_inputs", "ar2 | plain + Adam", "AI lag 8", ratio=True) < 0.1
+    # the update (GradCov) sentences
+    assert 0.45 < shift(s2, "fixed_batch", "adding | plain + Adam", "update AI it. 150", ratio=True) < 0.55
+    for arm in ("scalar + SGD", "multi + SGD"):
+        assert 1 <= shift(s2, "fixed_batch", f"adding | {arm}", "update AI it. 150", ratio=True) <= 1.06, arm
+        assert 1.2 <= shift(s2, "fixed_batch", f"adding | {arm}", "update AI it. 0", ratio=True) <= 1.34, arm
+        assert 2.7 < shift(s2, "distractor_inputs", f"ar2 | {arm}", "update AI it. 150", ratio=True) < 3, arm
+    assert 0.6 < shift(s2, "distractor_inputs", "ar2 | plain + Adam", "update AI it. 150", ratio=True) < 0.7
+    for quirk, behind in (("none", True), ("all", False)):  # the AR(2) comparison turns around
+        med = {arm: np.median(s2[quirk][f"ar2 | {arm}"]["update AI it. 150"])
+               for arm in ("scalar + SGD", "multi + SGD", "plain + Adam")}
+        gated = (med["scalar + SGD"], med["multi + SGD"])
+        if behind:
+            assert max(gated) < med["plain + Adam"]
+        else:
+            assert min(gated) > 4 * med["plain + Adam"]  # "several times more concentrated"
     appB = s1["appB"]["values"]
     for cell in ("scalar", "multi"):  # the post-update state halves the share the first order misses
         old, new = (np.median(appB[k][cell]["relative_remainder"]) for k in ("none", "post_update_state"))

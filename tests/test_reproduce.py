@@ -177,3 +177,29 @@ def test_more_seeds_reuse_the_jobs_of_a_run_with_fewer(tmp_path):
     assert (fewer.n_jobs_done, fewer.n_jobs_skipped) == (0, JOBS_PER_SEED["appB"])
     other = _run("appB", tmp_path, seeds=2, overrides={**TINY["appB"], "T": TINY["appB"].get("T", 10) + 1})
     assert other.n_jobs_done == 2 * JOBS_PER_SEED["appB"]  # a setting that matters still invalidates them
+
+
+def test_s2_contrasts_pair_each_gated_arm_with_plain_adam_seed_by_seed(tmp_path):
+    """summary['contrasts']: exp of the mean log ratio over seeds, recomputed here from the job files."""
+    import numpy as np
+    from scipy import stats
+
+    s2 = _run("s2", tmp_path, seeds=3)
+    summary = json.loads((Path(s2.path) / "summary.json").read_text())
+    c = summary["contrasts"]
+    assert c["reference"] == "plain + Adam" and c["checkpoint"] == 3 and c["paired_by"] == "seed"
+    assert set(c["rows"]) == {f"{arm} | {task}" for arm in ("scalar + SGD", "multi + SGD") for task in ("adding", "ar2")}
+    files = {(r["labels"]["arm"], r["labels"]["task"], r["seed"]): r["results"]
+             for r in (json.loads(p.read_text()) for p in Path(s2.path).glob("*-seed*.json"))}
+    for group, row in c["rows"].items():
+        arm, task = group.split(" | ")
+        a = np.array([files[(arm, task, s)]["update"]["AI"][-1] for s in range(3)])
+        b = np.array([files[("plain + Adam", task, s)]["update"]["AI"][-1] for s in range(3)])
+        d = np.log(a) - np.log(b)
+        half = stats.t.ppf(0.975, 2) * d.std(ddof=1) / np.sqrt(3)
+        cell = row["update AI"]
+        assert cell["ratio"] == pytest.approx(np.exp(d.mean()), rel=1e-12)
+        assert cell["ci"] == pytest.approx([np.exp(d.mean() - half), np.exp(d.mean() + half)], rel=1e-12)
+        assert cell["above"] == int((a > b).sum()) and cell["n"] == 3
+        t = files[(arm, task, 0)]["training"]
+        assert row["final loss / mean predictor"]["n"] == 3 and t["final_loss"] > 0

@@ -451,6 +451,40 @@ def _aggregate(study: str, records: list, settings: dict) -> tuple[dict, dict]:
     return table, notes
 
 
+def _contrasts(records: list, settings: dict, confidence: float = 0.95) -> dict:
+    r"""s2: each arm against the first (plain + Adam), task by task, paired by seed at the last checkpoint.
+
+    For a quantity :math:`Q`, ``ratio`` is :math:`e^{\bar d}` with :math:`d_s=\ln Q^{\rm arm}_s-\ln Q^{\rm ref}_s`,
+    ``ci`` its t-based interval (:func:`~gatebook.learning.paired.paired_contrast`), and ``above`` the
+    seeds in which the arm's value is the larger.
+    """
+    from .paired import paired_contrast
+
+    last = str(settings["checkpoints"][-1])
+    quantities = ("update AI", f"propagation AI (lag {max(settings['lags'])})", "propagation CE (lag 2)",
+                  "final loss / mean predictor")
+    values: dict = {}
+    for rec in records:
+        q = _quantities("s2", rec["results"])[last]
+        values.setdefault((rec["labels"]["arm"], rec["labels"]["task"]), {})[rec["seed"]] = q
+    reference = next(iter(values))[0]
+    rows = {}
+    for (arm, task), per_seed in values.items():
+        ref = values.get((reference, task), {})
+        seeds = sorted(set(per_seed) & set(ref))
+        if arm == reference or len(seeds) < 2:
+            continue
+        row = {}
+        for name in quantities:
+            c = paired_contrast([per_seed[s][name] for s in seeds], [ref[s][name] for s in seeds],
+                                confidence=confidence)
+            row[name] = {"ratio": c.ratio, "ci": [float(np.exp(c.ci[0])), float(np.exp(c.ci[1]))],
+                         "above": int((c.d > 0).sum()), "n": c.n}
+        rows[f"{arm} | {task}"] = row
+    return {"reference": reference, "checkpoint": int(last), "confidence": confidence, "paired_by": "seed",
+            "rows": rows}
+
+
 # ---------------------------------------------------------------------------
 # the entry point
 # ---------------------------------------------------------------------------
@@ -640,6 +674,8 @@ def reproduce(study: str, *, scale: str = "laptop", seeds: int | None = None, n_
                "statistic": settings.get("summary", _STATISTIC[study]), "settings": settings,
                "applied": applied, "not_applied": not_applied, "notes": notes,
                "jobs": [job["name"] for job in jobs], "table": table, "versions": _versions()}
+    if study == "s2":
+        summary["contrasts"] = _contrasts(records, settings)
     if requested:
         summary["reference_quirks"] = quirks
         summary["reference_quirks_not_applicable"] = [q for q in requested if q not in quirks]

@@ -42,6 +42,8 @@ import copy
 import numbers
 from dataclasses import dataclass, field
 
+import warnings
+
 import numpy as np
 import torch
 
@@ -509,8 +511,11 @@ def anisotropy_experiment(arms=None, tasks=CHAPTER_SETTINGS["tasks"], seeds=CHAP
     check_sizes([("len(lags)", len(lags)), ("triples_per_lag", triples_per_lag), ("n", n), ("n", n)],
                 what="the sampled products")
     # The probe batches come first: this also checks that every task accepts T and m.
-    probes = {(task, s): make_task(task, grad_samples, T=T, m=m, seed=_probe_seed(task, s), dtype=torch.float64,
-                                   **quirk_task_kwargs(task, quirks)) for task in tasks for s in seeds}
+    # (ar2 with the distractor quirk warns that its target is unpredictable; the quirk is recorded instead)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"ar2\(inputs='distractor'\)", category=UserWarning)
+        probes = {(task, s): make_task(task, grad_samples, T=T, m=m, seed=_probe_seed(task, s), dtype=torch.float64,
+                                       **quirk_task_kwargs(task, quirks)) for task in tasks for s in seeds}
 
     settings = {"steps": steps, "checkpoints": tuple(marks), "T": T, "n": n, "m": m, "batch": batch,
                 "probe_batch": probe_batch, "grad_samples": grad_samples, "lags": tuple(lags),

@@ -1,8 +1,8 @@
 r"""Where the Jacobian's eigenvalues live: the predicted spectral support (chapters 7 and 8).
 
 At a state :math:`x=(h,z,r)` of a large gated network (:class:`gatebook.GatedNetwork`,
-presynaptic output gate) a complex number :math:`\lambda` lies inside the support of the
-spectrum of :math:`\mathcal J(x)` iff :math:`\mathcal S(\lambda)\ge1`, with
+presynaptic output gate, the book's default) a complex number :math:`\lambda` lies inside the
+support of the spectrum of :math:`\mathcal J(x)` iff :math:`\mathcal S(\lambda)\ge1`, with
 
 .. math::
 
@@ -60,7 +60,34 @@ gate is decoupled from :math:`h` and its :math:`N` eigenvalues are exactly
 support does not describe. :func:`inside_support` counts eigenvalues at
 :math:`-1/\tau_z,-1/\tau_r` as inside.
 
-The postsynaptic variant (``r_gate="post"``) is not covered: a ``ValueError`` is raised.
+**Postsynaptic output gate** (``r_gate="post"``). The gate now multiplies the local field
+:math:`\eta=g_hJ^h\phi` of the receiving unit, :math:`\tau_h\dot h_i=\sigma_{z,i}(-h_i+\sigma_{r,i}\eta_i+I_i)`,
+so the :math:`hh` block is :math:`\tau_h^{-1}\mathrm D(\sigma_z)[-\mathbb 1+\mathrm D(\sigma_r)g_hJ^h\mathrm D(\phi')]`
+and the :math:`hr` block is the diagonal :math:`\tau_h^{-1}\mathrm D(\sigma_z\sigma_r'\eta)`. The same
+elimination gives
+
+.. math::
+
+    K=\mathrm D(a\sigma_r)\,g_hJ^h+\mathrm D(a\sigma_r'\eta)\,\tfrac{g_r}{1+\lambda\tau_r}J^r
+      +\mathrm D(b)\,\tfrac{g_z}{1+\lambda\tau_z}J^z :
+
+three independent Gaussian matrices, each scaled by its row only. The variance profile of
+:math:`K` then depends on the row alone, its matrix has rank one, and
+
+.. math::
+
+    \mathcal S_{\rm post}(\lambda)=g_h^2\Big\langle\frac{\phi'^2\sigma_z^2\sigma_r^2}{\lvert\sigma_z+\lambda\tau_h\rvert^2}\Big\rangle
+    +\frac{g_r^2}{\lvert1+\lambda\tau_r\rvert^2}\Big\langle\frac{\phi'^2\sigma_z^2\sigma_r'^2\eta^2}{\lvert\sigma_z+\lambda\tau_h\rvert^2}\Big\rangle
+    +g_z^2\Big\langle\frac{\phi'^2\sigma_z'^2u^2}{\lvert\sigma_z+\lambda\tau_h\rvert^2\,\lvert1+\lambda\tau_z\rvert^2}\Big\rangle .
+
+No independence assumption between the gates and :math:`h` is needed here: every average is
+over the units, with the unit's own :math:`\sigma_{r,i}`, :math:`\sigma_{r,i}'` and
+:math:`\eta_i`. The presynaptic formula is *not* valid for this variant (there
+:math:`\sigma_r` sits between the coupling and :math:`\phi'`, and it is averaged separately).
+At the quiescent state both reduce to the same circle. The tests compare the contour with
+the exact eigenvalues of finite postsynaptic networks (:math:`N=300`, several seeds).
+:func:`support_function`, :func:`inside_support` and :func:`support_boundary` choose the
+formula from ``model.r_gate``.
 """
 
 from __future__ import annotations
@@ -119,13 +146,16 @@ class SupportBoundary:
 class _Moments:
     r"""Everything :math:`\mathcal S` needs from a state, grouped by distinct :math:`\sigma_z`.
 
-    ``F = (A + Ar/|1+lam tau_r|^2) S(w_a) + Bz/|1+lam tau_z|^2 S(w_b)`` with
+    ``F = A S(w_a) + Ar/|1+lam tau_r|^2 S(w_r) + Bz/|1+lam tau_z|^2 S(w_b)`` with
     ``S(w) = sum_k w_k s_k^2/|s_k+lam tau_h|^2`` over the distinct values ``s`` of
-    :math:`\sigma_z` (weights already divided by the number of units).
+    :math:`\sigma_z` (weights already divided by the number of units). Presynaptic gate:
+    ``w_r = w_a`` and the gate averages sit in ``A``, ``Ar``; postsynaptic: they sit in the
+    weights.
     """
 
     s: np.ndarray
     w_a: np.ndarray
+    w_r: np.ndarray
     w_b: np.ndarray
     A: float
     Ar: float
@@ -138,11 +168,6 @@ class _Moments:
 def _check_model(model) -> GatedNetwork:
     if not isinstance(model, GatedNetwork):
         raise TypeError(f"model must be a gatebook.GatedNetwork, got {type(model).__name__}")
-    if model.r_gate != "pre":
-        raise ValueError(
-            "the spectral support F(lambda) is derived for the presynaptic output gate "
-            f"(r_gate='pre'); got r_gate={model.r_gate!r}"
-        )
     return model
 
 
@@ -166,15 +191,28 @@ def _moments(model: GatedNetwork, states, t: float) -> _Moments:
     wb = dphi2 * ((1.0 - sz) * q.u.ravel()) ** 2
     s, inverse = np.unique(sz, return_inverse=True)
     M = sz.size
-    w_a = np.bincount(inverse, weights=dphi2, minlength=s.size) / M
-    w_b = np.bincount(inverse, weights=wb, minlength=s.size) / M
+
+    def grouped(weights):
+        return np.bincount(inverse, weights=weights, minlength=s.size) / M
+
     g_h2 = model.g_h**2
+    w_b = grouped(wb)
+    if model.r_gate == "pre":
+        w_a = w_r = grouped(dphi2)
+        A = g_h2 * float(np.mean(q.sigma_r**2))
+        Ar = g_h2 * model.g_r**2 * float(np.mean(q.dsigma_r**2)) * float(np.mean(q.phi**2))
+    else:  # postsynaptic: the gate multiplies the local field eta = g_h J^h phi of its own unit
+        eta = q.phi @ model.weights_h.T
+        w_a = grouped(dphi2 * (q.sigma_r**2).ravel())
+        w_r = grouped(dphi2 * ((q.dsigma_r * eta) ** 2).ravel())
+        A, Ar = g_h2, model.g_r**2
     return _Moments(
         s=s,
         w_a=w_a,
+        w_r=w_r,
         w_b=w_b,
-        A=g_h2 * float(np.mean(q.sigma_r**2)),
-        Ar=g_h2 * model.g_r**2 * float(np.mean(q.dsigma_r**2)) * float(np.mean(q.phi**2)),
+        A=A,
+        Ar=Ar,
         Bz=(model.g_z * model.alpha_z) ** 2,
         tau_h=model.tau_h,
         tau_z=model.tau_z,
@@ -193,18 +231,17 @@ def _evaluate(m: _Moments, lam: np.ndarray) -> np.ndarray:
     out = np.empty(flat.shape)
     step = max(1, _CHUNK // m.s.size)
     s, s2 = m.s[None, :], (m.s * m.s)[None, :]
-    weights = np.stack([m.w_a, m.w_b], axis=1)  # (units, 2): one product gives both averages
+    weights = np.stack([m.w_a, m.w_r, m.w_b], axis=1)  # (units, 3): one product gives all averages
     for start in range(0, flat.size, step):
         lam_c = flat[start : start + step]
         x = lam_c[:, None] * m.tau_h
         d = (s + x.real) ** 2 + x.imag**2
         # |a|^2 = s^2/|s + lam tau_h|^2, capped at _POLE next to the poles -s/tau_h
         ratio = np.divide(s2, d, out=np.full(d.shape, _POLE), where=d * _POLE > s2)
-        S_a, S_b = (ratio @ weights).T
-        gain = np.full(lam_c.shape, m.A)
+        S_a, S_r, S_b = (ratio @ weights).T
+        F = m.A * S_a
         if m.Ar > 0:
-            gain += m.Ar * _inverse_square_distance(m.tau_r, lam_c)
-        F = gain * S_a
+            F += m.Ar * _inverse_square_distance(m.tau_r, lam_c) * S_r
         if m.Bz > 0:
             F += m.Bz * _inverse_square_distance(m.tau_z, lam_c) * S_b
         out[start : start + step] = F
@@ -222,12 +259,14 @@ def support_function(model: GatedNetwork, states, lam, t: float = 0.0) -> np.nda
         +g_z^2\Big\langle\frac{\phi'^2\sigma_z'^2u^2}
         {\lvert\sigma_z+\lambda\tau_h\rvert^2\lvert1+\lambda\tau_z\rvert^2}\Big\rangle
 
-    (module notes: derivation and checks; chapters 7 and 8).
+    for the presynaptic output gate (module notes: derivation, checks, and the formula
+    :math:`\mathcal S_{\rm post}` used for ``r_gate="post"``; chapters 7 and 8).
 
     Parameters
     ----------
     model : GatedNetwork
-        Presynaptic output gate (``r_gate="pre"``).
+        Either placement of the output gate: ``r_gate="pre"`` uses the formula above,
+        ``r_gate="post"`` the postsynaptic :math:`\mathcal S_{\rm post}` of the module notes.
     states : array_like, shape (3N,) or (n, 3N)
         The state(s) whose units are averaged (all units of all states pooled).
     lam : array_like of complex, any shape
@@ -301,11 +340,11 @@ def _radius_bound(m: _Moments) -> float:
     taus = np.array([m.tau_h, m.tau_z, m.tau_r])
     R = 2.0 / taus.min()
     Sa = float(np.sum(m.w_a * m.s**2))
+    Sr = float(np.sum(m.w_r * m.s**2))
     Sb = float(np.sum(m.w_b * m.s**2))
     for _ in range(200):
         h2 = (R * m.tau_h - 1.0) ** 2
-        gain = m.A + m.Ar / (R * m.tau_r - 1.0) ** 2
-        bound = gain * Sa / h2 + m.Bz * Sb / (h2 * (R * m.tau_z - 1.0) ** 2)
+        bound = (m.A * Sa + m.Ar * Sr / (R * m.tau_r - 1.0) ** 2) / h2 + m.Bz * Sb / (h2 * (R * m.tau_z - 1.0) ** 2)
         if bound < 0.5:
             return R
         R *= 1.5
@@ -364,7 +403,7 @@ def support_boundary(
     Parameters
     ----------
     model : GatedNetwork
-        Presynaptic output gate.
+        Either placement of the output gate (``model.r_gate`` picks the formula, module notes).
     states : array_like, shape (3N,) or (n, 3N)
     extent : (re_min, re_max, im_min, im_max), optional
         The grid. Default: a box around the whole region :math:`\mathcal S\ge1` with a margin (found
@@ -418,7 +457,7 @@ def support_boundary(
         rightmost, leftmost = float(all_re.max()), float(all_re.min())
     else:
         rightmost = leftmost = float("nan")
-    atoms = tuple(a for a, coef in zip(_atoms(model), (m.Bz * m.w_b.sum(), m.Ar)) if coef == 0.0)
+    atoms = tuple(a for a, coef in zip(_atoms(model), (m.Bz * m.w_b.sum(), m.Ar * m.w_r.sum())) if coef == 0.0)
     return SupportBoundary(
         re=re, im=im, F=F, contours=contours, rightmost=rightmost, leftmost=leftmost, atoms=atoms
     )

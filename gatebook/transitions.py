@@ -19,7 +19,9 @@ chapter 10:
   :math:`g_{\rm quiet}=1+e^{\beta_r}` (the quiet state loses stability);
 * :func:`branch_curve`: :math:`\Delta_h(0)` and :math:`\lambda_{\max}` of the chaotic branch
   against :math:`g_h`, next to the exponent of the quiet state;
-* :func:`hysteresis_sweep`: finite networks started small and large (bistability);
+* :func:`hysteresis_sweep`: finite networks started small and large (bistability), each run
+  labelled by :func:`run_outcome` as decayed to the quiet state, settled on a nonzero fixed
+  point, or active;
 * :func:`input_induced_chaos`: a static random input that pushes a quiet network into chaos;
 * :func:`loop_gain`: the static self-consistency written as a loop gain, the picture behind
   the discontinuous onset.
@@ -38,6 +40,7 @@ import numpy as np
 from . import meanfield
 from ._validation import (
     check_bool,
+    check_choice,
     check_finite_float,
     check_float_sequence,
     check_int_sequence,
@@ -62,6 +65,7 @@ __all__ = [
     "branch_curve",
     "HysteresisSweep",
     "hysteresis_sweep",
+    "run_outcome",
     "InputChaos",
     "input_induced_chaos",
     "loop_gain",
@@ -70,6 +74,14 @@ __all__ = [
 
 #: Temporal variance of :math:`h` (mean over units) above which a run counts as active.
 ACTIVE_VARIANCE = 1e-4
+#: Final root mean square of :math:`h` at or below which a run that is not active counts as decayed.
+QUIET_RMS = 1e-2
+#: Largest relative change of the root mean square of :math:`h` over the measurement window for a
+#: run that is not active to count as settled on a nonzero fixed point (a larger change: still
+#: decaying towards, or growing away from, the quiet state).
+SETTLED_RTOL = 1e-2
+#: The labels of :func:`run_outcome`.
+OUTCOMES = ("decayed", "fixed point", "active")
 
 
 # -- thresholds ------------------------------------------------------------------------
@@ -478,6 +490,9 @@ class HysteresisSweep:
     lambda_max : ndarray, shape (n_seeds, n_g, n_scales)
         :math:`\lambda_{\max}` continued from the final state, ``nan`` where not measured.
     t_transient, t_measure, dt : float
+    start_rms : ndarray, shape (n_seeds, n_g, n_scales), optional
+        Root mean square of :math:`h` at the start of the measurement window (``None`` in
+        records made without it: :attr:`outcome` then judges by the final amplitude alone).
     """
 
     g_values: np.ndarray
@@ -492,22 +507,32 @@ class HysteresisSweep:
     t_transient: float
     t_measure: float
     dt: float
+    start_rms: np.ndarray | None = None
 
     @property
     def active(self) -> np.ndarray:
         r"""``variance > ACTIVE_VARIANCE``: the run is still moving at the end (shape of :attr:`variance`)."""
         return self.variance > ACTIVE_VARIANCE
 
+    @property
+    def outcome(self) -> np.ndarray:
+        r"""Each run's label, ``"decayed"``, ``"fixed point"`` or ``"active"`` (:func:`run_outcome`; shape of :attr:`variance`)."""
+        return run_outcome(self.variance, self.final_rms, self.start_rms)
+
     def fraction_active(self) -> np.ndarray:
         """Fraction of seeds still active, shape ``(n_g, n_scales)``."""
         return self.active.mean(axis=0)
 
+    def fraction(self, outcome: str) -> np.ndarray:
+        """Fraction of seeds whose run has the label ``outcome`` (one of :data:`OUTCOMES`), shape ``(n_g, n_scales)``."""
+        outcome = check_choice(outcome, "outcome", OUTCOMES)
+        return (self.outcome == outcome).mean(axis=0)
+
     @property
     def bistable(self) -> np.ndarray:
-        """Per gain: the largest start stays active and the smallest decays, in a majority of seeds."""
-        frac = self.fraction_active()
+        """Per gain: the largest start stays active and the smallest decays to the quiet state, in a majority of seeds."""
         small, large = int(np.argmin(self.initial_scales)), int(np.argmax(self.initial_scales))
-        return (frac[:, large] > 0.5) & (frac[:, small] < 0.5)
+        return (self.fraction("active")[:, large] > 0.5) & (self.fraction("decayed")[:, small] > 0.5)
 
     @property
     def bistable_window(self) -> tuple:
@@ -520,6 +545,94 @@ class HysteresisSweep:
     def mean_variance(self) -> np.ndarray:
         """Mean temporal variance over seeds, shape ``(n_g, n_scales)``."""
         return self.variance.mean(axis=0)
+
+
+def run_outcome(variance, final_rms, start_rms=None, *, active_variance=ACTIVE_VARIANCE,
+                quiet_rms=QUIET_RMS, settled_rtol=SETTLED_RTOL) -> np.ndarray:
+    r"""Label finite-network runs as decayed, settled on a nonzero fixed point, or active (chapter 10).
+
+    A run is summarised by the temporal variance :math:`v` of :math:`h` over its
+    measurement window (mean over units), the root mean square :math:`a_1` of :math:`h` at
+    its end and, optionally, :math:`a_0` at the start of the window,
+
+    .. math::
+
+        v=\frac1N\sum_i\mathrm{var}_t\,h_i,\qquad a=\Big(\frac1N\sum_ih_i^2\Big)^{1/2}.
+
+    The labels are
+
+    - ``"active"``: :math:`v>v_{\rm active}` (``active_variance``): the state still moves, on a
+      chaotic attractor or a long transient;
+    - ``"fixed point"``: not active, :math:`a_1>a_{\rm quiet}` (``quiet_rms``) and, when
+      :math:`a_0` is given, :math:`\lvert a_1/a_0-1\rvert\le` ``settled_rtol``: the run has
+      stopped at a nonzero amplitude;
+    - ``"decayed"``: every other run: the final amplitude is at most :math:`a_{\rm quiet}`, or
+      the amplitude still changes (a slow approach to, or departure from, the quiet state).
+
+    The temporal variance alone cannot tell a run at rest on a nonzero fixed point from one
+    that has decayed to :math:`h=0`: both have :math:`v\approx0`. The final amplitude can.
+
+    Parameters
+    ----------
+    variance, final_rms : array_like of float
+        Non-negative, finite, of the same shape (e.g. :attr:`HysteresisSweep.variance` and
+        :attr:`HysteresisSweep.final_rms`).
+    start_rms : array_like of float, optional
+        Non-negative and finite, same shape; ``None`` judges by the final amplitude alone.
+    active_variance, quiet_rms : float, optional
+        Positive thresholds (defaults :data:`ACTIVE_VARIANCE` and :data:`QUIET_RMS`).
+    settled_rtol : float, optional
+        Non-negative relative tolerance on the change of amplitude (default :data:`SETTLED_RTOL`).
+
+    Returns
+    -------
+    ndarray of str, same shape as ``variance``
+        Entries of :data:`OUTCOMES`.
+
+    Raises
+    ------
+    TypeError
+        For non-numeric arrays.
+    ValueError
+        For mismatched shapes, negative or non-finite values, or bad thresholds.
+
+    Examples
+    --------
+    >>> run_outcome([1e-12, 1e-12, 0.2], [1e-5, 0.8, 0.6]).tolist()
+    ['decayed', 'fixed point', 'active']
+    >>> run_outcome([1e-12], [0.05], start_rms=[0.08]).tolist()   # still shrinking
+    ['decayed']
+    """
+    v = _nonnegative_array(variance, "variance")
+    a1 = _nonnegative_array(final_rms, "final_rms")
+    if a1.shape != v.shape:
+        raise ValueError(f"final_rms must have the shape of variance {v.shape}, got {a1.shape}")
+    active_variance = check_positive_float(active_variance, "active_variance")
+    quiet_rms = check_positive_float(quiet_rms, "quiet_rms")
+    settled_rtol = check_nonnegative_float(settled_rtol, "settled_rtol")
+    settled = a1 > quiet_rms
+    if start_rms is not None:
+        a0 = _nonnegative_array(start_rms, "start_rms")
+        if a0.shape != v.shape:
+            raise ValueError(f"start_rms must have the shape of variance {v.shape}, got {a0.shape}")
+        settled &= np.abs(a1 - a0) <= settled_rtol * a0
+    active = v > active_variance
+    out = np.full(v.shape, OUTCOMES[0], dtype=object)
+    out[~active & settled] = OUTCOMES[1]
+    out[active] = OUTCOMES[2]
+    return out.astype(str)
+
+
+def _nonnegative_array(values, name: str) -> np.ndarray:
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{name} must be an array of non-negative numbers, got {values!r}")
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "iuf" or arr.dtype == bool:
+        raise TypeError(f"{name} must be an array of non-negative numbers, got dtype {arr.dtype}")
+    arr = arr.astype(float)
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise ValueError(f"{name} must contain finite non-negative numbers")
+    return arr
 
 
 def _check_seeds(seeds) -> tuple:
@@ -570,8 +683,12 @@ def hysteresis_sweep(
 
     .. math:: \overline{\mathrm{var}}_t\,h=\frac1N\sum_i\Big(\langle h_i^2\rangle_t-\langle h_i\rangle_t^2\Big)
 
-    is measured over ``t_measure``. In the bistable window a small start decays to the quiet
-    state and a large one stays chaotic. Near the saddle-node of the chaotic branch a finite
+    is measured over ``t_measure``, with the root mean square of :math:`h` at the start and the
+    end of that window; :attr:`HysteresisSweep.outcome` labels each run from these three
+    numbers (:func:`run_outcome`): decayed to the quiet state, settled on a nonzero fixed
+    point, or active. The variance alone would count a run at rest on a nonzero fixed point
+    as decayed. In the bistable window a small start decays to the quiet state and a large
+    one stays chaotic. Near the saddle-node of the chaotic branch a finite
     network can wander chaotically for a long time and then collapse: a run that is active
     at the end of a finite window is a long transient or an attractor, and the window only
     bounds its lifetime from below. With ``lyapunov_t_measure > 0``,
@@ -612,6 +729,7 @@ def hysteresis_sweep(
     shape = (len(seeds), g.size, scales.size)
     variance = np.empty(shape)
     final_rms = np.empty(shape)
+    start_rms = np.empty(shape)
     lam = np.full(shape, np.nan)
     record = max(1, int(round(1.0 / dt)))  # one sample per time unit
     pairs = [(i, j) for i in range(len(seeds)) for j in range(g.size)]
@@ -621,6 +739,7 @@ def hysteresis_sweep(
         traj = simulate(net, t_transient + t_measure, dt, x0=x0, record_every=record)
         h = traj.states[traj.times >= t_transient - 1e-9][:, :, :N]  # (records, trials, N)
         variance[i, j] = h.var(axis=0).mean(axis=-1)
+        start_rms[i, j] = np.sqrt(np.mean(h[0] ** 2, axis=-1))
         final_rms[i, j] = np.sqrt(np.mean(traj.states[-1][:, :N] ** 2, axis=-1))
         if lyapunov_t_measure > 0:
             for k in range(scales.size):
@@ -630,7 +749,7 @@ def hysteresis_sweep(
     return HysteresisSweep(
         g_values=g, alpha_r=alpha_r, beta_r=beta_r, N=N, seeds=seeds, initial_scales=scales,
         variance=variance, final_rms=final_rms, lambda_max=lam,
-        t_transient=t_transient, t_measure=t_measure, dt=dt,
+        t_transient=t_transient, t_measure=t_measure, dt=dt, start_rms=start_rms,
     )
 
 

@@ -194,3 +194,71 @@ def test_bad_input(call, match):
 def test_threshold_table_type_error():
     with pytest.raises(TypeError, match="Thresholds"):
         transitions.threshold_table([1.0])
+
+
+# -- run outcomes: decayed / fixed point / active ----------------------------------------------
+def test_run_outcome_labels_each_case_from_variance_and_amplitude():
+    ro = transitions.run_outcome
+    v = np.array([1e-12, 1e-12, 1e-12, 1e-12, 0.3])
+    a1 = np.array([1e-5, 0.8, 0.05, 0.2, 0.7])
+    a0 = np.array([1e-3, 0.8 * (1 + 1e-4), 0.08, 0.1, 0.9])
+    # without the start amplitude: judged by the final amplitude only
+    assert ro(v, a1).tolist() == ["decayed", "fixed point", "fixed point", "fixed point", "active"]
+    # with it: a run whose amplitude still shrinks (0.08 -> 0.05) or grows (0.1 -> 0.2) has not settled
+    assert ro(v, a1, a0).tolist() == ["decayed", "fixed point", "decayed", "decayed", "active"]
+    assert ro(v, a1, a0, settled_rtol=2.0)[3] == "fixed point"
+    assert ro([[1e-3]], [[0.0]]).shape == (1, 1) and ro([[1e-3]], [[0.0]])[0, 0] == "active"
+    assert ro([1e-3], [0.5], active_variance=1e-2).tolist() == ["fixed point"]
+    assert ro([0.0], [0.5], quiet_rms=1.0).tolist() == ["decayed"]
+    assert set(transitions.OUTCOMES) == {"decayed", "fixed point", "active"}
+
+
+def test_run_outcome_rejects_bad_input():
+    ro = transitions.run_outcome
+    for call, exc, word in [
+        (lambda: ro([0.1, 0.2], [0.1]), ValueError, "final_rms"),
+        (lambda: ro([0.1], [0.1], [0.1, 0.2]), ValueError, "start_rms"),
+        (lambda: ro([-0.1], [0.1]), ValueError, "variance"),
+        (lambda: ro([np.nan], [0.1]), ValueError, "variance"),
+        (lambda: ro([0.1], [np.inf]), ValueError, "final_rms"),
+        (lambda: ro([0.1], [0.1], [-1.0]), ValueError, "start_rms"),
+        (lambda: ro("abc", [0.1]), TypeError, "variance"),
+        (lambda: ro([0.1], ["a"]), TypeError, "final_rms"),
+        (lambda: ro([True], [0.1]), TypeError, "variance"),
+        (lambda: ro([0.1], [0.1], active_variance=0.0), ValueError, "active_variance"),
+        (lambda: ro([0.1], [0.1], quiet_rms=-1.0), ValueError, "quiet_rms"),
+        (lambda: ro([0.1], [0.1], settled_rtol=np.nan), ValueError, "settled_rtol"),
+    ]:
+        with pytest.raises(exc, match=word):
+            call()
+    hs = transitions.hysteresis_sweep([1.5], 0.0, N=4, seeds=(0,), t_transient=1.0, t_measure=2.0)
+    with pytest.raises(ValueError, match="outcome"):
+        hs.fraction("chaotic")
+
+
+def test_hysteresis_sweep_labels_a_network_of_each_outcome():
+    """One network per outcome, each checked independently of the label.
+
+    - decayed: g_h = 1.5 < g_topo (alpha_r = 20, N = 60): the quiet state is the only attractor;
+    - fixed point: a small network (N = 8, seed 3, alpha_r = 0, g_h = 2.6 > 2) whose quiet state is
+      unstable and that comes to rest on a *stable nonzero* fixed point from both starts (found
+      by a scan of seeds 0-5; checked below: residual ~0 and every eigenvalue of the Jacobian
+      in the left half-plane). The temporal variance alone calls it decayed;
+    - active: g_h = 3, alpha_r = 0, N = 100: chaotic.
+    """
+    decayed = transitions.hysteresis_sweep([1.5], 20.0, N=60, seeds=(0,), t_transient=40, t_measure=10)
+    assert (decayed.outcome == "decayed").all(), decayed.final_rms
+    fixed = transitions.hysteresis_sweep([2.6], 0.0, N=8, seeds=(3,), t_transient=100, t_measure=20)
+    assert (fixed.variance < transitions.ACTIVE_VARIANCE).all() and not fixed.active.any()
+    assert (fixed.outcome == "fixed point").all(), (fixed.final_rms, fixed.start_rms)
+    assert fixed.fraction("fixed point").tolist() == [[1.0, 1.0]] and not fixed.bistable.any()
+    # the independent check: integrate the same network from the same start and inspect the end state
+    net = gb.GatedNetwork(8, 2.6, alpha_r=0.0, seed=3)
+    x0 = 2.0 * net.initial_state(seed=4, trials=1, scale=1.0)[0]
+    x = gb.simulate(net, 120.0, 0.2, x0=x0, record_every=600).states[-1]
+    assert np.sqrt(np.mean(x[:8] ** 2)) == pytest.approx(fixed.final_rms[0, 0, 1], rel=1e-9)
+    assert np.sqrt(np.mean(x[:8] ** 2)) > 0.1
+    assert np.linalg.norm(net.vector_field(x)) < 1e-6
+    assert np.linalg.eigvals(gb.jacobian(net, x)).real.max() < 0
+    active = transitions.hysteresis_sweep([3.0], 0.0, N=100, seeds=(0,), t_transient=30, t_measure=20)
+    assert (active.outcome == "active").all(), active.variance

@@ -79,6 +79,15 @@ def open_radius(g_h: float, beta_r: float = 0.0, f_open: float = 0.5) -> float:
     :math:`\Delta\to0` and :math:`\rho_{\rm open}^2\to f_{\rm open}`. Chapters 7 and 11 use it for
     the marginal window.
 
+    **Valid only at** :math:`\alpha_r=0`. :math:`\Delta` is the static-mean-field variance of the
+    fixed points of the network whose output gates all sit at :math:`s_r` (the :math:`\alpha_r=0`
+    case of :func:`~gatebook.meanfield.static_mean_field`), and :math:`g_h^2s_r^2` is their
+    coupling. For :math:`\alpha_r>0` the output gates vary from unit to unit, the fixed points'
+    variance solves :math:`\Delta=g_h^2S_r(g_r^2Q(\Delta))Q(\Delta)` instead, and the open units'
+    coupling is no longer :math:`g_hs_r`: this function does not cover that case (there is no
+    :math:`\alpha_r` argument). It also assumes that the frozen (closed) units share the
+    statistics of the static solution.
+
     Parameters
     ----------
     g_h : float
@@ -128,6 +137,9 @@ def marginal_window(beta_r: float = 0.0, f_open: float = 0.5) -> tuple[float, fl
     Brent's method); below :math:`1+e^{\beta_r}` the only fixed point is the quiet state, above
     :math:`g_h^*` the open units are unstable. Chapter 7 picks :math:`g_h` inside it for the
     integrator; chapter 11 draws it as the marginal region of the phase diagram.
+
+    Like :func:`open_radius`, the window holds for a soft output gate (:math:`\alpha_r=0`) only:
+    it uses the static-mean-field variance of the :math:`\alpha_r=0` network.
 
     Examples
     --------
@@ -491,7 +503,8 @@ def marginal_region(beta_r, f_open: float = 0.5) -> MarginalRegion:
         \Delta=g_h^{*2}s_r^2\langle\phi^2\rangle_\Delta,
 
     the large-:math:`\alpha_z` limit with a soft output gate (:math:`\alpha_r=0`), one root
-    search per value (:func:`~gatebook.meanfield.marginal_window`).
+    search per value (:func:`~gatebook.meanfield.marginal_window`). Valid at :math:`\alpha_r=0`
+    only (:func:`~gatebook.meanfield.open_radius`).
     """
     b = _finite_axis(beta_r, "beta_r")
     f_open = check_positive_float(f_open, "f_open")
@@ -504,7 +517,7 @@ def open_radius_map(g_h, beta_r, f_open: float = 0.5) -> np.ndarray:
 
     .. math:: \rho_{\rm open}^2=g_h^2s_r^2\,f_{\rm open}\,\langle\phi'^2\rangle_\Delta\quad(g_hs_r>1).
 
-    Returns shape ``(len(beta_r), len(g_h))``.
+    Valid at :math:`\alpha_r=0` only (:func:`~gatebook.meanfield.open_radius`). Returns shape ``(len(beta_r), len(g_h))``.
     """
     g = _finite_axis(g_h, "g_h")
     if np.any(g < 0):

@@ -104,7 +104,10 @@ def plot_hysteresis(sweep: HysteresisSweep, curve: BranchCurve | None = None, th
     Left: temporal variance of :math:`h` at the end of each run against :math:`g_h`, one
     marker per seed (open: smallest initial scale, filled: largest; values below
     :math:`10^{-8}`, runs that have decayed, are drawn at :math:`10^{-8}`), the seed means joined by
-    lines, and the DMFT chaotic branch of ``curve`` (black). Right: the fraction of seeds still
+    lines, and the DMFT chaotic branch of ``curve`` (black). Runs that came to rest on a nonzero
+    fixed point (:attr:`gatebook.transitions.HysteresisSweep.outcome` ``"fixed point"``: variance
+    near zero but a final amplitude above :data:`gatebook.transitions.QUIET_RMS`) are marked by a
+    black cross, so they are not mistaken for decayed runs. Right: the fraction of seeds still
     active (variance above :data:`gatebook.transitions.ACTIVE_VARIANCE`) for each start.
     Threshold lines as in :func:`plot_branch_curves`.
     """
@@ -129,6 +132,11 @@ def plot_hysteresis(sweep: HysteresisSweep, curve: BranchCurve | None = None, th
                   label=f"start s.d. {scale:g} (N={sweep.N})")
         right.plot(g, frac[:, k], "o-" if filled else "s--", color=colour, mfc=colour if filled else "none",
                    label=f"start s.d. {scale:g}")
+    settled = sweep.outcome == "fixed point"
+    if settled.any():
+        i, j, k = np.nonzero(settled)
+        left.plot(g[j], np.maximum(sweep.variance[i, j, k], _VARIANCE_FLOOR), "x", color="k", ms=8, ls="none",
+                  label="at rest on a nonzero fixed point")
     if curve is not None:
         m = curve.chaotic & (curve.g_values >= g[0]) & (curve.g_values <= g[-1])
         left.plot(curve.g_values[m], curve.variance[m], "k-", lw=1.5, label="DMFT chaotic branch")

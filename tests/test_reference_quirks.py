@@ -329,6 +329,24 @@ def test_the_quirk_tables_are_the_committed_measurements():
         assert 0.35 < new / old < 0.7, cell
         assert all(abs(np.median(appB[k][cell]["slope"]) - 2) < 0.01 for k in appB)
     paper = json.loads((ROOT / "data" / "reproductions" / "quirks-paper" / "quirks.json").read_text())
+    # the paper-scale s2 sentences (3 seeds, adding and AR(2), all four quirks)
+    big = paper["studies"]["s2"]["values"]
+    gated, adam = ("scalar + SGD", "multi + SGD"), "plain + Adam"
+    for arm in gated:
+        assert 0.9 <= shift(big, "all", f"adding | {arm}", "AI lag 8", ratio=True) <= 1.4, arm
+    assert 25 < shift(big, "all", f"adding | {adam}", "AI lag 8", ratio=True) < 40
+    assert all(shift(big, "all", f"ar2 | {arm}", "AI lag 8", ratio=True) > 2 for arm in (*gated, adam))
+    for task in ("adding", "ar2"):
+        update = {arm: shift(big, "all", f"{task} | {arm}", "update AI it. 1200", ratio=True) for arm in (*gated, adam)}
+        assert 0.2 < update[adam] < 0.3 and all(0.44 < update[a] < 0.88 for a in gated), (task, update)
+        med = {k: {arm: np.median(big[k][f"{task} | {arm}"]["update AI it. 1200"]) for arm in (*gated, adam)}
+               for k in ("none", "all")}
+        assert min(med["all"][a] for a in gated) > med["all"][adam], task  # gated ahead with the quirks
+        lead = {k: [med[k][a] / med[k][adam] for a in gated] for k in med}
+        if task == "ar2":
+            assert max(med["none"][a] for a in gated) < med["none"][adam]  # the book's order, turned around
+        else:
+            assert all(1 < r < 2 for r in lead["none"]) and all(4 < r < 6 for r in lead["all"])
     values = paper["studies"]["s1"]["values"]
     for model, quantities in values["none"].items():
         for q in quantities:

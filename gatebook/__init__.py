@@ -34,6 +34,8 @@ _LAZY = {
     "FixedPoint": "fixed_points",
     "find_fixed_point": "fixed_points",
     "find_fixed_points": "fixed_points",
+    "FixedPointCensus": "complexity",
+    "fixed_point_census": "complexity",
     "SupportBoundary": "spectral_support",
     "support_function": "spectral_support",
     "support_boundary": "spectral_support",
@@ -74,6 +76,7 @@ _LAZY = {
     "slow_modes": "slow_modes",  # chapter 7
     "r_gate": "r_gate",  # chapter 8
     "transitions": "transitions",  # chapter 10
+    "complexity": "complexity",  # chapter 10: the fixed-point census
 }
 
 

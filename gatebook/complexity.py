@@ -1,0 +1,223 @@
+r"""A census of fixed points: counting what the static mean field only predicts (chapter 10).
+
+The static mean field says when *nonzero* fixed points of the gated network appear,
+:math:`g_h\ge g_{\rm topo}` (:func:`gatebook.meanfield.fixed_point_onset`), but it is a
+proxy: it gives the variance a fixed point would have, not how many there are. This module
+counts them in finite networks. A fixed point of the gated network solves
+
+.. math::
+
+    h_i=g_h\sum_jJ^h_{ij}\,\sigma_r(r_j)\,\phi(h_j),\qquad
+    r_i=g_r\sum_jJ^r_{ij}\phi(h_j),\qquad z_i=g_z\sum_jJ^z_{ij}\phi(h_j),
+
+independently of the timescale gate (chapter 7), so a census at :math:`\alpha_z=0` holds at
+every :math:`\alpha_z`. :func:`fixed_point_census` runs damped Newton
+(:func:`gatebook.fixed_points.find_fixed_point`) from many starts:
+
+* **random starts**, :math:`h\sim\mathcal N(0,s^2)` with :math:`s` cycling through
+  ``scales`` and the gates set to their fixed-point values given :math:`h`;
+* **transient starts**, the end points of short simulations from random states, which lie
+  near the slow regions of state space where fixed points and slow points sit.
+
+Converged roots are merged when :math:`\lVert x-x'\rVert\le10^{-6}(1+\lVert x\rVert)`.
+For each distinct point the census records its residual :math:`\lVert F\rVert_2`, its
+variance :math:`\Delta=\frac1N\sum_ih_i^2` (to set against the static branch
+:math:`\Delta_h`), and its **index**, the number of eigenvalues of the full
+:math:`3N\times3N` Jacobian with positive real part (0: stable; the origin's index is known
+in closed form, :func:`gatebook.quiet_state`). A census is a lower bound on the number of
+fixed points: a point no start reaches is not counted. The *topological complexity* is the
+growth rate :math:`\frac1N\ln\mathcal N_{\rm fp}` of the count with :math:`N`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validation import (
+    as_generator,
+    check_bool,
+    check_float_sequence,
+    check_memory,
+    check_model,
+    check_nonnegative_float,
+    check_positive_float,
+    check_positive_int,
+)
+from .fixed_points import find_fixed_point
+from .progress import progress_bar
+
+__all__ = ["FixedPointCensus", "fixed_point_census"]
+
+#: Two roots are the same point when ``||x - x'|| <= MERGE_TOL * (1 + ||x||)``.
+MERGE_TOL = 1e-6
+#: Most steps of one transient simulation.
+MAX_TRANSIENT_STEPS = 1e7
+#: Default standard deviations of the random starts (cycled).
+SCALES = (0.5, 1.0, 2.0, 4.0)
+
+
+@dataclass(frozen=True)
+class FixedPointCensus:
+    r"""The distinct fixed points a census found in one network (chapter 10).
+
+    Attributes
+    ----------
+    N : int
+        Number of units.
+    states : ndarray, shape (count, dim)
+        The fixed points (full states :math:`(h,z,r)` of a :class:`~gatebook.GatedNetwork`),
+        ordered by variance, smallest first.
+    residuals : ndarray, shape (count,)
+        :math:`\lVert F(x)\rVert_2` at each point.
+    variances : ndarray, shape (count,)
+        :math:`\Delta=\frac1N\sum_ih_i^2` of each point.
+    indices : ndarray of int, shape (count,)
+        Number of Jacobian eigenvalues with :math:`\mathrm{Re}\,\lambda>` ``marginal_tol``.
+    starts, converged : int
+        Starts tried, and how many of them converged to some fixed point.
+    marginal_tol : float
+    """
+
+    N: int
+    states: np.ndarray
+    residuals: np.ndarray
+    variances: np.ndarray
+    indices: np.ndarray
+    starts: int
+    converged: int
+    marginal_tol: float
+
+    @property
+    def count(self) -> int:
+        """Number of distinct fixed points found (the origin included when found)."""
+        return int(self.variances.size)
+
+    def count_above(self, variance: float) -> int:
+        r"""Number of fixed points with :math:`\Delta>` ``variance`` (e.g. away from the origin)."""
+        variance = check_nonnegative_float(variance, "variance")
+        return int(np.count_nonzero(self.variances > variance))
+
+    @property
+    def log_count_per_unit(self) -> float:
+        r""":math:`\frac1N\ln(\text{count})`, the finite-:math:`N` estimate of the complexity."""
+        return float(np.log(self.count) / self.N) if self.count else float("nan")
+
+    @property
+    def n_stable(self) -> int:
+        """Number of fixed points with index 0."""
+        return int(np.count_nonzero(self.indices == 0))
+
+    def __str__(self) -> str:
+        nonzero = self.variances[self.variances > 1e-12]
+        spread = f"{nonzero.min():.3g}-{nonzero.max():.3g}" if nonzero.size else "-"
+        return (f"FixedPointCensus(N={self.N}): {self.count} distinct fixed points from {self.starts} starts "
+                f"({self.converged} converged), {self.n_stable} stable; nonzero variances {spread}; "
+                f"indices {sorted(set(self.indices.tolist()))}")
+
+
+def _gate_state(model, h: np.ndarray) -> np.ndarray:
+    """The full state whose gates sit at their fixed-point values given ``h``."""
+    if not hasattr(model, "couplings_r"):  # a network without gates: the state is h
+        return h
+    phi = np.tanh(h)
+    return np.concatenate([h, model.g_z * (model.couplings_z @ phi), model.g_r * (model.couplings_r @ phi)])
+
+
+def fixed_point_census(model, n_starts: int, *, seed=None, scales=SCALES, transient_starts: int = 0,
+                       t_transient: float = 20.0, dt: float = 0.1, tol: float = 1e-10, max_iter: int = 200,
+                       marginal_tol: float = 1e-6, progress: bool = False) -> FixedPointCensus:
+    r"""Count the distinct fixed points of one network from many starts (chapter 10).
+
+    .. math::
+
+        F(x)=0,\qquad \Delta=\frac1N\sum_ih_i^2,\qquad
+        \mathrm{index}=\#\{\lambda\in\mathrm{spec}\,\mathcal J(x):\mathrm{Re}\,\lambda>\epsilon\}.
+
+    Parameters
+    ----------
+    model : GatedNetwork or RandomRateNetwork
+        The network; it must have no time-dependent input. Use :math:`\alpha_z=0`: the
+        timescale gate does not move fixed points, and a sharp one makes Newton's method
+        stall (see :func:`~gatebook.fixed_points.find_fixed_point`).
+    n_starts : int
+        Random starts (``>= 1``): :math:`h\sim\mathcal N(0,s^2)` with :math:`s` cycling
+        through ``scales``, the gates at their fixed-point values given :math:`h`.
+    seed : int, numpy.random.Generator or None, optional
+        Source of every start.
+    scales : sequence of float, optional
+        Positive standard deviations of the random starts.
+    transient_starts : int, optional
+        Additional starts (``>= 0``) taken from the end of simulations of length
+        ``t_transient`` (RK4, step ``dt``) from standard normal states.
+    t_transient, dt : float, optional
+        Positive; ``dt`` at most ``t_transient``.
+    tol, max_iter, marginal_tol
+        As in :func:`~gatebook.fixed_points.find_fixed_point` (``marginal_tol`` defaults to
+        :math:`10^{-6}` here: the index counts every eigenvalue with a positive real part).
+    progress : bool, optional
+        A progress bar over the starts.
+
+    Returns
+    -------
+    FixedPointCensus
+
+    Examples
+    --------
+    >>> import gatebook as gb
+    >>> census = fixed_point_census(gb.GatedNetwork(N=10, g_h=0.8, seed=0), 8, seed=0)
+    >>> census.count, census.indices.tolist()   # below the quiet threshold: only the origin
+    (1, [0])
+    """
+    check_model(model)
+    timed = getattr(model, "has_time_dependent_inputs", False)
+    if timed() if callable(timed) else timed:
+        raise ValueError("model: a census needs a time-independent vector field (no time-dependent input)")
+    n_starts = check_positive_int(n_starts, "n_starts")
+    if isinstance(transient_starts, bool) or not isinstance(transient_starts, (int, np.integer)) or transient_starts < 0:
+        raise ValueError(f"transient_starts must be an integer >= 0, got {transient_starts!r}")
+    scales = np.asarray(check_float_sequence(scales, "scales", positive=True), dtype=float)
+    t_transient = check_positive_float(t_transient, "t_transient")
+    dt = check_positive_float(dt, "dt")
+    if dt > t_transient:
+        raise ValueError(f"dt must not exceed t_transient, got dt={dt} and t_transient={t_transient}")
+    if transient_starts and t_transient / dt > MAX_TRANSIENT_STEPS:
+        raise ValueError(f"t_transient / dt must be at most {MAX_TRANSIENT_STEPS:.0e} steps, got "
+                         f"t_transient={t_transient} and dt={dt}")
+    check_memory(n_starts * model.dim, "n_starts", what="the random starts")
+    check_memory(int(transient_starts) * model.dim, "transient_starts", what="the transient starts")
+    tol = check_positive_float(tol, "tol")
+    max_iter = check_positive_int(max_iter, "max_iter")
+    marginal_tol = check_nonnegative_float(marginal_tol, "marginal_tol")
+    progress = check_bool(progress, "progress")
+    rng = as_generator(seed)
+    N = int(model.N)
+    starts = [_gate_state(model, scales[k % scales.size] * rng.standard_normal(N)) for k in range(n_starts)]
+    if transient_starts:
+        from .simulate import simulate
+
+        x0 = rng.standard_normal((int(transient_starts), model.dim))
+        ends = simulate(model, t_transient, dt, x0=x0, record_every=max(1, int(round(t_transient / dt)))).states[-1]
+        starts += list(np.atleast_2d(ends))
+    found = []
+    converged = 0
+    for x0 in progress_bar(starts, total=len(starts), desc="fixed-point census", enabled=progress):
+        fp = find_fixed_point(model, x0, tol=tol, max_iter=max_iter, marginal_tol=marginal_tol)
+        if not fp.converged:
+            continue
+        converged += 1
+        if all(np.linalg.norm(fp.state - o.state) > MERGE_TOL * (1.0 + np.linalg.norm(fp.state)) for o in found):
+            found.append(fp)
+    variances = np.array([np.mean(fp.state[:N] ** 2) for fp in found])
+    order = np.argsort(variances, kind="stable")
+    return FixedPointCensus(
+        N=N,
+        states=np.array([found[i].state for i in order]).reshape(len(found), model.dim),
+        residuals=np.array([found[i].residual for i in order]),
+        variances=variances[order],
+        indices=np.array([found[i].n_unstable for i in order], dtype=int),
+        starts=len(starts),
+        converged=converged,
+        marginal_tol=marginal_tol,
+    )

@@ -23,6 +23,10 @@ name                                  what (made by)                            
 ``"s2-paper"``                        Sec. VII-B at the paper's sizes (T = 120, 1200 steps, five      5
                                       tasks), 5 of its 20 seeds: propagation and update anisotropy
                                       (``reproduce s2 --scale paper --seeds 5``)
+``"quirks-paper"``                     the reference code's choices switched on together at the        5
+                                      paper's sizes: per-seed headline numbers of s1 and of s2
+                                      (adding, AR(2)), seeds 0-2, with and without them
+                                      (``python scripts/quirks_table.py --run paper``)
 ``"optimiser_study"``                 the 2x2 {plain, multi-gate} x {SGD, Adam} study on adding,      4
                                       T = 40, 10 seeds, step sizes chosen on 5 held-out seeds
                                       (``python scripts/optimiser_study.py --write --task adding``)
@@ -47,6 +51,9 @@ COMMITTED = {
     "appB-paper": ("data/reproductions/appB-paper/summary.json", "App. B at the paper's scale (chapter 4)"),
     "s2-paper": ("data/reproductions/s2-paper/summary.json",
                  "Sec. VII-B at the paper's sizes, 5 of its 20 seeds (chapter 5)"),
+    "quirks-paper": ("data/reproductions/quirks-paper/quirks.json",
+                     "the reference code's quirks at the paper's sizes, s1 and s2 (adding, AR(2)), seeds 0-2 "
+                     "(chapter 5, Reproductions)"),
     "optimiser_study": ("data/optimiser_study/adding.json", "the 2x2 gates x optimisers study on adding (chapter 4)"),
     "optimiser_study_moving_average": ("data/optimiser_study/moving_average.json",
                                        "the 2x2 gates x optimisers study on moving_average (chapter 4)"),

@@ -157,7 +157,7 @@ def test_reproductions_tables_are_the_committed_summaries():
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     page = (ROOT / "reproductions.md").read_text(encoding="utf-8")
-    for study in ("s1", "appB", "s2"):  # run at the paper's scale (s2: 5 of its 20 seeds) and committed
+    for study in ("s1", "appB", "s2"):  # run at the paper's scale and committed
         assert (ROOT / "data" / "reproductions" / f"{study}-paper" / "summary.json").is_file()
         block = page.split(f"<!-- measured:{study} -->")[1].split(f"<!-- /measured:{study} -->")[0]
         assert block.count("\n| ") >= 3, f"the {study} table is empty"  # a header and two or more rows

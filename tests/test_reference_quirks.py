@@ -315,6 +315,12 @@ def test_the_quirk_tables_are_the_committed_measurements():
         assert 1.2 <= shift(s2, "fixed_batch", f"adding | {arm}", "update AI it. 0", ratio=True) <= 1.34, arm
         assert 2.7 < shift(s2, "distractor_inputs", f"ar2 | {arm}", "update AI it. 150", ratio=True) < 3, arm
     assert 0.6 < shift(s2, "distractor_inputs", "ar2 | plain + Adam", "update AI it. 150", ratio=True) < 0.7
+    # chapter 5: "the distractor inputs do most of this on AR(2)" -- of the change in ln(gated / Adam)
+    def log_lead(quirk):
+        med = {arm: np.median(s2[quirk][f"ar2 | {arm}"]["update AI it. 150"]) for arm in ("scalar + SGD", "multi + SGD", "plain + Adam")}
+        return np.log(np.array([med["scalar + SGD"], med["multi + SGD"]]) / med["plain + Adam"])
+    share = (log_lead("distractor_inputs") - log_lead("none")) / (log_lead("all") - log_lead("none"))
+    assert np.all(share > 0.6), share
     for quirk, behind in (("none", True), ("all", False)):  # the AR(2) comparison turns around
         med = {arm: np.median(s2[quirk][f"ar2 | {arm}"]["update AI it. 150"])
                for arm in ("scalar + SGD", "multi + SGD", "plain + Adam")}

@@ -21,8 +21,8 @@ name                                  what (made by)                            
 ``"appB-paper"``                      App. B at the paper's scale: the slope of the remainder of      4
                                       the first-order expansion (``reproduce appB --scale paper``)
 ``"s2-paper"``                        Sec. VII-B at the paper's sizes (T = 120, 1200 steps, five      5
-                                      tasks), 5 of its 20 seeds: propagation and update anisotropy
-                                      (``reproduce s2 --scale paper --seeds 5``)
+                                      tasks), its 20 seeds: propagation and update anisotropy and
+                                      seed-paired contrasts (``reproduce s2 --scale paper --seeds 20``)
 ``"quirks-paper"``                     the reference code's choices switched on together at the        5
                                       paper's sizes: per-seed headline numbers of s1 and of s2
                                       (adding, AR(2)), seeds 0-2, with and without them
@@ -50,7 +50,7 @@ COMMITTED = {
     "s1-paper": ("data/reproductions/s1-paper/summary.json", "Sec. VII-A at the paper's scale (chapter 3)"),
     "appB-paper": ("data/reproductions/appB-paper/summary.json", "App. B at the paper's scale (chapter 4)"),
     "s2-paper": ("data/reproductions/s2-paper/summary.json",
-                 "Sec. VII-B at the paper's sizes, 5 of its 20 seeds (chapter 5)"),
+                 "Sec. VII-B at the paper's sizes and seed count (chapter 5)"),
     "quirks-paper": ("data/reproductions/quirks-paper/quirks.json",
                      "the reference code's quirks at the paper's sizes, s1 and s2 (adding, AR(2)), seeds 0-2 "
                      "(chapter 5, Reproductions)"),

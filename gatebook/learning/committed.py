@@ -21,9 +21,9 @@ name                                  what (made by)                            
 ``"appB-paper"``                      App. B at the paper's scale: the slope of the remainder of      4
                                       the first-order expansion (``reproduce appB --scale paper``)
 ``"s2-paper"``                        Sec. VII-B at the paper's sizes (T = 120, 1200 steps, five      5
-                                      tasks), its 20 seeds: propagation and update anisotropy and
-                                      seed-paired contrasts (``reproduce s2 --scale paper --seeds 20``)
-``"quirks-paper"``                     the reference code's choices switched on together at the        5
+                                      tasks) and its 20 seeds: propagation and update anisotropy,
+                                      seed-paired contrasts (``reproduce s2 --scale paper``)
+``"quirks-paper"``                    the reference code's choices switched on together at the        5
                                       paper's sizes: per-seed headline numbers of s1 and of s2
                                       (adding, AR(2)), seeds 0-2, with and without them
                                       (``python scripts/quirks_table.py --run paper``)

@@ -58,6 +58,23 @@ def _s1_table() -> str:
     return "\n".join(lines)
 
 
+def _s1_changes_table() -> str:
+    s = _summary("s1")
+    if s is None or "changes" not in s:
+        return _missing("s1")
+    c = s["changes"]
+    names = {"gate_mean": "mean gate", "within_lag_corr_carry": "within-lag corr. (carry)",
+             "slope_carry": "$\\kappa_{\\rm carry}$"}
+    lines = [f"Change from iteration {c['from']} to iteration {c['to']}, paired by seed: the mean change with its "
+             f"{c['confidence']:.0%} t-interval, and in how many seeds the quantity fell.", "",
+             "| model | " + " | ".join(names.values()) + " |", "|---|" + "---|" * len(names)]
+    for model, row in c["rows"].items():
+        cells = [f"{row[k]['change']:+.3g} [{row[k]['ci'][0]:+.3g}, {row[k]['ci'][1]:+.3g}], fell in "
+                 f"{row[k]['decreased']}/{row[k]['n']}" if k in row else "–" for k in names]
+        lines.append(f"| {model} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def _appB_table() -> str:
     s = _summary("appB")
     if s is None:
@@ -122,7 +139,7 @@ def _s2_paired_table() -> str:
     return "\n".join(lines)
 
 
-TABLES = {"s1": _s1_table, "appB": _appB_table, "s2": _s2_table, "s2-paired": _s2_paired_table, "settings": _settings_table}
+TABLES = {"s1": _s1_table, "s1-changes": _s1_changes_table, "appB": _appB_table, "s2": _s2_table, "s2-paired": _s2_paired_table, "settings": _settings_table}
 
 
 def main(argv=None) -> int:

@@ -203,3 +203,27 @@ def test_s2_contrasts_pair_each_gated_arm_with_plain_adam_seed_by_seed(tmp_path)
         assert cell["above"] == int((a > b).sum()) and cell["n"] == 3
         t = files[(arm, task, 0)]["training"]
         assert row["final loss / mean predictor"]["n"] == 3 and t["final_loss"] > 0
+
+
+def test_s1_changes_pair_the_first_and_last_checkpoint_of_each_seed(tmp_path):
+    """summary['changes']: mean of last - first over seeds with its t interval, recomputed from the job files."""
+    import numpy as np
+    from scipy import stats
+
+    s1 = _run("s1", tmp_path, seeds=3)
+    summary = json.loads((Path(s1.path) / "summary.json").read_text())
+    c = summary["changes"]
+    steps = summary["settings"]["checkpoints"]
+    assert (c["from"], c["to"], c["paired_by"]) == (steps[0], steps[-1], "seed")
+    files = {(r["labels"]["model"], r["seed"]): r["results"]
+             for r in (json.loads(p.read_text()) for p in Path(s1.path).glob("*-seed*.json"))}
+    assert set(c["rows"]) == {m for m, _ in files}
+    for model, row in c["rows"].items():
+        d = np.array([files[(model, s)]["gate_mean"][-1] - files[(model, s)]["gate_mean"][0] for s in range(3)])
+        half = stats.t.ppf(0.975, 2) * d.std(ddof=1) / np.sqrt(3)
+        cell = row["gate_mean"]
+        assert cell["change"] == pytest.approx(d.mean(), rel=1e-12, abs=1e-15)
+        assert cell["ci"] == pytest.approx([d.mean() - half, d.mean() + half], rel=1e-12, abs=1e-15)
+        assert cell["decreased"] == int((d < 0).sum()) and cell["n"] == 3
+    # the leaky cell has no within-lag variation, so no change of that correlation is reported
+    assert "within_lag_corr_carry" not in c["rows"].get("leaky", {})

@@ -71,6 +71,7 @@ import torch
 
 from .._validation import check_bool, check_choice, check_int, check_int_sequence, check_n_jobs
 from ..jobs import run_jobs
+from ._study_summary import aggregate, changes, contrasts
 from .anisotropy import anisotropy_experiment
 from .arms import make_arms
 from .cells import MODELS
@@ -391,100 +392,6 @@ def _load_done(path: Path, settings: dict, job: dict):
 # ---------------------------------------------------------------------------
 
 
-def _stat(values, kind: str) -> dict:
-    x = np.array([np.nan if v is None else v for v in values], dtype=float)
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        return {"n": 0}
-    if kind == "mean_sd":
-        return {"mean": float(x.mean()), "sd": float(x.std(ddof=1)) if x.size > 1 else 0.0, "n": int(x.size)}
-    q1, med, q3 = np.percentile(x, [25, 50, 75])
-    return {"median": float(med), "q1": float(q1), "q3": float(q3), "n": int(x.size)}
-
-
-def _group(study: str, record: dict) -> str:
-    labels = record["labels"]
-    return f"{labels['arm']} | {labels['task']}" if study == "s2" else labels["model"]
-
-
-def _quantities(study: str, res: dict) -> dict:
-    """``{checkpoint: {quantity: value}}`` of one job's results."""
-    if study == "appB":
-        return {"init": {k: res[k] for k in ("slope", "c2_flatness", "relative_remainder", "ratio_median")}}
-    out = {}
-    for i, step in enumerate(res["checkpoints"]):
-        if study == "s1":
-            keys = [k for k in res if k.startswith(("slope_", "r2_", "within_lag_", "gate_"))]
-            out[str(step)] = {k: res[k][i] for k in keys}
-        else:
-            q = {f"update {k}": res["update"][k][i] for k in res["update"]}
-            for k, rows in res["propagation"].items():
-                q.update({f"propagation {k} (lag {h})": rows[i][j] for j, h in enumerate(res["lags"])})
-            if i == len(res["checkpoints"]) - 1:  # how far the arm learned, beside the last checkpoint's metrics
-                t = res["training"]
-                q["final loss / mean predictor"] = t["final_loss"] / t["mean_predictor_mse"]
-            out[str(step)] = q
-    return out
-
-
-def _tukey_kept(values: list, factor: float) -> list:
-    x = np.array([np.nan if v is None else v for v in values], dtype=float)
-    q1, q3 = np.nanpercentile(x, [25, 75]) if np.isfinite(x).any() else (np.nan, np.nan)
-    return [bool(np.isfinite(v) and q1 - factor * (q3 - q1) <= v <= q3 + factor * (q3 - q1)) for v in x]
-
-
-def _aggregate(study: str, records: list, settings: dict) -> tuple[dict, dict]:
-    """``(table, notes)``: the study's statistic per group, checkpoint and quantity."""
-    kind = settings.get("summary", _STATISTIC[study])
-    groups: dict = {}
-    for rec in records:
-        groups.setdefault(_group(study, rec), []).append(rec)
-    table, notes = {}, {}
-    for group, recs in groups.items():
-        if study == "appB":  # the preset's outlier rule: Tukey fence on E(eps_max) over seeds
-            kept = _tukey_kept([r["results"]["errors"][-1] for r in recs], settings["outlier_iqr_factor"])
-            notes[group] = {"excluded_seeds": [r["seed"] for r, k in zip(recs, kept) if not k]}
-            recs = [r for r, k in zip(recs, kept) if k]
-        per = [_quantities(study, r["results"]) for r in recs]
-        table[group] = {step: {q: _stat([p[step][q] for p in per], kind) for q in per[0][step]}
-                        for step in per[0]} if per else {}
-    return table, notes
-
-
-def _contrasts(records: list, settings: dict, confidence: float = 0.95) -> dict:
-    r"""s2: each arm against the first (plain + Adam), task by task, paired by seed at the last checkpoint.
-
-    For a quantity :math:`Q`, ``ratio`` is :math:`e^{\bar d}` with :math:`d_s=\ln Q^{\rm arm}_s-\ln Q^{\rm ref}_s`,
-    ``ci`` its t-based interval (:func:`~gatebook.learning.paired.paired_contrast`), and ``above`` the
-    seeds in which the arm's value is the larger.
-    """
-    from .paired import paired_contrast
-
-    last = str(settings["checkpoints"][-1])
-    quantities = ("update AI", f"propagation AI (lag {max(settings['lags'])})", "propagation CE (lag 2)",
-                  "final loss / mean predictor")
-    values: dict = {}
-    for rec in records:
-        q = _quantities("s2", rec["results"])[last]
-        values.setdefault((rec["labels"]["arm"], rec["labels"]["task"]), {})[rec["seed"]] = q
-    reference = next(iter(values))[0]
-    rows = {}
-    for (arm, task), per_seed in values.items():
-        ref = values.get((reference, task), {})
-        seeds = sorted(set(per_seed) & set(ref))
-        if arm == reference or len(seeds) < 2:
-            continue
-        row = {}
-        for name in quantities:
-            c = paired_contrast([per_seed[s][name] for s in seeds], [ref[s][name] for s in seeds],
-                                confidence=confidence)
-            row[name] = {"ratio": c.ratio, "ci": [float(np.exp(c.ci[0])), float(np.exp(c.ci[1]))],
-                         "above": int((c.d > 0).sum()), "n": c.n}
-        rows[f"{arm} | {task}"] = row
-    return {"reference": reference, "checkpoint": int(last), "confidence": confidence, "paired_by": "seed",
-            "rows": rows}
-
-
 # ---------------------------------------------------------------------------
 # the entry point
 # ---------------------------------------------------------------------------
@@ -668,14 +575,14 @@ def reproduce(study: str, *, scale: str = "laptop", seeds: int | None = None, n_
                      n_jobs=n_jobs, progress=progress, desc=f"{study} ({scale}) jobs")
     done.update({rec["job"]: rec for rec in fresh})
     records = [done[job["name"]] for job in jobs]
-    table, notes = _aggregate(study, records, settings)
+    table, notes = aggregate(study, records, settings, _STATISTIC[study])
     summary = {"study": study, "chapter": STUDIES[study], "scale": scale, "preset": preset,
                "function": f"{_FUNCTIONS[study].__module__}.{_FUNCTIONS[study].__name__}",
                "statistic": settings.get("summary", _STATISTIC[study]), "settings": settings,
                "applied": applied, "not_applied": not_applied, "notes": notes,
                "jobs": [job["name"] for job in jobs], "table": table, "versions": _versions()}
-    if study == "s2":
-        summary["contrasts"] = _contrasts(records, settings)
+    if study in ("s1", "s2"):
+        summary["changes" if study == "s1" else "contrasts"] = (changes if study == "s1" else contrasts)(records, settings)
     if requested:
         summary["reference_quirks"] = quirks
         summary["reference_quirks_not_applicable"] = [q for q in requested if q not in quirks]

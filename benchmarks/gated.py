@@ -346,3 +346,42 @@ def bench_gated_dense_eig(cfg, tools):
         note=(f"N={N}: dense {net.dim}x{net.dim} eigenvalues = {med['eigvals'] / med['rk4']:.0f} RK4 steps; "
               f"building the Jacobian = {med['jacobian'] / med['rk4']:.1f} RK4 steps"),
     )]
+
+
+# ------------------------------------------------- 6. fixed-point census (report only, issue 17)
+
+
+@frozen_gc
+def bench_census_cost(cfg, tools):
+    """One :func:`gatebook.fixed_point_census` of a sharply gated network: cost per distinct fixed point,
+    in units of the two dense operations it is made of (a Newton step's ``solve`` and one ``eigvals``)."""
+    N, g_h = cfg["N"], cfg["g_h"]
+    net = gatebook.GatedNetwork(N=N, g_h=g_h, alpha_r=20.0, seed=cfg.get("seed", 0))
+    x = net.initial_state(seed=1)
+    J, F = net.jacobian(x), net.vector_field(x)
+    solve = _loop(lambda: np.linalg.solve(J, F), cfg["solve_reps"])
+    census_fn = lambda: gatebook.fixed_point_census(net, cfg["n_starts"], seed=0,  # noqa: E731
+                                                    transient_starts=cfg["transient_starts"])
+    census = census_fn()  # warm-up, and the count
+    samples = {"census": [], "solve": [], "eigvals": []}
+    for i in range(cfg["repeats"]):
+        order = ("census", "solve", "eigvals") if i % 2 == 0 else ("eigvals", "solve", "census")
+        for name in order:
+            fn = {"census": census_fn, "solve": solve, "eigvals": lambda: np.linalg.eigvals(J)}[name]
+            t = tools.timed(fn)[0]
+            samples[name].append(t / (cfg["solve_reps"] if name == "solve" else 1))
+    med = {k: statistics.median(v) for k, v in samples.items()}
+    per_point = med["census"] / census.count
+    per_start = med["census"] / census.starts
+    return [tools.result(
+        "census_cost", value=per_point, target=None, unit="s",
+        times={"census": med["census"], "per fixed point": per_point, "per start": per_start,
+               "one Newton solve": med["solve"], "one eigvals": med["eigvals"]},
+        details={"N": N, "g_h": g_h, "dim": net.dim, "starts": census.starts, "converged": census.converged,
+                 "count": census.count, "per_point_in_solves": per_point / med["solve"],
+                 "per_point_in_eigvals": per_point / med["eigvals"], "per_start_in_solves": per_start / med["solve"],
+                 "samples_s": samples},
+        note=(f"N={N}, g_h={g_h}: {census.count} points from {census.starts} starts in {med['census']:.2f} s; "
+              f"{per_point:.3g} s per point = {per_point / med['solve']:.0f} dense solves = "
+              f"{per_point / med['eigvals']:.1f} eigvals of the {net.dim}x{net.dim} Jacobian"),
+    )]

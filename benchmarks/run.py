@@ -28,7 +28,7 @@ BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH_DIR)
 DEFAULT_JSON = os.path.join(BENCH_DIR, "results", "latest.json")
 NAMES = ("sim_matvec", "maxlyap_sim", "spectrum_dense", "chapter1", "widget",
-         "gated_sim_matvec", "gated_batch_gemm", "gated_maxlyap_sim", "gated_spectrum_dense", "gated_dense_eig",
+         "gated_sim_matvec", "gated_batch_gemm", "gated_maxlyap_sim", "gated_spectrum_dense", "gated_dense_eig", "census_cost",
          "phase_dmft_vs_sim", "phase_diagram_grid", "sweep_workers", "sweep_overhead",
          "phase_diagram_workers", "ensemble_workers",
          "torch_sim", "torch_maxlyap", "torch_ensemble", "torch_scaling",
@@ -337,6 +337,7 @@ def configs(quick: bool, repeats: int):
             "gated_maxlyap_sim": {"N": 200, "t_transient": 2.0, "t_measure": 8.0, "min_repeats": 3},
             "gated_spectrum_dense": {"N": 100, "k": 20, "t_transient": 1.0, "t_measure": 2.0, "kernel_reps": 10},
             "gated_dense_eig": {"N": 100, "rk4_steps": 20, "jacobian_reps": 5},
+            "census_cost": {"N": 20, "g_h": 1.9, "n_starts": 20, "transient_starts": 5, "solve_reps": 20},
             **_meanfield_configs("quick"),
             **_torch_configs("quick"),
             "sweep_workers": {"seeds": 2, "t_transient": 2.0, "t_measure": 8.0},
@@ -369,6 +370,7 @@ def configs(quick: bool, repeats: int):
         "gated_maxlyap_sim": {"N": 1000, "t_transient": 5.0, "t_measure": 20.0, "min_repeats": 5},
         "gated_spectrum_dense": {"N": 1000, "k": 100, "t_transient": 1.0, "t_measure": 2.0, "kernel_reps": 5},
         "gated_dense_eig": {"N": 500, "rk4_steps": 50, "jacobian_reps": 5},
+        "census_cost": {"N": 60, "g_h": 2.0, "n_starts": 100, "transient_starts": 20, "solve_reps": 50},
         **_meanfield_configs("full"),
         **_torch_configs("full"),
         "sweep_workers": {"seeds": 4, "t_transient": 20.0, "t_measure": 80.0},
@@ -495,7 +497,7 @@ RUNNERS = {
     "chapter1": bench_chapter1,
     "widget": bench_widget,
     **{name: _part3(name) for name in ("gated_sim_matvec", "gated_batch_gemm", "gated_maxlyap_sim",
-                                       "gated_spectrum_dense", "gated_dense_eig")},
+                                       "gated_spectrum_dense", "gated_dense_eig", "census_cost")},
     **{name: _part3b(name) for name in ("phase_dmft_vs_sim", "phase_diagram_grid")},
     "sweep_workers": _sweeps("sweep_workers"),
     "sweep_overhead": _sweeps("sweep_overhead"),

@@ -38,17 +38,21 @@ import numpy as np
 from ._validation import (
     as_generator,
     check_bool,
+    check_finite_float,
     check_float_sequence,
+    check_int_sequence,
     check_memory,
     check_model,
+    check_n_jobs,
     check_nonnegative_float,
     check_positive_float,
     check_positive_int,
 )
 from .fixed_points import find_fixed_point
+from .jobs import run_jobs
 from .progress import progress_bar
 
-__all__ = ["FixedPointCensus", "fixed_point_census"]
+__all__ = ["CensusSweep", "FixedPointCensus", "census_sweep", "fixed_point_census"]
 
 #: Two roots are the same point when ``||x - x'|| <= MERGE_TOL * (1 + ||x||)``.
 MERGE_TOL = 1e-6
@@ -220,4 +224,140 @@ def fixed_point_census(model, n_starts: int, *, seed=None, scales=SCALES, transi
         starts=len(starts),
         converged=converged,
         marginal_tol=marginal_tol,
+    )
+
+
+@dataclass(frozen=True)
+class CensusSweep:
+    r"""Fixed-point censuses over gains, sizes and seeds of the gated network (chapter 10).
+
+    Attributes
+    ----------
+    g_values : ndarray, shape (G,)
+        The gains :math:`g_h`.
+    sizes : ndarray of int, shape (S,)
+        The numbers of units :math:`N`.
+    seeds : ndarray of int, shape (R,)
+        One network (couplings and starts) per seed.
+    counts, count_nonzero, n_stable : ndarray of int, shape (G, S, R)
+        Distinct fixed points found; those with :math:`\Delta>` ``nonzero_variance``; those of
+        index 0.
+    variances, indices : ndarray, shape (P,)
+        Every point found, flattened; ``where[p] = (i, j, k)`` places point ``p`` at
+        ``g_values[i]``, ``sizes[j]``, ``seeds[k]``.
+    where : ndarray of int, shape (P, 3)
+    settings : dict
+        ``alpha_r``, ``beta_r``, ``n_starts``, ``transient_starts``, ``nonzero_variance``.
+    """
+
+    g_values: np.ndarray
+    sizes: np.ndarray
+    seeds: np.ndarray
+    counts: np.ndarray
+    count_nonzero: np.ndarray
+    n_stable: np.ndarray
+    variances: np.ndarray
+    indices: np.ndarray
+    where: np.ndarray
+    settings: dict
+
+    def log_count_per_unit(self) -> np.ndarray:
+        r""":math:`\frac1N\ln\overline{\rm count}` per gain and size, shape (G, S): the annealed
+        complexity's finite-:math:`N` estimate (the mean count over seeds, as :math:`\mathbb E[\#]`)."""
+        return np.log(self.counts.mean(axis=2)) / self.sizes[None, :]
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict; :meth:`from_dict` reads it back."""
+        return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> CensusSweep:
+        """The sweep written by :meth:`to_dict`."""
+        arrays = {k: np.asarray(v, dtype=float if k in ("g_values", "variances") else int)
+                  for k, v in data.items() if k != "settings"}
+        arrays["where"] = arrays["where"].reshape(-1, 3)
+        return cls(**arrays, settings=dict(data["settings"]))
+
+    def __str__(self) -> str:
+        mean = self.counts.mean(axis=2)
+        rows = [f"  N={n}: " + " ".join(f"{c:.1f}" for c in mean[:, j]) for j, n in enumerate(self.sizes)]
+        return (f"CensusSweep(alpha_r={self.settings['alpha_r']}, beta_r={self.settings['beta_r']}, "
+                f"{self.seeds.size} seeds): mean count at g_h = " + ", ".join(f"{g:g}" for g in self.g_values)
+                + "\n" + "\n".join(rows))
+
+
+def _census_job(g_h, N, seed, alpha_r, beta_r, n_starts, transient_starts, nonzero_variance):
+    from .gated_network import GatedNetwork
+
+    census = fixed_point_census(GatedNetwork(N=int(N), g_h=float(g_h), alpha_r=alpha_r, beta_r=beta_r, seed=int(seed)),
+                                n_starts, seed=int(seed), transient_starts=transient_starts)
+    return census.variances, census.indices, census.count_above(nonzero_variance)
+
+
+def census_sweep(g_values, sizes, seeds=(0,), *, alpha_r: float = 20.0, beta_r: float = 0.0, n_starts: int = 60,
+                 transient_starts: int = 20, nonzero_variance: float = 0.05, n_jobs: int = 1,
+                 progress: bool = False) -> CensusSweep:
+    r"""Run :func:`fixed_point_census` on a gated network for every gain, size and seed (chapter 10).
+
+    .. math:: \Sigma_N(g_h)=\frac1N\ln\overline{\#\{x:F(x)=0\}},
+
+    the mean count over seeds standing in for the expectation of the annealed complexity.
+    Network ``seed`` (couplings :math:`J^h,J^z,J^r`) is the same at every gain, so a row of the
+    sweep follows one network through :math:`g_h`. Jobs run on :func:`gatebook.run_jobs`
+    (``n_jobs`` workers, or a dask cluster); each carries its seed, so the result does not
+    depend on ``n_jobs``.
+
+    Parameters
+    ----------
+    g_values : sequence of float
+        Non-negative gains :math:`g_h`.
+    sizes : sequence of int
+        Numbers of units (each ``>= 2``).
+    seeds : sequence of int, optional
+    alpha_r, beta_r : float, optional
+        The output gate's gain (``>= 0``) and bias.
+    n_starts, transient_starts : int, optional
+        As in :func:`fixed_point_census`.
+    nonzero_variance : float, optional
+        :math:`\Delta` above which a point counts as away from the origin.
+    n_jobs : int, optional
+    progress : bool, optional
+
+    Returns
+    -------
+    CensusSweep
+
+    Examples
+    --------
+    >>> sweep = census_sweep([0.8], [8], seeds=[0, 1], n_starts=4, transient_starts=0)
+    >>> sweep.counts.tolist()   # below the quiet threshold: the origin alone
+    [[[1, 1]]]
+    """
+    g_values = check_float_sequence(g_values, "g_values", nonnegative=True)
+    sizes = np.asarray(check_int_sequence(sizes, "sizes", minimum=2), dtype=int)
+    seeds = np.asarray(check_int_sequence(seeds, "seeds", minimum=0), dtype=int)
+    alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
+    beta_r = check_finite_float(beta_r, "beta_r")
+    n_starts = check_positive_int(n_starts, "n_starts")
+    if isinstance(transient_starts, bool) or not isinstance(transient_starts, (int, np.integer)) or transient_starts < 0:
+        raise ValueError(f"transient_starts must be an integer >= 0, got {transient_starts!r}")
+    nonzero_variance = check_nonnegative_float(nonzero_variance, "nonzero_variance")
+    n_jobs = check_n_jobs(n_jobs)
+    grid = [(float(g), int(n), int(s)) for g in g_values for n in sizes for s in seeds]
+    results = run_jobs(_census_job, [(*job, alpha_r, beta_r, n_starts, int(transient_starts), nonzero_variance)
+                                     for job in grid], n_jobs=n_jobs, progress=check_bool(progress, "progress"),
+                       desc="fixed-point census")
+    shape = (g_values.size, sizes.size, seeds.size)
+    where = np.array([np.unravel_index(p, shape) for p, (v, _, _) in enumerate(results) for _ in v],
+                     dtype=int).reshape(-1, 3)
+    return CensusSweep(
+        g_values=g_values, sizes=sizes, seeds=seeds,
+        counts=np.array([v.size for v, _, _ in results], dtype=int).reshape(shape),
+        count_nonzero=np.array([a for _, _, a in results], dtype=int).reshape(shape),
+        n_stable=np.array([int((i == 0).sum()) for _, i, _ in results], dtype=int).reshape(shape),
+        variances=np.concatenate([v for v, _, _ in results]) if results else np.zeros(0),
+        indices=np.concatenate([i for _, i, _ in results]).astype(int) if results else np.zeros(0, int),
+        where=where,
+        settings={"alpha_r": alpha_r, "beta_r": beta_r, "n_starts": n_starts,
+                  "transient_starts": int(transient_starts), "nonzero_variance": nonzero_variance},
     )

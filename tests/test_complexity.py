@@ -98,3 +98,32 @@ def test_a_time_dependent_input_is_refused():
     net = gb.GatedNetwork(N=5, g_h=1.0, seed=0, input_h=lambda t: np.full(5, np.sin(t)))
     with pytest.raises(ValueError, match="time"):
         fixed_point_census(net, 2)
+
+
+@pytest.mark.parametrize("alpha_r, beta_r", [(20.0, 0.0), (5.0, 0.5), (0.0, 0.0)])
+def test_static_solution_curve_is_solved_by_the_iteration_and_bottoms_out_at_the_onset(alpha_r, beta_r):
+    """Two independent routes: the explicit curve g_h(Delta) against static_mean_field's fixed-point
+    iteration (upper branch) and fixed_point_onset's 1-D maximisation (the curve's minimum)."""
+    g, d = gb.meanfield.static_solution_curve(4.0, alpha_r, beta_r, n=2000)
+    onset = gb.meanfield.fixed_point_onset(alpha_r, beta_r)
+    assert g.min() == pytest.approx(onset, rel=1e-4)
+    upper = d > d[np.argmin(g)] * 1.5
+    for gi, di in list(zip(g[upper], d[upper]))[::200]:
+        assert gb.meanfield.static_mean_field(gi, alpha_r, beta_r).delta_h == pytest.approx(di, rel=1e-7)
+    if alpha_r == 0.0:  # a soft gate: no hump, the curve rises from the quiet threshold 1 + e^beta_r
+        assert np.all(np.diff(g) > 0) and g[0] == pytest.approx(1 + np.exp(beta_r), rel=1e-3)
+
+
+def test_census_sweep_is_the_census_of_each_network_and_does_not_depend_on_workers():
+    kw = dict(seeds=[0, 1], alpha_r=20.0, n_starts=10, transient_starts=4)
+    serial = gb.census_sweep([1.4, 1.95], [12, 16], **kw)
+    parallel = gb.census_sweep([1.4, 1.95], [12, 16], n_jobs=2, **kw)
+    for name in ("counts", "count_nonzero", "n_stable", "variances", "indices", "where"):
+        assert np.array_equal(getattr(serial, name), getattr(parallel, name)), name
+    one = fixed_point_census(gb.GatedNetwork(N=16, g_h=1.95, alpha_r=20.0, seed=1), 10, seed=1, transient_starts=4)
+    mine = np.all(serial.where == (1, 1, 1), axis=1)
+    assert serial.counts[1, 1, 1] == one.count and serial.n_stable[1, 1, 1] == one.n_stable
+    assert np.array_equal(serial.variances[mine], one.variances) and serial.count_nonzero[1, 1, 1] == one.count_above(0.05)
+    back = gb.CensusSweep.from_dict(serial.to_dict())
+    assert np.array_equal(back.variances, serial.variances) and back.settings == serial.settings
+    assert np.allclose(serial.log_count_per_unit(), np.log(serial.counts.mean(axis=2)) / [12, 16])

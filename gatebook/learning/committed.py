@@ -1,4 +1,4 @@
-r"""Summaries of the book's committed full-scale runs, shipped inside the package (chapters 3, 4 and 5).
+r"""Summaries of the book's committed full-scale runs, shipped inside the package (chapters 3-5 and 10).
 
 The chapters execute at laptop sizes in under a minute. The numbers they quote at the paper's
 scale, or over more seeds than a page can afford, come from runs made once and committed to the
@@ -32,6 +32,9 @@ name                                  what (made by)                            
                                       (``python scripts/optimiser_study.py --write --task adding``)
 ``"optimiser_study_moving_average"``  the same study on ``moving_average`` (the mean of the last      4
                                       8 inputs), a task every arm learns (``--task moving_average``)
+``"census"``                          fixed-point census of the gated network (Part III): counts,     10
+                                      indices and variances over 12 gains x N = 10-60 x 10 seeds at
+                                      alpha_r = 20 (``python scripts/census.py --write``)
 ====================================  ==============================================================  =======
 """
 
@@ -57,6 +60,7 @@ COMMITTED = {
     "optimiser_study": ("data/optimiser_study/adding.json", "the 2x2 gates x optimisers study on adding (chapter 4)"),
     "optimiser_study_moving_average": ("data/optimiser_study/moving_average.json",
                                        "the 2x2 gates x optimisers study on moving_average (chapter 4)"),
+    "census": ("data/census/alpha_r20.json", "fixed-point census of the sharply gated network (chapter 10)"),
 }
 
 

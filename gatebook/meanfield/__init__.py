@@ -49,6 +49,7 @@ _LAZY = {
     "fixed_point_onset": "static",
     "StaticMeanField": "static",
     "static_mean_field": "static",
+    "static_solution_curve": "static",
     # scs: DMFT of the ungated network (Sompolinsky, Crisanti & Sommers; chapter 9)
     "scs_variance": "scs",
     "scs_potential": "scs",

@@ -24,7 +24,14 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.special import expit, log_expit
 
-from .._validation import check_finite_float, check_nonnegative_float, check_positive_float, check_positive_int
+from .._validation import (
+    check_finite_float,
+    check_float_sequence,
+    check_int,
+    check_nonnegative_float,
+    check_positive_float,
+    check_positive_int,
+)
 from ..quiet_state import quiet_threshold
 from ._result import DMFTConvergenceError
 from ._signature import gate_keywords
@@ -50,6 +57,7 @@ __all__ = [
     "fixed_point_onset",
     "StaticMeanField",
     "static_mean_field",
+    "static_solution_curve",
 ]
 
 
@@ -563,3 +571,57 @@ def _newton_polish(F, x, tol, max_steps=30):
             break
         best, best_res = trial, res
     return best
+
+
+def static_solution_curve(g_max: float, alpha_r: float = 0.0, beta_r: float = 0.0, g_r: float = 1.0, *,
+                          delta_range=(1e-4, 10.0), n: int = 400):
+    r"""Every nonzero solution of the static mean field, as a curve :math:`(g_h(\Delta),\Delta)` (chapter 10).
+
+    .. math:: \Delta=g_h^2S_r\big(g_r^2Q(\Delta)\big)Q(\Delta)
+              \iff g_h=\Big(\frac{\Delta}{S_r(g_r^2Q(\Delta))\,Q(\Delta)}\Big)^{1/2},
+
+    so the curve is explicit in :math:`\Delta`: both branches of a saddle-node (the lower one,
+    which :func:`static_mean_field` never selects, included) are drawn without solving
+    anything. Its minimum over :math:`\Delta` is :func:`fixed_point_onset`.
+
+    Parameters
+    ----------
+    g_max : float
+        Points with :math:`g_h>` ``g_max`` are dropped (``> 0``).
+    alpha_r, beta_r, g_r : float, optional
+        As in :func:`static_mean_field`.
+    delta_range : (float, float), optional
+        Positive, increasing :math:`\Delta` range of the log grid.
+    n : int, optional
+        Grid points (``>= 2``).
+
+    Returns
+    -------
+    g_h, delta : ndarray
+        The gains and variances, in the order of increasing :math:`\Delta`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g, d = static_solution_curve(2.0, 20.0)
+    >>> round(float(g.min()), 2), round(float(fixed_point_onset(20.0)), 2)
+    (1.63, 1.63)
+    """
+    g_max = check_positive_float(g_max, "g_max")
+    alpha_r = check_nonnegative_float(alpha_r, "alpha_r")
+    beta_r = check_finite_float(beta_r, "beta_r")
+    g_r = check_nonnegative_float(g_r, "g_r")
+    pair = check_float_sequence(delta_range, "delta_range", min_length=2, positive=True, increasing=True)
+    if pair.size != 2:
+        raise ValueError(f"delta_range must be a pair (low, high), got {delta_range!r}")
+    lo, hi = pair
+    n = check_int(n, "n", minimum=2, maximum=10**6)
+    delta = np.geomspace(lo, hi, n)
+    Q = tanh_second_moment(delta)
+    try:
+        S_r = gate_second_moment(g_r**2 * Q, alpha_r=alpha_r, beta_r=beta_r)
+    except QuadratureGridError as err:
+        raise _too_sharp(err, "static_solution_curve", alpha_r, g_r) from err
+    g = np.sqrt(delta / (S_r * Q))
+    keep = g <= g_max
+    return g[keep], delta[keep]

@@ -58,6 +58,7 @@ _LAZY = {
     "plot_hysteresis": "chaotic_transitions",
     "plot_input_chaos": "chaotic_transitions",
     "plot_onsets": "chaotic_transitions",
+    "plot_census": "chaotic_transitions",
     "loop_gain_explorer": "chaotic_transitions",
     # chapter 11
     "REGION_COLOURS": "phase_diagrams",

@@ -14,14 +14,16 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
-from .._validation import check_float_in, check_float_sequence
-from ..meanfield import fixed_point_onset
+from .._validation import check_float_in, check_float_sequence, check_instance
+from ..complexity import CensusSweep
+from ..meanfield import fixed_point_onset, static_solution_curve
 from ..quiet_state import quiet_lambda_max, quiet_threshold
 from ..transitions import ACTIVE_VARIANCE, BranchCurve, HysteresisSweep, InputChaos, Thresholds, loop_gain
 from ._style import COLOURS, new_figure
 
 __all__ = [
     "plot_branch_curves",
+    "plot_census",
     "plot_hysteresis",
     "plot_input_chaos",
     "plot_onsets",
@@ -228,12 +230,62 @@ def plot_onsets(onsets, alpha_grid=None) -> Figure:
     ax.axhline(quiet_threshold(beta_r), color="0.3", lw=1, label=r"$1+e^{\beta_r}$ (quiet state)")
     ax.axhline(np.sqrt(2.0), color="0.6", ls=":", lw=1, label=r"$\sqrt{2}$ (step gate, $\beta_r\geq 0$)")
     ax.vlines(a, [o.g_topo for o in onsets], [o.g_chaos for o in onsets], color=COLOURS[1], lw=6, alpha=0.25,
-              label="fixed points, no chaos")
+              label="static solution, no chaos")
     ax.set_xscale("symlog", linthresh=1.0)
     ax.set_xlabel(r"gate gain $\alpha_r$")
     ax.set_ylabel(r"$g_h$")
     ax.set_title(rf"onsets at $\beta_r={beta_r:g}$", fontsize=10)
     ax.legend(frameon=False, fontsize=7, loc="lower left")
+    return fig
+
+
+def plot_census(sweep: CensusSweep, thresholds: Thresholds | None = None) -> Figure:
+    r"""A fixed-point census (:func:`gatebook.census_sweep`) against the gain, with the static mean field.
+
+    Left: the mean number of distinct fixed points per network against :math:`g_h`, one line
+    per size :math:`N` (solid: all; dashed: those with :math:`\Delta>` the sweep's
+    ``nonzero_variance``). Right: every point but the origin (:math:`\Delta>10^{-8}`), its variance
+    :math:`\Delta=\frac1N\sum_ih_i^2` against :math:`g_h` (filled: stable, open: unstable;
+    jittered in :math:`g_h` by size), over both solutions of the static mean field
+    (:func:`gatebook.meanfield.static_solution_curve`). Vertical lines: the thresholds of
+    ``thresholds`` if given, else :math:`g_{\rm topo}` alone.
+    """
+    check_instance(sweep, CensusSweep, "sweep")
+    if thresholds is not None:
+        check_instance(thresholds, Thresholds, "thresholds")
+    alpha_r, beta_r = sweep.settings["alpha_r"], sweep.settings["beta_r"]
+    fig, axes = new_figure(width=9.0, height=3.6, ncols=2)
+    left, right = axes[0]
+    colours = [COLOURS[k % len(COLOURS)] for k in range(sweep.sizes.size)]
+    for j, (n, c) in enumerate(zip(sweep.sizes, colours)):
+        left.plot(sweep.g_values, sweep.counts[:, j].mean(axis=1), "o-", color=c, ms=4, label=f"$N={n}$: all")
+        left.plot(sweep.g_values, sweep.count_nonzero[:, j].mean(axis=1), "s--", color=c, ms=3, lw=1,
+                  label=rf"$N={n}$: $\Delta>{sweep.settings['nonzero_variance']:g}$")
+    left.set_xlabel(r"$g_h$")
+    left.set_ylabel(f"fixed points per network (mean of {sweep.seeds.size})")
+    left.legend(frameon=False, fontsize=7, ncol=2)
+    g_curve, d_curve = static_solution_curve(float(sweep.g_values.max()), alpha_r, beta_r)
+    right.plot(g_curve, d_curve, "-", color="0.2", lw=1.5, label="static mean field")
+    away = sweep.variances > _VARIANCE_FLOOR  # every point but the origin
+    step = np.ptp(sweep.g_values) / max(sweep.g_values.size - 1, 1)
+    for j, (n, c) in enumerate(zip(sweep.sizes, colours)):
+        sel = away & (sweep.where[:, 1] == j)
+        g = sweep.g_values[sweep.where[sel, 0]] + (j - (sweep.sizes.size - 1) / 2) * 0.15 * step
+        stable = sweep.indices[sel] == 0
+        right.plot(g[stable], sweep.variances[sel][stable], "o", ms=4, color=c, label=f"$N={n}$ stable")
+        right.plot(g[~stable], sweep.variances[sel][~stable], "o", ms=4, mfc="none", color=c, label=f"$N={n}$ unstable")
+    right.set_yscale("log")
+    right.set_xlabel(r"$g_h$")
+    right.set_ylabel(r"variance $\Delta$ of each fixed point")
+    right.legend(frameon=False, fontsize=6, ncol=2)
+    lines = ({k: getattr(thresholds, k) for k in _THRESHOLD_STYLES} if thresholds is not None
+             else {"g_topo": fixed_point_onset(alpha_r, beta_r)})
+    for ax in (left, right):
+        for key, g in lines.items():
+            if np.isfinite(g):
+                ax.axvline(g, color="0.5", ls=_THRESHOLD_STYLES[key], lw=1)
+    left.set_title(rf"census, $\alpha_r={alpha_r:g}$, $\beta_r={beta_r:g}$ (lines: " +
+                   ", ".join(_THRESHOLD_LABELS[k] for k in lines) + ")", fontsize=9)
     return fig
 
 

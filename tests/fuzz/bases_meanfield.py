@@ -101,6 +101,8 @@ BASES = {
     M + "static.gate_second_moment": lambda: dict(delta_r=1.0, alpha_r=2.0, beta_r=0.5),
     M + "static.gate_moment": lambda: dict(delta=1.0, alpha=2.0, beta=0.5, power=2, name="alpha"),
     M + "static.fixed_point_onset": lambda: dict(alpha_r=2.0, beta_r=0.0, g_r=1.0),
+    M + "static.static_solution_curve": lambda: dict(g_max=2.0, alpha_r=20.0, beta_r=0.0, g_r=1.0,
+                                                     delta_range=(1e-3, 1.0), n=20),
     M + "static.static_mean_field": lambda: dict(g_h=3.0, alpha_r=2.0, beta_r=0.0, g_r=1.0, input_std=0.1),
     # scs
     M + "scs.scs_variance": lambda: dict(g=2.0),

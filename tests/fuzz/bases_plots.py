@@ -56,6 +56,13 @@ def _soft_curve():
     return transitions.branch_curve([1.8, 2.1, 2.4], 0.0)
 
 
+@lru_cache(maxsize=None)
+def _census():
+    import gatebook as gb
+
+    return gb.census_sweep([0.8, 1.9], [6], seeds=[0, 1], n_starts=4, transient_starts=0)
+
+
 def _thresholds():
     from gatebook.transitions import Thresholds
 
@@ -595,6 +602,7 @@ BASES = {
     P + "chaotic_transitions.plot_hysteresis": lambda: dict(sweep=_hysteresis(), curve=_soft_curve(),
                                                             thresholds=_sharp_thresholds()),
     P + "chaotic_transitions.plot_input_chaos": lambda: dict(result=_input_chaos()),
+    P + "chaotic_transitions.plot_census": lambda: dict(sweep=_census(), thresholds=None),
     P + "chaotic_transitions.plot_onsets": lambda: dict(onsets=[_thresholds(), _sharp_thresholds()],
                                                         alpha_grid=[0.0, 5.0, 20.0]),
     P + "chaotic_transitions.loop_gain_explorer": lambda: dict(g_h=2.1, alpha_r=20.0, beta_r=0.0),

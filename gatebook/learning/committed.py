@@ -1,4 +1,4 @@
-r"""Summaries of the book's committed full-scale runs, shipped inside the package (chapters 3-5 and 10).
+r"""Summaries of the book's committed full-scale runs, shipped inside the package (chapters 3-5, 9 and 10).
 
 The chapters execute at laptop sizes in under a minute. The numbers they quote at the paper's
 scale, or over more seeds than a page can afford, come from runs made once and committed to the
@@ -35,6 +35,9 @@ name                                  what (made by)                            
 ``"census"``                          fixed-point census of the gated network (Part III): counts,     10
                                       indices and variances over 12 gains x N = 10-60 x 10 seeds at
                                       alpha_r = 20 (``python scripts/census.py --write``)
+``"finite-size-lambda"``              finite-N lambda_max of the gated network (g_h = 3, alpha_r = 5   9
+                                      and 20, N = 250-2000, 4 seeds), its 1/N fit and the DMFT value
+                                      (``python scripts/finite_size_lambda.py --write``)
 ====================================  ==============================================================  =======
 """
 
@@ -61,6 +64,8 @@ COMMITTED = {
     "optimiser_study_moving_average": ("data/optimiser_study/moving_average.json",
                                        "the 2x2 gates x optimisers study on moving_average (chapter 4)"),
     "census": ("data/census/alpha_r20.json", "fixed-point census of the sharply gated network (chapter 10)"),
+    "finite-size-lambda": ("data/finite_size/gated_lambda.json",
+                           "finite-N lambda_max of the gated network against the DMFT (chapter 9)"),
 }
 
 

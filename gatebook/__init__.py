@@ -36,8 +36,10 @@ _LAZY = {
     "find_fixed_points": "fixed_points",
     "CensusSweep": "complexity",
     "FixedPointCensus": "complexity",
+    "MarginalFixedPoints": "marginal_stability",
     "census_sweep": "complexity",
     "fixed_point_census": "complexity",
+    "marginal_fixed_points": "marginal_stability",
     "SupportBoundary": "spectral_support",
     "support_function": "spectral_support",
     "support_boundary": "spectral_support",
@@ -79,6 +81,7 @@ _LAZY = {
     "r_gate": "r_gate",  # chapter 8
     "transitions": "transitions",  # chapter 10
     "complexity": "complexity",  # chapter 10: the fixed-point census
+    "marginal_stability": "marginal_stability",  # chapter 11: fixed points turning marginal
 }
 
 

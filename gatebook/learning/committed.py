@@ -1,4 +1,4 @@
-r"""Summaries of the book's committed full-scale runs, shipped inside the package (chapters 3-5, 9 and 10).
+r"""Summaries of the book's committed full-scale runs, shipped inside the package (chapters 3-5 and 9-11).
 
 The chapters execute at laptop sizes in under a minute. The numbers they quote at the paper's
 scale, or over more seeds than a page can afford, come from runs made once and committed to the
@@ -38,6 +38,9 @@ name                                  what (made by)                            
 ``"finite-size-lambda"``              finite-N lambda_max of the gated network (g_h = 3, alpha_r = 5   9
                                       and 20, N = 250-2000, 4 seeds), its 1/N fit and the DMFT value
                                       (``python scripts/finite_size_lambda.py --write``)
+``"marginal"``                        fixed points of networks (N = 400, 1000) followed through       11
+                                      g_h = 3-7, their spectra at alpha_z = 0, 50, 1000
+                                      (``python scripts/marginal_fixed_points.py --write``)
 ====================================  ==============================================================  =======
 """
 
@@ -66,6 +69,8 @@ COMMITTED = {
     "census": ("data/census/alpha_r20.json", "fixed-point census of the sharply gated network (chapter 10)"),
     "finite-size-lambda": ("data/finite_size/gated_lambda.json",
                            "finite-N lambda_max of the gated network against the DMFT (chapter 9)"),
+    "marginal": ("data/marginal/fixed_points.json",
+                 "fixed points of networks becoming marginally stable as alpha_z grows (chapter 11)"),
 }
 
 

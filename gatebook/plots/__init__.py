@@ -63,6 +63,7 @@ _LAZY = {
     # chapter 11
     "REGION_COLOURS": "phase_diagrams",
     "plot_phase_diagram": "phase_diagrams",
+    "plot_marginal_fixed_points": "phase_diagrams",
     "plot_spot_checks": "phase_diagrams",
     "plot_marginal_region": "phase_diagrams",
     "phase_row_explorer": "phase_diagrams",

@@ -11,13 +11,15 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from .._validation import check_choice, check_finite_float, check_float_sequence, check_instance
-from ..meanfield.onsets import MarginalRegion
+from .._validation import check_choice, check_finite_float, check_float_sequence, check_instance, check_int
+from ..marginal_stability import MarginalFixedPoints
+from ..meanfield.onsets import MarginalRegion, marginal_window
 from ..meanfield.phases import REGIONS, PhaseDiagram, phase_diagram
 from ..meanfield.spot_checks import MarginalSpotCheck, SpotCheck
 from ._style import COLOURS, new_figure
 
 __all__ = [
+    "plot_marginal_fixed_points",
     "REGION_COLOURS",
     "plot_phase_diagram",
     "plot_spot_checks",
@@ -296,6 +298,58 @@ EXPLORER_GRIDS = {
 }
 #: DMFT settings of the explorable and of chapter 11's diagrams.
 EXPLORER_SOLVER = dict(n_lags=256, tol=1e-4)
+
+
+def plot_marginal_fixed_points(results: Mapping[str, MarginalFixedPoints], alpha_z_index: int = -1) -> Figure:
+    r"""Fixed points of networks against the marginal window (:func:`gatebook.marginal_fixed_points`).
+
+    Left: the share of the fixed points found that are marginally stable (no eigenvalue with
+    :math:`\mathrm{Re}\,\lambda>0`) at the sharpest :math:`\alpha_z` of each result
+    (``alpha_z_index``) and at :math:`\alpha_z=0`, against :math:`g_h`, one colour per entry of
+    ``results`` (e.g. per :math:`N`). Right: the rightmost eigenvalue of the open units' block
+    :math:`M_{\rm oo}` (mean and range over the points; stability needs it below 1) and its bulk
+    radius (dashed), with the theory's :math:`\rho_{\rm open}` (black). Grey line: the edge
+    :math:`g_h^*` of :func:`gatebook.meanfield.marginal_window`.
+    """
+    if not isinstance(results, Mapping) or not results:
+        raise TypeError("results must be a non-empty mapping of label -> MarginalFixedPoints")
+    for label, res in results.items():
+        check_instance(res, MarginalFixedPoints, f"results[{label!r}]")
+    first = next(iter(results.values()))
+    alpha_z_index = check_int(alpha_z_index, "alpha_z_index", minimum=-first.alpha_z_values.size,
+                              maximum=first.alpha_z_values.size - 1)
+    fig, axes = new_figure(width=9.0, height=3.6, ncols=2)
+    left, right = axes[0]
+    for k, (label, res) in enumerate(results.items()):
+        colour = COLOURS[k % len(COLOURS)]
+        found = res.found
+        n = found.sum(axis=1)
+        sharp = np.where(found, res.n_unstable[..., alpha_z_index] == 0, False).sum(axis=1) / np.maximum(n, 1)
+        soft = np.where(found, res.n_unstable[..., 0] == 0, False).sum(axis=1) / np.maximum(n, 1)
+        ok = n > 0
+        left.plot(res.g_values[ok], sharp[ok], "o-", color=colour,
+                  label=f"{label}: $\\alpha_z={res.alpha_z_values[alpha_z_index]:g}$")
+        left.plot(res.g_values[ok], soft[ok], "s:", color=colour, ms=3, label=f"{label}: $\\alpha_z=0$")
+        mean = np.nanmean(np.where(found, res.open_rightmost, np.nan)[ok], axis=1)
+        lo = np.nanmin(np.where(found, res.open_rightmost, np.nan)[ok], axis=1)
+        hi = np.nanmax(np.where(found, res.open_rightmost, np.nan)[ok], axis=1)
+        right.fill_between(res.g_values[ok], lo, hi, color=colour, alpha=0.15)
+        right.plot(res.g_values[ok], mean, "o-", color=colour, label=f"{label}: rightmost")
+        right.plot(res.g_values[ok], np.nanmean(np.where(found, res.open_radius, np.nan)[ok], axis=1), "--",
+                   color=colour, label=f"{label}: bulk radius")
+    right.plot(first.g_values, first.theory_radius, "k-", lw=1.5, label=r"theory $\rho_{\rm open}$")
+    right.axhline(1.0, color="0.5", lw=1)
+    g_star = marginal_window(float(first.settings["beta_r"]))[1]
+    for ax in (left, right):
+        ax.axvline(g_star, color="0.5", ls="--", lw=1)
+        ax.set_xlabel(r"$g_h$")
+    left.set_ylabel("share of fixed points marginally stable")
+    left.set_ylim(-0.05, 1.05)
+    right.set_ylabel(r"open block $M_{\rm oo}$")
+    left.legend(frameon=False, fontsize=7)
+    right.legend(frameon=False, fontsize=7)
+    left.set_title(rf"dashed: $g_h^*={g_star:.2f}$ (theory)", fontsize=9)
+    return fig
 
 
 @lru_cache(maxsize=8)

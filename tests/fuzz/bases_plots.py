@@ -63,6 +63,13 @@ def _census():
     return gb.census_sweep([0.8, 1.9], [6], seeds=[0, 1], n_starts=4, transient_starts=0)
 
 
+@lru_cache(maxsize=None)
+def _marginal_points():
+    import gatebook as gb
+
+    return gb.marginal_fixed_points([2.6, 3.0], 30, seeds=[0], alpha_z_values=[0.0, 1e3], n_starts=4)
+
+
 def _thresholds():
     from gatebook.transitions import Thresholds
 
@@ -602,6 +609,7 @@ BASES = {
     P + "chaotic_transitions.plot_hysteresis": lambda: dict(sweep=_hysteresis(), curve=_soft_curve(),
                                                             thresholds=_sharp_thresholds()),
     P + "chaotic_transitions.plot_input_chaos": lambda: dict(result=_input_chaos()),
+    P + "phase_diagrams.plot_marginal_fixed_points": lambda: dict(results={"N=30": _marginal_points()}, alpha_z_index=-1),
     P + "chaotic_transitions.plot_census": lambda: dict(sweep=_census(), thresholds=None),
     P + "chaotic_transitions.plot_onsets": lambda: dict(onsets=[_thresholds(), _sharp_thresholds()],
                                                         alpha_grid=[0.0, 5.0, 20.0]),

@@ -808,6 +808,7 @@ def input_induced_chaos(
     theory=True,
     n=1024,
     s_max=60.0,
+    start="quiet",
     progress=False,
 ) -> InputChaos:
     r"""A static random input :math:`I_i\sim\mathcal N(0,\sigma_I^2)` and the onset of chaos (V13, chapter 10).
@@ -818,8 +819,11 @@ def input_induced_chaos(
 
     For each :math:`\sigma_I` and seed the network (couplings from ``seed``, input pattern
     :math:`I=\sigma_I\xi` with :math:`\xi` drawn from ``seed + 1``) is simulated for
-    ``t_transient``, and :math:`\langle h^2\rangle` and the temporal variance of :math:`h` are
-    measured over its second half; :func:`gatebook.max_lyapunov` is then continued from the final
+    ``t_transient`` from ``start``: ``"quiet"`` (default) is the quiet state :math:`h=z=r=0`
+    with the input switched on at :math:`t=0`, the protocol of the claim that an input
+    destabilises a quiet network; ``"random"`` is a standard normal state drawn from the seed.
+    :math:`\langle h^2\rangle` and the temporal variance of :math:`h` are measured over the
+    second half of that run; :func:`gatebook.max_lyapunov` is then continued from the final
     state (10 time units of transient, ``t_measure`` of measurement). With ``theory`` the DMFT
     with ``input_std`` :math:`=\sigma_I` (large start) and its exponent are computed alongside.
     Do not expect monotonicity in :math:`\sigma_I`: a strong input also saturates :math:`\tanh`.
@@ -834,6 +838,7 @@ def input_induced_chaos(
     t_transient, t_measure, dt = _check_run(t_transient, t_measure, dt, 1, 3 * N, transient_may_be_zero=False)
     check_memory(steps_for(t_measure, dt, "t_measure"), "t_measure", what="the log growth of every step")
     theory = check_bool(theory, "theory")
+    start = check_choice(start, "start", ("quiet", "random"))
     progress = check_bool(progress, "progress")
     if theory:
         n, s_max = _check_lag_grid(n, s_max)
@@ -846,7 +851,8 @@ def input_induced_chaos(
     for i, j in progress_bar(pairs, total=len(pairs), desc="input-induced chaos", enabled=progress):
         pattern = np.random.default_rng(seeds[i] + 1).standard_normal(N)
         net = GatedNetwork(N, g_h, alpha_r=alpha_r, beta_r=beta_r, seed=seeds[i], input_h=sig[j] * pattern)
-        traj = simulate(net, t_transient, dt, seed=seeds[i], record_every=record)
+        x0 = np.zeros(net.dim) if start == "quiet" else net.initial_state(seed=seeds[i])
+        traj = simulate(net, t_transient, dt, x0=x0, record_every=record)
         h = traj.states[traj.times >= 0.5 * t_transient - 1e-9][:, :N]
         var[i, j] = h.var(axis=0).mean()
         second[i, j] = np.mean(h**2)

@@ -151,9 +151,11 @@ def test_soft_gate_has_no_hysteresis():
 
 
 def test_static_input_pushes_a_quiet_network_into_chaos():
+    """Each network starts at the quiet state h = z = r = 0 with the input switched on (start="quiet")."""
     res = transitions.input_induced_chaos([0.0, 0.5], alpha_r=20.0, beta_r=2.0, g_h=2.0, N=200, seeds=SEEDS,
                                           t_transient=30, t_measure=40, theory=True)
     lam = res.lambda_max
+    assert np.all(res.second_moment[:, 0] == 0.0)  # started at the quiet state without input: it stays there
     assert np.all(lam[:, 0] < -0.2), lam[:, 0]  # quiet: lambda_0 = (2 s_r - 1)/2 = -0.38
     assert np.all(lam[:, 1] > 0.0), lam[:, 1]  # chaotic with sigma_I = 0.5
     assert res.theory_branch == ("quiescent", "chaotic")

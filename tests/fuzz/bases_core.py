@@ -222,7 +222,7 @@ BASES = {
                                                 quiet_rms=1e-2, settled_rtol=1e-2),
     G + "transitions.input_induced_chaos": lambda: dict(sigma_values=[0.0, 1.0], alpha_r=2.0, beta_r=0.0, g_h=2.0, N=4,
                                                         seeds=(0,), t_transient=2.0, t_measure=2.0, dt=0.1,
-                                                        theory=False, progress=False, **_MF),
+                                                        theory=False, start="quiet", progress=False, **_MF),
     # -- the disk cache --------------------------------------------------------------------------
     G + "_cache.ArrayStore": lambda: dict(folder=scratch_folder(), name="cache_dir"),
     # -- explorable figures --------------------------------------------------------------------

@@ -63,3 +63,18 @@ def test_one_run_regenerates():
     again = mf.finite_size_lambda_max(lambda N, seed: gb.GatedNetwork(N=N, g_h=s["g_h"], alpha_r=5.0, seed=seed),
                                       [250], [1], dt=s["dt"], t_transient=s["t_transient"], t_measure=s["t_measure"])
     assert again.values[0, 0] == pytest.approx(ROWS["5"]["values"][0][1], rel=1e-9, abs=1e-12)
+
+
+def test_lambda_against_relaxation_time_for_the_gated_network():
+    """Chapter 9: lambda_max rises as tau_rel falls in every row; the product is not constant (0.27 -> 1.93);
+    at matched tau_rel (alpha_r = 5, g_h = 5 and alpha_r = 20, g_h = 3, within 0.3 %) lambda differs by 1.5 %."""
+    rows = {a: [mf.gated_theory(g, alpha_r=a) for g in (2.5, 3.0, 4.0, 5.0)] for a in (0.0, 5.0, 20.0)}
+    for seq in rows.values():
+        lam = np.array([r.lambda_max for r in seq])
+        tau = np.array([r.relaxation_time for r in seq])
+        assert np.all(np.diff(lam) > 0) and np.all(np.diff(tau) < 0)
+    products = [r.lambda_max * r.relaxation_time for seq in rows.values() for r in seq]
+    assert (round(min(products), 2), round(max(products), 2)) == (0.27, 1.93)
+    a, b = rows[5.0][3], rows[20.0][1]
+    assert abs(a.relaxation_time / b.relaxation_time - 1) < 0.003
+    assert round(abs(a.lambda_max - b.lambda_max) / b.lambda_max, 3) == 0.015

@@ -52,6 +52,7 @@ _LAZY = {
     "plot_schrodinger": "mean_field",
     "plot_finite_size": "mean_field",
     "plot_lambda_and_relaxation": "mean_field",
+    "plot_gated_lambda_and_relaxation": "mean_field",
     "dmft_explorer": "mean_field",
     # chapter 10
     "plot_branch_curves": "chaotic_transitions",

@@ -7,7 +7,7 @@ model parameters), draws with matplotlib's object-oriented API and returns a
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -34,6 +34,7 @@ __all__ = [
     "plot_schrodinger",
     "plot_finite_size",
     "plot_lambda_and_relaxation",
+    "plot_gated_lambda_and_relaxation",
     "dmft_explorer",
 ]
 
@@ -281,6 +282,35 @@ def plot_lambda_and_relaxation(curve: SCSTheoryCurve) -> Figure:
         ax.annotate(f"g={g:g}", (r, lam), textcoords="offset points", xytext=(4, -10), fontsize=7)
     ax.set_xlabel(r"$1/\tau_{\rm rel}$")
     ax.set_ylabel(r"$\lambda_{\max}$")
+    return fig
+
+
+def plot_gated_lambda_and_relaxation(results: Mapping[str, Sequence[DMFTResult]]) -> Figure:
+    r""":math:`\lambda_{\max}` against :math:`1/\tau_{\rm rel}` for the gated network, one line per entry (chapter 9).
+
+    ``results`` maps a label (e.g. an :math:`\alpha_r`) to DMFT solutions at increasing gains
+    (:func:`gatebook.meanfield.gated_theory`); each point is one gain, annotated with its
+    :math:`g_h`. Dotted grey: the product :math:`\lambda_{\max}\tau_{\rm rel}=1`.
+    """
+    if not isinstance(results, Mapping) or not results:
+        raise TypeError("results must be a non-empty mapping of label -> sequence of DMFTResult")
+    fig, axes = new_figure(5.5, 3.6)
+    ax = axes[0, 0]
+    top = 0.0
+    for k, (label, seq) in enumerate(results.items()):
+        if isinstance(seq, (str, bytes)) or not np.iterable(seq) or not all(isinstance(r, DMFTResult) for r in seq):
+            raise TypeError(f"results[{label!r}] must be a sequence of DMFTResult")
+        rate = np.array([1.0 / r.relaxation_time for r in seq])
+        lam = np.array([r.lambda_max for r in seq])
+        ax.plot(rate, lam, "o-", color=COLOURS[k % len(COLOURS)], label=label)
+        for r, x, y in zip(seq, rate, lam):
+            ax.annotate(f"{r.params.get('g_h', float('nan')):g}", (x, y), textcoords="offset points", xytext=(3, -9),
+                        fontsize=6)
+        top = max(top, float(np.nanmax(rate)))
+    ax.plot([0, top], [0, top], ":", color="0.6", lw=1, label=r"$\lambda_{\max}=1/\tau_{\rm rel}$")
+    ax.set_xlabel(r"$1/\tau_{\rm rel}$ ($1/\tau_h$)")
+    ax.set_ylabel(r"$\lambda_{\max}$ ($1/\tau_h$)")
+    ax.legend(fontsize=8, frameon=False)
     return fig
 
 

@@ -57,6 +57,13 @@ def _soft_curve():
 
 
 @lru_cache(maxsize=None)
+def _gated_pair():
+    from gatebook import meanfield as mf
+
+    return (mf.gated_theory(3.0, alpha_r=5.0), mf.gated_theory(4.0, alpha_r=5.0))
+
+
+@lru_cache(maxsize=None)
 def _census():
     import gatebook as gb
 
@@ -602,6 +609,7 @@ BASES = {
     P + "mean_field.plot_schrodinger": lambda: dict(states=_schrodinger(), s_max=12.0),
     P + "mean_field.plot_finite_size": lambda: dict(data=_finite_size(), theory=0.3),
     P + "mean_field.plot_lambda_and_relaxation": lambda: dict(curve=_scs_curve()),
+    P + "mean_field.plot_gated_lambda_and_relaxation": lambda: dict(results={"a": _gated_pair()}),
     P + "mean_field.dmft_explorer": lambda: dict(g_h=3.0, alpha_r=0.0),
     # -- chapter 10 -----------------------------------------------------------------------------
     P + "chaotic_transitions.plot_branch_curves": lambda: dict(curves={"soft": _soft_curve()},

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Run (or check) chapter 10's fixed-point census: counts against g_h across g_topo, for several N.
 
-    OMP_NUM_THREADS=1 python scripts/census.py --write --jobs 2   # ~20 min on 2 cores; writes data/census/alpha_r20.json
+    OMP_NUM_THREADS=1 python scripts/census.py --write --jobs 2   # ~6 min on 2 cores; writes data/census/alpha_r20.json
     OMP_NUM_THREADS=1 python scripts/census.py --check            # reruns a sample of (g_h, N, seed) and compares
     python scripts/census.py --show                               # prints the committed sweep
 
@@ -17,7 +17,6 @@ that sits on a basin boundary, which ``--check`` reports by its grid point).
 
 from __future__ import annotations
 
-import argparse
 import json
 import platform
 import sys
@@ -29,6 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import committed_run  # noqa: E402  scripts/committed_run.py (the scripts' folder is on sys.path when run)
 import gatebook as gb  # noqa: E402
 
 PATH = ROOT / "data" / "census" / "alpha_r20.json"
@@ -68,18 +68,12 @@ def check(sample: int, seed: int = 0) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    mode = parser.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--write", action="store_true")
-    mode.add_argument("--check", action="store_true")
-    mode.add_argument("--show", action="store_true")
-    parser.add_argument("--jobs", type=int, default=1, help="workers for --write (-1: every core)")
+    parser = committed_run.parser(__doc__, check=True)
     parser.add_argument("--sample", type=int, default=4, help="grid points --check recomputes")
     args = parser.parse_args(argv)
     if args.write:
         data = run(args.jobs)
-        PATH.parent.mkdir(parents=True, exist_ok=True)
-        PATH.write_text(json.dumps(data, indent=1) + "\n")
+        committed_run.write(PATH, data)
         print(gb.CensusSweep.from_dict(data["sweep"]), f"\n{data['wall_s']} s on {args.jobs} worker(s)")
         return 0
     if args.check:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Run (or show) chapter 9's test of the gated DMFT exponent: finite-N lambda_max, its 1/N fit, and the theory.
 
-    OMP_NUM_THREADS=1 python scripts/finite_size_lambda.py --write --jobs 2   # ~15 min on 2 cores
+    OMP_NUM_THREADS=1 python scripts/finite_size_lambda.py --write --jobs 2   # ~6 min on 2 cores
     python scripts/finite_size_lambda.py --show
 
 For each output-gate gain in :data:`SETTINGS` (alpha_r = 5 and 20, g_h = 3, beta_r = 0,
@@ -17,7 +17,6 @@ with :func:`gatebook.meanfield.gated_lambda_max` gives the N -> infinity predict
 
 from __future__ import annotations
 
-import argparse
 import json
 import platform
 import sys
@@ -29,6 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import committed_run  # noqa: E402  scripts/committed_run.py (the scripts' folder is on sys.path when run)
 import gatebook as gb  # noqa: E402
 from gatebook.meanfield.gated import gated_dmft, gated_lambda_max  # noqa: E402
 
@@ -69,16 +69,9 @@ def run(n_jobs: int) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    mode = parser.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--write", action="store_true")
-    mode.add_argument("--show", action="store_true")
-    parser.add_argument("--jobs", type=int, default=1, help="workers (-1: every core)")
-    args = parser.parse_args(argv)
+    args = committed_run.parser(__doc__).parse_args(argv)
     if args.write:
-        data = run(args.jobs)
-        PATH.parent.mkdir(parents=True, exist_ok=True)
-        PATH.write_text(json.dumps(data, indent=1) + "\n")
+        committed_run.write(PATH, run(args.jobs))
         return 0
     print(json.dumps({k: {"fit": v["fit"], "dmft": v["dmft"]} for k, v in json.loads(PATH.read_text())["rows"].items()},
                      indent=1))

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Run (or show) chapter 11's observation of marginal stability: fixed points of networks as alpha_z grows.
 
-    OMP_NUM_THREADS=1 python scripts/marginal_fixed_points.py --write --jobs 2   # a few minutes on 2 cores
+    OMP_NUM_THREADS=1 python scripts/marginal_fixed_points.py --write --jobs 2   # ~7 min on 2 cores
     python scripts/marginal_fixed_points.py --show
 
 :func:`gatebook.marginal_fixed_points` at N = 400 and N = 1000 (:data:`RUNS`): one fixed point per
@@ -13,7 +13,6 @@ reads the packaged copy (``gatebook.learning.committed_summary("marginal")``; ru
 
 from __future__ import annotations
 
-import argparse
 import json
 import platform
 import sys
@@ -25,6 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import committed_run  # noqa: E402  scripts/committed_run.py (the scripts' folder is on sys.path when run)
 import gatebook as gb  # noqa: E402
 
 PATH = ROOT / "data" / "marginal" / "fixed_points.json"
@@ -34,12 +34,7 @@ RUNS = {400: list(range(8)), 1000: list(range(4))}
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    mode = parser.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--write", action="store_true")
-    mode.add_argument("--show", action="store_true")
-    parser.add_argument("--jobs", type=int, default=1, help="workers (-1: every core)")
-    args = parser.parse_args(argv)
+    args = committed_run.parser(__doc__).parse_args(argv)
     if args.show:
         for key, res in json.loads(PATH.read_text())["results"].items():
             print(gb.MarginalFixedPoints.from_dict(res))
@@ -53,8 +48,7 @@ def main(argv=None) -> int:
         data["wall_s"][str(N)] = round(time.perf_counter() - start, 1)
         data["results"][str(N)] = res.to_dict()
         print(res, f"\n{data['wall_s'][str(N)]} s", flush=True)
-    PATH.parent.mkdir(parents=True, exist_ok=True)
-    PATH.write_text(json.dumps(data, indent=1) + "\n")
+    committed_run.write(PATH, data)
     return 0
 
 

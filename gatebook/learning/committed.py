@@ -41,6 +41,9 @@ name                                  what (made by)                            
 ``"marginal"``                        fixed points of networks (N = 400, 1000) followed through       11
                                       g_h = 3-7, their spectra at alpha_z = 0, 50, 1000
                                       (``python scripts/marginal_fixed_points.py --write``)
+``"phase-diagrams"``                  40 x 40 phase diagrams with the DMFT exponent: (g_h, alpha_r)    11
+                                      at beta_r = 0 and (g_h, beta_r) at alpha_r = 20
+                                      (``python scripts/phase_diagrams.py --write``)
 ====================================  ==============================================================  =======
 """
 
@@ -71,6 +74,8 @@ COMMITTED = {
                            "finite-N lambda_max of the gated network against the DMFT (chapter 9)"),
     "marginal": ("data/marginal/fixed_points.json",
                  "fixed points of networks becoming marginally stable as alpha_z grows (chapter 11)"),
+    "phase-diagrams": ("data/phase_diagrams/diagrams.json",
+                       "40 x 40 phase diagrams with lambda_max, (g_h, alpha_r) and (g_h, beta_r) (chapter 11)"),
 }
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 
 import numpy as np
@@ -489,6 +489,21 @@ class PhaseDiagram:
             "variance": float(self.variance[i, j]), "lambda_max": float(self.lambda_max[i, j]),
             "quiet_lambda": float(self.quiet_lambda[i, j]), "region": str(self.region[i, j]),
         }
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (NaN written as ``None``); :meth:`from_dict` reads it back."""
+        def plain(v):
+            if isinstance(v, np.ndarray):
+                return np.where(np.isnan(v), None, v).tolist() if v.dtype.kind == "f" else v.tolist()
+            return v
+        return {f.name: plain(getattr(self, f.name)) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PhaseDiagram:
+        """The diagram written by :meth:`to_dict` (e.g. a committed one, chapter 11)."""
+        kinds = {"quiet_stable": bool, "chaotic": bool, "region": object}
+        return cls(**{k: (v if k in ("parameter", "fixed", "settings") else np.array(v, dtype=kinds.get(k, float)))
+                      for k, v in data.items()})
 
     def counts(self) -> dict:
         """Number of grid points in each region."""

@@ -79,6 +79,10 @@ def _g_chaos_rows(diagram: PhaseDiagram, g_chaos) -> np.ndarray:
     return np.where(np.isnan(b[:, 0]), b[:, 1], 0.5 * (b[:, 0] + b[:, 1]))
 
 
+#: Above this many rows a diagram is drawn as a dense grid (no row markers, 8 row labels).
+_DENSE_ROWS = 12
+
+
 def _draw_diagram(ax, diagram: PhaseDiagram, quantity: str, g_chaos=None, spot: SpotCheck | None = None):
     rows = np.arange(diagram.values.size)
     xe, ye = _edges(diagram.g_h), _edges(rows.astype(float))
@@ -93,9 +97,12 @@ def _draw_diagram(ax, diagram: PhaseDiagram, quantity: str, g_chaos=None, spot: 
         mesh.set_array(masked.ravel())
         ax.set_facecolor(REGION_COLOURS["quiescent"])
     curves = {"g_topo": diagram.g_topo, "g_chaos": _g_chaos_rows(diagram, g_chaos), "g_quiet": diagram.g_quiet}
+    dense = rows.size > _DENSE_ROWS  # a full-resolution grid: thin boundary lines, a few row labels
     for key, values in curves.items():
         style = dict(_BOUNDARY_STYLE[key])
-        ax.plot(values, rows, ms=5, lw=1.4, **style)
+        if dense:
+            style["marker"] = None
+        ax.plot(values, rows, ms=5, lw=1.0 if dense else 1.4, **style)
     if spot is not None:
         idx = {float(v): i for i, v in enumerate(diagram.values)}
         y = np.array([idx[min(idx, key=lambda u: abs(u - v))] for v in spot.value], dtype=float)
@@ -107,7 +114,8 @@ def _draw_diagram(ax, diagram: PhaseDiagram, quantity: str, g_chaos=None, spot: 
                    label="simulation agrees")
         if np.any(~ok):
             ax.scatter(spot.g_h[~ok], y[~ok], marker="X", s=40, color="k", zorder=5, label="simulation disagrees")
-    ax.set_yticks(rows, [f"{v:g}" for v in diagram.values])
+    ticks = rows if not dense else np.unique(np.linspace(0, rows.size - 1, 8).round().astype(int))
+    ax.set_yticks(ticks, [f"{diagram.values[i]:.3g}" for i in ticks])
     ax.set_xlim(xe[0], xe[-1])
     ax.set_ylim(ye[0], ye[-1])
     ax.set_xlabel(r"coupling gain $g_h$")

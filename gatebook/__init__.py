@@ -27,6 +27,8 @@ from ._lazy import lazy_names
 #: Public names imported on first use: ``{name: submodule}``. A name equal to its
 #: submodule is the submodule itself.
 _LAZY = {
+    # the committed full-scale runs the chapters quote (no torch)
+    "committed_summary": "committed",
     # interactive figures (matplotlib)
     "Explorable": "explore",
     "explorable": "explore",
@@ -80,6 +82,7 @@ _LAZY = {
     "slow_modes": "slow_modes",  # chapter 7
     "r_gate": "r_gate",  # chapter 8
     "transitions": "transitions",  # chapter 10
+    "committed": "committed",  # the committed full-scale runs (chapters 3-5, 9-11)
     "complexity": "complexity",  # chapter 10: the fixed-point census
     "marginal_stability": "marginal_stability",  # chapter 11: fixed points turning marginal
 }

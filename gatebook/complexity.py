@@ -27,6 +27,13 @@ variance :math:`\Delta=\frac1N\sum_ih_i^2` (to set against the static branch
 in closed form, :func:`gatebook.quiet_state`). A census is a lower bound on the number of
 fixed points: a point no start reaches is not counted. The *topological complexity* is the
 growth rate :math:`\frac1N\ln\mathcal N_{\rm fp}` of the count with :math:`N`.
+
+:func:`census_sweep` runs the census over gains, sizes and seeds on :func:`gatebook.run_jobs`
+(:class:`CensusSweep`); chapter 10 reads a committed sweep (``scripts/census.py``). What such
+counts can and cannot show is measured there: at :math:`N\le60` and 120 starts they place the
+onset and the points' stability, but they saturate near ten points per network, so
+:math:`\frac1N\ln(\text{count})` falls with :math:`N` and no complexity is measured. The
+annealed Kac-Rice calculation of the paper is not reproduced in this package.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@
 The sweep (:data:`SETTINGS`) is :func:`gatebook.census_sweep` on the sharply gated network of
 chapter 10 (alpha_r = 20, beta_r = 0: g_topo = 1.628, g_chaos ~ 1.79, 1 + e^beta_r = 2), one
 network per seed, the same couplings at every gain. Chapter 10 reads the packaged copy
-(``gatebook.learning.committed_summary("census")``; run ``scripts/committed_summaries.py
+(``gatebook.committed_summary("census")``; run ``scripts/committed_summaries.py
 --write`` after ``--write``). ``--check`` recomputes ``--sample`` grid points, chosen by a
 seeded draw, and fails if any count, stable count or point variance differs: the census is
 deterministic given its seeds (damped Newton in float64; a different BLAS may move a root

@@ -1,11 +1,11 @@
 #!/usr/bin/env python
-"""Copy the committed summaries into the package (``gatebook/learning/committed/``), or check the copies.
+"""Copy the committed summaries into the package (``gatebook/committed_runs/``), or check the copies.
 
-    python scripts/committed_summaries.py --write   # copy every source of gatebook.learning.committed.COMMITTED
+    python scripts/committed_summaries.py --write   # copy every source of gatebook.committed.COMMITTED
     python scripts/committed_summaries.py --check   # exit 1 if a copy differs from its source or is missing
 
 The sources stay where the runs wrote them (``data/...``); the copies are what an installed
-package, e.g. in Colab, reads with ``gatebook.learning.committed.committed_summary``.
+package, e.g. in Colab, reads with ``gatebook.committed_summary``.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gatebook.learning.committed import COMMITTED  # noqa: E402
+from gatebook.committed import COMMITTED  # noqa: E402
 
-TARGET = ROOT / "gatebook" / "learning" / "committed"
+TARGET = ROOT / "gatebook" / "committed_runs"
 
 
 def main(argv=None) -> int:
@@ -42,7 +42,7 @@ def main(argv=None) -> int:
         for line in stale:
             print(f"stale or missing: {line}", file=sys.stderr)
         for name in extra:
-            print(f"not in COMMITTED: gatebook/learning/committed/{name}", file=sys.stderr)
+            print(f"not in COMMITTED: gatebook/committed_runs/{name}", file=sys.stderr)
         print("run: python scripts/committed_summaries.py --write", file=sys.stderr)
         return 1
     print("written" if args.write else "up to date", len(COMMITTED), "summaries")

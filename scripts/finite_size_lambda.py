@@ -11,7 +11,7 @@ dt = 0.1, 50 time units of transient, 200 measured), and :func:`gatebook.meanfie
 with :func:`gatebook.meanfield.gated_lambda_max` gives the N -> infinity prediction. The file,
 ``data/finite_size/gated_lambda.json``, holds every run's exponent and standard error, the
 1/N fit and the theory; chapter 9 reads its packaged copy
-(``gatebook.learning.committed_summary("finite-size-lambda")``; run
+(``gatebook.committed_summary("finite-size-lambda")``; run
 ``scripts/committed_summaries.py --write`` after ``--write``).
 """
 

@@ -7,7 +7,7 @@
 :func:`gatebook.marginal_fixed_points` at N = 400 and N = 1000 (:data:`RUNS`): one fixed point per
 network followed through g_h = 3-7 (alpha_r = 0, beta_r = beta_z = 0: the window of the theory is
 2 < g_h < g_h* = 6.55), each point and its mirror measured at alpha_z = 0, 50 and 1000. Chapter 11
-reads the packaged copy (``gatebook.learning.committed_summary("marginal")``; run
+reads the packaged copy (``gatebook.committed_summary("marginal")``; run
 ``scripts/committed_summaries.py --write`` after ``--write``).
 """
 

@@ -11,7 +11,7 @@ every point (:data:`DIAGRAMS`): (g_h, alpha_r) at beta_r = 0, and (g_h, beta_r) 
 The rows run on the package's job engine (``n_jobs`` workers; the result does not depend on
 them). ``data/phase_diagrams/diagrams.json`` holds each diagram (``PhaseDiagram.to_dict``) and
 the wall time of its run; chapter 11 reads the packaged copy
-(``gatebook.learning.committed_summary("phase-diagrams")``; run
+(``gatebook.committed_summary("phase-diagrams")``; run
 ``scripts/committed_summaries.py --write`` after ``--write``). ``--check`` recomputes
 ``--sample`` rows of each diagram, drawn by a seeded generator, and compares regions exactly and
 the variance and exponent to 1e-6.

@@ -1,6 +1,6 @@
 """Chapter 10's sentences about the fixed-point census hold for the committed sweep, and the sweep regenerates.
 
-The sweep (``gatebook.learning.committed_summary("census")``, made by ``scripts/census.py``:
+The sweep (``gatebook.committed_summary("census")``, made by ``scripts/census.py``:
 alpha_r = 20, beta_r = 0, g_h = 1.3-2.4, N = 10, 20, 40, 60, ten networks each, 100 random and
 20 transient starts per network) is read here the way the chapter reads it; each qualitative
 word of section 6 ("thin out with N", "rises", "unstable, increasingly so with N", "falls") is
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import gatebook as gb
-from gatebook.learning import committed_summary
+from gatebook.committed import committed_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = committed_summary("census")

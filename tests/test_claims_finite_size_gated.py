@@ -13,7 +13,7 @@ import pytest
 
 import gatebook as gb
 from gatebook import meanfield as mf
-from gatebook.learning import committed_summary
+from gatebook.committed import committed_summary
 
 RUNS = committed_summary("finite-size-lambda")
 ROWS = RUNS["rows"]

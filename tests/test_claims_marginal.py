@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import gatebook as gb
-from gatebook.learning import committed_summary
+from gatebook.committed import committed_summary
 
 DATA = committed_summary("marginal")
 RES = {int(n): gb.MarginalFixedPoints.from_dict(r) for n, r in DATA["results"].items()}

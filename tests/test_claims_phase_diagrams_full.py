@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from gatebook import meanfield as mf
-from gatebook.learning import committed_summary
+from gatebook.committed import committed_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = committed_summary("phase-diagrams")

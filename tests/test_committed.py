@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gatebook.learning.committed import COMMITTED, committed_path, committed_summary
+from gatebook.committed import COMMITTED, committed_path, committed_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,4 +39,11 @@ def test_the_wheel_ships_the_summaries(tmp_path):
     wheel = next(tmp_path.glob("gatebook-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in COMMITTED:
-        assert f"gatebook/learning/committed/{name}.json" in names
+        assert f"gatebook/committed_runs/{name}.json" in names
+
+
+def test_part_two_reads_the_same_summaries_through_gatebook_learning():
+    import gatebook
+    import gatebook.learning
+
+    assert gatebook.learning.committed_summary is committed_summary is gatebook.committed_summary

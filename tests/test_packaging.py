@@ -65,6 +65,11 @@ def test_chapter_one_and_part_three_work_without_torch(tmp_path):
         mf.dmft(2.0)
         plots.plot_traces({"g = 2": gb.simulate(gb.RandomRateNetwork(10, 2.0, seed=0), 5.0, 0.1, seed=1)})
         exercises.load_chapter_modules()
+        # the committed runs Part III quotes (chapters 9-11) load without torch
+        for name in ("census", "finite-size-lambda", "marginal", "phase-diagrams"):
+            gb.committed_summary(name)
+        mf.PhaseDiagram.from_dict(gb.committed_summary("phase-diagrams")["diagrams"]["alpha_r"])
+        gb.MarginalFixedPoints.from_dict(gb.committed_summary("marginal")["results"]["400"])
         assert "torch" not in sys.modules or sys.modules["torch"] is None
         try:
             import gatebook.learning

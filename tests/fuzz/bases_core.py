@@ -107,6 +107,8 @@ BASES = {
     G + "fixed_points.find_fixed_points": lambda: dict(model=random_network(6, 0.5), n_starts=2, seed=0, scale=1.0,
                                                        method="newton", t=0.0, tol=1e-10, max_iter=20,
                                                        marginal_tol=1e-3, progress=False),
+    G + "committed.committed_path": lambda: dict(name="s1-paper"),
+    G + "committed.committed_summary": lambda: dict(name="appB-paper"),
     G + "complexity.census_sweep": lambda: dict(g_values=[0.5], sizes=[4], seeds=[0], alpha_r=20.0, beta_r=0.0,
                                                 n_starts=2, transient_starts=0, nonzero_variance=0.05, n_jobs=1,
                                                 progress=False),

@@ -225,8 +225,6 @@ BASES = {
     _L + "alignment.readout_alignment_study": lambda: dict(seeds=(0,), tasks=("ar2",), arms=None, steps=1, T=4, n=3,
                                                            m=2, batch=2, probe_batch=1),
     _L + "paired.t_interval": lambda: dict(x=[1.0, 2.0, 4.0], confidence=0.95),
-    _L + "committed.committed_path": lambda: dict(name="s1-paper"),
-    _L + "committed.committed_summary": lambda: dict(name="appB-paper"),
     _L + "products.jacobian_products": lambda: dict(J=_jacobians(), max_lag=None, top=None, keep_products=False),
     _L + "products.pair_log_singular_values": lambda: dict(J=_jacobians(), examples=[0, 1], starts=[0, 1], lag=2,
                                                            top=None),

@@ -130,10 +130,9 @@ class FixedPointCensus:
 
 def _gate_state(model, h: np.ndarray) -> np.ndarray:
     """The full state whose gates sit at their fixed-point values given ``h``."""
-    if not hasattr(model, "couplings_r"):  # a network without gates: the state is h
+    if not hasattr(model, "gates_at_rest"):  # a network without gates: the state is h
         return h
-    phi = np.tanh(h)
-    return np.concatenate([h, model.g_z * (model.couplings_z @ phi), model.g_r * (model.couplings_r @ phi)])
+    return model.gates_at_rest(h)
 
 
 def fixed_point_census(model, n_starts: int, *, seed=None, scales=SCALES, transient_starts: int = 0,

@@ -42,6 +42,7 @@ from ._validation import (
     check_nonnegative_float,
     check_positive_float,
     check_positive_int,
+    check_state,
 )
 from .inputs import evaluate_input_unchecked, as_input
 from .quiet_state import effective_gain, origin_disk, quiet_threshold
@@ -295,6 +296,23 @@ class GatedNetwork:
         return RandomRateNetwork.from_couplings(
             self.couplings_h, g=effective_gain(self.g_h, beta_r=self.beta_r), tau=self.tau_h / self.s_z
         )
+
+    def gates_at_rest(self, h, t: float = 0.0) -> np.ndarray:
+        r"""The state :math:`(h,z,r)` whose gate variables sit where :math:`h` holds them (chapters 10-11).
+
+        .. math:: z=g_zJ^z\phi(h)+I^z,\qquad r=g_rJ^r\phi(h)+I^r,
+
+        the zeros of the :math:`z` and :math:`r` rows of the vector field. At a fixed point the
+        gate variables take these values, so a fixed point is determined by :math:`h` alone:
+        the starts of :func:`gatebook.fixed_point_census` and the points of
+        :func:`gatebook.marginal_fixed_points` are lifted with it. ``h`` has shape ``(N,)``.
+        """
+        h = check_state(h, self.N, "h", allow_batch=False)  # finite, shape (N,)
+        phi = np.tanh(h)
+        _, I_z, I_r = self.inputs(t)
+        z = self.g_z * (self.couplings_z @ phi) + (0.0 if I_z is None else I_z)
+        r = self.g_r * (self.couplings_r @ phi) + (0.0 if I_r is None else I_r)
+        return np.concatenate([h, z, r])
 
     def initial_state(self, seed=None, trials: int | None = None, scale: float = 1.0) -> np.ndarray:
         r"""Random initial state(s): all :math:`3N` entries i.i.d. :math:`\mathcal N(0,\mathrm{scale}^2)`.

@@ -155,12 +155,11 @@ def _spectra(h, g_h, seed, alpha_z_values, beta_r, beta_z):
     rows = []
     for alpha_z in alpha_z_values:
         net = GatedNetwork(N=N, g_h=g_h, alpha_z=float(alpha_z), beta_z=beta_z, beta_r=beta_r, seed=seed)
-        phi = np.tanh(h)
-        x = np.concatenate([h, net.g_z * (net.couplings_z @ phi), net.g_r * (net.couplings_r @ phi)])
+        x = net.gates_at_rest(h)
         lam = np.linalg.eigvals(net.jacobian(x)[:N, :N])  # the other 2N eigenvalues are -1/tau_z, -1/tau_r
         rows.append((int(np.count_nonzero(lam.real > SPECTRAL_TOL)), int(np.count_nonzero(np.abs(lam) < SPECTRAL_TOL)),
                      float(lam.real.max())))
-    z = net.g_z * (net.couplings_z @ np.tanh(h))
+    z = x[N : 2 * N]
     is_open = z > (beta_z / max(float(np.max(alpha_z_values)), 1e-300))
     M = net.g_h * net.s_r * net.couplings_h * (1.0 - np.tanh(h) ** 2)[None, :]
     M_oo = M[np.ix_(is_open, is_open)]

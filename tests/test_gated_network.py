@@ -180,3 +180,18 @@ def test_bad_states_raise_errors_naming_the_argument():
         gb.simulate(net, t_max=1.0, dt=0.1, x0=np.zeros(5))
     with pytest.raises(ValueError, match="x"):
         gb.jacobian(net, np.full(15, np.nan))
+
+
+def test_gates_at_rest_zeroes_the_gate_rows_with_and_without_static_inputs():
+    """z and r rows of F vanish at gates_at_rest(h), for any h and with static inputs to every variable."""
+    rng = np.random.default_rng(3)
+    net = gb.GatedNetwork(N=12, g_h=2.5, alpha_z=3.0, alpha_r=4.0, g_z=1.3, g_r=0.7, tau_z=2.0, tau_r=0.5, seed=1)
+    h = rng.standard_normal(12)
+    for model in (net, net.with_inputs(input_h=0.3, input_z=rng.standard_normal(12), input_r=-0.2)):
+        x = model.gates_at_rest(h)
+        assert np.array_equal(x[:12], h)
+        assert np.abs(model.vector_field(x)[12:]).max() < 1e-12
+    with pytest.raises(ValueError, match="h"):
+        net.gates_at_rest(np.zeros(5))
+    with pytest.raises(ValueError, match="h"):
+        net.gates_at_rest(np.full(12, np.nan))

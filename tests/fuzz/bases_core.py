@@ -239,6 +239,7 @@ BASES.update({
     _GN: lambda: dict(N=4, g_h=3.0, alpha_z=1.0, alpha_r=1.0, beta_z=0.0, beta_r=0.0, g_z=1.0, g_r=1.0,
                       tau_h=1.0, tau_z=1.0, tau_r=1.0, r_gate="pre", seed=0, input_h=np.ones(4), input_z=0.5,
                       input_r=None, input_placement="inside"),
+    f"{_GN}.gates_at_rest": lambda: dict(self=_net(), h=np.zeros(4), t=0.0),
     f"{_GN}.initial_state": lambda: dict(self=_net(), seed=0, trials=2, scale=1.0),
     f"{_GN}.inputs": lambda: dict(self=_net().with_inputs(input_h=0.5), t=0.0),
     f"{_GN}.origin_disk": lambda: dict(self=_net()),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Run (or show) chapter 11's full-resolution phase diagrams: 40 x 40 grids with lambda_max, committed.
 
-    OMP_NUM_THREADS=1 python scripts/phase_diagrams.py --write --jobs 2            # ~6 min on 2 cores
+    OMP_NUM_THREADS=1 python scripts/phase_diagrams.py --write --jobs 2            # ~2 min on 2 cores
     OMP_NUM_THREADS=1 python scripts/phase_diagrams.py --write --jobs 2 --timing   # and again on 1 worker
     OMP_NUM_THREADS=1 python scripts/phase_diagrams.py --check                      # recompute sample rows
     python scripts/phase_diagrams.py --show

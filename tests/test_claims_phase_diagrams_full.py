@@ -29,6 +29,12 @@ def test_the_diagrams_are_40_by_40_with_the_exponent_everywhere_chaotic():
 def test_the_pages_counts_and_the_jump_of_the_exponent():
     assert FULL["alpha_r"].counts()["fixed points, no chaos"] == 45
     assert FULL["beta_r"].counts()["bistable"] == 554
+    d = FULL["beta_r"]  # "widens as its bias closes it, until 1 + e^beta_r leaves the grid (g_h <= 10)"
+    band = (d.region == "bistable").sum(axis=1)
+    inside = 1 + np.exp(d.values) < d.g_h[-1]
+    assert np.corrcoef(d.values[inside], band[inside])[0, 1] > 0.9
+    assert band[inside][-1] >= 10 * max(band[inside][: inside.sum() // 3].max(), 1)  # from ~1 row point to >= 10
+    assert round(float(np.log(d.g_h[-1] - 1)), 1) == 2.2
     d = FULL["alpha_r"]
     lam = d.attractor_lambda()
     first = [lam[i, np.flatnonzero(d.chaotic[i])[0]] for i in range(d.values.size)]

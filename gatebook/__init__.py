@@ -35,6 +35,7 @@ _LAZY = {
     # Part III measurements (chapters 6-8)
     "FixedPoint": "fixed_points",
     "find_fixed_point": "fixed_points",
+    "newton_root": "fixed_points",
     "find_fixed_points": "fixed_points",
     "CensusSweep": "complexity",
     "FixedPointCensus": "complexity",
@@ -81,8 +82,9 @@ _LAZY = {
     "memory": "memory",  # chapter 7
     "slow_modes": "slow_modes",  # chapter 7
     "r_gate": "r_gate",  # chapter 8
+    "dimension_controls": "dimension_controls",  # chapter 8: matched controls and gate-parameter sweeps
     "transitions": "transitions",  # chapter 10
-    "committed": "committed",  # the committed full-scale runs (chapters 3-5, 9-11)
+    "committed": "committed",  # the committed full-scale runs (chapters 3-5, 8-11)
     "complexity": "complexity",  # chapter 10: the fixed-point census
     "marginal_stability": "marginal_stability",  # chapter 11: fixed points turning marginal
 }

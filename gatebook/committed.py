@@ -1,4 +1,4 @@
-r"""Summaries of the book's committed full-scale runs, shipped inside the package (chapters 3-5 and 9-11).
+r"""Summaries of the book's committed full-scale runs, shipped inside the package (chapters 3-5 and 8-11).
 
 Foundations layer: plain JSON, no torch, so Part III (chapters 9-11) and a reader without the
 ``learning`` extra read them too (``gatebook.committed_summary``; Part II's chapters use the
@@ -48,6 +48,14 @@ name                                  what (made by)                            
 ``"phase-diagrams"``                  40 x 40 phase diagrams with the DMFT exponent: (g_h, alpha_r)    11
                                       at beta_r = 0 and (g_h, beta_r) at alpha_r = 20
                                       (``python scripts/phase_diagrams.py --write``)
+``"dimension-controls"``              PR/N and D_KY/N of the gated network against soft-gate          8
+                                      controls matched in DMFT variance or lambda_max, and against
+                                      beta_r and alpha_z; N = 200, 6 seeds
+                                      (``python scripts/dimension_controls.py --write``)
+``"sampled-lambda"``                  lambda_max at alpha_z != 0 from the sampled two-replica map:    9, 11
+                                      its alpha_z = 0 cross-check, finite networks (N = 250-2000,
+                                      4 seeds) and a (g_h, alpha_z) grid at alpha_r = 20
+                                      (``python scripts/sampled_lambda.py --write``)
 ====================================  ==============================================================  =======
 """
 
@@ -80,6 +88,12 @@ COMMITTED = {
                  "fixed points of networks becoming marginally stable as alpha_z grows (chapter 11)"),
     "phase-diagrams": ("data/phase_diagrams/diagrams.json",
                        "40 x 40 phase diagrams with lambda_max, (g_h, alpha_r) and (g_h, beta_r) (chapter 11)"),
+    "sampled-lambda": ("data/sampled_lambda/sampled_lambda.json",
+                       "lambda_max with a dynamic timescale gate: sampled theory against finite networks "
+                       "(chapters 9, 11)"),
+    "dimension-controls": ("data/dimension/controls.json",
+                           "dimension of gated networks against matched soft-gate controls, beta_r and alpha_z "
+                           "(chapter 8)"),
 }
 
 

@@ -47,7 +47,7 @@ from ._validation import (
 )
 from .progress import progress_bar
 
-__all__ = ["FixedPoint", "find_fixed_point", "find_fixed_points"]
+__all__ = ["FixedPoint", "find_fixed_point", "find_fixed_points", "newton_root"]
 
 METHODS = ("newton", "speed")
 _ARMIJO = 1e-4  # sufficient-decrease constant of the line search
@@ -278,6 +278,38 @@ def find_fixed_point(
         history.extend(polish[1:])
         steps += nit
     return _classify(model, x, F, t, steps, method, tol, marginal_tol, np.asarray(history))
+
+
+def newton_root(model, x0, *, t: float = 0.0, tol: float = 1e-10, max_iter: int = 100):
+    r"""Damped Newton iterations toward a root of :math:`F(x,t)` from ``x0``, without classifying it (chapters 10-11).
+
+    The iterations of :func:`find_fixed_point` (Newton direction
+    :math:`\delta=-\mathcal J^{-1}F`, Armijo backtracking on :math:`\tfrac12\lVert F\rVert^2`),
+    for callers that follow many roots and need no eigenvalues (an :math:`N\times N`
+    eigensolve per root is most of :func:`find_fixed_point`'s cost at large :math:`N`).
+
+    Returns
+    -------
+    state : ndarray
+        The last iterate.
+    residual : float
+        :math:`\lVert F(\text{state})\rVert`.
+    converged : bool
+        ``residual <= tol * max(1, |state|)``, the test of :func:`find_fixed_point`.
+
+    >>> import numpy as np, gatebook as gb
+    >>> state, residual, ok = newton_root(gb.RandomRateNetwork(N=20, g=0.5, seed=0), np.full(20, 0.3))
+    >>> ok, bool(np.linalg.norm(state) < 1e-9)
+    (True, True)
+    """
+    check_model(model)
+    x = check_state(x0, model.dim, "x0", allow_batch=False).astype(np.float64)
+    t = check_finite_float(t, "t")
+    tol = check_positive_float(tol, "tol")
+    max_iter = check_positive_int(max_iter, "max_iter")
+    x, F, _ = _newton(model, x, t, tol, max_iter, [])
+    residual = float(np.linalg.norm(F))
+    return x, residual, bool(np.isfinite(residual) and residual <= tol * max(1.0, float(np.linalg.norm(x))))
 
 
 def _classify(model, x, F, t, steps, method, tol, marginal_tol, history) -> FixedPoint:

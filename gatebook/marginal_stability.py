@@ -46,7 +46,6 @@ from ._validation import (
     check_n_jobs,
     check_positive_int,
 )
-from .fixed_points import find_fixed_point
 from .jobs import run_jobs
 
 __all__ = ["MarginalFixedPoints", "marginal_fixed_points"]
@@ -147,7 +146,7 @@ class MarginalFixedPoints:
         return "\n".join(lines)
 
 
-def _spectra(h, g_h, seed, alpha_z_values, beta_r, beta_z):
+def _spectra(h, g_h, seed, alpha_z_values, beta_r, beta_z, full_spectrum=True):
     """The measurements at one fixed point ``h`` of network ``seed``."""
     from .gated_network import GatedNetwork
 
@@ -156,6 +155,9 @@ def _spectra(h, g_h, seed, alpha_z_values, beta_r, beta_z):
     for alpha_z in alpha_z_values:
         net = GatedNetwork(N=N, g_h=g_h, alpha_z=float(alpha_z), beta_z=beta_z, beta_r=beta_r, seed=seed)
         x = net.gates_at_rest(h)
+        if not full_spectrum:
+            rows.append((-1, -1, float("nan")))
+            continue
         lam = np.linalg.eigvals(net.jacobian(x)[:N, :N])  # the other 2N eigenvalues are -1/tau_z, -1/tau_r
         rows.append((int(np.count_nonzero(lam.real > SPECTRAL_TOL)), int(np.count_nonzero(np.abs(lam) < SPECTRAL_TOL)),
                      float(lam.real.max())))
@@ -168,6 +170,16 @@ def _spectra(h, g_h, seed, alpha_z_values, beta_r, beta_z):
     return rows, float(np.mean(h**2)), float(is_open.mean()), rightmost, radius
 
 
+def _root(model, x0, max_iter):
+    """Damped Newton from ``x0`` (:func:`gatebook.find_fixed_point`'s iterations and convergence test,
+    without its eigenvalue classification, which costs an N x N eigensolve per call); ``None`` if it
+    does not converge to a nonzero point."""
+    from .fixed_points import newton_root
+
+    x, _, converged = newton_root(model, np.asarray(x0, dtype=np.float64), tol=1e-10, max_iter=max_iter)
+    return x if converged and np.mean(x**2) > 1e-2 else None
+
+
 def _typical_root(seed, N, g_h, beta_r, n_starts, rng):
     """The nonzero fixed point, of those ``n_starts`` random starts reach, closest to the static variance."""
     from .gated_network import GatedNetwork
@@ -175,13 +187,13 @@ def _typical_root(seed, N, g_h, beta_r, n_starts, rng):
 
     reduced = GatedNetwork(N=N, g_h=g_h, beta_r=beta_r, seed=seed).reduced_network()
     target = max(static_mean_field(g_h, 0.0, beta_r).delta_h, 0.05)
-    roots = [fp.state for fp in (find_fixed_point(reduced, np.sqrt(target) * rng.standard_normal(N), tol=1e-10,
-                                                  max_iter=200) for _ in range(n_starts))
-             if fp.converged and np.mean(fp.state**2) > 1e-2]
+    roots = [r for r in (_root(reduced, np.sqrt(target) * rng.standard_normal(N), 200) for _ in range(n_starts))
+             if r is not None]
     return min(roots, key=lambda r: abs(np.mean(r**2) - target)) if roots else None
 
 
-def _follow(seed, N, g_values, alpha_z_values, beta_r, beta_z, n_starts):
+def _follow(seed, N, g_values, alpha_z_values, beta_r, beta_z, n_starts, restarts=RESTARTS, full_spectrum=True,
+            step_iter=100):
     """One network: a nonzero fixed point at the first gain, continued through the others."""
     from .gated_network import GatedNetwork
     from .quiet_state import quiet_threshold
@@ -192,32 +204,33 @@ def _follow(seed, N, g_values, alpha_z_values, beta_r, beta_z, n_starts):
     # of the nonzero points the starts reach, follow the one whose variance is closest to the static
     # mean field's: the theory describes typical fixed points, not the near-origin finite-size ones
     x = _typical_root(seed, N, g_now, beta_r, n_starts, rng)
-    out, slope, restarts = [], None, RESTARTS  # slope: dx/dg from the last step (secant predictor)
+    out, slope = [], None  # slope: dx/dg from the last step (secant predictor)
     for g in g_values:
         while x is not None and g_now < g - 1e-12:
             step = min(CONTINUATION_STEP, g - g_now)
             for trial in (step, step / 4, step / 16):
                 red = GatedNetwork(N=N, g_h=g_now + trial, beta_r=beta_r, seed=seed).reduced_network()
                 for guess in ((x,) if slope is None else (x + trial * slope, x)):
-                    fp = find_fixed_point(red, guess, tol=1e-10, max_iter=100)
-                    if fp.converged and np.mean(fp.state**2) > 1e-2 and np.linalg.norm(fp.state - x) <= JUMP * np.linalg.norm(x):
+                    root = _root(red, guess, step_iter)
+                    if root is not None and np.linalg.norm(root - x) <= JUMP * np.linalg.norm(x):
                         break
                 else:
                     continue
-                slope, x, g_now = (fp.state - x) / trial, fp.state, g_now + trial
+                slope, x, g_now = (root - x) / trial, root, g_now + trial
                 break
             else:
                 x = None  # the branch is lost (a fold, or Newton's basin left behind)
         if x is None and restarts:  # start again at this gain, on another branch
             x, g_now, slope, restarts = _typical_root(seed, N, float(g), beta_r, n_starts, rng), float(g), None, restarts - 1
         # h and -h are both fixed points (tanh is odd), with opposite z: complementary open sets
-        out.append(None if x is None else [_spectra(sign * x, float(g), seed, alpha_z_values, beta_r, beta_z)
-                                           for sign in (1.0, -1.0)])
+        out.append(None if x is None else [_spectra(sign * x, float(g), seed, alpha_z_values, beta_r, beta_z,
+                                                    full_spectrum) for sign in (1.0, -1.0)])
     return out
 
 
 def marginal_fixed_points(g_values, N: int, seeds=(0,), *, alpha_z_values=(0.0, 50.0, 1000.0), beta_r: float = 0.0,
-                          beta_z: float = 0.0, n_starts: int = 10, n_jobs: int = 1,
+                          beta_z: float = 0.0, n_starts: int = 10, restarts: int = RESTARTS,
+                          full_spectrum: bool = True, step_iter: int = 100, n_jobs: int = 1,
                           progress: bool = False) -> MarginalFixedPoints:
     r"""Follow a fixed point of each network through ``g_values`` and measure its stability at each :math:`\alpha_z`.
 
@@ -245,6 +258,15 @@ def marginal_fixed_points(g_values, N: int, seeds=(0,), *, alpha_z_values=(0.0, 
         Non-negative timescale-gate gains at which each fixed point's spectrum is measured.
     beta_r, beta_z : float, optional
     n_starts : int, optional
+    restarts : int, optional
+        Searches from random starts where a branch is lost (default :data:`RESTARTS`). Above
+        :math:`g_h\approx4` random starts rarely converge, so a restart there mostly costs time.
+    full_spectrum : bool, optional
+        ``False`` skips the :math:`N\times N` eigensolves at each :math:`\alpha_z` (``n_unstable`` and
+        ``n_zero`` are then -1 and ``lambda_max`` NaN) and measures only the open block, whose
+        rightmost eigenvalue decides marginal stability as :math:`\alpha_z\to\infty`.
+    step_iter : int, optional
+        Most Newton steps per continuation step (a step that needs many has usually left its branch).
     n_jobs : int, optional
     progress : bool, optional
 
@@ -274,8 +296,12 @@ def marginal_fixed_points(g_values, N: int, seeds=(0,), *, alpha_z_values=(0.0, 
     seeds = np.asarray(check_int_sequence(seeds, "seeds", minimum=0), dtype=int)
     alpha_z_values = check_float_sequence(alpha_z_values, "alpha_z_values", nonnegative=True)
     n_starts = check_int(n_starts, "n_starts", minimum=1, maximum=MAX_STARTS)
+    restarts = check_int(restarts, "restarts", minimum=0, maximum=100)
+    full_spectrum = check_bool(full_spectrum, "full_spectrum")
+    step_iter = check_int(step_iter, "step_iter", minimum=1, maximum=1000)
     n_jobs = check_n_jobs(n_jobs)
-    runs = run_jobs(_follow, [(int(s), N, g_values, alpha_z_values, beta_r, beta_z, n_starts) for s in seeds],
+    runs = run_jobs(_follow, [(int(s), N, g_values, alpha_z_values, beta_r, beta_z, n_starts, restarts, full_spectrum,
+                               step_iter) for s in seeds],
                     n_jobs=n_jobs, progress=check_bool(progress, "progress"), desc="marginal fixed points")
     G, P, A = g_values.size, 2 * seeds.size, alpha_z_values.size  # point 2k: +h of seed k; 2k + 1: -h
     found = np.array([[r[i] is not None for r in runs for _ in (0, 1)] for i in range(G)], dtype=bool)
@@ -295,5 +321,6 @@ def marginal_fixed_points(g_values, N: int, seeds=(0,), *, alpha_z_values=(0.0, 
                                variance=variance, open_fraction=open_fraction, n_unstable=n_unstable, n_zero=n_zero,
                                lambda_max=lambda_max, open_rightmost=rightmost, open_radius=radius,
                                theory_radius=theory,
-                               settings={"beta_r": beta_r, "beta_z": beta_z, "n_starts": n_starts,
+                               settings={"beta_r": beta_r, "beta_z": beta_z, "n_starts": n_starts, "restarts": restarts,
+                                         "full_spectrum": full_spectrum, "step_iter": step_iter,
                                          "spectral_tol": SPECTRAL_TOL, "continuation_step": CONTINUATION_STEP})

@@ -15,6 +15,11 @@ In the gated network (:class:`gatebook.GatedNetwork`) unit :math:`j` sends
 * the participation ratio :math:`D_{\rm PR}` of the covariance of :math:`h(t)` sampled every
   :math:`1\,\tau_h`, and the temporal variance of :math:`h`.
 
+Whether the rise of dimension with :math:`\alpha_r` is more than a change of variance or
+exponent (soft-gate controls matched in DMFT variance or :math:`\lambda_{\max}`, and the
+dimensions against :math:`\beta_r` or :math:`\alpha_z`) is measured by
+:mod:`gatebook.dimension_controls` with :func:`measure_r_gate`.
+
 Both dimensions are reported **per unit**, :math:`D/N` (not per state dimension :math:`3N`):
 the gate coordinates only relax towards values set by :math:`h`.
 

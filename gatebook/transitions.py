@@ -23,6 +23,8 @@ chapter 10:
   labelled by :func:`run_outcome` as decayed to the quiet state, settled on a nonzero fixed
   point, or active;
 * :func:`input_induced_chaos`: a static random input that pushes a quiet network into chaos;
+* every static solution under that input, with the exponent of its fixed points, lives in
+  :func:`gatebook.meanfield.static_input.static_input_solutions` (theory);
 * :func:`loop_gain`: the static self-consistency written as a loop gain, the picture behind
   the discontinuous onset.
 
@@ -875,4 +877,3 @@ def input_induced_chaos(
         theory_second_moment=th_second, theory_variance=th_var, theory_lambda=th_lam,
         theory_branch=tuple(th_branch),
     )
-

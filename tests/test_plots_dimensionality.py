@@ -149,3 +149,45 @@ def test_dimension_explorer_names_bad_arguments():
         plots.dimension_explorer(5.0, N=10**12)
     with pytest.raises(ValueError, match=r"\balpha_r\b"):
         plots.dimension_explorer(1e12, N=10)
+
+
+@pytest.fixture(scope="module")
+def dimension_tables():
+    from gatebook.dimension_controls import dimension_controls, dimension_sweep
+
+    controls = dimension_controls([0.0, 20.0], seeds=(0, 1), k=8, **TINY)
+    alpha_z = dimension_sweep("alpha_z", [0.0, 5.0], seeds=(0, 1), k=8, **TINY)
+    return controls, alpha_z
+
+
+def test_dimension_table_draws_one_curve_per_arm_and_row_per_table(dimension_tables):
+    controls, alpha_z = dimension_tables
+    fig = _render(plots.plot_dimension_table([controls, alpha_z]))
+    assert isinstance(fig, Figure)
+    axes = fig.axes
+    assert len(axes) == 8  # two rows of four panels
+    # first row: three arms, the means over seeds of the PR fraction
+    lines = _errorbar_lines(axes[0])
+    assert len(lines) == 3
+    for line, arm in zip(lines, controls.arms):
+        np.testing.assert_allclose(line.get_ydata(), controls.sweep(arm, "pr_fraction").mean)
+    assert "soft gate" in " ".join(t.get_text() for t in axes[0].get_legend().get_texts())
+    # the DMFT exponent of each arm is drawn as a dashed line in the lambda panel
+    dashed = [ln for ln in axes[2].get_lines() if ln.get_linestyle() == "--"]
+    np.testing.assert_allclose(dashed[0].get_ydata(), controls.theory["gated"]["lambda_max"])
+    assert axes[3].get_yscale() == "log"
+    # second row: the alpha_z sweep, one arm, no DMFT line where alpha_z != 0 makes it NaN (drawn for finite ones)
+    assert len(_errorbar_lines(axes[4])) == 1
+    assert axes[4].get_xlabel() == r"timescale-gate gain $\alpha_z$"
+    assert axes[4].get_legend() is None
+
+
+def test_dimension_table_accepts_one_table_and_refuses_others(dimension_tables):
+    fig = _render(plots.plot_dimension_table(dimension_tables[0]))
+    assert len(fig.axes) == 4
+    with pytest.raises(TypeError, match="tables"):
+        plots.plot_dimension_table("table")
+    with pytest.raises(TypeError, match=r"tables\[1\]"):
+        plots.plot_dimension_table([dimension_tables[0], 3])
+    with pytest.raises(ValueError, match="tables"):
+        plots.plot_dimension_table([])

@@ -150,3 +150,28 @@ def test_bad_input_names_the_argument(soft):
         plots.plot_marginal_region(region, spot=1.0)
     with pytest.raises(TypeError, match=r"\bg_h\b"):
         plots.plot_marginal_region(region, np.ones((2, 3)), g_h="abc")
+
+
+def test_marginal_fixed_points_figure_and_its_edge_panel():
+    import gatebook as gb
+
+    res = gb.MarginalFixedPoints.from_dict(gb.committed_summary("marginal")["results"]["400"])
+    fig = _render(plots.plot_marginal_fixed_points({"N = 400": res}))
+    assert len(fig.axes) == 2
+    edge = {"per_N": {"200": {"km_median": 5.1, "km_median_se": 0.3, "km_q25": 4.6, "km_q75": 5.8},
+                      "1000": {"km_median": 5.4, "km_median_se": None, "km_q25": 5.0, "km_q75": None},
+                      "2000": {"km_median": None}},
+            "fit": {"intercept": 5.5, "intercept_se": 0.2, "slope": -80.0}}
+    fig = _render(plots.plot_marginal_fixed_points({"N = 400": res}, edge=edge))
+    ax = fig.axes[2]
+    points = [ln for ln in ax.get_lines() if ln.get_linestyle() == "None"][0]
+    np.testing.assert_allclose(points.get_xdata(), [1 / 200, 1 / 1000])  # sizes without a median are left out
+    np.testing.assert_allclose(points.get_ydata(), [5.1, 5.4])
+    fit = [ln for ln in ax.get_lines() if "fit" in ln.get_label()][0]
+    assert fit.get_ydata()[0] == pytest.approx(5.5)
+    g_star = [ln for ln in ax.get_lines() if "g_h^*" in ln.get_label()][0]
+    assert g_star.get_ydata()[0] == pytest.approx(gb.meanfield.marginal_window(0.0)[1])
+    with pytest.raises(TypeError, match=r"\bedge\b"):
+        plots.plot_marginal_fixed_points({"N = 400": res}, edge={"a": 1})
+    with pytest.raises(ValueError, match=r"\bedge\b"):
+        plots.plot_marginal_fixed_points({"N = 400": res}, edge={"per_N": {"200": {"km_median": None}}})

@@ -40,6 +40,7 @@ _LAZY = {
     "even_filter": "lags",
     "solve_even": "lags",
     "has_decayed": "lags",
+    "end_taper": "lags",
     "DECAY_TOL": "lags",
     # static: static mean field (fixed points, chapter 10)
     "zero_state_threshold": "static",
@@ -50,6 +51,9 @@ _LAZY = {
     "StaticMeanField": "static",
     "static_mean_field": "static",
     "static_solution_curve": "static",
+    # static_input: static solutions under a static input and their stability (chapter 10)
+    "StaticInputSolutions": "static_input",
+    "static_input_solutions": "static_input",
     # scs: DMFT of the ungated network (Sompolinsky, Crisanti & Sommers; chapter 9)
     "scs_variance": "scs",
     "scs_potential": "scs",
@@ -74,6 +78,17 @@ _LAZY = {
     "dmft": "solve",
     # sampling: DMFT by sampling Gaussian paths (any gate)
     "sampled_dmft": "sampling",
+    "single_site_paths": "sampling",
+    "SingleSitePaths": "sampling",
+    "sampling_grid": "sampling",
+    "check_sampling_result": "sampling",
+    # sampled_lyapunov: the two-replica exponent at any alpha_z, by sampling (chapter 9)
+    "sampled_lambda_max": "sampled_lyapunov",
+    "sampled_growth_factor": "sampled_lyapunov",
+    "SampledExponent": "sampled_lyapunov",
+    "MAX_ITERATIONS": "sampled_lyapunov",
+    "MAX_REPLICAS": "sampled_lyapunov",
+    "MAX_MAP_WORK": "sampled_lyapunov",
     # paths: stationary Gaussian paths and the single-site integration (chapter 9)
     "stationary_gaussian_paths": "paths",
     "circulant_spectrum": "paths",
@@ -131,6 +146,7 @@ _LAZY = {
     # the submodules themselves
     "quadrature": "quadrature",
     "static": "static",
+    "static_input": "static_input",
     "scs": "scs",
     "gated": "gated",
     "gated_lyapunov": "gated_lyapunov",
@@ -138,6 +154,7 @@ _LAZY = {
     "onsets": "onsets",
     "solve": "solve",
     "sampling": "sampling",
+    "sampled_lyapunov": "sampled_lyapunov",
     "paths": "paths",
     "sampling_plan": "sampling_plan",
     "simulation": "simulation",

@@ -12,9 +12,16 @@ from __future__ import annotations
 import numpy as np
 from scipy import fft as _fft
 
-from .._validation import as_float64, check_callable, check_nonnegative_float, check_positive_float
+from .._validation import (
+    as_float64,
+    check_callable,
+    check_memory,
+    check_nonnegative_float,
+    check_positive_float,
+    check_positive_int,
+)
 
-__all__ = ["even_filter", "solve_even", "has_decayed", "DECAY_TOL"]
+__all__ = ["even_filter", "solve_even", "has_decayed", "end_taper", "DECAY_TOL"]
 
 #: an autocorrelation counts as decayed when it changes by less than this fraction of its span
 #: over the last tenth of the lag window (measured: the truncation then moves the variance by
@@ -103,3 +110,21 @@ def has_decayed_unchecked(dh):
     k = int(0.9 * (dh.size - 1))
     change = float(abs(dh[k] - dh[-1]) / span)
     return change <= DECAY_TOL, change
+
+
+def end_taper(n: int) -> np.ndarray:
+    r"""Weights that are 1 on the first 80 % of ``n`` lags, then fall as a half cosine to 0 at the last.
+
+    A sampled lag profile that decays to zero (no static part) is multiplied by these weights
+    before its circulant embedding, so that the noise of its last lags is not continued as a
+    spurious constant (chapter 9's sampling DMFT and its two-replica exponent).
+
+    >>> end_taper(10).round(3).tolist()
+    [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.5, 0.0]
+    """
+    n = check_positive_int(n, "n")
+    check_memory(n, "n")
+    w = np.ones(n)
+    k = max(n // 5, 1)
+    w[n - k:] = 0.5 * (1.0 + np.cos(np.pi * np.arange(1, k + 1) / k))
+    return w

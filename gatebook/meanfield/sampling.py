@@ -21,6 +21,7 @@ re-estimate the correlations, damp, repeat, and report the Monte Carlo error.
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import fft as _fft
@@ -33,10 +34,12 @@ from .._validation import (
     check_nonnegative_float,
     check_positive_float,
     check_positive_int,
+    check_memory,
 )
 from ..progress import progress_bar
 from ._result import DMFTConvergenceError, DMFTResult
 from ._signature import gate_keywords
+from .lags import end_taper
 from .gated import gated_dmft
 from .quadrature import QuadratureGridError, correlation_profile_unchecked as correlation_profile, gate_unchecked
 from .paths import (
@@ -58,7 +61,7 @@ from .sampling_plan import (
     UNDECAYED,
 )
 
-__all__ = ["sampled_dmft", "stationary_gaussian_paths"]
+__all__ = ["sampled_dmft", "stationary_gaussian_paths", "single_site_paths", "SingleSitePaths"]
 
 STARTS = ("large", "small")
 #: below this C_phi(0) (divided by (alpha_r g_r)^2) the single-site problem is linear to ~0.1 %
@@ -125,14 +128,6 @@ def _z_gate_error(err, p):
     )
 
 
-def _taper(n: int) -> np.ndarray:
-    """1 on the first 80 % of ``n`` lags, then a half cosine down to 0 at the last lag."""
-    w = np.ones(n)
-    k = max(n // 5, 1)
-    w[n - k :] = 0.5 * (1.0 + np.cos(np.pi * np.arange(1, k + 1) / k))
-    return w
-
-
 def _filtered(lam_phi: np.ndarray, m: int, dt: float, gain: float, tau: float) -> np.ndarray:
     r"""Spectrum of :math:`(1-\tau^2\partial_s^2)^{-1}g^2C_\phi` on the circle (a linear gate variable)."""
     omega = 2 * np.pi * _fft.rfftfreq(m, d=dt)
@@ -146,19 +141,16 @@ def _probe_lags(dt: float, n_lags: int) -> np.ndarray:
     return k[(k >= 1) & (k <= 0.8 * n_lags)]
 
 
-def _one_iteration(c_phi, p, grid, rng, paths):
-    """Sample ``paths`` single-site paths with the noise statistics set by ``c_phi``.
-
-    Returns an :class:`_Sample`: sums over paths of the lagged products of h and phi(h) and
-    of their squares, per-path summaries (C_phi(0) and Delta_h at the probe lags, for the drift
-    test), Delta_r and Delta_z on the lags, the clipped fraction.
-    """
+def _noise_spectra(c_phi, p, grid):
+    r"""Spectra of the single-site noises set by ``c_phi``: a dict with the circulant spectra of
+    :math:`\eta_h` and :math:`z` (and their tails), :math:`\Delta_r`, :math:`\Delta_z` and
+    :math:`C_{\sigma_r}` on the lags, and the clipped fraction of the :math:`\eta_h` spectrum."""
     dt, n_lags, n_trans, n_meas, margin = grid  # margin: room for the gate filters
     length = n_trans + n_meas
     if p["input_std"] == 0.0:
         # without input the correlations decay to zero (h -> -h symmetry, no frozen part): the
         # estimate is tapered to zero over the last fifth of the lags rather than continued flat
-        c_phi = c_phi * _taper(n_lags + 1)
+        c_phi = c_phi * end_taper(n_lags + 1)
     lam_phi, m, tail_phi = circulant_spectrum(c_phi, length, margin)
     lam_z = _filtered(lam_phi, m, dt, p["g_z"], p["tau_z"])
     lam_r = _filtered(lam_phi, m, dt, p["g_r"], p["tau_r"])
@@ -172,22 +164,44 @@ def _one_iteration(c_phi, p, grid, rng, paths):
     lam_h, m_h, tail_h = circulant_spectrum(p["g_h"] ** 2 * c_sig * c_phi, length)
     lam_h, tail_h, clipped = clip_spectrum(lam_h, m_h, tail_h)
     lam_z, tail_z, _ = clip_spectrum(lam_z, m, p["g_z"] ** 2 * tail_phi)
+    return dict(lam_h=lam_h, m_h=m_h, tail_h=tail_h, lam_z=lam_z, m=m, tail_z=tail_z, dr=dr, dz=dz,
+                c_sigma_r=c_sig, clipped=clipped)
+
+
+def _draw_block(spectra, p, length, n, rng):
+    r"""``n`` single-site paths of length ``length``: the drive :math:`\eta_h+I`, the gate
+    :math:`z` (``None`` at :math:`\alpha_z=0`) and :math:`h`, integrated from :math:`h=\eta_h+I`."""
+    sp = spectra
+    eta = draw_paths(sp["lam_h"], sp["m_h"], sp["tail_h"], length, n, rng)
+    if p["input_std"] > 0.0:
+        eta += p["input_std"] * rng.standard_normal((n, 1))
+    z = None
+    if p["alpha_z"] != 0.0:
+        z = draw_paths(sp["lam_z"], sp["m"], sp["tail_z"], length, n, rng)
+        rate = gate_unchecked(z, p["alpha_z"], p["beta_z"]) / p["tau_h"]
+    else:
+        rate = np.full((n, length), expit(-p["beta_z"]) / p["tau_h"])
+    e, b = exponential_step_coefficients(rate, eta, p["dt"])
+    return eta, z, integrate_linear(e, b, eta[:, 0])
+
+
+def _one_iteration(c_phi, p, grid, rng, paths):
+    """Sample ``paths`` single-site paths with the noise statistics set by ``c_phi``.
+
+    Returns an :class:`_Sample`: sums over paths of the lagged products of h and phi(h) and
+    of their squares, per-path summaries (C_phi(0) and Delta_h at the probe lags, for the drift
+    test), Delta_r and Delta_z on the lags, the clipped fraction.
+    """
+    dt, n_lags, n_trans, n_meas, margin = grid
+    length = n_trans + n_meas
+    sp = _noise_spectra(c_phi, p, grid)
     sums = np.zeros((4, n_lags + 1))  # sum and sum of squares for h and phi(h)
     probes = _probe_lags(dt, n_lags)
     summary = np.empty((paths, 2 + probes.size))  # per path: C_phi(0), Delta_h(0) and Delta_h at the probes
-    block = max(1, min(_BLOCK, _BLOCK_ELEMENTS // max(m, m_h)))  # long paths come in smaller blocks
+    block = max(1, min(_BLOCK, _BLOCK_ELEMENTS // max(sp["m"], sp["m_h"])))  # long paths come in smaller blocks
     for start in range(0, paths, block):
         n = min(block, paths - start)
-        eta = draw_paths(lam_h, m_h, tail_h, length, n, rng)
-        if p["input_std"] > 0.0:
-            eta += p["input_std"] * rng.standard_normal((n, 1))
-        if p["alpha_z"] != 0.0:
-            z = draw_paths(lam_z, m, tail_z, length, n, rng)
-            rate = gate_unchecked(z, p["alpha_z"], p["beta_z"]) / p["tau_h"]
-        else:
-            rate = np.full((n, length), expit(-p["beta_z"]) / p["tau_h"])
-        e, b = exponential_step_coefficients(rate, eta, dt)
-        h = integrate_linear(e, b, eta[:, 0])[:, n_trans:]
+        h = _draw_block(sp, dict(p, dt=dt), length, n, rng)[2][:, n_trans:]
         for row, x in ((0, h), (2, np.tanh(h))):
             prod = lagged_products(x, n_lags)
             sums[row] += prod.sum(axis=0)
@@ -196,7 +210,7 @@ def _one_iteration(c_phi, p, grid, rng, paths):
                 summary[start : start + n, 1:] = prod[:, np.concatenate([[0], probes])]
             else:
                 summary[start : start + n, 0] = prod[:, 0]
-    return _Sample(sums, summary, dr, dz, clipped, paths)
+    return _Sample(sums, summary, sp["dr"], sp["dz"], sp["clipped"], paths)
 
 
 class _Sample:
@@ -635,3 +649,100 @@ def sampled_dmft(
         method="sampling",
         params=params,
     )
+
+
+# ------------------------------------------------------------- paths of a solved process
+@dataclass(frozen=True, repr=False)
+class SingleSitePaths:
+    r"""Single-site paths drawn from a converged sampling DMFT solution (see :func:`single_site_paths`).
+
+    Attributes
+    ----------
+    dt : float
+        Time step.
+    n_transient : int
+        Number of leading samples of each path that belong to the transient.
+    drive, z, h : ndarray, shape (paths, samples)
+        The drive :math:`\eta_h+I`, the timescale gate's variable :math:`z` (``None`` at
+        :math:`\alpha_z=0`) and :math:`h`, over the transient and the measured window.
+    delta_r, c_sigma_r : ndarray
+        :math:`\Delta_r(s)` and :math:`C_{\sigma_r}(s)` on the solution's lags.
+    params : dict
+        The solution's parameters.
+    """
+
+    dt: float
+    n_transient: int
+    drive: np.ndarray
+    z: np.ndarray | None
+    h: np.ndarray
+    delta_r: np.ndarray
+    c_sigma_r: np.ndarray
+    params: dict
+
+    def __repr__(self) -> str:
+        return (f"SingleSitePaths({self.h.shape[0]} paths x {self.h.shape[1]} samples, dt={self.dt:g}, "
+                f"transient {self.n_transient} samples)")
+
+
+def sampling_grid(result):
+    """The grid ``(dt, n_lags, n_transient, n_measure, margin)`` on which a sampling result was solved."""
+    p = check_sampling_result(result).params
+    keys = ("g_h", "alpha_z", "alpha_r", "beta_z", "beta_r", "g_z", "g_r", "tau_h", "tau_z", "tau_r", "input_std")
+    q = check_sampling_params(*(p[k] for k in keys))
+    return plan_grid(q, clock_rate(q), p["paths"], p["s_max"], p["dt"], p["t_transient"], p["t_measure"],
+                     (True, True, True))
+
+
+def single_site_paths(result, paths=500, *, seed=None) -> SingleSitePaths:
+    r"""Draw single-site paths of a solved sampling DMFT (chapter 9).
+
+    The paths solve
+
+    .. math::
+
+        \tau_h\dot h=\sigma_z(z)\,\big[-h+\eta_h+I\big]
+
+    with the noises of the converged solution (its :math:`C_\phi`), on the solution's own grid
+    (time step, transient and measured window); they are what the sampled two-replica exponent
+    (:func:`~gatebook.meanfield.sampled_lyapunov.sampled_lambda_max`) linearises around.
+
+    Parameters
+    ----------
+    result : DMFTResult
+        A non-quiescent result of :func:`sampled_dmft`.
+    paths : int, optional
+        Number of independent paths.
+    seed : int, numpy.random.Generator or None, optional
+        Random seed or generator.
+
+    Raises
+    ------
+    TypeError
+        If ``result`` is not a result of :func:`sampled_dmft`.
+    ValueError
+        If ``result`` is on the quiescent branch, or ``paths`` is not a positive integer.
+    """
+    result = check_sampling_result(result)
+    paths = check_positive_int(paths, "paths")
+    rng = as_generator(seed)
+    p = result.params
+    grid = sampling_grid(result)
+    dt, n_lags, n_trans, n_meas, margin = grid
+    # the largest array: one circulant embedding per path
+    check_memory(float(paths) * (n_trans + n_meas + n_lags + margin) * 2, "paths", what="the paths' arrays")
+    lags = np.asarray(result.lags, dtype=float)
+    c_phi = np.interp(dt * np.arange(n_lags + 1), lags, np.asarray(p["correlation_phi"], dtype=float))
+    sp = _noise_spectra(c_phi, p, grid)
+    drive, z, h = _draw_block(sp, dict(p, dt=dt), n_trans + n_meas, paths, rng)
+    return SingleSitePaths(dt, n_trans, drive, z, h, sp["dr"], sp["c_sigma_r"], dict(p))
+
+
+def check_sampling_result(result):
+    """``result`` must be a non-quiescent :class:`DMFTResult` of :func:`sampled_dmft`."""
+    if not isinstance(result, DMFTResult) or result.method != "sampling":
+        raise TypeError(f"result must be a DMFTResult returned by sampled_dmft, got "
+                        f"{type(result).__name__}" + (f" (method {result.method!r})" if isinstance(result, DMFTResult) else ""))
+    if result.branch == "quiescent":
+        raise ValueError("result is on the quiescent branch: it has no fluctuating single-site paths")
+    return result

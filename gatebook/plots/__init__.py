@@ -43,6 +43,7 @@ _LAZY = {
     "plot_dimension_sweep": "dimensionality",
     "plot_lyapunov_spectra": "dimensionality",
     "plot_beta_r_effect": "dimensionality",
+    "plot_dimension_table": "dimensionality",
     "dimension_explorer": "dimensionality",
     # chapter 9
     "plot_potential": "mean_field",
@@ -67,6 +68,7 @@ _LAZY = {
     "plot_marginal_fixed_points": "phase_diagrams",
     "plot_spot_checks": "phase_diagrams",
     "plot_marginal_region": "phase_diagrams",
+    "plot_lambda_over_alpha_z": "phase_diagrams",
     "phase_row_explorer": "phase_diagrams",
     "EXPLORER_GRIDS": "phase_diagrams",
     "EXPLORER_SOLVER": "phase_diagrams",

@@ -18,6 +18,7 @@ from ..dimension import covariance_spectrum
 from ..gated_network import GatedNetwork
 from ..lyapunov import LyapunovResult
 from ..quiet_state import effective_gain, origin_disk, quiet_lambda_max
+from ..dimension_controls import DimensionTable
 from ..r_gate import JacobianCloud, RGateSweep
 from ..simulate import simulate
 from ..spectral_support import support_boundary
@@ -28,6 +29,7 @@ __all__ = [
     "plot_dimension_sweep",
     "plot_lyapunov_spectra",
     "plot_beta_r_effect",
+    "plot_dimension_table",
     "dimension_explorer",
 ]
 
@@ -94,7 +96,8 @@ def _errorbar(ax, sweep, colour, label=None, fmt="o-"):
 
 
 def _parameter_label(parameter: str) -> str:
-    return {"alpha_r": r"gate gain $\alpha_r$", "beta_r": r"gate bias $\beta_r$"}[parameter]
+    return {"alpha_r": r"gate gain $\alpha_r$", "beta_r": r"gate bias $\beta_r$",
+            "alpha_z": r"timescale-gate gain $\alpha_z$"}[parameter]
 
 
 def plot_dimension_sweep(result: RGateSweep) -> Figure:
@@ -208,6 +211,65 @@ def plot_beta_r_effect(result: RGateSweep) -> Figure:
             a.axvline(np.log(g_h - 1.0), color="0.5", ls=":", lw=1)
     for a in axes[0]:
         a.set_xlabel(_parameter_label("beta_r"))
+    return fig
+
+
+#: Legend entries of the arms of a DimensionTable (gatebook.dimension_controls.dimension_controls).
+ARM_LABELS = {"gated": r"gated, $g_h$ fixed", "variance": r"soft gate, same DMFT $\Delta_h(0)$",
+              "lambda_max": r"soft gate, same DMFT $\lambda_{\max}$"}
+_TABLE_PANELS = [
+    ("pr_fraction", r"$D_{\rm PR}/N$", "participation ratio of $h$"),
+    ("kaplan_yorke_fraction", r"$D_{\rm KY}/N$", "Kaplan–Yorke dimension"),
+    ("lambda_max", r"$\lambda_{\max}\,\tau_h$", "largest Lyapunov exponent"),
+    ("temporal_variance", r"variance of $h$", "temporal variance of $h$"),
+]
+
+
+def plot_dimension_table(tables) -> Figure:
+    r"""Dimensions, :math:`\lambda_{\max}` and variance of each arm of one or more :class:`~gatebook.dimension_controls.DimensionTable`.
+
+    One row per table, four panels against its parameter: :math:`D_{\rm PR}/N`,
+    :math:`D_{\rm KY}/N`, the measured :math:`\lambda_{\max}` and the temporal variance of
+    :math:`h` (log axis), one curve per arm (mean ± s.e. over seeds). Where the DMFT applies, the
+    last two panels also show its :math:`\lambda_{\max}` and :math:`\Delta_h(0)` (thin dashed
+    lines of the arm's colour): a matched control meets the gated network there by construction.
+    Chapter 8 asks whether
+
+    .. math:: D_{\rm PR}/N,\ D_{\rm KY}/N\quad\text{(gated)}\quad\text{vs}\quad\text{(soft gate, same }\Delta_h(0)\text{ or }\lambda_{\max})
+
+    differ, i.e. whether the gate changes the dimension by more than its change of variance or
+    exponent does.
+
+    Parameters
+    ----------
+    tables : DimensionTable or sequence of DimensionTable
+    """
+    if isinstance(tables, DimensionTable):
+        tables = [tables]
+    if isinstance(tables, (str, bytes)) or not hasattr(tables, "__iter__"):
+        raise TypeError(f"tables must be a DimensionTable or a sequence of them, got {type(tables).__name__}")
+    tables = list(tables)
+    if not tables:
+        raise ValueError("tables must hold at least one DimensionTable")
+    for i, t in enumerate(tables):
+        if not isinstance(t, DimensionTable):
+            raise TypeError(f"tables[{i}] must be a DimensionTable, got {type(t).__name__}")
+    fig, axes = new_figure(width=12.0, height=2.9 * len(tables), ncols=4, nrows=len(tables))
+    for row, table in zip(axes, tables):
+        for colour, arm in zip(COLOURS, table.arms):
+            for ax, (quantity, ylabel, title) in zip(row, _TABLE_PANELS):
+                _errorbar(ax, table.sweep(arm, quantity), colour, ARM_LABELS.get(arm, arm))
+                theory = table.theory.get(arm, {}).get({"lambda_max": "lambda_max", "temporal_variance": "variance"}
+                                                       .get(quantity, ""), None)
+                if theory is not None and np.isfinite(theory).any():
+                    ax.plot(table.values, theory, "--", lw=0.8, color=colour)
+                ax.set_ylabel(ylabel)
+                ax.set_title(title, fontsize=10)
+                ax.set_xlabel(_parameter_label(table.parameter))
+        row[2].axhline(0.0, color="0.6", lw=0.6)
+        row[3].set_yscale("log")
+        if len(table.arms) > 1:
+            row[0].legend(frameon=False, fontsize=7)
     return fig
 
 

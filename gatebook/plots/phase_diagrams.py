@@ -308,7 +308,8 @@ EXPLORER_GRIDS = {
 EXPLORER_SOLVER = dict(n_lags=256, tol=1e-4)
 
 
-def plot_marginal_fixed_points(results: Mapping[str, MarginalFixedPoints], alpha_z_index: int = -1) -> Figure:
+def plot_marginal_fixed_points(results: Mapping[str, MarginalFixedPoints], alpha_z_index: int = -1,
+                               edge: Mapping | None = None) -> Figure:
     r"""Fixed points of networks against the marginal window (:func:`gatebook.marginal_fixed_points`).
 
     Left: the share of the fixed points found that are marginally stable (no eigenvalue with
@@ -318,6 +319,13 @@ def plot_marginal_fixed_points(results: Mapping[str, MarginalFixedPoints], alpha
     :math:`M_{\rm oo}` (mean and range over the points; stability needs it below 1) and its bulk
     radius (dashed), with the theory's :math:`\rho_{\rm open}` (black). Grey line: the edge
     :math:`g_h^*` of :func:`gatebook.meanfield.marginal_window`.
+
+    ``edge``, the summary of the edge study of ``scripts/marginal_fixed_points.py``
+    (``committed_summary("marginal")["edge"]["summary"]``), adds a third panel: per :math:`N`
+    the gain where the open block's rightmost eigenvalue reaches 1 (Kaplan-Meier median over the
+    fixed points, branches lost at folds counted as censored; error bar: bootstrap standard error
+    over networks; thin bar: quartiles) against :math:`1/N`, with its weighted straight-line fit
+    and :math:`g_h^*`.
     """
     if not isinstance(results, Mapping) or not results:
         raise TypeError("results must be a non-empty mapping of label -> MarginalFixedPoints")
@@ -326,8 +334,10 @@ def plot_marginal_fixed_points(results: Mapping[str, MarginalFixedPoints], alpha
     first = next(iter(results.values()))
     alpha_z_index = check_int(alpha_z_index, "alpha_z_index", minimum=-first.alpha_z_values.size,
                               maximum=first.alpha_z_values.size - 1)
-    fig, axes = new_figure(width=9.0, height=3.6, ncols=2)
-    left, right = axes[0]
+    if edge is not None and (not isinstance(edge, Mapping) or not isinstance(edge.get("per_N"), Mapping)):
+        raise TypeError("edge must be the edge study's summary, a mapping with a 'per_N' mapping")
+    fig, axes = new_figure(width=9.0 if edge is None else 13.0, height=3.6, ncols=2 if edge is None else 3)
+    left, right = axes[0][:2]
     for k, (label, res) in enumerate(results.items()):
         colour = COLOURS[k % len(COLOURS)]
         found = res.found
@@ -357,7 +367,37 @@ def plot_marginal_fixed_points(results: Mapping[str, MarginalFixedPoints], alpha
     left.legend(frameon=False, fontsize=7)
     right.legend(frameon=False, fontsize=7)
     left.set_title(rf"dashed: $g_h^*={g_star:.2f}$ (theory)", fontsize=9)
+    if edge is not None:
+        _draw_marginal_edge(axes[0][2], edge, g_star)
     return fig
+
+
+def _draw_marginal_edge(ax, edge: Mapping, g_star: float) -> None:
+    """The edge study's Kaplan-Meier median edge against 1/N (see :func:`plot_marginal_fixed_points`)."""
+    rows = [(int(n), s) for n, s in edge["per_N"].items() if s.get("km_median") is not None]
+    if not rows:
+        raise ValueError("edge has no size with a median edge")
+    x = np.array([1.0 / n for n, _ in rows])
+    y = np.array([s["km_median"] for _, s in rows], dtype=float)
+    se = np.array([np.nan if s.get("km_median_se") is None else s["km_median_se"] for _, s in rows], dtype=float)
+    q25 = np.array([np.nan if s.get("km_q25") is None else s["km_q25"] for _, s in rows], dtype=float)
+    q75 = np.array([np.nan if s.get("km_q75") is None else s["km_q75"] for _, s in rows], dtype=float)
+    ax.vlines(x, q25, q75, color=COLOURS[0], lw=1, alpha=0.5, label="quartiles over fixed points")
+    ax.errorbar(x, y, yerr=np.nan_to_num(se), fmt="o", color=COLOURS[0], capsize=3,
+                label="median edge (Kaplan-Meier) ± s.e.")
+    for xi, (n, _) in zip(x, rows):
+        ax.annotate(f"N={n}", (xi, 4.05), fontsize=7, ha="center")
+    fit = edge.get("fit")
+    if fit:
+        xx = np.linspace(0.0, x.max() * 1.05, 50)
+        ax.plot(xx, fit["intercept"] + fit["slope"] * xx, "-", color=COLOURS[1], lw=1,
+                label=f"fit: {fit['intercept']:.2f} ± {fit['intercept_se']:.2f} at $1/N=0$")
+    ax.axhline(g_star, color="0.5", ls="--", lw=1, label=rf"$g_h^*={g_star:.2f}$ (theory)")
+    ax.set_xlim(0.0, x.max() * 1.1)
+    ax.set_ylim(4.0, max(g_star, float(np.nanmax(q75)) if np.isfinite(q75).any() else g_star) + 0.3)
+    ax.set_xlabel(r"$1/N$")
+    ax.set_ylabel(r"edge: $g_h$ where $\max\mathrm{Re}\,M_{\rm oo}=1$")
+    ax.legend(frameon=False, fontsize=7)
 
 
 @lru_cache(maxsize=8)
@@ -403,4 +443,66 @@ def phase_row_explorer(alpha_r: float = 20.0, beta_r: float = 0.0) -> Figure:
     ax.legend(handles=handles, fontsize=7, loc="upper left", frameon=False)
     ax.set_title(rf"$\alpha_r={d.values[i]:g}$, $\beta_r={beta_r:g}$  (lines: $g_{{\rm topo}}$, $g_{{\rm chaos}}$, $g_{{\rm quiet}}$)",
                  fontsize=9)
+    return fig
+
+
+def plot_lambda_over_alpha_z(g_h, alpha_z, lambda_max, *, stderr=None) -> Figure:
+    r""":math:`\lambda_{\max}` over the coupling gain and the timescale gate's sharpness (chapter 11).
+
+    Left: the exponent on the :math:`(g_h,\alpha_z)` grid, one cell per point, printed in the
+    cell (:math:`\alpha_z` on equally spaced columns; blank where no value). Right: each row
+    of the grid as a curve against :math:`\alpha_z` with its error bars. The values come from
+    the sampled two-replica map (:func:`~gatebook.meanfield.sampled_lyapunov.sampled_lambda_max`).
+
+    Parameters
+    ----------
+    g_h : sequence of float
+        Row gains (increasing).
+    alpha_z : sequence of float
+        Column gains (non-negative, increasing).
+    lambda_max : array of shape (len(g_h), len(alpha_z))
+        Exponents in units of :math:`1/\tau_h` (``nan`` where none).
+    stderr : array of the same shape, optional
+        Standard errors (drawn as error bars on the right).
+    """
+    g_h = np.asarray(check_float_sequence(g_h, "g_h"), dtype=float)
+    alpha_z = np.asarray(check_float_sequence(alpha_z, "alpha_z"), dtype=float)
+    if np.any(np.diff(g_h) <= 0) or np.any(np.diff(alpha_z) <= 0):
+        raise ValueError("g_h and alpha_z must be increasing")
+    if np.any(alpha_z < 0):
+        raise ValueError(f"alpha_z must be non-negative, got {alpha_z.min():g}")
+    lam = _real_array(lambda_max, "lambda_max")
+    if lam.shape != (g_h.size, alpha_z.size):
+        raise ValueError(f"lambda_max must have shape {(g_h.size, alpha_z.size)} (g_h by alpha_z), got {lam.shape}")
+    if stderr is not None:
+        se = _real_array(stderr, "stderr")
+        if se.shape != lam.shape:
+            raise ValueError(f"stderr must have the shape of lambda_max {lam.shape}, got {se.shape}")
+    else:
+        se = np.zeros_like(lam)
+    fig, axes = new_figure(10.5, 3.6, ncols=2)
+    ax, ax2 = axes[0]
+    mesh = ax.pcolormesh(np.arange(alpha_z.size + 1) - 0.5, np.arange(g_h.size + 1) - 0.5,
+                         np.ma.masked_invalid(lam), cmap="magma", shading="flat")
+    for i in range(g_h.size):
+        for j in range(alpha_z.size):
+            if np.isfinite(lam[i, j]):
+                dark = lam[i, j] < np.nanmin(lam) + 0.6 * (np.nanmax(lam) - np.nanmin(lam))
+                ax.text(j, i, f"{lam[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                        color="white" if dark else "black")
+    ax.set_xticks(np.arange(alpha_z.size), [f"{a:g}" for a in alpha_z])
+    ax.set_yticks(np.arange(g_h.size), [f"{g:g}" for g in g_h])
+    ax.set_xlabel(r"timescale gate $\alpha_z$")
+    ax.set_ylabel(r"$g_h$")
+    ax.set_title(r"sampled $\lambda_{\max}\tau_h$", fontsize=10)
+    fig.colorbar(mesh, ax=ax, label=r"$\lambda_{\max}\tau_h$", shrink=0.9)
+    x = np.arange(alpha_z.size)
+    for i, g in enumerate(g_h):
+        ok = np.isfinite(lam[i])
+        ax2.errorbar(x[ok], lam[i, ok], yerr=np.nan_to_num(se[i, ok]), marker="o", ms=3, capsize=2,
+                     color=COLOURS[i % len(COLOURS)], label=f"$g_h={g:g}$")
+    ax2.set_xticks(x, [f"{a:g}" for a in alpha_z])
+    ax2.set_xlabel(r"timescale gate $\alpha_z$")
+    ax2.set_ylabel(r"$\lambda_{\max}\tau_h$")
+    ax2.legend(fontsize=7, frameon=False, ncol=2)
     return fig

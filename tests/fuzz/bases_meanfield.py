@@ -46,6 +46,15 @@ def _diagram():
     return phase_diagram(np.array([1.5, 2.5]), alpha_r=0.0, progress=False, cache=False, n_lags=64)
 
 
+@lru_cache(maxsize=None)
+def _sampled_result():
+    """A small chaotic sampling-DMFT solution with a dynamic timescale gate (short window, few paths)."""
+    from gatebook.meanfield import sampled_dmft
+
+    return sampled_dmft(3.0, alpha_z=1.0, paths=20, s_max=4.0, dt=0.5, max_iter=4, min_iter=1, tol=1e3, average=1,
+                        t_transient=2.0, t_measure=8.0, start="large", seed=0)
+
+
 def _params(**kw):
     """A fresh parameter dict as check_sampling_params returns it."""
     from gatebook.meanfield import check_sampling_params
@@ -103,6 +112,8 @@ BASES = {
     M + "static.fixed_point_onset": lambda: dict(alpha_r=2.0, beta_r=0.0, g_r=1.0),
     M + "static.static_solution_curve": lambda: dict(g_max=2.0, alpha_r=20.0, beta_r=0.0, g_r=1.0,
                                                      delta_range=(1e-3, 1.0), n=20),
+    M + "static_input.static_input_solutions": lambda: dict(sigma_I=0.1, g_h=2.0, alpha_r=2.0, beta_r=0.0, g_r=1.0,
+                                                            n_grid=60),
     M + "static.static_mean_field": lambda: dict(g_h=3.0, alpha_r=2.0, beta_r=0.0, g_r=1.0, input_std=0.1),
     # scs
     M + "scs.scs_variance": lambda: dict(g=2.0),
@@ -119,6 +130,7 @@ BASES = {
     # lags
     M + "lags.even_filter": lambda: dict(values=np.exp(-0.3 * np.arange(16)), ds=0.5, multiplier=_lorentzian),
     M + "lags.solve_even": lambda: dict(rhs=np.exp(-0.3 * np.arange(16)), ds=0.5, tau=1.0),
+    M + "lags.end_taper": lambda: dict(n=10),
     M + "lags.has_decayed": lambda: dict(dh=np.exp(-0.3 * np.arange(40))),
     # onsets
     M + "onsets.chaos_onset": lambda: dict(alpha_r=0.0, beta_r=0.5, n=64, max_iter=100),
@@ -133,6 +145,13 @@ BASES = {
     M + "sampling.sampled_dmft": lambda: dict(
         g_h=3.0, alpha_z=1.0, paths=20, s_max=4.0, dt=0.5, max_iter=4, min_iter=1, tol=1e3, average=1,
         t_transient=2.0, t_measure=8.0, start="small", seed=0),
+    M + "sampling.single_site_paths": lambda: dict(result=_sampled_result(), paths=3, seed=0),
+    M + "sampling.sampling_grid": lambda: dict(result=_sampled_result()),
+    M + "sampling.check_sampling_result": lambda: dict(result=_sampled_result()),
+    M + "sampled_lyapunov.sampled_growth_factor": lambda: dict(result=_sampled_result(), kappa=0.1, paths=5,
+                                                                 iterations=2, seed=0),
+    M + "sampled_lyapunov.sampled_lambda_max": lambda: dict(result=_sampled_result(), paths=5, replicas=2,
+                                                              iterations=2, xtol=0.01, seed=0),
     M + "sampling_plan.check_sampling_params": lambda: dict(
         g_h=3.0, alpha_z=1.0, alpha_r=0.0, beta_z=0.0, beta_r=0.0, g_z=1.0, g_r=1.0, tau_h=1.0, tau_z=1.0,
         tau_r=1.0, input_std=0.0),

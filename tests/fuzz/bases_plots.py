@@ -123,6 +123,13 @@ def _alpha_sweep():
 
 
 @lru_cache(maxsize=None)
+def _dimension_table():
+    from gatebook.dimension_controls import dimension_controls
+
+    return dimension_controls([0.0, 2.0], seeds=(0, 1), matches=("variance",), k=4, **TINY_R)
+
+
+@lru_cache(maxsize=None)
 def _beta_sweep():
     from gatebook.r_gate import r_gate_sweep
 
@@ -599,6 +606,7 @@ BASES = {
     P + "dimensionality.plot_dimension_sweep": lambda: dict(result=_alpha_sweep()),
     P + "dimensionality.plot_lyapunov_spectra": lambda: dict(results={"a": _lyapunov_spectrum()}),
     P + "dimensionality.plot_beta_r_effect": lambda: dict(result=_beta_sweep()),
+    P + "dimensionality.plot_dimension_table": lambda: dict(tables=_dimension_table()),
     P + "dimensionality.dimension_explorer": lambda: dict(alpha_r=5.0, seed=1, N=8, g_h=3.0),
     # -- chapter 9 ------------------------------------------------------------------------------
     P + "mean_field.plot_potential": lambda: dict(result=_scs2(), s_max=15.0),
@@ -626,6 +634,9 @@ BASES = {
     P + "phase_diagrams.plot_phase_diagram": lambda: dict(diagrams={"soft": _soft_beta()}, quantity="region",
                                                           g_chaos=None, spot_checks={"soft": _spot()}),
     P + "phase_diagrams.plot_spot_checks": lambda: dict(checks=_spot()),
+    P + "phase_diagrams.plot_lambda_over_alpha_z": lambda: dict(
+        g_h=[2.0, 3.0], alpha_z=[0.0, 5.0], lambda_max=np.array([[0.1, 0.12], [0.2, np.nan]]),
+        stderr=np.full((2, 2), 0.01)),
     P + "phase_diagrams.plot_marginal_region": lambda: dict(region=_marginal()[0], rho=_marginal()[1],
                                                             g_h=_marginal()[2], spot=_marginal()[3]),
     P + "phase_diagrams.phase_row_explorer": lambda: dict(alpha_r=20.0, beta_r=0.0),

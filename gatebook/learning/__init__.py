@@ -74,6 +74,8 @@ _LAZY = {
     "paired_contrast": "paired",
     "adam_step": "adam_update",
     "AdamProbe": "adam_update",
+    "network_cells": "network_cells",  # Part III's networks as Euler-step torch cells (chapter 12)
+    "EulerCell": "network_cells",
 }
 
 

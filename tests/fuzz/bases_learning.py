@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .bases_common import cell, inputs, scratch_folder
+from .bases_common import cell, gated_network, inputs, random_network, scratch_folder
 
 _L = "gatebook.learning."
 
@@ -70,6 +70,13 @@ def _make_scalar_cell(seed):
     from gatebook.learning import ScalarGateRNN
 
     return ScalarGateRNN(2, 4, seed=seed)
+
+
+def _euler_cell():
+    """The Euler-step cell of a small gated network (N = 4, state size 12, 2 input channels)."""
+    from gatebook.learning.network_cells import EulerCell
+
+    return EulerCell(gated_network(4), 0.1, input_size=2, input_weights=0.1 * np.ones((12, 2)))
 
 
 def _arm():
@@ -219,6 +226,22 @@ BASES = {
     _L + "optimiser_study.matched_width": lambda: dict(m=2, n=4, model="plain", target="multi"),
     _L + "adam_update.adam_step": lambda: dict(**_adam_stepped(), member=None),
     _L + "adam_update.AdamProbe": lambda: dict(inputs=inputs(), r=2),
+    # network_cells: Part III's networks as Euler-step cells (chapter 12)
+    _L + "network_cells.EulerCell": lambda: dict(model=random_network(4), dt=0.1, input_size=2,
+                                                 input_weights=np.zeros((4, 2)), readout=np.ones(4) / 4,
+                                                 dtype=_torch().float64),
+    _L + "network_cells.EulerCell.from_model": lambda: dict(model=gated_network(4), dt=0.1, input_size=2,
+                                                            input_weights=None, readout=np.ones((1, 4)),
+                                                            dtype=_torch().float64),
+    _L + "network_cells.EulerCell.to_model": lambda: dict(self=_euler_cell()),
+    _L + "network_cells.EulerCell.extra_repr": lambda: dict(self=_euler_cell()),
+    _L + "network_cells.EulerCell.step": lambda: dict(self=_euler_cell(), x=inputs(3, 12, 1)[..., 0],
+                                                      u=inputs(3, 2, 1)[..., 0]),
+    _L + "network_cells.EulerCell.forward": lambda: dict(
+        self=_euler_cell(), u=inputs(3, 6, 2), x0=inputs(3, 12, 1)[..., 0], _unchecked=False,
+        drive_offset=_torch().zeros(3, 6, 12, dtype=_torch().float64), gate_offset=None, _keep_states=None),
+    _L + "network_cells.EulerCell.jacobians_from_rollout": lambda: dict(self=_euler_cell(),
+                                                                        r=_euler_cell().rollout(inputs(2, 4, 2))),
     # presets
     _L + "presets.get_preset": lambda: dict(name="laptop"),
     # products

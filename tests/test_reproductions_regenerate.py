@@ -71,7 +71,10 @@ def _compare(committed, fresh, rtol, atol):
 def test_appB_jobs_regenerate_at_full_size(name):
     path = DATA / name
     committed, fresh = _rerun(path)
-    count = _compare(committed, fresh, rtol=1e-9, atol=1e-14)
+    # the errors at the smallest eps are round-off dominated, so a CPU with another SIMD path for
+    # exp/matmul (the committed runs were made on another machine; this one has AVX2 and no AVX-512)
+    # moves them by ~2e-6 relative and the slope by ~5e-7; same bound as the s1 job below
+    count = _compare(committed, fresh, rtol=1e-4, atol=1e-14)
     assert count > 20  # eps grid, errors, slope, ...
     # the headline number itself: the slope of the remainder is 2
     assert abs(fresh["slope"] - 2.0) < 0.05
